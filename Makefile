@@ -1,0 +1,40 @@
+# The front door. `make test` and `make demo` do all the set-up on a fresh Debian bookworm.
+
+BUILD_DIR  ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS       ?= 2
+# SANITIZE=address,undefined or SANITIZE=thread builds everything instrumented (own build dir).
+SANITIZE   ?=
+
+ifneq ($(SANITIZE),)
+BUILD_DIR := build-$(subst $(comma),-,$(SANITIZE))
+endif
+comma := ,
+
+CMAKE_FLAGS = -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DVCDLB_SANITIZE=$(SANITIZE)
+
+.PHONY: all deps configure build test demo format clean
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+configure: deps
+	@if command -v ninja >/dev/null 2>&1; then gen=Ninja; else gen="Unix Makefiles"; fi; \
+	 cmake -S . -B $(BUILD_DIR) -G "$$gen" $(CMAKE_FLAGS) >/dev/null
+
+build: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+test: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+demo: build
+	$(BUILD_DIR)/bin/vcdlb --version
+
+format:
+	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf build build-*

@@ -1,0 +1,23 @@
+# Compiler settings shared by every vcdlb target.
+
+# Strict warnings on project code only; third-party headers come in as system includes.
+add_library(vcdlb_warnings INTERFACE)
+target_compile_options(vcdlb_warnings INTERFACE -Wall -Wextra -Werror -Wno-error=deprecated-declarations)
+
+if(VCDLB_SANITIZE)
+  if(NOT VCDLB_SANITIZE MATCHES "^(address,undefined|address|undefined|thread)$")
+    message(FATAL_ERROR "VCDLB_SANITIZE must be address,undefined or thread, got '${VCDLB_SANITIZE}'")
+  endif()
+  # Applied globally so that every object in a test binary agrees on the instrumentation.
+  add_compile_options(-fsanitize=${VCDLB_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=${VCDLB_SANITIZE})
+endif()
+
+# vcdlb_library(NAME <target> SOURCES ... DEPS ...): a static library whose public headers live
+# at the repository root (included as "config/config.hpp", "adapters/vcd/client.hpp", ...).
+function(vcdlb_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS} PRIVATE vcdlb_warnings)
+endfunction()

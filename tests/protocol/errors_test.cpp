@@ -1,0 +1,48 @@
+#include "protocol/errors.hpp"
+
+#include <gtest/gtest.h>
+
+namespace {
+
+using namespace vcdlb;
+
+TEST(errors, has_code_matches_category_and_code_not_context) {
+  auto err = caf::make_error(vcd_errc::busy_entity, std::string{"locked"});
+  EXPECT_TRUE(has_code(err, vcd_errc::busy_entity));
+  EXPECT_FALSE(has_code(err, vcd_errc::rate_limited));
+  // Same numeric code, other category.
+  EXPECT_FALSE(has_code(err, kube_errc::not_found));
+}
+
+TEST(errors, describe_names_category_code_and_detail) {
+  EXPECT_EQ(describe(caf::make_error(kube_errc::conflict, std::string{"svc a/b"})),
+            "kube.conflict: svc a/b");
+  EXPECT_EQ(describe(caf::make_error(lb_errc::ip_exhausted)), "lb.ip_exhausted");
+  EXPECT_EQ(describe(caf::error{}), "ok");
+}
+
+TEST(errors, unknown_codes_render_without_crashing) {
+  EXPECT_EQ(describe(caf::error{200, caf::atom("vcd")}), "vcd.code-200");
+}
+
+TEST(errors, error_detail_is_empty_without_string_context) {
+  EXPECT_EQ(error_detail(caf::make_error(net_errc::timeout)), "");
+  EXPECT_EQ(error_detail(caf::make_error(net_errc::timeout, std::string{"connect"})), "connect");
+}
+
+TEST(errors, retryable_classification) {
+  EXPECT_TRUE(is_retryable(caf::make_error(vcd_errc::busy_entity)));
+  EXPECT_TRUE(is_retryable(caf::make_error(vcd_errc::rate_limited)));
+  EXPECT_TRUE(is_retryable(caf::make_error(vcd_errc::unavailable)));
+  EXPECT_TRUE(is_retryable(caf::make_error(vcd_errc::unauthorized)));
+  EXPECT_FALSE(is_retryable(caf::make_error(vcd_errc::bad_request)));
+  EXPECT_FALSE(is_retryable(caf::make_error(vcd_errc::not_found)));
+  EXPECT_TRUE(is_retryable(caf::make_error(kube_errc::conflict)));
+  EXPECT_FALSE(is_retryable(caf::make_error(kube_errc::invalid)));
+  EXPECT_TRUE(is_retryable(caf::make_error(net_errc::connection_closed)));
+  EXPECT_FALSE(is_retryable(caf::make_error(net_errc::cancelled)));
+  EXPECT_FALSE(is_retryable(caf::make_error(config_errc::unknown_key)));
+  EXPECT_FALSE(is_retryable(caf::error{}));
+}
+
+} // namespace
