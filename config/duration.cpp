@@ -74,14 +74,24 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
       return std::nullopt;
     text.remove_prefix(found->name.size());
     total += number * static_cast<long double>(found->nanos);
-    if (total > static_cast<long double>(std::numeric_limits<int64_t>::max()))
+    if (total >= static_cast<long double>(std::numeric_limits<int64_t>::max()))
       return std::nullopt;
   }
   auto nanos = static_cast<int64_t>(total + 0.5L);
   return std::chrono::nanoseconds{negative ? -nanos : nanos};
 }
 
+std::string format_duration_ms(std::chrono::milliseconds d) {
+  // Beyond +-292 years the value does not fit in nanoseconds; say it in milliseconds.
+  constexpr int64_t limit = std::numeric_limits<int64_t>::max() / 1'000'000;
+  if (d.count() > limit || d.count() < -limit)
+    return std::to_string(d.count()) + "ms";
+  return format_duration(std::chrono::nanoseconds{d});
+}
+
 std::string format_duration(std::chrono::nanoseconds d) {
+  if (d == std::chrono::nanoseconds::min())
+    return std::to_string(d.count()) + "ns";
   int64_t n = d.count();
   if (n == 0)
     return "0s";

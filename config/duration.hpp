@@ -20,4 +20,7 @@ namespace vcdlb::config {
 /// The shortest Go-style text for `d`, e.g. "250ms", "15s", "1m30s", "1h0m0s" becomes "1h".
 [[nodiscard]] std::string format_duration(std::chrono::nanoseconds d);
 
+/// Same for milliseconds; values too large for nanoseconds print as "<n>ms".
+[[nodiscard]] std::string format_duration_ms(std::chrono::milliseconds d);
+
 } // namespace vcdlb::config

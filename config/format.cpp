@@ -11,7 +11,7 @@ namespace vcdlb::config {
 namespace {
 
 std::string text(std::chrono::milliseconds d) {
-  return format_duration(d);
+  return format_duration_ms(d);
 }
 
 std::string number(double d) {

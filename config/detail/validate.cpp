@@ -22,7 +22,7 @@ std::string quoted(std::string_view s) {
 }
 
 std::string text_of(milliseconds d) {
-  return format_duration(d);
+  return format_duration_ms(d);
 }
 
 std::string text_of(double d) {

@@ -6,6 +6,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using vcdlb::config::format_duration;
+using vcdlb::config::format_duration_ms;
 using vcdlb::config::parse_duration;
 
 TEST(duration, parses_go_syntax) {
@@ -41,6 +42,13 @@ TEST(duration, formats_shortest_go_style) {
   EXPECT_EQ(format_duration(2500ms), "2.5s");
   EXPECT_EQ(format_duration(-5s), "-5s");
   EXPECT_EQ(format_duration(42ns), "42ns");
+}
+
+TEST(duration, extremes_do_not_overflow) {
+  EXPECT_EQ(format_duration_ms(std::chrono::milliseconds::max()), "9223372036854775807ms");
+  EXPECT_EQ(format_duration(std::chrono::nanoseconds::min()), "-9223372036854775808ns");
+  EXPECT_FALSE(parse_duration("9223372036854775807ns"));
+  EXPECT_EQ(parse_duration("9223372036854775806ns"), std::chrono::nanoseconds{9223372036854775806});
 }
 
 TEST(duration, round_trips) {

@@ -566,6 +566,51 @@ TEST(parse_file, ca_file_must_be_readable) {
   EXPECT_TRUE(load_config_file(dir.path() / "c.yaml").ok());
 }
 
+// Seeded random byte mutations of a valid file: parsing never crashes, and every failure
+// comes with at least one problem that has a message.
+TEST(parse_robustness, random_mutations_never_crash) {
+  const std::string full = base_yaml + "vcdlb:\n  vcd:\n    taskPoll: {initialInterval: 1s}\n";
+  const std::string alphabet = ":{}[]-?*&!|>'\"#%@ \n\t0123456789abcxyz.,/\\";
+  uint64_t state = 0x9e3779b97f4a7c15ull;
+  auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  int failures = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string text = full;
+    const int edits = 1 + static_cast<int>(next() % 4);
+    for (int e = 0; e < edits; ++e) {
+      const size_t at = next() % text.size();
+      const char c = alphabet[next() % alphabet.size()];
+      switch (next() % 3) {
+      case 0:
+        text[at] = c;
+        break;
+      case 1:
+        text.insert(at, 1, c);
+        break;
+      default:
+        text.erase(at, 1);
+      }
+    }
+    auto result = parse_config(text);
+    if (result.ok())
+      continue;
+    ++failures;
+    ASSERT_FALSE(result.problems().empty());
+    for (const auto& p : result.problems()) {
+      ASSERT_FALSE(p.message.empty()) << text;
+      ASSERT_GE(p.line, 0);
+      ASSERT_GE(p.column, 0);
+    }
+  }
+  // Most mutations break something; the test would be meaningless otherwise.
+  EXPECT_GT(failures, 1000);
+}
+
 // --- checked<T> and the single-error view ---
 
 TEST(parse_checked, to_expected_gives_one_config_error) {
