@@ -63,8 +63,9 @@ void yaml_reader::read_map(const YAML::Node& node, const std::string& path,
   }
   std::set<std::string, std::less<>> seen;
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& key_node = it->first;
-    const YAML::Node& value = it->second;
+    // `it->` yields a temporary proxy; copy the (handle-like) nodes out of it.
+    const YAML::Node key_node = it->first;
+    const YAML::Node value = it->second;
     if (!key_node.IsScalar()) {
       report(config_errc::wrong_type, path, key_node,
              "keys must be strings, not " + std::string{kind_name(key_node)});
