@@ -1,24 +1,17 @@
 #include "config/check.hpp"
 
-#include "config/credentials.hpp"
 #include "config/format.hpp"
+#include "config/load.hpp"
 
 namespace vcdlb::config {
 
 check_report check_configuration(const std::filesystem::path& config_file,
                                  const std::filesystem::path& secrets_dir,
                                  const parse_options& options) {
-  auto cfg = load_config_file(config_file, options);
-  auto files = read_secret_files(secrets_dir);
-  std::vector<problem> problems = cfg.problems();
-  problems.insert(problems.end(), files.problems().begin(), files.problems().end());
-  if (cfg.ok() && files.ok()) {
-    auto creds = resolve_credentials(files.value(), cfg->vcd, secrets_dir);
-    if (creds.ok())
-      return {true, format_effective_config(cfg.value(), &creds.value(), secrets_dir.string())};
-    problems = creds.problems();
-  }
-  return {false, format_problems(problems, config_file.string())};
+  auto loaded = load_all(config_file, secrets_dir, options);
+  if (!loaded.ok())
+    return {false, format_problems(loaded.problems(), config_file.string())};
+  return {true, format_effective_config(loaded->config, &loaded->creds, secrets_dir.string())};
 }
 
 } // namespace vcdlb::config
