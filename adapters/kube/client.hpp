@@ -6,8 +6,10 @@
 /// Implementations: `beast_client` (HTTPS, adapters/kube/beast_client.hpp) and `fake_client`
 /// (in-memory, deterministic, adapters/kube/fake_client.hpp). Every operation takes a callback
 /// that is called exactly once with the result or an error (`kube_errc` for API errors, parsed
-/// from the Status body; `net_errc` for transport failures). With `beast_client` callbacks run on
-/// an adapter (Asio) thread; they must not block and reach actors with `caf::anon_send`.
+/// from the Status body; `net_errc` for transport failures). A callback is never called from
+/// inside the call that started the operation, so callers may hold their own lock while starting
+/// one. With `beast_client` callbacks run on an adapter (Asio) thread; they must not block and
+/// reach actors with `caf::anon_send`.
 
 #include <chrono>
 #include <cstdint>
