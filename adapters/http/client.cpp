@@ -554,6 +554,9 @@ private:
       return caf::make_error(net_errc::connection_closed,
                              what + ": connection closed before the response was complete ("
                                + ec.message() + ")");
+    if (ec.category() == asio::error::get_ssl_category())
+      // E.g. a TLS 1.3 server rejecting our (missing) client certificate after the handshake.
+      return caf::make_error(net_errc::tls_failed, what + ": TLS error (" + ec.message() + ")");
     if (ec.category() == bhttp::make_error_code(bhttp::error::need_more).category())
       return caf::make_error(net_errc::protocol_error,
                              what + ": malformed response (" + ec.message() + ")");

@@ -22,6 +22,9 @@ struct server_options {
   std::string listen = "127.0.0.1:0"; ///< "HOST:PORT"; port 0 picks a free one
   bool tls = true;
   key_pair certificate; ///< empty with tls: a self-signed one for localhost/127.0.0.1/::1
+  /// With tls: when set (PEM bundle), every client must present a certificate signed by one of
+  /// these CAs (mutual TLS), otherwise the handshake fails.
+  std::string client_ca_pem;
   size_t max_request_bytes = size_t{8} << 20;
   /// Connections without a request in progress that receive no byte for this long are closed;
   /// also bounds a TLS handshake and a single write to a client that stopped reading.

@@ -2,6 +2,7 @@
 
 #include "adapters/http/tls.hpp"
 
+#include <boost/asio/ip/tcp.hpp>
 #include <gtest/gtest.h>
 
 #include "fixture.hpp"
@@ -91,26 +92,64 @@ TEST_F(http_tls_verify, bad_ca_pem_fails_at_make) {
   EXPECT_TRUE(has_code(c.error(), net_errc::tls_failed));
 }
 
-TEST_F(http_tls_verify, mutual_tls_client_certificate_loads) {
+TEST_F(http_tls_verify, mutual_tls_requires_the_client_certificate) {
   auto client_pair = make_self_signed({"vcdlb-client"}, {});
   ASSERT_TRUE(client_pair);
-  start_server();
-  auto c = client_for_server([&] {
+  server_options sopts;
+  sopts.client_ca_pem = client_pair->cert_pem;
+  start_server(sopts);
+  auto with_cert = client_for_server([&] {
     client_options o;
     o.tls.client_cert_pem = client_pair->cert_pem;
     o.tls.client_key_pem = client_pair->key_pem;
     return o;
   }());
-  auto r = fetch(*c, get("/"));
+  auto r = fetch(*with_cert, get("/"));
   ASSERT_TRUE(r) << describe(r.error());
+  EXPECT_EQ(r->status, 200u);
+  auto without = client_for_server();
+  r = fetch(*without, get("/"));
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(has_code(r.error(), net_errc::tls_failed)) << describe(r.error());
+  auto stranger_pair = make_self_signed({"stranger"}, {});
+  ASSERT_TRUE(stranger_pair);
+  auto stranger = client_for_server([&] {
+    client_options o;
+    o.tls.client_cert_pem = stranger_pair->cert_pem;
+    o.tls.client_key_pem = stranger_pair->key_pem;
+    return o;
+  }());
+  r = fetch(*stranger, get("/"));
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(has_code(r.error(), net_errc::tls_failed)) << describe(r.error());
+}
+
+TEST_F(http_tls_verify, unloadable_client_key_fails_at_make) {
+  auto client_pair = make_self_signed({"vcdlb-client"}, {});
+  ASSERT_TRUE(client_pair);
   client_options broken;
-  broken.base_url = server_->url();
+  broken.base_url = "https://127.0.0.1:1";
   broken.tls.client_cert_pem = client_pair->cert_pem;
   broken.tls.client_key_pem = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
   auto bad = client::make(io(), broken);
   ASSERT_FALSE(bad);
   EXPECT_TRUE(has_code(bad.error(), net_errc::tls_failed));
   EXPECT_EQ(error_detail(bad.error()).find("AAAA"), std::string::npos);
+}
+
+TEST_F(http_tls_verify, handshake_that_never_completes_hits_connect_timeout) {
+  // A listener that never accepts: TCP connects (kernel backlog), TLS never answers.
+  boost::asio::ip::tcp::acceptor silent{io(), {boost::asio::ip::make_address("127.0.0.1"), 0}};
+  client_options opts;
+  opts.base_url = "https://127.0.0.1:" + std::to_string(silent.local_endpoint().port());
+  opts.connect_timeout = 200ms;
+  opts.proxy_from_environment = false;
+  auto c = make_client(opts);
+  auto r = fetch(*c, get("/"));
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(has_code(r.error(), net_errc::timeout)) << describe(r.error());
+  EXPECT_NE(error_detail(r.error()).find("connecting to 127.0.0.1:"), std::string::npos)
+    << describe(r.error());
 }
 
 } // namespace
