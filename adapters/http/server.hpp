@@ -32,16 +32,22 @@ struct server_options {
 };
 
 /// The answer channel for one request. Thread-safe: any thread may call it, any time later
-/// (asynchronous handlers, long-running watches). Exactly one of `respond`, `start_stream`
-/// (followed by `write` calls and `finish`) or `abort` should be used.
+/// (asynchronous handlers, long-running watches); the work is posted to the connection's
+/// strand. Exactly one of `respond`, `start_stream` (followed by `write` calls and `finish`) or
+/// `abort` should be used; later competing calls are ignored. Requests on one keep-alive
+/// connection are handled one after the other: the next handler call comes after this
+/// response ended. For a HEAD request the body is left out (Content-Length is kept).
 class response_writer {
 public:
   virtual ~response_writer() = default;
-  /// Sends a complete response; Content-Length is set from the body.
+  /// Sends a complete response; Content-Length (and, when needed, Connection: close) is set
+  /// by the server; such fields given in `r` are replaced.
   virtual void respond(response r) = 0;
-  /// Starts a chunked response; the head is sent at once.
+  /// Starts a chunked response; the head is sent at once. (To an HTTP/1.0 client the body is
+  /// sent raw and ends with the connection.)
   virtual void start_stream(unsigned status, header_list fields) = 0;
-  /// Sends one chunk; false once the connection is gone.
+  /// Sends one chunk (an empty string sends nothing); false once the connection is gone or the
+  /// response ended.
   virtual bool write(std::string data) = 0;
   /// Ends a chunked response; the connection may then serve the next request.
   virtual void finish() = 0;
@@ -49,14 +55,21 @@ public:
   virtual void abort() = 0;
   /// True once the client disconnected or the response ended.
   [[nodiscard]] virtual bool closed() const = 0;
-  /// Called once (on an io thread) when the connection closes before `finish`.
+  /// `f` is called once (on the connection's strand) when the connection closes before the
+  /// response ended: the client went away, `abort()`, the idle/write timeout, or `stop()`.
+  /// Registered after that happened, `f` runs at once (posted); never called when the response
+  /// ended normally.
   virtual void on_close(std::function<void()> f) = 0;
 };
 
 using handler = std::function<void(request, std::shared_ptr<response_writer>)>;
 
 /// Accepts connections on `listen` and calls `handler` for every request, on an io_context
-/// thread. The handler must not block.
+/// thread (the connection's strand). The handler must not block; it may answer later from any
+/// thread. Request bodies over `max_request_bytes` get 413, malformed requests 400 (then the
+/// connection is closed); `Expect: 100-continue` is answered. A throwing handler yields 500.
+/// Listen errors: net_errc::protocol_error (bad address), resolve_failed, connect_failed
+/// (cannot bind/listen, e.g. port in use), tls_failed (certificate).
 class server {
 public:
   [[nodiscard]] static caf::expected<std::unique_ptr<server>> start(boost::asio::io_context& io,

@@ -64,7 +64,12 @@ protected:
     });
   }
   void TearDown() override {
-    for (auto& t : writers_)
+    std::vector<std::thread> writers;
+    {
+      std::lock_guard lock{mutex_};
+      writers.swap(writers_);
+    }
+    for (auto& t : writers)
       t.join();
     std::error_code ec;
     fs::remove_all(dir_, ec);
