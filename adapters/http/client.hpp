@@ -57,6 +57,7 @@ public:
 /// the response was complete), protocol_error (malformed response), body_too_large, cancelled
 /// (shutdown or stream cancel).
 /// Create with `make`; running requests keep the client alive until their callbacks ran.
+/// Like every Asio object it must be gone before its io_context is destroyed.
 /// Every callback is called exactly once, unless the io_context is stopped first.
 class client : public std::enable_shared_from_this<client> {
 public:

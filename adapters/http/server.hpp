@@ -70,6 +70,7 @@ using handler = std::function<void(request, std::shared_ptr<response_writer>)>;
 /// connection is closed); `Expect: 100-continue` is answered. A throwing handler yields 500.
 /// Listen errors: net_errc::protocol_error (bad address), resolve_failed, connect_failed
 /// (cannot bind/listen, e.g. port in use), tls_failed (certificate).
+/// Destroy (or stop) the server before its io_context is destroyed.
 class server {
 public:
   [[nodiscard]] static caf::expected<std::unique_ptr<server>> start(boost::asio::io_context& io,
