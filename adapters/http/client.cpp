@@ -260,6 +260,7 @@ private:
             return finish(
               caf::make_error(net_errc::connect_failed,
                               "connect to " + host_port(host, port) + ": " + ec.message()));
+          c->io.set_no_delay();
           if (proxy_ && base_.scheme == "https")
             return open_tunnel(c, finish);
           handshake(c, finish);

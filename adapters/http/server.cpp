@@ -154,6 +154,7 @@ public:
   void start() {
     if (srv_->stopped)
       return close();
+    io_.set_no_delay();
     if (!srv_->tls)
       return begin();
     arm_timer(timer_, srv_->opts.idle_timeout);
