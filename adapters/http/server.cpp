@@ -175,7 +175,7 @@ public:
     io_.close();
     timer_.cancel();
     write_timer_.cancel();
-    out_.clear();
+    // out_ is left alone: a cancelled write may still refer to its front until it completes.
     if (current_)
       current_->connection_lost();
     current_.reset();

@@ -65,12 +65,13 @@ public:
 using handler = std::function<void(request, std::shared_ptr<response_writer>)>;
 
 /// Accepts connections on `listen` and calls `handler` for every request, on an io_context
-/// thread (the connection's strand). The handler must not block; it may answer later from any
-/// thread. Request bodies over `max_request_bytes` get 413, malformed requests 400 (then the
-/// connection is closed); `Expect: 100-continue` is answered. A throwing handler yields 500.
-/// Listen errors: net_errc::protocol_error (bad address), resolve_failed, connect_failed
-/// (cannot bind/listen, e.g. port in use), tls_failed (certificate).
-/// Destroy (or stop) the server before its io_context is destroyed.
+/// thread (the connection's strand; with several io threads, requests of different connections
+/// are handled concurrently, so the handler must be thread-safe). The handler must not block; it
+/// may answer later from any thread. Request bodies over `max_request_bytes` get 413, malformed
+/// requests 400 (then the connection is closed); `Expect: 100-continue` is answered. A throwing
+/// handler yields 500. Listen errors: net_errc::protocol_error (bad address), resolve_failed,
+/// connect_failed (cannot bind/listen, e.g. port in use), tls_failed (certificate). Destroy (or
+/// stop) the server before its io_context is destroyed.
 class server {
 public:
   [[nodiscard]] static caf::expected<std::unique_ptr<server>> start(boost::asio::io_context& io,
