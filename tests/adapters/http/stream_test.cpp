@@ -171,6 +171,19 @@ TEST_P(http_stream, idle_stream_times_out) {
   EXPECT_TRUE(side_->wait_closed());
 }
 
+TEST_P(http_stream, missing_head_hits_the_request_timeout) {
+  client_options opts;
+  opts.request_timeout = 150ms;
+  auto c = client_for_server(opts);
+  stream_probe probe;
+  auto handle = probe.open(*c, get("/watch"));
+  ASSERT_TRUE(side_->wait_writer()); // the handler got the request but never answers
+  ASSERT_TRUE(probe.wait([&] { return probe.ends == 1; }));
+  EXPECT_TRUE(has_code(probe.end, net_errc::timeout)) << describe(probe.end);
+  EXPECT_EQ(probe.heads, 0);
+  EXPECT_TRUE(side_->wait_closed());
+}
+
 TEST_P(http_stream, server_stop_closes_open_streams) {
   auto c = client_for_server();
   stream_probe probe;
