@@ -478,7 +478,9 @@ private:
                              p->response_started = true;
                            error_code pec;
                            bool done = feed(*p->parser, c.buffer, pec);
-                           if (!pec && !done && ec == asio::error::eof) {
+                           // put_eof needs some bytes; an EOF before the first byte is a plain
+                           // close (below).
+                           if (!pec && !done && ec == asio::error::eof && p->parser->got_some()) {
                              p->parser->put_eof(pec);
                              done = !pec && p->parser->is_done();
                            }
@@ -631,7 +633,8 @@ private:
     auto& c = *s->conn;
     error_code pec;
     bool done = feed(*s->parser, c.buffer, pec);
-    if (!pec && !done && ec == asio::error::eof) {
+    // put_eof needs some bytes; an EOF before the first byte is a plain close (below).
+    if (!pec && !done && ec == asio::error::eof && s->parser->got_some()) {
       s->parser->put_eof(pec);
       done = !pec && s->parser->is_done();
     }

@@ -2,6 +2,8 @@
 
 #include "adapters/http/tls.hpp"
 
+#include <unistd.h>
+
 #include <boost/asio/ip/tcp.hpp>
 #include <gtest/gtest.h>
 
@@ -70,6 +72,40 @@ TEST_F(http_tls_verify, wrong_host_name_fails_with_tls_failed) {
   auto named = make_client(opts);
   auto ok = fetch(*named, get("/"));
   ASSERT_TRUE(ok) << describe(ok.error());
+}
+
+TEST_F(http_tls_verify, ca_file_is_used_as_trust_store) {
+  start_server();
+  char path[] = "/tmp/vcdlb-ca-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  auto pem = server_->ca_pem();
+  ASSERT_EQ(write(fd, pem.data(), pem.size()), static_cast<ssize_t>(pem.size()));
+  close(fd);
+  client_options opts;
+  opts.base_url = server_->url();
+  opts.tls.ca_file = path;
+  opts.proxy_from_environment = false;
+  auto c = make_client(opts);
+  auto r = fetch(*c, get("/"));
+  unlink(path);
+  ASSERT_TRUE(r) << describe(r.error());
+  opts.tls.ca_file = "/nonexistent/ca.pem";
+  auto missing = client::make(io(), opts);
+  ASSERT_FALSE(missing);
+  EXPECT_TRUE(has_code(missing.error(), net_errc::tls_failed));
+  EXPECT_NE(error_detail(missing.error()).find("/nonexistent/ca.pem"), std::string::npos);
+}
+
+TEST_F(http_tls_verify, system_trust_store_does_not_know_a_self_signed_certificate) {
+  start_server();
+  client_options opts;
+  opts.base_url = server_->url();
+  opts.proxy_from_environment = false;
+  auto c = make_client(opts); // no ca_pem, no ca_file: the system default paths
+  auto r = fetch(*c, get("/"));
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(has_code(r.error(), net_errc::tls_failed)) << describe(r.error());
 }
 
 TEST_F(http_tls_verify, verify_false_accepts_an_unknown_certificate) {
