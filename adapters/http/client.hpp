@@ -63,8 +63,9 @@ class client : public std::enable_shared_from_this<client> {
 public:
   using callback = std::function<void(caf::expected<response>)>;
 
-  /// Fails with net_errc::protocol_error for a bad URL and net_errc::tls_failed when the CA or
-  /// client certificate cannot be loaded.
+  /// Fails with net_errc::protocol_error for a bad URL or an unusable proxy variable (only
+  /// http:// proxies are supported) and net_errc::tls_failed when the CA or client certificate
+  /// cannot be loaded (messages never contain key material or proxy passwords).
   [[nodiscard]] static caf::expected<std::shared_ptr<client>> make(boost::asio::io_context& io,
                                                                    client_options opts);
 
