@@ -476,6 +476,10 @@ void emit_gateway(YAML::Emitter& e, const edge_gateway& g) {
 
 } // namespace
 
+bool valid_api_version(std::string_view text) {
+  return detail::parse_version(text).has_value();
+}
+
 std::string derived_urn(std::string_view type, std::string_view seed) {
   auto h1 = fnv1a(seed, fnv1a(type, 14695981039346656037ULL));
   auto h2 = fnv1a(seed, fnv1a("#", h1));

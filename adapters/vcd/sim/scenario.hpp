@@ -119,6 +119,9 @@ struct scenario {
 /// Renders `s` as YAML that `parse_scenario` reads back to an equal scenario.
 [[nodiscard]] std::string to_yaml(const scenario& s);
 
+/// True for an API version like "37.2".
+[[nodiscard]] bool valid_api_version(std::string_view text);
+
 /// "urn:vcloud:<type>:<uuid>" with a uuid derived from `seed` (stable across runs).
 [[nodiscard]] std::string derived_urn(std::string_view type, std::string_view seed);
 
