@@ -160,6 +160,8 @@ const std::array routes{
   route{"GET", "/cloudapi/1.0.0/ssl/certificateLibrary/{}", R, true, get_certificate},
   route{"PUT", "/cloudapi/1.0.0/ssl/certificateLibrary/{}", M, true, put_certificate},
   route{"DELETE", "/cloudapi/1.0.0/ssl/certificateLibrary/{}", M, true, delete_certificate},
+  route{"GET", "/cloudapi/1.0.0/entities/{}", R, true, get_entity},
+  route{"PUT", "/cloudapi/1.0.0/entities/{}", M, true, put_entity},
   route{"GET", "/_sim/dump", C, false, sim_dump},
   route{"GET", "/_sim/requests", C, false, sim_requests},
   route{"GET", "/_sim/faults", C, false, sim_get_faults},
@@ -241,6 +243,14 @@ json::value dump_state(state& st) {
                                  {"object_id", t.object_id},
                                  {"gateway_id", t.gateway_id}});
   out["tasks"] = std::move(tasks);
+  json::array entities;
+  for (auto& [id, d] : st.entities)
+    entities.push_back(json::object{{"id", id},
+                                    {"name", d.name},
+                                    {"entityType", d.type},
+                                    {"etag", d.etag},
+                                    {"entity", d.entity}});
+  out["defined_entities"] = std::move(entities);
   out["running_tasks"] = st.running.size();
   return out;
 }

@@ -296,8 +296,24 @@ caf::error parse_vdc(reader& r, const YAML::Node& n, const std::string& w, vdc& 
                 });
 }
 
+caf::error parse_entity(reader& r, const YAML::Node& n, const std::string& w, defined_entity& x) {
+  if (auto err = r.check_keys(n, w, {"id", "name", "entity_type"}))
+    return err;
+  if (auto err = r.str(n, "id", w, x.id, true))
+    return err;
+  if (auto err = r.str(n, "name", w, x.name, true))
+    return err;
+  return r.str(n, "entity_type", w, x.entity_type);
+}
+
 caf::error parse_org(reader& r, const YAML::Node& n, const std::string& w, org& o) {
-  if (auto err = r.check_keys(n, w, {"name", "id", "users", "api_tokens", "certificates", "vdcs"}))
+  if (auto err = r.check_keys(
+        n, w, {"name", "id", "users", "api_tokens", "certificates", "vdcs", "defined_entities"}))
+    return err;
+  if (auto err = r.list(n, "defined_entities", w, o.defined_entities,
+                        [&](const YAML::Node& m, const std::string& mw, defined_entity& x) {
+                          return parse_entity(r, m, mw, x);
+                        }))
     return err;
   if (auto err = r.str(n, "name", w, o.name, true))
     return err;
@@ -525,6 +541,8 @@ scenario default_scenario() {
   v.edge_gateways.push_back(std::move(g));
   v.networks.push_back({"net1", "", "edge-1", "192.168.1.1/24"});
   o.vdcs.push_back(std::move(v));
+  o.defined_entities.push_back({derived_urn("entity:vmware:capvcdCluster", "cluster1"), "cluster1",
+                                "urn:vcloud:type:vmware:capvcdCluster:1.2.0"});
   s.orgs.push_back(std::move(o));
   // Derive the ids now so that --print-scenario shows them.
   for (auto& x : s.orgs.front().vdcs.front().edge_gateways.front().seg_assignments)
@@ -643,6 +661,15 @@ std::string to_yaml(const scenario& s) {
         e << YAML::EndMap;
       }
       e << YAML::EndSeq << YAML::EndMap;
+    }
+    e << YAML::EndSeq;
+    e << YAML::Key << "defined_entities" << YAML::Value << YAML::BeginSeq;
+    for (auto& d : o.defined_entities) {
+      e << YAML::BeginMap;
+      emit_kv(e, "id", d.id);
+      emit_kv(e, "name", d.name);
+      emit_kv(e, "entity_type", d.entity_type);
+      e << YAML::EndMap;
     }
     e << YAML::EndSeq << YAML::EndMap;
   }

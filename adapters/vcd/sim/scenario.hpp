@@ -73,6 +73,14 @@ struct certificate {
   std::string description;
 };
 
+/// A runtime defined entity, e.g. the cluster RDE the upstream provider keeps its status in
+/// (`GET/PUT /cloudapi/1.0.0/entities/{id}` with ETag / If-Match).
+struct defined_entity {
+  std::string id; ///< urn:vcloud:entity:vmware:capvcdCluster:<uuid>
+  std::string name;
+  std::string entity_type = "urn:vcloud:type:vmware:capvcdCluster:1.2.0";
+};
+
 struct user {
   std::string name;
   std::string password;
@@ -90,6 +98,7 @@ struct org {
   std::vector<api_token> api_tokens;
   std::vector<certificate> certificates;
   std::vector<vdc> vdcs;
+  std::vector<defined_entity> defined_entities;
 };
 
 struct scenario {
@@ -106,7 +115,8 @@ struct scenario {
 /// The built-in scenario: org "org1", VDC "vdc1", network "net1" on edge gateway "edge-1" with
 /// 203.0.113.10-203.0.113.250 allocated, a shared SEG "seg-shared" (max 1000 virtual services),
 /// a certificate "vcdlb-sim-cert", tenant user admin@org1 / "admin-password", API token
-/// "vcdlb-sim-api-token", provider user administrator@System / "provider-password".
+/// "vcdlb-sim-api-token", provider user administrator@System / "provider-password", and a
+/// capvcdCluster RDE "cluster1".
 [[nodiscard]] scenario default_scenario();
 
 /// Parses a scenario from YAML text. Unknown keys, wrong types, bad IPs and duplicate names

@@ -84,6 +84,8 @@ http::response get_certificate(ctx& c);
 http::response put_certificate(ctx& c);
 http::response delete_certificate(ctx& c);
 http::response get_task(ctx& c);
+http::response get_entity(ctx& c);
+http::response put_entity(ctx& c);
 
 // -- rendering (also used by the dump) -----------------------------------------------------
 json::object render_gateway(state& st, const gateway_rec& g, int version, bool provider);

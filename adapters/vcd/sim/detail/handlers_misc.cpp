@@ -257,4 +257,51 @@ http::response get_task(ctx& c) {
   return xml_reply(c, 200, x, "application/vnd.vmware.vcloud.task+xml");
 }
 
+namespace {
+
+http::response entity_reply(ctx& c, const entity_rec& d) {
+  json::object j{{"id", d.id},         {"entityType", d.type},
+                 {"name", d.name},     {"externalId", nullptr},
+                 {"entity", d.entity}, {"state", "RESOLVED"}};
+  if (const auto* o = c.st.find_org(d.org_id))
+    j["org"] = json::object{{"name", o->name}, {"id", o->id}};
+  auto r = json_reply(c, 200, j);
+  r.fields.emplace_back("ETag", "\"" + std::to_string(d.etag) + "\"");
+  return r;
+}
+
+} // namespace
+
+http::response get_entity(ctx& c) {
+  auto i = c.st.entities.find(c.params.at(0));
+  if (i == c.st.entities.end() || !c.sees_org(i->second.org_id))
+    return forbidden(c, c.params.at(0));
+  return entity_reply(c, i->second);
+}
+
+http::response put_entity(ctx& c) {
+  auto i = c.st.entities.find(c.params.at(0));
+  if (i == c.st.entities.end() || !c.sees_org(i->second.org_id))
+    return forbidden(c, c.params.at(0));
+  auto& d = i->second;
+  // Optimistic concurrency: a stale If-Match is 412 (the upstream provider retries on it).
+  if (auto match = header_value(c.req.fields, "If-Match");
+      match && *match != "\"" + std::to_string(d.etag) + "\"")
+    return error_reply(c, 412, "PRECONDITION_FAILED",
+                       "The entity was changed by someone else (ETag mismatch).", "stale_version");
+  http::response err;
+  auto body = parse_body(c, err);
+  if (!body)
+    return err;
+  auto* entity = body->if_contains("entity");
+  if (entity == nullptr || !entity->is_object())
+    return bad_request(c, "Validation error on field 'entity': must be an object.",
+                       "missing_field");
+  d.entity = *entity;
+  if (auto name = str_field(*body, "name"); !name.empty())
+    d.name = name;
+  ++d.etag;
+  return entity_reply(c, d);
+}
+
 } // namespace vcdlb::vcd::sim::detail

@@ -64,6 +64,12 @@ state::state(core_options opts)
   }
   // Seed the stored objects from the scenario.
   for (const auto& o : sc.orgs) {
+    for (const auto& d : o.defined_entities)
+      entities.emplace(d.id, entity_rec{d.id, d.name, d.entity_type, o.id,
+                                        json::object{{"kind", "CAPVCDCluster"},
+                                                     {"spec", json::object{}},
+                                                     {"status", json::object{}}},
+                                        1});
     for (const auto& c : o.certificates) {
       entry e;
       e.k = kind::certificate;

@@ -103,6 +103,15 @@ struct session_rec {
   time_point expires{};
 };
 
+struct entity_rec {
+  std::string id;
+  std::string name;
+  std::string type;
+  std::string org_id;
+  json::value entity;
+  int64_t etag = 1;
+};
+
 struct state {
   std::mutex mu;
   scenario sc;
@@ -123,6 +132,7 @@ struct state {
   uint64_t next_seq = 1;
   std::map<std::string, gateway_rec> gateways;           ///< by URN
   std::map<std::string, task_rec> tasks;                 ///< by uuid
+  std::map<std::string, entity_rec> entities;            ///< RDEs by URN
   std::vector<std::string> running;                      ///< uuids of running tasks
   std::unordered_map<std::string, session_rec> sessions; ///< by token
   std::unordered_map<std::string, std::string> legacy;   ///< legacy session id -> token
