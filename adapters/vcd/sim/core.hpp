@@ -10,6 +10,28 @@
 /// Mutations answer 202 with a `Location` task that runs for `fault_settings::task_duration`
 /// of the injected clock; the gateway stays locked until it ends.
 ///
+/// Behaviour decisions where the reference leaves a choice (see vcd-cloudapi.md §3.3, §11):
+/// - A created object is visible at once with `status` PENDING, CONFIGURING once its task has
+///   started, REALIZED when the task ends (REALIZATION_FAILED if it failed; the object stays,
+///   so clients must clean it up). An update is applied at once (CONFIGURING until the task
+///   ends). A deleted object stays visible until its delete task succeeds.
+/// - VS `healthStatus` is PENDING until `health_delay` after realization, then UP (pool has
+///   enabled members), DOWN (none, or realization failed) or DISABLED.
+/// - Validation failures are synchronous 400 BAD_REQUEST (also duplicate names, a full or
+///   unassigned SEG, VIP conflicts, a stale NAT version); dangling references are 400
+///   INVALID_REFERENCE; the gateway lock is checked after validation. Injected task failures
+///   end the task in `error` (majorErrorCode 500, INTERNAL_SERVER_ERROR).
+/// - Gateway-bound mutations (pools, virtual services, NAT rules, SEG assignments, ALB
+///   settings, gateway updates) lock their gateway; application port profiles and the
+///   (synchronous) certificate library lock nothing.
+/// - VIP sharing follows the scenario's api_version (>= 37.0, or `shared_vip`), i.e. the
+///   server's release, not the version a request negotiated.
+/// - `pageSize` above the maximum is clamped (or 400 with `reject_oversized_page`); a request
+///   without `version=` in Accept is served at the highest version; an unsupported one is 406.
+/// - `GET /api/task/{id}` answers XML unless Accept names JSON; both carry the same fields.
+/// - An invalid OAuth refresh token is 400 `invalid_grant` (RFC 6749); bad or expired access
+///   tokens are 401 with a CloudAPI error body.
+///
 /// Thread-safety: every public member function may be called from any thread; one mutex
 /// guards all state. Owns nothing but memory.
 

@@ -91,6 +91,23 @@ http::response no_content(ctx& c) {
   return r;
 }
 
+std::optional<std::string> name_filter_hint(const ctx& c) {
+  auto f = c.q("filter");
+  // Only a pure conjunction is safe to narrow by one of its terms.
+  if (!f || f->find_first_of(",()") != std::string::npos
+      || c.q("filterEncoded").value_or("") == "true")
+    return std::nullopt;
+  std::string_view rest = *f;
+  while (!rest.empty()) {
+    auto semi = rest.find(';');
+    auto term = rest.substr(0, semi);
+    if (term.rfind("name==", 0) == 0 && term.size() > 6)
+      return std::string{term.substr(6)};
+    rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
+  }
+  return std::nullopt;
+}
+
 std::optional<http::response> check_busy(ctx& c, const gateway_rec& g) {
   if (g.lock_task.empty())
     return std::nullopt;

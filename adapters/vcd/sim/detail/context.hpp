@@ -68,6 +68,11 @@ http::response list_reply(ctx& c, std::vector<json::value> items,
                           std::initializer_list<std::string_view> searchable,
                           const fiql_special& special = {});
 
+/// For a filter that is a conjunction with a `name==X` term (the lookup clients make all the
+/// time): X, so a handler can skip rendering objects of other names. The full filter is
+/// still applied by list_reply.
+std::optional<std::string> name_filter_hint(const ctx& c);
+
 /// The `BUSY_ENTITY` reply if the gateway has a running task, else nullopt.
 std::optional<http::response> check_busy(ctx& c, const gateway_rec& g);
 

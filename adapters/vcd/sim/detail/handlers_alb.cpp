@@ -477,8 +477,9 @@ http::response list_pool_summaries(ctx& c) {
   if (g == nullptr)
     return err;
   std::vector<json::value> items;
+  auto hint = name_filter_hint(c);
   for (const auto& [seq, e] : c.st.objects)
-    if (e.k == kind::pool && e.gateway_id == g->id)
+    if (e.k == kind::pool && e.gateway_id == g->id && (!hint || str_field(e.body, "name") == *hint))
       items.push_back(pool_summary(render_pool(c.st, e)));
   return list_reply(c, std::move(items), {"id", "name", "enabled", "status"});
 }
@@ -566,8 +567,10 @@ http::response list_vs_summaries(ctx& c) {
   if (g == nullptr)
     return err;
   std::vector<json::value> items;
+  auto hint = name_filter_hint(c);
   for (const auto& [seq, e] : c.st.objects) {
-    if (e.k != kind::virtual_service || e.gateway_id != g->id)
+    if (e.k != kind::virtual_service || e.gateway_id != g->id
+        || (hint && str_field(e.body, "name") != *hint))
       continue;
     auto j = render_vs(c.st, e, c.version, c.now);
     if (const auto* t = json_path(j, "applicationProfile.type"))

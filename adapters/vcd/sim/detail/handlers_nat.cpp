@@ -407,8 +407,10 @@ json::object render_app_port_profile(state&, const entry& e) {
 
 http::response list_app_port_profiles(ctx& c) {
   std::vector<json::value> items;
+  auto hint = name_filter_hint(c);
   for (const auto& [seq, e] : c.st.objects)
-    if (e.k == kind::app_port_profile && profile_visible(c, e)) {
+    if (e.k == kind::app_port_profile && profile_visible(c, e)
+        && (!hint || str_field(e.body, "name") == *hint)) {
       auto j = render_app_port_profile(c.st, e);
       j["_context"] = e.context_id; // hidden; list_reply strips '_' fields
       items.push_back(std::move(j));
