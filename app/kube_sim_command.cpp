@@ -29,8 +29,10 @@ struct kube_sim_args {
   double fault_429_rate = 0.0;
   unsigned fault_retry_after_s = 1;
   double fault_500_rate = 0.0;
+  double fault_503_rate = 0.0;
   unsigned fault_latency_ms = 0;
   unsigned fault_drop_watch_s = 0;
+  unsigned fault_expire_history_s = 0;
   size_t history_events = 1000;
   unsigned history_age_s = 300;
   unsigned bookmark_interval_s = 60;
@@ -68,6 +70,8 @@ int run_kube_sim(const kube_sim_args& a) {
   faults.rate_429 = a.fault_429_rate;
   faults.retry_after_s = a.fault_retry_after_s;
   faults.rate_500 = a.fault_500_rate;
+  faults.rate_503 = a.fault_503_rate;
+  faults.expire_history_every = std::chrono::seconds{a.fault_expire_history_s};
   faults.latency = std::chrono::milliseconds{a.fault_latency_ms};
   faults.drop_watch_every = std::chrono::seconds{a.fault_drop_watch_s};
   (*server)->core().set_faults(faults);
@@ -117,12 +121,18 @@ command add_kube_sim_command(CLI::App& root) {
     ->check(CLI::Range(0.0, 1.0));
   cli
     ->add_option("--fault-retry-after-s", args->fault_retry_after_s,
-                 "Retry-After seconds of injected 429s")
+                 "Retry-After seconds of injected 429s and 503s")
     ->capture_default_str();
   cli
     ->add_option("--fault-500-rate", args->fault_500_rate,
                  "fraction of resource requests answered 500 InternalError")
     ->check(CLI::Range(0.0, 1.0));
+  cli
+    ->add_option("--fault-503-rate", args->fault_503_rate,
+                 "fraction of resource requests answered 503 ServiceUnavailable (Retry-After)")
+    ->check(CLI::Range(0.0, 1.0));
+  cli->add_option("--fault-expire-history-s", args->fault_expire_history_s,
+                  "forget the watch history this often, forcing 410 Expired (0: never)");
   cli->add_option("--fault-latency-ms", args->fault_latency_ms, "delay added to every request");
   cli->add_option("--fault-drop-watch-s", args->fault_drop_watch_s,
                   "drop every open watch connection this often (0: never)");

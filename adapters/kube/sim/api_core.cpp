@@ -229,6 +229,11 @@ void api_core::dispatch(const http::request& req, const std::shared_ptr<http::re
     respond_error(out, internal_error("injected fault"), status);
     return;
   }
+  if (faults_.rate_503 > 0 && draw(rng_) < faults_.rate_503) {
+    ++counters_.injected_503;
+    respond_error(out, service_unavailable(faults_.retry_after_s), status);
+    return;
+  }
 
   auto q = detail::parse_query(detail::query_of(req));
   if (const auto* dry = param(q, "dryRun"); dry != nullptr && !dry->empty()) {
@@ -275,7 +280,7 @@ void api_core::dispatch(const http::request& req, const std::shared_ptr<http::re
         return respond_error(out, labels.error(), status);
       if (!fields)
         return respond_error(out, fields.error(), status);
-      watch_spec sel{&r, ns, std::move(*labels), std::move(*fields), {}, false, {}};
+      watch_spec sel{&r, ns, std::move(*labels), std::move(*fields), {}, false, false, {}};
       std::vector<std::pair<std::string, std::string>> victims;
       for (const auto* obj : store_.list(r, ns))
         if (matches(sel, *obj))
@@ -433,7 +438,7 @@ void api_core::serve_list(const target& t, const query_params& q,
     for (const auto* obj : store_.list(r, t.ns))
       items.push_back(*obj);
   }
-  watch_spec sel{&r, t.ns, std::move(*labels), std::move(*fields), {}, false, {}};
+  watch_spec sel{&r, t.ns, std::move(*labels), std::move(*fields), {}, false, false, {}};
   json::array out_items;
   std::string last_key;
   bool more = false;
@@ -477,7 +482,8 @@ void api_core::serve_watch(const target& t, const query_params& q,
   if (!fields)
     return respond_error(out, fields.error(), status);
   watch_spec spec{
-    &r, t.ns, std::move(*labels), std::move(*fields), {}, flag(q, "allowWatchBookmarks"), {}};
+    &r,    t.ns, std::move(*labels), std::move(*fields), {}, flag(q, "allowWatchBookmarks"),
+    false, {}};
   if (const auto* rv_text = param(q, "resourceVersion"); rv_text != nullptr && !rv_text->empty()) {
     auto rv = detail::parse_rv(*rv_text);
     if (!rv)
@@ -487,12 +493,30 @@ void api_core::serve_watch(const target& t, const query_params& q,
     if (*rv > 0)
       spec.from_rv = *rv;
   }
-  if (flag(q, "sendInitialEvents"))
+  // WatchList (sendInitialEvents): only with resourceVersionMatch=NotOlderThan and bookmarks;
+  // resourceVersionMatch on a watch is only allowed together with it.
+  const std::string* rvm = param(q, "resourceVersionMatch");
+  spec.initial_events = flag(q, "sendInitialEvents");
+  if (spec.initial_events) {
+    if (rvm == nullptr || *rvm != "NotOlderThan")
+      return respond_error(out,
+                           list_options_invalid("resourceVersionMatch",
+                                                "Forbidden: sendInitialEvents requires setting "
+                                                "resourceVersionMatch to NotOlderThan"),
+                           status);
+    if (!spec.bookmarks)
+      return respond_error(out,
+                           list_options_invalid("allowWatchBookmarks",
+                                                "Forbidden: sendInitialEvents requires "
+                                                "allowWatchBookmarks=true"),
+                           status);
+  } else if (rvm != nullptr && !rvm->empty()) {
     return respond_error(out,
-                         list_options_invalid("sendInitialEvents",
-                                              "Forbidden: sendInitialEvents is not supported by "
-                                              "this server"),
+                         list_options_invalid("resourceVersionMatch",
+                                              "Forbidden: resourceVersionMatch is forbidden for "
+                                              "watch unless sendInitialEvents is provided"),
                          status);
+  }
   std::chrono::seconds timeout{0};
   if (const auto* ts = param(q, "timeoutSeconds"); ts != nullptr && !ts->empty()) {
     auto v = detail::parse_rv(*ts);
@@ -584,6 +608,14 @@ void api_core::tick() {
       next_drop_ = t + faults_.drop_watch_every;
     }
   }
+  if (faults_.expire_history_every.count() > 0) {
+    if (next_expiry_ == sim_clock::time_point{})
+      next_expiry_ = t + faults_.expire_history_every;
+    if (t >= next_expiry_) {
+      store_.expire_history();
+      next_expiry_ = t + faults_.expire_history_every;
+    }
+  }
   store_.tick(t);
 }
 
@@ -591,6 +623,7 @@ void api_core::set_faults(fault_settings f) {
   std::lock_guard guard{mtx_};
   faults_ = f;
   next_drop_ = {};
+  next_expiry_ = {};
 }
 
 fault_settings api_core::faults() const {

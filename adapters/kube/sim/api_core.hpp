@@ -30,11 +30,14 @@ namespace vcdlb::kube::sim {
 /// Faults the double injects into API traffic (resource paths only: discovery, /version and
 /// health stay clean so clients can always start).
 struct fault_settings {
-  double rate_429 = 0.0;                         ///< fraction of requests answered 429
-  unsigned retry_after_s = 1;                    ///< Retry-After of those 429s
-  double rate_500 = 0.0;                         ///< fraction answered 500 InternalError
+  double rate_429 = 0.0;      ///< fraction of requests answered 429
+  unsigned retry_after_s = 1; ///< Retry-After of those 429s
+  double rate_500 = 0.0;      ///< fraction answered 500 InternalError
+  double rate_503 = 0.0;      ///< fraction answered 503 ServiceUnavailable with Retry-After
   std::chrono::milliseconds latency{0};          ///< added before each answer (by `api_server`)
   std::chrono::milliseconds drop_watch_every{0}; ///< > 0: drop all watches this often
+  /// > 0: compact the whole history this often (watches from older RVs then get 410)
+  std::chrono::milliseconds expire_history_every{0};
 };
 
 struct core_options {
@@ -60,6 +63,7 @@ struct request_counters {
   uint64_t unauthorized = 0;
   uint64_t injected_429 = 0;
   uint64_t injected_500 = 0;
+  uint64_t injected_503 = 0;
 };
 
 /// The API server double without sockets. `handle` takes an `http::request` and answers on a
@@ -164,6 +168,7 @@ private:
   std::mt19937_64 rng_;
   fault_settings faults_;
   sim_clock::time_point next_drop_{};
+  sim_clock::time_point next_expiry_{};
   request_counters counters_;
   std::deque<std::string> log_;
 };

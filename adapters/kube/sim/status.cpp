@@ -141,6 +141,14 @@ api_error internal_error(std::string message) {
   return {500, "InternalError", "Internal error occurred: " + message, {}, 0};
 }
 
+api_error service_unavailable(unsigned retry_after_s) {
+  return {503,
+          "ServiceUnavailable",
+          "The server is currently unable to handle the request",
+          {},
+          retry_after_s};
+}
+
 api_error too_large_resource_version(uint64_t requested, uint64_t current) {
   json::object cause;
   cause["reason"] = "ResourceVersionTooLarge";

@@ -64,6 +64,8 @@ using result = boost::system::result<T, api_error>;
 [[nodiscard]] api_error unsupported_media_type(std::string_view content_type);
 [[nodiscard]] api_error too_many_requests(unsigned retry_after_s);
 [[nodiscard]] api_error internal_error(std::string message);
+/// 503 ServiceUnavailable with Retry-After.
+[[nodiscard]] api_error service_unavailable(unsigned retry_after_s);
 /// 504 Timeout for a resourceVersion newer than the store.
 [[nodiscard]] api_error too_large_resource_version(uint64_t requested, uint64_t current);
 

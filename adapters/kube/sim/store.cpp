@@ -183,12 +183,14 @@ bool store::send(watcher& w, const char* type, const json::object& obj) {
   return !w.dead;
 }
 
-void store::send_bookmark(watcher& w) {
+void store::send_bookmark(watcher& w, bool initial_events_end) {
   json::object obj;
   obj["kind"] = w.spec.resource->kind;
   obj["apiVersion"] = w.spec.resource->api_version();
   json::object meta;
   meta["resourceVersion"] = std::to_string(rv_);
+  if (initial_events_end)
+    meta["annotations"] = json::object{{"k8s.io/initial-events-end", "true"}};
   obj["metadata"] = std::move(meta);
   send(w, "BOOKMARK", obj);
 }
@@ -196,6 +198,8 @@ void store::send_bookmark(watcher& w) {
 void store::watch(watch_spec spec, std::shared_ptr<http::response_writer> out,
                   sim_clock::time_point now) {
   watcher w{std::move(spec), std::move(out), now + opts_.bookmark_interval, false};
+  if (w.spec.initial_events)
+    w.spec.from_rv.reset();
   if (w.spec.from_rv) {
     uint64_t from = *w.spec.from_rv;
     if (from < compacted_rv_) {
@@ -213,6 +217,8 @@ void store::watch(watch_spec spec, std::shared_ptr<http::response_writer> out,
     for (const auto* obj : list(*w.spec.resource, w.spec.ns))
       if (matches(w.spec, *obj))
         send(w, "ADDED", *obj);
+    if (w.spec.initial_events)
+      send_bookmark(w, true);
   }
   if (!w.dead)
     watchers_.push_back(std::move(w));

@@ -34,7 +34,10 @@ struct watch_spec {
   field_selector fields;
   std::optional<uint64_t> from_rv; ///< unset: start with synthetic ADDED for the current state
   bool bookmarks = false;          ///< allowWatchBookmarks
-  sim_clock::time_point deadline;  ///< the watch ends cleanly then
+  /// sendInitialEvents: after the synthetic ADDED events, a BOOKMARK annotated
+  /// `k8s.io/initial-events-end: "true"` (requires `bookmarks`, ignores `from_rv`)
+  bool initial_events = false;
+  sim_clock::time_point deadline; ///< the watch ends cleanly then
 };
 
 struct store_options {
@@ -119,7 +122,7 @@ private:
   void record(history_event ev, sim_clock::time_point now);
   void deliver(watcher& w, const history_event& ev);
   bool send(watcher& w, const char* type, const boost::json::object& obj);
-  void send_bookmark(watcher& w);
+  void send_bookmark(watcher& w, bool initial_events_end = false);
   void compact(sim_clock::time_point now);
   void reap();
 

@@ -514,6 +514,35 @@ TEST_F(fixture, watch_timeout_and_bookmarks) {
   EXPECT_EQ(core->open_watches(), 0u);
 }
 
+TEST_F(fixture, send_initial_events_ends_with_an_annotated_bookmark) {
+  create_svc("a");
+  auto w = call(*core, "GET",
+                "/api/v1/namespaces/default/services?watch=1&sendInitialEvents=true&"
+                "resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&resourceVersion=1");
+  auto events = w->events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(type_of(events[0]), "ADDED");
+  EXPECT_EQ(type_of(events[1]), "BOOKMARK");
+  EXPECT_EQ(events[1].at("object").at("metadata").at("annotations").at("k8s.io/initial-events-end"),
+            "true");
+  create_svc("b");
+  ASSERT_EQ(w->events().size(), 3u);
+  EXPECT_EQ(type_of(w->events()[2]), "ADDED");
+  EXPECT_EQ(call(*core, "GET",
+                 "/api/v1/services?watch=1&sendInitialEvents=true&"
+                 "allowWatchBookmarks=true")
+              ->status(),
+            422u);
+  EXPECT_EQ(call(*core, "GET",
+                 "/api/v1/services?watch=1&sendInitialEvents=true&"
+                 "resourceVersionMatch=NotOlderThan")
+              ->status(),
+            422u);
+  EXPECT_EQ(
+    call(*core, "GET", "/api/v1/services?watch=1&resourceVersionMatch=NotOlderThan")->status(),
+    422u);
+}
+
 TEST_F(fixture, closed_watch_connections_are_forgotten) {
   auto w = call(*core, "GET", "/api/v1/services?watch=true");
   EXPECT_EQ(core->open_watches(), 1u);
@@ -536,6 +565,24 @@ TEST_F(fixture, faults) {
   f.rate_500 = 1.0;
   core->set_faults(f);
   EXPECT_EQ(call(*core, "GET", "/api/v1/services")->status(), 500u);
+  f = {};
+  f.rate_503 = 1.0;
+  core->set_faults(f);
+  auto unavailable = call(*core, "GET", "/api/v1/services");
+  EXPECT_EQ(unavailable->status(), 503u);
+  EXPECT_EQ(unavailable->header("Retry-After"), "1");
+  EXPECT_EQ(unavailable->body().at("reason"), "ServiceUnavailable");
+  f = {};
+  f.expire_history_every = std::chrono::milliseconds{5000};
+  core->set_faults(f);
+  auto before = create_svc("before-expiry");
+  advance(std::chrono::seconds{1});
+  advance(std::chrono::seconds{5});
+  auto expired_watch =
+    call(*core, "GET",
+         "/api/v1/services?watch=true&resourceVersion=" + std::to_string(rv_of(before) - 1));
+  ASSERT_EQ(expired_watch->events().size(), 1u);
+  EXPECT_EQ(type_of(expired_watch->events()[0]), "ERROR");
   f = {};
   f.drop_watch_every = std::chrono::milliseconds{2000};
   core->set_faults(f);
@@ -586,6 +633,20 @@ TEST_F(fixture, namespaces_delete_their_objects) {
   EXPECT_EQ(call(*core, "DELETE", "/api/v1/namespaces/team")->status(), 200u);
   EXPECT_EQ(call(*core, "GET", "/api/v1/namespaces/team/services/x")->status(), 404u);
   EXPECT_EQ(call(*core, "DELETE", "/api/v1/namespaces/default")->status(), 403u);
+}
+
+TEST_F(fixture, delete_collection_honours_selectors) {
+  create_svc("a", R"(,"labels":{"app":"x"})");
+  create_svc("b", R"(,"labels":{"app":"x"},"finalizers":["f"])");
+  create_svc("c");
+  auto w = call(*core, "DELETE", "/api/v1/namespaces/default/services?labelSelector=app%3Dx");
+  ASSERT_EQ(w->status(), 200u);
+  EXPECT_EQ(w->body().at("kind"), "ServiceList");
+  EXPECT_EQ(w->body().at("items").as_array().size(), 2u);
+  EXPECT_EQ(call(*core, "GET", "/api/v1/namespaces/default/services/a")->status(), 404u);
+  auto b = call(*core, "GET", "/api/v1/namespaces/default/services/b")->body();
+  EXPECT_TRUE(b.at("metadata").as_object().contains("deletionTimestamp"));
+  EXPECT_EQ(call(*core, "GET", "/api/v1/namespaces/default/services/c")->status(), 200u);
 }
 
 TEST_F(fixture, direct_object_access) {
