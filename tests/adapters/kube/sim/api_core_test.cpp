@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <thread>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -674,4 +675,41 @@ TEST_F(fixture, direct_object_access) {
   call(*core, "GET", "/api/v1/nodes/n1");
   ASSERT_EQ(core->request_log().size(), 1u);
   EXPECT_EQ(core->request_log()[0], "GET /api/v1/nodes/n1 -> 404");
+}
+
+TEST_F(fixture, concurrent_writers_give_an_ordered_gap_free_stream) {
+  auto w = call(*core, "GET",
+                "/api/v1/namespaces/default/services?watch=true&resourceVersion="
+                  + std::to_string(core->resource_version()));
+  constexpr int threads = 4;
+  constexpr int per_thread = 40;
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([this, t] {
+      for (int i = 0; i < per_thread; ++i) {
+        auto name = "t" + std::to_string(t) + "-" + std::to_string(i);
+        call(*core, "POST", "/api/v1/namespaces/default/services", svc(name, "", "NodePort"));
+        call(*core, "PATCH", "/api/v1/namespaces/default/services/" + name,
+             R"({"metadata":{"labels":{"touched":"yes"}}})", "application/merge-patch+json");
+      }
+    });
+  for (auto& th : pool)
+    th.join();
+  auto events = w->events();
+  ASSERT_EQ(events.size(), size_t{threads * per_thread * 2});
+  uint64_t prev = 0;
+  std::set<int64_t> node_ports;
+  for (const auto& ev : events) {
+    uint64_t rv = rv_of(ev.at("object").as_object());
+    if (prev != 0) {
+      EXPECT_EQ(rv, prev + 1);
+    }
+    prev = rv;
+    if (type_of(ev) == "ADDED") {
+      EXPECT_TRUE(
+        node_ports.insert(ev.at("object").at("spec").at("ports").at(0).at("nodePort").as_int64())
+          .second);
+    }
+  }
+  EXPECT_EQ(node_ports.size(), size_t{threads * per_thread});
 }
