@@ -6,7 +6,6 @@
 #include <iostream>
 #include <mutex>
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include "adapters/asio/io_runner.hpp"
@@ -89,9 +88,8 @@ int run_kube_sim(const kube_sim_args& a) {
     std::unique_lock lock{mtx};
     cv.wait(lock, [&] { return stop; });
   }
+  // Watches end cleanly and the listener closes; then the I/O threads are joined.
   (*server)->stop();
-  server->reset();
-  boost::asio::post(io.context(), [&signals] { signals.cancel(); });
   io.stop();
   return 0;
 }

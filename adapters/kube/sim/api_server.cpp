@@ -9,8 +9,6 @@
 
 #include <boost/asio/post.hpp>
 
-#include <spdlog/spdlog.h>
-
 #include "adapters/kube/sim/detail/base64.hpp"
 #include "protocol/errors.hpp"
 
@@ -76,25 +74,26 @@ std::string make_kubeconfig(const std::string& url, const std::string& ca_pem,
   return y;
 }
 
-api_server::api_server(boost::asio::io_context& io, api_server_options opts)
-  : io_(io), opts_(std::move(opts)), stopped_(std::make_shared<std::atomic<bool>>(false)) {
+api_server::api_server(api_server_options opts) : opts_(std::move(opts)) {
   // nop
 }
 
 caf::expected<std::unique_ptr<api_server>> api_server::start(boost::asio::io_context& io,
                                                              api_server_options opts) {
-  std::unique_ptr<api_server> self{new api_server(io, std::move(opts))};
+  std::unique_ptr<api_server> self{new api_server(std::move(opts))};
   auto& o = self->opts_;
   if (o.auth)
     self->token_ = o.core.token.empty() ? random_token() : o.core.token;
   o.core.token = self->token_;
+  auto st = std::make_shared<shared_state>(io);
+  st->tick_interval = o.tick_interval;
+  self->shared_ = st;
   http::server_options so;
   so.listen = o.listen;
   so.tls = o.tls;
-  auto* raw = self.get();
   auto srv = http::server::start(
-    io, so, [raw](http::request req, std::shared_ptr<http::response_writer> out) {
-      raw->on_request(std::move(req), std::move(out));
+    io, so, [st](http::request req, std::shared_ptr<http::response_writer> out) {
+      on_request(st, std::move(req), std::move(out));
     });
   if (!srv)
     return std::move(srv.error());
@@ -103,16 +102,15 @@ caf::expected<std::unique_ptr<api_server>> api_server::start(boost::asio::io_con
   auto url = self->server_->url();
   auto scheme_end = url.find("://");
   o.core.server_address = scheme_end == std::string::npos ? url : url.substr(scheme_end + 3);
-  self->core_ = std::make_unique<api_core>(o.core);
+  std::atomic_store(&st->core, std::make_shared<api_core>(o.core));
   if (!o.kubeconfig_path.empty()) {
     if (auto ok = write_private_file(o.kubeconfig_path, self->kubeconfig()); !ok) {
-      self->server_->stop();
+      self->stop();
       return std::move(ok.error());
     }
     self->kubeconfig_path_ = o.kubeconfig_path;
   }
-  self->ticker_ = std::make_shared<boost::asio::steady_timer>(io);
-  self->schedule_tick();
+  boost::asio::post(st->ticker.get_executor(), [st] { schedule_tick(st); });
   return self;
 }
 
@@ -121,46 +119,49 @@ api_server::~api_server() {
 }
 
 void api_server::stop() {
-  if (stopped_->exchange(true))
+  if (!shared_ || shared_->stopped.exchange(true))
     return;
-  if (ticker_) {
-    // The timer's handler checks `stopped_` too, so a tick already queued does nothing.
-    boost::asio::post(ticker_->get_executor(), [t = ticker_] { t->cancel(); });
-  }
-  if (core_)
-    core_->finish_watches();
+  // A tick already queued sees `stopped` and does nothing; the timer lives on a strand, so the
+  // cancel is posted there rather than racing a running tick.
+  boost::asio::post(shared_->ticker.get_executor(), [st = shared_] { st->ticker.cancel(); });
+  if (auto core = std::atomic_load(&shared_->core))
+    core->finish_watches();
   if (server_)
     server_->stop();
 }
 
-void api_server::schedule_tick() {
-  ticker_->expires_after(opts_.tick_interval);
-  ticker_->async_wait([this, stopped = stopped_](const boost::system::error_code& ec) {
-    if (ec || *stopped)
+void api_server::schedule_tick(const std::shared_ptr<shared_state>& st) {
+  if (st->stopped)
+    return;
+  st->ticker.expires_after(st->tick_interval);
+  st->ticker.async_wait([st](const boost::system::error_code& ec) {
+    if (ec || st->stopped)
       return;
-    core_->tick();
-    schedule_tick();
+    std::atomic_load(&st->core)->tick();
+    schedule_tick(st);
   });
 }
 
-void api_server::on_request(http::request req, std::shared_ptr<http::response_writer> out) {
-  if (!core_ || *stopped_) {
-    out->respond(http::response{503, {{"Content-Type", "text/plain"}}, "starting\n"});
+void api_server::on_request(const std::shared_ptr<shared_state>& st, http::request req,
+                            std::shared_ptr<http::response_writer> out) {
+  auto core = std::atomic_load(&st->core);
+  if (!core || st->stopped) {
+    out->respond(http::response{503, {{"Content-Type", "text/plain"}}, "not serving\n"});
     return;
   }
-  auto latency = core_->faults().latency;
+  auto latency = core->faults().latency;
   if (latency.count() <= 0) {
-    core_->handle(req, std::move(out));
+    core->handle(req, std::move(out));
     return;
   }
-  auto timer = std::make_shared<boost::asio::steady_timer>(io_, latency);
-  timer->async_wait([this, timer, stopped = stopped_, req = std::move(req),
+  auto timer = std::make_shared<boost::asio::steady_timer>(st->io, latency);
+  timer->async_wait([st, core, timer, req = std::move(req),
                      out = std::move(out)](const boost::system::error_code&) {
-    if (*stopped) {
+    if (st->stopped) {
       out->abort();
       return;
     }
-    core_->handle(req, out);
+    core->handle(req, out);
   });
 }
 

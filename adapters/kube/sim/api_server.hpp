@@ -12,6 +12,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 
 #include "adapters/http/server.hpp"
 #include "adapters/kube/sim/api_core.hpp"
@@ -56,21 +57,32 @@ public:
   [[nodiscard]] const std::string& kubeconfig_path() const noexcept { return kubeconfig_path_; }
 
   /// The state, direct object access, fault controls and counters.
-  [[nodiscard]] api_core& core() noexcept { return *core_; }
+  [[nodiscard]] api_core& core() noexcept { return *shared_->core; }
 
 private:
-  api_server(boost::asio::io_context& io, api_server_options opts);
-  void on_request(http::request req, std::shared_ptr<http::response_writer> out);
-  void schedule_tick();
+  // What I/O handlers use; shared with them so that a request or tick still queued when the
+  // api_server goes away finds valid objects (and the `stopped` flag) instead of a dangling
+  // `this`.
+  struct shared_state {
+    explicit shared_state(boost::asio::io_context& ctx)
+      : io(ctx), ticker(boost::asio::make_strand(ctx)) {}
+    boost::asio::io_context& io;
+    std::shared_ptr<api_core> core;
+    boost::asio::steady_timer ticker;
+    std::chrono::milliseconds tick_interval{100};
+    std::atomic<bool> stopped{false};
+  };
 
-  boost::asio::io_context& io_;
+  explicit api_server(api_server_options opts);
+  static void on_request(const std::shared_ptr<shared_state>& st, http::request req,
+                         std::shared_ptr<http::response_writer> out);
+  static void schedule_tick(const std::shared_ptr<shared_state>& st);
+
   api_server_options opts_;
   std::string token_;
   std::string kubeconfig_path_;
-  std::unique_ptr<api_core> core_;
+  std::shared_ptr<shared_state> shared_;
   std::unique_ptr<http::server> server_;
-  std::shared_ptr<boost::asio::steady_timer> ticker_;
-  std::shared_ptr<std::atomic<bool>> stopped_;
 };
 
 /// kubeconfig YAML for `url`, trusting `ca_pem` (omitted when empty) and sending `token`
