@@ -9,12 +9,16 @@
 
 namespace vcdlb::app {
 
+command add_check_config_command(CLI::App& root);
 /// `vcdlb kube-sim`: the Kubernetes API server double (app/kube_sim_command.cpp).
 command add_kube_sim_command(CLI::App& root);
 
 /// Registers every subcommand on `root`.
-inline std::vector<command> all_commands([[maybe_unused]] CLI::App& root) {
-  return {add_kube_sim_command(root)};
+inline std::vector<command> all_commands(CLI::App& root) {
+  return {
+    add_check_config_command(root),
+    add_kube_sim_command(root),
+  };
 }
 
 } // namespace vcdlb::app

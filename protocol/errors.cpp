@@ -30,29 +30,30 @@ std::string to_string(config_errc x) {
 
 std::string to_string(net_errc x) {
   static constexpr std::array<std::string_view, 8> names{
-    "resolve_failed", "connect_failed", "tls_failed",    "timeout",
+    "resolve_failed",    "connect_failed", "tls_failed",     "timeout",
     "connection_closed", "protocol_error", "body_too_large", "cancelled"};
   return name_of(x, names);
 }
 
 std::string to_string(vcd_errc x) {
-  static constexpr std::array<std::string_view, 12> names{
-    "busy_entity", "rate_limited", "unavailable",  "unauthorized", "not_found",   "conflict",
-    "bad_request", "forbidden",    "server_error", "bad_response", "task_failed", "unsupported"};
+  static constexpr std::array<std::string_view, 14> names{
+    "busy_entity", "rate_limited", "unavailable", "unauthorized", "not_found",
+    "conflict",    "bad_request",  "forbidden",   "server_error", "bad_response",
+    "task_failed", "unsupported",  "tls_failed",  "cancelled"};
   return name_of(x, names);
 }
 
 std::string to_string(kube_errc x) {
-  static constexpr std::array<std::string_view, 10> names{
-    "not_found", "conflict",     "already_exists", "gone",        "invalid",
-    "unauthorized", "forbidden", "rate_limited",   "unavailable", "bad_response"};
+  static constexpr std::array<std::string_view, 12> names{
+    "not_found", "conflict",     "already_exists", "gone",         "invalid",     "unauthorized",
+    "forbidden", "rate_limited", "unavailable",    "bad_response", "bad_request", "too_large_rv"};
   return name_of(x, names);
 }
 
 std::string to_string(lb_errc x) {
-  static constexpr std::array<std::string_view, 6> names{
-    "ip_exhausted", "ip_unavailable", "port_conflict", "invalid_service", "not_leader",
-    "shutting_down"};
+  static constexpr std::array<std::string_view, 6> names{"ip_exhausted",  "ip_unavailable",
+                                                         "port_conflict", "invalid_service",
+                                                         "not_leader",    "shutting_down"};
   return name_of(x, names);
 }
 
@@ -66,24 +67,25 @@ bool is_retryable(const caf::error& err) {
            && code != static_cast<uint8_t>(net_errc::body_too_large);
   if (cat == caf::atom("vcd")) {
     switch (static_cast<vcd_errc>(code)) {
-      case vcd_errc::busy_entity:
-      case vcd_errc::rate_limited:
-      case vcd_errc::unavailable:
-      case vcd_errc::unauthorized:
-      case vcd_errc::server_error:
-        return true;
-      default:
-        return false;
+    case vcd_errc::busy_entity:
+    case vcd_errc::rate_limited:
+    case vcd_errc::unavailable:
+    case vcd_errc::unauthorized:
+    case vcd_errc::server_error:
+      return true;
+    default:
+      return false;
     }
   }
   if (cat == caf::atom("kube")) {
     switch (static_cast<kube_errc>(code)) {
-      case kube_errc::conflict:
-      case kube_errc::rate_limited:
-      case kube_errc::unavailable:
-        return true;
-      default:
-        return false;
+    case kube_errc::conflict:
+    case kube_errc::rate_limited:
+    case kube_errc::unavailable:
+    case kube_errc::too_large_rv:
+      return true;
+    default:
+      return false;
     }
   }
   // CAF's own request timeouts mean a peer did not answer in time.

@@ -19,12 +19,12 @@ namespace vcdlb {
 
 /// Configuration and credential problems. Terminal: fixing them needs a human.
 enum class config_errc : uint8_t {
-  invalid_yaml = 1,  ///< the file is not YAML, or not a mapping at the top
-  unknown_key,       ///< a key the schema does not know
-  missing_key,       ///< a required key is absent or empty
-  wrong_type,        ///< a value of the wrong YAML type
-  invalid_value,     ///< a value of the right type that breaks a rule
-  unreadable_file,   ///< a file (config, secret, CA) cannot be read
+  invalid_yaml = 1, ///< the file is not YAML, or not a mapping at the top
+  unknown_key,      ///< a key the schema does not know
+  missing_key,      ///< a required key is absent or empty
+  wrong_type,       ///< a value of the wrong YAML type
+  invalid_value,    ///< a value of the right type that breaks a rule
+  unreadable_file,  ///< a file (config, secret, CA) cannot be read
 };
 
 /// Transport-level failures below HTTP: the request may or may not have reached the server.
@@ -41,41 +41,45 @@ enum class net_errc : uint8_t {
 
 /// Failures reported by (or about) VMware Cloud Director.
 enum class vcd_errc : uint8_t {
-  busy_entity = 1,  ///< 400 BUSY_ENTITY: the edge gateway is locked by another task; retryable
-  rate_limited,     ///< 429; retryable after Retry-After
-  unavailable,      ///< 502/503/504 or connection failure; retryable
-  unauthorized,     ///< 401: token missing or expired; re-login then retry
-  not_found,        ///< 404, or 403 for an unknown URN
-  conflict,         ///< a name or version conflict (e.g. stale NAT rule version)
-  bad_request,      ///< 400 other than BUSY_ENTITY: our request was rejected; terminal
-  forbidden,        ///< 403 that is a real permission problem
-  server_error,     ///< 500 and other 5xx not covered above
-  bad_response,     ///< the response could not be decoded
-  task_failed,      ///< the async task ended in error or aborted
-  unsupported,      ///< the server's API version lacks a needed feature
+  busy_entity = 1, ///< 400 BUSY_ENTITY: the edge gateway is locked by another task; retryable
+  rate_limited,    ///< 429; retryable after Retry-After
+  unavailable,     ///< 502/503/504 or connection failure; retryable
+  unauthorized,    ///< 401: token missing or expired; re-login then retry
+  not_found,       ///< 404, or 403 for an unknown URN
+  conflict,        ///< a name or version conflict (e.g. stale NAT rule version)
+  bad_request,     ///< 400 other than BUSY_ENTITY: our request was rejected; terminal
+  forbidden,       ///< 403 that is a real permission problem
+  server_error,    ///< 500 and other 5xx not covered above
+  bad_response,    ///< the response could not be decoded
+  task_failed,     ///< the async task ended in error or aborted
+  unsupported,     ///< the server's API version lacks a needed feature
+  tls_failed,      ///< TLS handshake or certificate verification with VCD failed; terminal
+  cancelled,       ///< the request was cancelled (client shutdown)
 };
 
 /// Failures reported by (or about) the Kubernetes API server.
 enum class kube_errc : uint8_t {
   not_found = 1,
-  conflict,         ///< 409: optimistic concurrency failure; re-read and retry
+  conflict, ///< 409: optimistic concurrency failure; re-read and retry
   already_exists,
-  gone,             ///< 410: resourceVersion too old; relist
-  invalid,          ///< 422
-  unauthorized,     ///< 401
-  forbidden,        ///< 403
-  rate_limited,     ///< 429
-  unavailable,      ///< 5xx or connection failure
-  bad_response,     ///< the response could not be decoded
+  gone,         ///< 410: resourceVersion too old; relist
+  invalid,      ///< 422
+  unauthorized, ///< 401
+  forbidden,    ///< 403
+  rate_limited, ///< 429
+  unavailable,  ///< 5xx or connection failure
+  bad_response, ///< the response could not be decoded
+  bad_request,  ///< 400: our request was malformed; terminal
+  too_large_rv, ///< 504 ResourceVersionTooLarge: relist from the most recent state
 };
 
 /// Load-balancer engine decisions.
 enum class lb_errc : uint8_t {
-  ip_exhausted = 1,     ///< no free external or internal IP left
-  ip_unavailable,       ///< a requested IP is outside the ranges or taken by someone else
-  port_conflict,        ///< the (ip, protocol, port) is claimed by another Service
-  invalid_service,      ///< the Service spec cannot be served (bad ports, bad annotations)
-  not_leader,           ///< mutations are refused while this replica is not the leader
+  ip_exhausted = 1, ///< no free external or internal IP left
+  ip_unavailable,   ///< a requested IP is outside the ranges or taken by someone else
+  port_conflict,    ///< the (ip, protocol, port) is claimed by another Service
+  invalid_service,  ///< the Service spec cannot be served (bad ports, bad annotations)
+  not_leader,       ///< mutations are refused while this replica is not the leader
   shutting_down,
 };
 
