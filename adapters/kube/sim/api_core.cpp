@@ -156,6 +156,15 @@ void api_core::dispatch(const http::request& req, const std::shared_ptr<http::re
     }
   }
   auto segs = split_path(path);
+  auto q = detail::parse_query(detail::query_of(req));
+  bool clean = std::all_of(segs.begin(), segs.end(), detail::valid_utf8)
+               && std::all_of(q.begin(), q.end(), [](const auto& kv) {
+                    return detail::valid_utf8(kv.first) && detail::valid_utf8(kv.second);
+                  });
+  if (!clean) {
+    respond_error(out, bad_request("the request URL is not valid UTF-8"), status);
+    return;
+  }
   bool is_get = req.method == "GET";
   // Discovery and version documents.
   if (is_get) {
@@ -235,7 +244,6 @@ void api_core::dispatch(const http::request& req, const std::shared_ptr<http::re
     return;
   }
 
-  auto q = detail::parse_query(detail::query_of(req));
   if (const auto* dry = param(q, "dryRun"); dry != nullptr && !dry->empty()) {
     respond_error(out, bad_request("dryRun is not supported by this server"), status);
     return;

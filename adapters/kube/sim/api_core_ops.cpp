@@ -8,6 +8,7 @@
 
 #include "adapters/kube/sim/api_core.hpp"
 #include "adapters/kube/sim/detail/json_util.hpp"
+#include "adapters/kube/sim/detail/request_parts.hpp"
 #include "adapters/kube/sim/detail/time.hpp"
 #include "adapters/kube/sim/patch.hpp"
 
@@ -257,7 +258,7 @@ result<json::object> api_core::do_patch(const resource_info& r, const std::strin
   else if (media == "application/strategic-merge-patch+json")
     k = kind::strategic;
   else
-    return unsupported_media_type(media);
+    return unsupported_media_type(detail::valid_utf8(media) ? media : std::string_view{"?"});
   boost::system::error_code ec;
   json::value patch = json::parse(body, ec);
   if (ec)

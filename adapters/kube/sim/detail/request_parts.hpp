@@ -68,6 +68,44 @@ inline std::string decode_component(std::string_view in) {
   return out;
 }
 
+/// Whether `s` is well-formed UTF-8 (RFC 3629: no overlongs, no surrogates); decoded URL parts
+/// end up in JSON answers, which must stay valid.
+inline bool valid_utf8(std::string_view s) {
+  auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = byte(i);
+    size_t extra = 0;
+    unsigned char lo = 0x80;
+    unsigned char hi = 0xbf;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+      extra = 1;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      extra = 2;
+      lo = c == 0xe0 ? 0xa0 : 0x80;
+      hi = c == 0xed ? 0x9f : 0xbf;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      extra = 3;
+      lo = c == 0xf0 ? 0x90 : 0x80;
+      hi = c == 0xf4 ? 0x8f : 0xbf;
+    } else {
+      return false;
+    }
+    if (i + extra >= s.size())
+      return false;
+    if (byte(i + 1) < lo || byte(i + 1) > hi)
+      return false;
+    for (size_t k = 2; k <= extra; ++k)
+      if (byte(i + k) < 0x80 || byte(i + k) > 0xbf)
+        return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
 inline std::vector<std::pair<std::string, std::string>> parse_query(std::string_view q) {
   std::vector<std::pair<std::string, std::string>> out;
   while (!q.empty()) {

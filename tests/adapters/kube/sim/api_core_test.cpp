@@ -381,6 +381,8 @@ TEST_F(fixture, each_patch_type_through_the_api) {
   ASSERT_EQ(ports.size(), 2u);
   EXPECT_EQ(ports[0].at("name"), "http");
   EXPECT_EQ(ports[1].at("targetPort"), 443); // defaulted by the server
+  EXPECT_EQ(call(*core, "GET", "/api/v1/namespaces/%ff/services")->status(), 400u);
+  EXPECT_EQ(call(*core, "GET", "/api/v1/services?fieldSelector=%c3%28%3Dx")->status(), 400u);
   EXPECT_EQ(call(*core, "PATCH", "/api/v1/namespaces/default/services/web", "{}",
                  "application/apply-patch+yaml")
               ->status(),
