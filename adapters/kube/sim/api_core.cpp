@@ -262,15 +262,21 @@ void api_core::dispatch(const http::request& req, const std::shared_ptr<http::re
       respond_error(out, res.error(), status);
   };
 
+  rendering how;
+  if (auto accept = detail::header_of(req, "Accept"); accept && wants_table(*accept)) {
+    how.table = true;
+    const auto* inc = param(q, "includeObject");
+    how.include = parse_include_object(inc != nullptr ? *inc : "");
+  }
   const std::string& ns = t.ns;
   if (t.name.empty()) {
     if (req.method == "GET") {
       if (flag(q, "watch")) {
         ++counters_.watch;
-        serve_watch(t, q, out, status);
+        serve_watch(t, q, how, out, status);
       } else {
         ++counters_.list;
-        serve_list(t, q, out, status);
+        serve_list(t, q, how, out, status);
       }
     } else if (req.method == "POST" && (!r.namespaced || !ns.empty())) {
       ++counters_.create;
@@ -288,7 +294,11 @@ void api_core::dispatch(const http::request& req, const std::shared_ptr<http::re
         return respond_error(out, labels.error(), status);
       if (!fields)
         return respond_error(out, fields.error(), status);
-      watch_spec sel{&r, ns, std::move(*labels), std::move(*fields), {}, false, false, {}};
+      watch_spec sel;
+      sel.resource = &r;
+      sel.ns = ns;
+      sel.labels = std::move(*labels);
+      sel.fields = std::move(*fields);
       std::vector<std::pair<std::string, std::string>> victims;
       for (const auto* obj : store_.list(r, ns))
         if (matches(sel, *obj))
@@ -320,7 +330,15 @@ void api_core::dispatch(const http::request& req, const std::shared_ptr<http::re
     const auto* obj = store_.find(r, r.namespaced ? ns : "", t.name);
     if (obj == nullptr)
       return respond_error(out, not_found(r.group, r.name, t.name), status);
-    respond_json(out, 200, *obj, status);
+    if (how.table) {
+      const json::object* row[] = {obj};
+      respond_json(
+        out, 200,
+        make_table(r, row, now(), true, how.include, detail::meta_str(*obj, "resourceVersion")),
+        status);
+    } else {
+      respond_json(out, 200, *obj, status);
+    }
   } else if (req.method == "PUT") {
     ++counters_.update;
     auto body = parse_body();
@@ -350,7 +368,7 @@ void api_core::dispatch(const http::request& req, const std::shared_ptr<http::re
   }
 }
 
-void api_core::serve_list(const target& t, const query_params& q,
+void api_core::serve_list(const target& t, const query_params& q, rendering how,
                           const std::shared_ptr<http::response_writer>& out, unsigned& status) {
   const auto& r = *t.resource;
   auto labels = parse_label_selector(param(q, "labelSelector") ? *param(q, "labelSelector") : "");
@@ -446,7 +464,11 @@ void api_core::serve_list(const target& t, const query_params& q,
     for (const auto* obj : store_.list(r, t.ns))
       items.push_back(*obj);
   }
-  watch_spec sel{&r, t.ns, std::move(*labels), std::move(*fields), {}, false, false, {}};
+  watch_spec sel;
+  sel.resource = &r;
+  sel.ns = t.ns;
+  sel.labels = std::move(*labels);
+  sel.fields = std::move(*fields);
   json::array out_items;
   std::string last_key;
   bool more = false;
@@ -464,13 +486,23 @@ void api_core::serve_list(const target& t, const query_params& q,
     last_key = list_key(obj);
     out_items.push_back(std::move(obj));
   }
+  std::string cont_token;
+  if (more)
+    cont_token = make_continue(list_rv, last_key);
+  if (how.table) {
+    std::vector<const json::object*> rows;
+    for (const auto& item : out_items)
+      rows.push_back(&item.as_object());
+    auto table = make_table(r, rows, now(), true, how.include, std::to_string(list_rv), cont_token);
+    return respond_json(out, 200, table, status);
+  }
   json::object list;
   list["kind"] = r.kind + "List";
   list["apiVersion"] = r.api_version();
   json::object meta;
   meta["resourceVersion"] = std::to_string(list_rv);
   if (more) {
-    meta["continue"] = make_continue(list_rv, last_key);
+    meta["continue"] = cont_token;
     if (sel.labels.requirements.empty() && sel.fields.requirements.empty())
       meta["remainingItemCount"] = remaining;
   }
@@ -479,7 +511,7 @@ void api_core::serve_list(const target& t, const query_params& q,
   respond_json(out, 200, list, status);
 }
 
-void api_core::serve_watch(const target& t, const query_params& q,
+void api_core::serve_watch(const target& t, const query_params& q, rendering how,
                            const std::shared_ptr<http::response_writer>& out, unsigned& status) {
   const auto& r = *t.resource;
   auto labels = parse_label_selector(param(q, "labelSelector") ? *param(q, "labelSelector") : "");
@@ -489,9 +521,12 @@ void api_core::serve_watch(const target& t, const query_params& q,
                                      r.field_labels);
   if (!fields)
     return respond_error(out, fields.error(), status);
-  watch_spec spec{
-    &r,    t.ns, std::move(*labels), std::move(*fields), {}, flag(q, "allowWatchBookmarks"),
-    false, {}};
+  watch_spec spec;
+  spec.resource = &r;
+  spec.ns = t.ns;
+  spec.labels = std::move(*labels);
+  spec.fields = std::move(*fields);
+  spec.bookmarks = flag(q, "allowWatchBookmarks");
   if (const auto* rv_text = param(q, "resourceVersion"); rv_text != nullptr && !rv_text->empty()) {
     auto rv = detail::parse_rv(*rv_text);
     if (!rv)
@@ -538,6 +573,8 @@ void api_core::serve_watch(const target& t, const query_params& q,
     timeout = std::chrono::seconds{1800 + extra(rng_)};
   }
   spec.deadline = now() + timeout;
+  spec.table = how.table;
+  spec.table_include = how.include;
   status = 200;
   out->start_stream(200, json_headers());
   store_.watch(std::move(spec), out, now());

@@ -24,6 +24,7 @@
 #include "adapters/kube/sim/services.hpp"
 #include "adapters/kube/sim/status.hpp"
 #include "adapters/kube/sim/store.hpp"
+#include "adapters/kube/sim/table.hpp"
 
 namespace vcdlb::kube::sim {
 
@@ -136,9 +137,14 @@ private:
   // api_core.cpp: HTTP side
   void dispatch(const http::request& req, const std::shared_ptr<http::response_writer>& out,
                 unsigned& status);
-  void serve_list(const target& t, const query_params& q,
+  /// How collections are rendered: objects, or kubectl's server-side printed Table.
+  struct rendering {
+    bool table = false;
+    table_object include = table_object::metadata;
+  };
+  void serve_list(const target& t, const query_params& q, rendering how,
                   const std::shared_ptr<http::response_writer>& out, unsigned& status);
-  void serve_watch(const target& t, const query_params& q,
+  void serve_watch(const target& t, const query_params& q, rendering how,
                    const std::shared_ptr<http::response_writer>& out, unsigned& status);
 
   // api_core_ops.cpp: object operations (mutex held)

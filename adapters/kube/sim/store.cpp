@@ -90,6 +90,7 @@ result<std::vector<json::object>> store::list_at(const resource_info& r, std::st
 }
 
 json::object store::put(const resource_info& r, json::object obj, sim_clock::time_point now) {
+  now_ = now;
   set_rv(obj, ++rv_);
   auto& slot = objects_[r.id()];
   auto key = key_of(obj);
@@ -112,6 +113,7 @@ json::object store::put(const resource_info& r, json::object obj, sim_clock::tim
 
 std::optional<json::object> store::erase(const resource_info& r, std::string_view ns,
                                          std::string_view name, sim_clock::time_point now) {
+  now_ = now;
   auto res = objects_.find(r.id());
   if (res == objects_.end())
     return std::nullopt;
@@ -175,7 +177,15 @@ bool store::send(watcher& w, const char* type, const json::object& obj) {
     return false;
   json::object frame;
   frame["type"] = type;
-  frame["object"] = obj;
+  std::string_view t{type};
+  if (w.spec.table && (t == "ADDED" || t == "MODIFIED" || t == "DELETED")) {
+    const json::object* row[] = {&obj};
+    frame["object"] = make_table(*w.spec.resource, row, now_, !w.sent_columns, w.spec.table_include,
+                                 detail::meta_str(obj, "resourceVersion"));
+    w.sent_columns = true;
+  } else {
+    frame["object"] = obj;
+  }
   std::string line = json::serialize(frame);
   line += '\n';
   if (!w.out->write(std::move(line)))
@@ -197,7 +207,8 @@ void store::send_bookmark(watcher& w, bool initial_events_end) {
 
 void store::watch(watch_spec spec, std::shared_ptr<http::response_writer> out,
                   sim_clock::time_point now) {
-  watcher w{std::move(spec), std::move(out), now + opts_.bookmark_interval, false};
+  now_ = now;
+  watcher w{std::move(spec), std::move(out), now + opts_.bookmark_interval, false, false};
   if (w.spec.initial_events)
     w.spec.from_rv.reset();
   if (w.spec.from_rv) {
@@ -225,6 +236,7 @@ void store::watch(watch_spec spec, std::shared_ptr<http::response_writer> out,
 }
 
 void store::tick(sim_clock::time_point now) {
+  now_ = now;
   for (auto& w : watchers_) {
     if (w.dead)
       continue;

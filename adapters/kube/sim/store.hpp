@@ -16,13 +16,13 @@
 #include <boost/json/object.hpp>
 
 #include "adapters/http/server.hpp"
+#include "adapters/kube/sim/clock.hpp"
 #include "adapters/kube/sim/resources.hpp"
 #include "adapters/kube/sim/selectors.hpp"
 #include "adapters/kube/sim/status.hpp"
+#include "adapters/kube/sim/table.hpp"
 
 namespace vcdlb::kube::sim {
-
-using sim_clock = std::chrono::system_clock;
 
 enum class event_type { added, modified, deleted };
 
@@ -37,6 +37,9 @@ struct watch_spec {
   /// sendInitialEvents: after the synthetic ADDED events, a BOOKMARK annotated
   /// `k8s.io/initial-events-end: "true"` (requires `bookmarks`, ignores `from_rv`)
   bool initial_events = false;
+  /// Events carry one-row Tables (kubectl's `as=Table` Accept) instead of objects
+  bool table = false;
+  table_object table_include = table_object::metadata;
   sim_clock::time_point deadline; ///< the watch ends cleanly then
 };
 
@@ -117,6 +120,7 @@ private:
     std::shared_ptr<http::response_writer> out;
     sim_clock::time_point next_bookmark;
     bool dead = false;
+    bool sent_columns = false; ///< Table watches: column definitions go with the first row
   };
 
   void record(history_event ev, sim_clock::time_point now);
@@ -133,6 +137,7 @@ private:
   std::map<std::string, std::map<std::string, boost::json::object>> objects_;
   std::deque<history_event> history_;
   std::vector<watcher> watchers_;
+  sim_clock::time_point now_{}; ///< the latest time seen (Table ages in watch events)
 };
 
 /// Whether `obj` passes the namespace and selectors of `spec`.

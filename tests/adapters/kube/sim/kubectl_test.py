@@ -136,6 +136,10 @@ def main():
             check(r.returncode == 0, "patch --subresource=status")
             ingress = svc()["status"]["loadBalancer"]["ingress"]
             check(ingress == [{"ip": "192.0.2.10", "ipMode": "VIP"}], "status written, ipMode defaulted")
+            table = k("get", "svc", "web").stdout.split("\n")
+            check(table[0].split() == ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]
+                  and "192.0.2.10" in table[1].split() and "LoadBalancer" in table[1].split(),
+                  "server-side Table printing shows the external IP")
 
         # Finalizers: delete leaves a terminating object until the finalizer goes.
         k("patch", "svc", "web", "--type=merge", "-p",
