@@ -46,7 +46,8 @@ int run_kube_sim(const kube_sim_args& a) {
   kube::sim::api_server_options opts;
   opts.listen = a.listen;
   opts.tls = !a.plain_http;
-  opts.auth = !a.no_auth;
+  // kubectl never sends a bearer token over plain HTTP, so a plain server does not ask for one.
+  opts.auth = !a.no_auth && !a.plain_http;
   opts.kubeconfig_path = a.kubeconfig_out;
   opts.core.seed = a.seed;
   opts.core.store.history_capacity = a.history_events;
@@ -105,7 +106,8 @@ command add_kube_sim_command(CLI::App& root) {
     ->capture_default_str();
   cli->add_option("--kubeconfig-out", args->kubeconfig_out,
                   "write a kubeconfig for clients (server URL, CA, token) to this file");
-  cli->add_flag("--plain-http", args->plain_http, "serve plain HTTP instead of HTTPS");
+  cli->add_flag("--plain-http", args->plain_http,
+                "serve plain HTTP instead of HTTPS (implies --no-auth)");
   cli->add_flag("--no-auth", args->no_auth, "accept requests without the bearer token");
   cli
     ->add_option("--server-version", args->server_version,

@@ -21,11 +21,13 @@
 namespace vcdlb::kube::sim {
 
 struct api_server_options {
-  core_options core;                  ///< `core.token` empty with `auth`: a random one is made
-  bool auth = true;                   ///< require the bearer token (401 otherwise)
-  std::string listen = "127.0.0.1:0"; ///< "HOST:PORT"; port 0 picks a free one
-  bool tls = true;                    ///< false: plain HTTP
-  std::string kubeconfig_path;        ///< where to write the kubeconfig; "" = nowhere
+  core_options core; ///< `core.token` empty with `auth`: a random one is made
+  /// Require the bearer token (401 otherwise). kubectl does not send tokens over plain HTTP,
+  /// so servers for kubectl without `tls` should turn this off.
+  bool auth = true;
+  std::string listen = "127.0.0.1:0";           ///< "HOST:PORT"; port 0 picks a free one
+  bool tls = true;                              ///< false: plain HTTP
+  std::string kubeconfig_path;                  ///< where to write the kubeconfig; "" = nowhere
   std::chrono::milliseconds tick_interval{100}; ///< watch timeout / bookmark resolution
 };
 

@@ -169,6 +169,13 @@ def main():
                               for l in f.read().splitlines()) + "\n")
         r = k("get", "svc", ok=False, kubeconfig=bad)
         check(r.returncode != 0 and "nauthorized" in r.stderr, "a wrong token is refused")
+
+    with KubeSim(vcdlb, "--plain-http") as plain:
+        check(plain.url.startswith("http://"), "--plain-http serves http")
+        r = subprocess.run([kubectl, "--kubeconfig", plain.kubeconfig, "--cache-dir",
+                            os.path.join(plain.dir, "cache"), "get", "ns", "-o", "name"],
+                           capture_output=True, text=True, timeout=30)
+        check(r.returncode == 0 and "namespace/default" in r.stdout, "kubectl over plain HTTP")
     return 0
 
 
