@@ -592,8 +592,18 @@ result<json::object> api_core::put_object(json::object obj) {
     ns = "default";
   std::string name{detail::meta_str(obj, "name")};
   const auto* old = store_.find(*r, r->namespaced ? ns : "", name);
-  if (old == nullptr)
-    return do_create(*r, ns, std::move(obj));
+  if (old == nullptr) {
+    auto created = do_create(*r, ns, obj);
+    // Services drop status on create; a given status is applied as a /status write.
+    if (!created || !r->has_status || !obj.contains("status"))
+      return created;
+    if (const auto* st = created->if_contains("status"); st != nullptr && *st == obj.at("status"))
+      return created;
+    json::object stored = *created;
+    detail::child_mut(obj, "metadata")["resourceVersion"] =
+      detail::meta_str(stored, "resourceVersion");
+    return commit_update(*r, stored, std::move(obj), true);
+  }
   json::object before = *old;
   detail::child_mut(obj, "metadata").erase("resourceVersion");
   detail::child_mut(obj, "metadata")["resourceVersion"] =

@@ -89,8 +89,10 @@ public:
 
   // -- direct object access (tests, demos); same semantics as the HTTP verbs -------------------
 
-  /// Creates `obj` (its apiVersion/kind pick the resource) or, when it exists, replaces it
-  /// unconditionally (main resource, then status for resources with a status subresource).
+  /// Creates `obj` (its apiVersion/kind pick the resource; namespace defaults to "default") or,
+  /// when it exists, replaces it unconditionally. For resources with a status subresource the
+  /// given status is written too (as a /status update), so e.g. a Service can be seeded with an
+  /// ingress IP in one call.
   result<boost::json::object> put_object(boost::json::object obj);
   /// The stored object, or nullopt.
   [[nodiscard]] std::optional<boost::json::object> get_object(std::string_view api_version,

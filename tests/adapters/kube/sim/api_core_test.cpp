@@ -669,6 +669,14 @@ TEST_F(fixture, direct_object_access) {
     core->get_object("v1", "Node", "", "n1")->at("status").at("addresses").at(0).at("address"),
     "10.0.0.2");
   EXPECT_EQ(core->list_objects("v1", "Node", "").size(), 1u);
+  auto svc = core->put_object(json::parse(R"({"apiVersion":"v1","kind":"Service",
+    "metadata":{"name":"seeded"},"spec":{"type":"LoadBalancer","ports":[{"port":80}]},
+    "status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.5"}]}}})")
+                                .as_object());
+  ASSERT_TRUE(svc);
+  EXPECT_EQ(svc->at("metadata").at("namespace"), "default");
+  EXPECT_EQ(svc->at("status").at("loadBalancer").at("ingress").at(0).at("ip"), "192.0.2.5");
+  EXPECT_TRUE(svc->at("spec").at("ports").at(0).as_object().contains("nodePort"));
   EXPECT_TRUE(core->delete_object("v1", "Node", "", "n1"));
   EXPECT_FALSE(core->delete_object("v1", "Node", "", "n1"));
   EXPECT_FALSE(core->put_object(json::parse(R"({"apiVersion":"v9","kind":"Pod"})").as_object()));
