@@ -69,6 +69,8 @@ enum class kube_errc : uint8_t {
   rate_limited, ///< 429
   unavailable,  ///< 5xx or connection failure
   bad_response, ///< the response could not be decoded
+  bad_request,  ///< 400: our request was malformed; terminal
+  too_large_rv, ///< 504 ResourceVersionTooLarge: relist from the most recent state
 };
 
 /// Load-balancer engine decisions.

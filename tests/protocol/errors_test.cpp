@@ -43,6 +43,10 @@ TEST(errors, retryable_classification) {
   EXPECT_FALSE(is_retryable(caf::make_error(vcd_errc::cancelled)));
   EXPECT_TRUE(is_retryable(caf::make_error(kube_errc::conflict)));
   EXPECT_FALSE(is_retryable(caf::make_error(kube_errc::invalid)));
+  EXPECT_FALSE(is_retryable(caf::make_error(kube_errc::bad_request)));
+  EXPECT_TRUE(is_retryable(caf::make_error(kube_errc::too_large_rv)));
+  EXPECT_EQ(describe(caf::make_error(kube_errc::too_large_rv)), "kube.too_large_rv");
+  EXPECT_EQ(describe(caf::make_error(kube_errc::bad_request)), "kube.bad_request");
   EXPECT_TRUE(is_retryable(caf::make_error(net_errc::connection_closed)));
   EXPECT_FALSE(is_retryable(caf::make_error(net_errc::cancelled)));
   EXPECT_FALSE(is_retryable(caf::make_error(config_errc::unknown_key)));
