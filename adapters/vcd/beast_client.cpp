@@ -93,6 +93,16 @@ std::shared_ptr<beast_client> beast_client::make(std::shared_ptr<http::client> h
   return std::make_shared<beast_client>(std::move(http), std::move(base_url), std::move(opts));
 }
 
+caf::expected<std::shared_ptr<beast_client>> beast_client::connect(boost::asio::io_context& io,
+                                                                   http::client_options http_opts,
+                                                                   beast_client_options opts) {
+  auto base_url = http_opts.base_url;
+  auto http = http::client::make(io, std::move(http_opts));
+  if (!http)
+    return std::move(http.error());
+  return make(std::move(*http), std::move(base_url), std::move(opts));
+}
+
 beast_client::beast_client(std::shared_ptr<http::client> http, std::string base_url,
                            beast_client_options opts)
   : http_(std::move(http)), base_url_(std::move(base_url)),

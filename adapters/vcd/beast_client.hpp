@@ -49,6 +49,12 @@ public:
   [[nodiscard]] static std::shared_ptr<beast_client>
   make(std::shared_ptr<http::client> http, std::string base_url, beast_client_options opts);
 
+  /// Makes the HTTPS client for `http_opts.base_url` on `io` and wraps it. Fails with the
+  /// http client's error (net_errc::protocol_error for a bad URL, net_errc::tls_failed when the
+  /// CA bundle cannot be loaded): a startup problem, not a VCD answer.
+  [[nodiscard]] static caf::expected<std::shared_ptr<beast_client>>
+  connect(boost::asio::io_context& io, http::client_options http_opts, beast_client_options opts);
+
   /// Use `make`.
   beast_client(std::shared_ptr<http::client> http, std::string base_url, beast_client_options opts);
 
