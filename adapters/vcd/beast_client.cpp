@@ -88,6 +88,28 @@ std::string api_list(const std::vector<std::string>& versions) {
 
 // -- construction ---------------------------------------------------------------------------------
 
+connection_options make_connection_options(const config::cloud_config& cfg,
+                                           const config::credentials& creds) {
+  connection_options out;
+  out.http.base_url = cfg.vcd.host;
+  out.http.tls.verify = !cfg.vcdlb.tls.insecure_skip_verify;
+  out.http.tls.ca_file = cfg.vcdlb.tls.ca_file;
+  out.http.request_timeout = cfg.vcdlb.request_timeout;
+  out.http.max_connections =
+    static_cast<size_t>(std::max(cfg.vcdlb.vcd_max_concurrent_requests, 1));
+  out.http.proxy_from_environment = true;
+  out.client.org = cfg.vcd.org;
+  out.client.vdc = cfg.vcd.vdc;
+  out.client.user = creds.user;
+  out.client.user_org = creds.org;
+  if (creds.method == config::auth_method::refresh_token)
+    out.client.refresh_token = creds.refresh_token;
+  else
+    out.client.password = creds.password;
+  out.client.request_timeout = cfg.vcdlb.request_timeout;
+  return out;
+}
+
 std::shared_ptr<beast_client> beast_client::make(std::shared_ptr<http::client> http,
                                                  std::string base_url, beast_client_options opts) {
   return std::make_shared<beast_client>(std::move(http), std::move(base_url), std::move(opts));

@@ -25,7 +25,9 @@
 
 #include "adapters/http/client.hpp"
 #include "adapters/vcd/client.hpp"
-#include "adapters/vcd/secret.hpp"
+#include "config/config.hpp"
+#include "config/credentials.hpp"
+#include "config/secret_string.hpp"
 
 namespace vcdlb::vcd {
 
@@ -33,15 +35,25 @@ struct beast_client_options {
   std::string org;  ///< the tenant org the load balancers live in
   std::string vdc;  ///< the org VDC (name or URN) whose network is used
   std::string user; ///< login name without "@org"
-  secret password;
-  std::string user_org; ///< org to log in to; "" = `org`; "System" = provider login
-  secret refresh_token; ///< an API token; used instead of user/password when set
+  config::secret_string password;
+  std::string user_org;                ///< org to log in to; "" = `org`; "System" = provider login
+  config::secret_string refresh_token; ///< an API token; used instead of user/password when set
   /// API versions the client speaks, preferred first. The first one the server lists is used.
   std::vector<std::string> api_versions{"37.2", "37.1", "37.0", "36.3", "36.2", "36.1", "36.0"};
   size_t page_size = 128; ///< for paged lists (VCD's maximum)
   /// Per request; zero = the http client's default.
   std::chrono::milliseconds request_timeout{0};
 };
+
+/// The http client and VCD client settings for a configuration and its credentials: base URL
+/// `vcd.host`, TLS from `vcdlb.vcd.tls` (verification on unless `insecureSkipVerify`), the
+/// request timeout, proxy from the environment, org/VDC and the login.
+struct connection_options {
+  http::client_options http;
+  beast_client_options client;
+};
+[[nodiscard]] connection_options make_connection_options(const config::cloud_config& cfg,
+                                                         const config::credentials& creds);
 
 class beast_client final : public client, public std::enable_shared_from_this<beast_client> {
 public:

@@ -165,7 +165,7 @@ protected:
     o.org = "org1";
     o.vdc = "vdc1";
     o.user = "lb";
-    o.password = secret{"pw"};
+    o.password = config::secret_string{"pw"};
     o.page_size = 5;
     o.request_timeout = timeout;
     return beast_client::connect(io_.context(), std::move(h), std::move(o));

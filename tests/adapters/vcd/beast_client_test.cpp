@@ -124,7 +124,7 @@ beast_client_options tenant_options() {
   o.org = "org1";
   o.vdc = "vdc1";
   o.user = "lb-user";
-  o.password = secret{"s3cret-pass"};
+  o.password = config::secret_string{"s3cret-pass"};
   return o;
 }
 
@@ -205,7 +205,7 @@ TEST_F(beast_client_test, unsupported_server_versions_are_refused) {
 
 TEST_F(beast_client_test, wrong_password_is_unauthorized_and_retried_on_next_use) {
   auto o = tenant_options();
-  o.password = secret{"wrong"};
+  o.password = config::secret_string{"wrong"};
   auto c = make(o);
   auto s = run<session_info>([&](auto cb) { c->login(cb); });
   ASSERT_FALSE(s);
@@ -262,8 +262,8 @@ TEST_F(beast_client_test, refresh_token_is_exchanged_at_the_oauth_endpoint) {
   });
   auto o = tenant_options();
   o.user.clear();
-  o.password = secret{};
-  o.refresh_token = secret{api_token};
+  o.password = config::secret_string{};
+  o.refresh_token = config::secret_string{api_token};
   auto c = make(o);
   auto s = run<session_info>([&](auto cb) { c->login(cb); });
   ASSERT_TRUE(s) << describe(s.error());
@@ -754,7 +754,7 @@ TEST_F(beast_client_test, secrets_never_reach_the_logs) {
   auto c = make();
   ASSERT_TRUE(run<edge_gateway>([&](auto cb) { c->get_edge_gateway(gw, cb); }));
   auto o = tenant_options();
-  o.password = secret{"wrong-pass-xyz"};
+  o.password = config::secret_string{"wrong-pass-xyz"};
   auto bad = make(o);
   EXPECT_FALSE(run<session_info>([&](auto cb) { bad->login(cb); }));
   spdlog::set_default_logger(previous);
@@ -768,6 +768,46 @@ TEST_F(beast_client_test, secrets_never_reach_the_logs) {
   std::ostringstream printed;
   printed << o.password;
   EXPECT_EQ(printed.str(), "<redacted>");
+}
+
+} // namespace
+
+namespace {
+
+TEST(vcd_connection_options, come_from_config_and_credentials) {
+  config::cloud_config cfg;
+  cfg.vcd.host = "https://vcd.example.com";
+  cfg.vcd.org = "org1";
+  cfg.vcd.vdc = "vdc1";
+  cfg.vcdlb.tls.ca_file = "/etc/ssl/vcd.pem";
+  cfg.vcdlb.request_timeout = std::chrono::milliseconds{12000};
+  cfg.vcdlb.vcd_max_concurrent_requests = 4;
+  config::credentials creds;
+  creds.method = config::auth_method::password;
+  creds.user = "alice";
+  creds.org = "System";
+  creds.password = config::secret_string{"pw"};
+  auto o = make_connection_options(cfg, creds);
+  EXPECT_EQ(o.http.base_url, "https://vcd.example.com");
+  EXPECT_TRUE(o.http.tls.verify);
+  EXPECT_EQ(o.http.tls.ca_file, "/etc/ssl/vcd.pem");
+  EXPECT_EQ(o.http.request_timeout, std::chrono::milliseconds{12000});
+  EXPECT_EQ(o.http.max_connections, 4u);
+  EXPECT_TRUE(o.http.proxy_from_environment);
+  EXPECT_EQ(o.client.org, "org1");
+  EXPECT_EQ(o.client.vdc, "vdc1");
+  EXPECT_EQ(o.client.user, "alice");
+  EXPECT_EQ(o.client.user_org, "System");
+  EXPECT_EQ(o.client.password.reveal(), "pw");
+  EXPECT_TRUE(o.client.refresh_token.empty());
+
+  cfg.vcdlb.tls.insecure_skip_verify = true;
+  creds.method = config::auth_method::refresh_token;
+  creds.refresh_token = config::secret_string{"tok"};
+  o = make_connection_options(cfg, creds);
+  EXPECT_FALSE(o.http.tls.verify);
+  EXPECT_EQ(o.client.refresh_token.reveal(), "tok");
+  EXPECT_TRUE(o.client.password.empty());
 }
 
 } // namespace
