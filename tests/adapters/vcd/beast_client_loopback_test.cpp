@@ -7,6 +7,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -149,8 +150,13 @@ protected:
       server_ = std::move(*s);
   }
   ~loopback_test() override {
-    if (server_)
+    if (server_) {
       server_->stop();
+      // stop() closes connections on their strands; let that finish before the io threads
+      // go, or a connection and the server state keep each other alive (a leak under ASan).
+      for (int i = 0; i < 5000 && server_->open_connections() > 0; ++i)
+        std::this_thread::sleep_for(1ms);
+    }
     io_.stop();
   }
 
