@@ -219,6 +219,8 @@ void beast_client::ensure_session(int64_t stale_generation, ready_cb done) {
     std::unique_lock guard{mtx_};
     if (stale_generation >= 0 && stale_generation == generation_)
       token_.clear(); // the token of that generation was refused
+    if (!token_.empty() && refresh_at_ && opts_.clock() >= *refresh_at_)
+      token_.clear(); // close to expiry: renew before using it again
     if (!token_.empty()) {
       guard.unlock();
       return done({});
@@ -300,6 +302,10 @@ void beast_client::login_with_version(std::string version) {
           return self->finish_login(
             caf::make_error(vcd_errc::bad_response, "the token response carries no access_token"),
             {}, {}, {});
+        {
+          std::lock_guard guard{self->mtx_};
+          self->token_lifetime_s_ = token->expires_in;
+        }
         self->after_token(version, std::move(token->access_token), {}, {}, false);
       });
   }
@@ -418,6 +424,11 @@ void beast_client::finish_login(caf::error err, std::string token, session_info 
     logging_in_ = false;
     waiters.swap(waiters_);
     if (!err) {
+      // OAuth tokens are renewed at 80% of their lifetime, before VCD starts refusing them.
+      refresh_at_.reset();
+      if (token_lifetime_s_ > 0)
+        refresh_at_ = opts_.clock() + std::chrono::milliseconds{token_lifetime_s_ * 800};
+      token_lifetime_s_ = -1;
       token_ = std::move(token);
       tenant_context_ = std::move(tenant);
       session_ = std::move(info);

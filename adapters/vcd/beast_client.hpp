@@ -10,7 +10,8 @@
 /// (`/cloudapi/1.0.0/sessions`, `/sessions/provider` for the System org). Requests then carry
 /// `Accept: application/json;version=<v>`, `Authorization: Bearer <token>` and the tenant
 /// context header with the org's UUID. A 401 triggers one re-login (shared by all requests in
-/// flight) and one replay. Secrets never reach logs or error messages.
+/// flight) and one replay; OAuth access tokens are renewed at 80% of their `expires_in`.
+/// Secrets never reach logs or error messages.
 ///
 /// Thread-safe; callbacks run on the http client's io threads. Keep the shared_ptr alive while
 /// operations are in flight (callbacks hold it too).
@@ -20,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +45,11 @@ struct beast_client_options {
   size_t page_size = 128; ///< for paged lists (VCD's maximum)
   /// Per request; zero = the http client's default.
   std::chrono::milliseconds request_timeout{0};
+  /// Time source for refreshing OAuth access tokens before they expire (at 80% of
+  /// `expires_in`); tests inject their own.
+  std::function<std::chrono::steady_clock::time_point()> clock = [] {
+    return std::chrono::steady_clock::now();
+  };
 };
 
 /// The http client and VCD client settings for a configuration and its credentials: base URL
@@ -150,7 +157,9 @@ private:
   std::string token_;
   std::string tenant_context_; ///< org UUID for X-VMWARE-VCLOUD-TENANT-CONTEXT
   session_info session_;
-  int64_t generation_ = 0; ///< incremented by every successful login
+  int64_t generation_ = 0;        ///< incremented by every successful login
+  int64_t token_lifetime_s_ = -1; ///< `expires_in` of the token being obtained; -1: unknown
+  std::optional<std::chrono::steady_clock::time_point> refresh_at_; ///< renew the token then
   bool logging_in_ = false;
   std::vector<ready_cb> waiters_;
   size_t login_count_ = 0;

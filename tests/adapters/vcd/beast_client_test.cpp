@@ -1,5 +1,6 @@
 // The CloudAPI client over a scripted HTTP client: login and version negotiation, headers,
-// re-login on 401, paging, mutations and tasks, error classes, and that secrets stay out of
+// re-login on 401 and renewal of API tokens before expiry, paging, mutations and tasks, error
+// classes, and that secrets stay out of
 // logs. Request bodies are checked field by field.
 
 #include "adapters/vcd/beast_client.hpp"
@@ -290,6 +291,50 @@ TEST_F(beast_client_test, refresh_token_is_exchanged_at_the_oauth_endpoint) {
   EXPECT_TRUE(ps->provider);
   EXPECT_EQ(ps->org.id, org_urn);
   EXPECT_EQ(sent("POST", "/oauth/provider/token").size(), 1u);
+}
+
+TEST_F(beast_client_test, api_tokens_are_renewed_before_they_expire) {
+  auto now = std::chrono::steady_clock::time_point{} + std::chrono::hours{1};
+  int exchanges = 0;
+  http->set_handler([&](const http::request& r) -> caf::expected<http::response> {
+    auto path = path_of(r.target);
+    if (path == "/oauth/tenant/org1/token") {
+      ++exchanges;
+      return json(200,
+                  R"({"access_token":")" + jwt + R"(","token_type":"Bearer","expires_in":100})");
+    }
+    if (path == "/cloudapi/1.0.0/sessions/current")
+      return json(200, R"({"org":{"name":"org1","id":")" + org_urn + R"("}})");
+    if (path == "/cloudapi/1.0.0/edgeGateways/" + gw)
+      return json(200, R"({"id":"urn:vcloud:gateway:2d7a"})");
+    return vcd(r);
+  });
+  auto o = tenant_options();
+  o.user.clear();
+  o.refresh_token = config::secret_string{"tok"};
+  o.clock = [&] { return now; };
+  auto c = make(o);
+  ASSERT_TRUE(run<edge_gateway>([&](auto cb) { c->get_edge_gateway(gw, cb); }));
+  now += std::chrono::seconds{79};
+  ASSERT_TRUE(run<edge_gateway>([&](auto cb) { c->get_edge_gateway(gw, cb); }));
+  EXPECT_EQ(exchanges, 1);
+  now += std::chrono::seconds{2}; // past 80% of 100 s
+  ASSERT_TRUE(run<edge_gateway>([&](auto cb) { c->get_edge_gateway(gw, cb); }));
+  EXPECT_EQ(exchanges, 2);
+  EXPECT_EQ(c->login_count(), 2u);
+  // No request was refused and replayed: the renewal came first.
+  EXPECT_EQ(sent("GET", "/cloudapi/1.0.0/edgeGateways/" + gw).size(), 3u);
+
+  // Password sessions carry no lifetime: they are kept until VCD refuses them.
+  auto p = make([&] {
+    auto po = tenant_options();
+    po.clock = [&] { return now; };
+    return po;
+  }());
+  ASSERT_TRUE(run<edge_gateway>([&](auto cb) { p->get_edge_gateway(gw, cb); }));
+  now += std::chrono::hours{10};
+  ASSERT_TRUE(run<edge_gateway>([&](auto cb) { p->get_edge_gateway(gw, cb); }));
+  EXPECT_EQ(p->login_count(), 1u);
 }
 
 TEST_F(beast_client_test, expired_token_triggers_one_relogin_and_a_replay) {
