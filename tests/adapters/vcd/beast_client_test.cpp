@@ -1,7 +1,6 @@
 // The CloudAPI client over a scripted HTTP client: login and version negotiation, headers,
 // re-login on 401 and renewal of API tokens before expiry, paging, mutations and tasks, error
-// classes, and that secrets stay out of
-// logs. Request bodies are checked field by field.
+// classes, and that secrets stay out of logs. Request bodies are checked field by field.
 
 #include "adapters/vcd/beast_client.hpp"
 
