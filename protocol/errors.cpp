@@ -36,9 +36,10 @@ std::string to_string(net_errc x) {
 }
 
 std::string to_string(vcd_errc x) {
-  static constexpr std::array<std::string_view, 12> names{
-    "busy_entity", "rate_limited", "unavailable",  "unauthorized", "not_found",   "conflict",
-    "bad_request", "forbidden",    "server_error", "bad_response", "task_failed", "unsupported"};
+  static constexpr std::array<std::string_view, 14> names{
+    "busy_entity", "rate_limited", "unavailable", "unauthorized", "not_found",
+    "conflict",    "bad_request",  "forbidden",   "server_error", "bad_response",
+    "task_failed", "unsupported",  "tls_failed",  "cancelled"};
   return name_of(x, names);
 }
 

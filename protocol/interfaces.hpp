@@ -1,0 +1,63 @@
+#pragma once
+
+/// @file protocol/interfaces.hpp
+/// @brief Typed actor interfaces of the reconcile engine. The compiler checks every send,
+/// request and handler against these; the implementations live in actors/.
+///
+/// Every request made against these interfaces needs a finite timeout and an error handler
+/// (CAF 0.17.6 has no broken_promise: a dead callee shows up only as request_timeout).
+
+#include <string>
+#include <vector>
+
+#include "caf/replies_to.hpp"
+#include "caf/typed_actor.hpp"
+#include "protocol/type_ids.hpp"
+
+namespace vcdlb {
+
+/// One per managed Service key. Level-triggered: every input recomputes desired state and
+/// converges; inputs that arrive while a plan is in flight are coalesced.
+using service_actor = caf::typed_actor<caf::reacts_to<service_spec>, // new snapshot of the Service
+                                       caf::reacts_to<node_members>, // pool members changed
+                                       caf::reacts_to<reconcile_atom>, // timer / retry / resync
+                                       caf::replies_to<caf::get_atom>::with<service_status>>;
+
+/// The only owner of IP decisions: external + one-arm internal IPs, sharing, listener claims.
+/// Requests other than `rebuild` and `get` wait until the first `rebuild` arrived.
+using ip_pool_actor = caf::typed_actor<
+  caf::replies_to<rebuild_atom, pool_seed>::with<caf::ok_atom>,
+  // Reserve (or confirm) this Service's IPs; errors: lb_errc::ip_unavailable, ip_exhausted,
+  // port_conflict (sharing rules), invalid_service.
+  caf::replies_to<allocate_atom, ip_request>::with<ip_assignment>,
+  // Drop every reservation and claim of the Service (after its objects are gone).
+  caf::reacts_to<release_atom, service_key>,
+  // Claim listeners before creating a VS / DNAT on them; error: lb_errc::port_conflict.
+  caf::replies_to<claim_atom, service_key, std::vector<listener_key>>::with<caf::ok_atom>,
+  // Release listeners after the gateway confirmed the objects on them are deleted.
+  caf::reacts_to<unclaim_atom, service_key, std::vector<listener_key>>,
+  caf::replies_to<caf::get_atom>::with<pool_stats>>;
+
+/// The only path to VCD for one edge gateway: rate limit, one mutating task in flight, retries,
+/// task polling, and a read cache of the gateway's objects.
+using gateway_actor =
+  caf::typed_actor<caf::replies_to<list_atom>::with<lb_objects>, // every vcdlb-relevant object on
+                                                                 // the gateway
+                   caf::replies_to<lb_op>::with<op_result>>;     // run one create/update/remove
+
+/// Eligible backend nodes; debounces churn and notifies subscribed Services of changes.
+using node_set_actor =
+  caf::typed_actor<caf::reacts_to<node_description>,         // upsert
+                   caf::reacts_to<remove_atom, std::string>, // node deleted (by name)
+                   caf::reacts_to<subscribe_atom, service_key, service_actor>,
+                   caf::reacts_to<unsubscribe_atom, service_key>,
+                   caf::replies_to<caf::get_atom>::with<node_members>>;
+
+/// Spawns one service_actor per Service key, routes snapshots to it, monitors it.
+using service_manager_actor =
+  caf::typed_actor<caf::reacts_to<service_spec>,                    // Service added or changed
+                   caf::reacts_to<remove_atom, service_key>,        // Service gone from the API (no
+                                                                    // finalizer left)
+                   caf::replies_to<caf::get_atom>::with<uint64_t>>; // number of live service actors
+
+} // namespace vcdlb

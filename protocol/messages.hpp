@@ -1,0 +1,183 @@
+#pragma once
+
+/// @file protocol/messages.hpp
+/// @brief Messages between the engine's actors (besides the snapshots in service.hpp,
+/// node.hpp and lb_objects.hpp). Plain values with a free `inspect()`; registered in
+/// protocol/type_ids.hpp.
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "caf/meta/type_name.hpp"
+#include "protocol/lb_objects.hpp"
+#include "protocol/node.hpp"
+#include "protocol/service.hpp"
+
+namespace vcdlb {
+
+/// node_set -> service_actor: the current pool member addresses (sorted, unique) and a version
+/// that grows with every change.
+struct node_members {
+  uint64_t version = 0;
+  std::vector<std::string> ips;
+
+  friend bool operator==(const node_members&, const node_members&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_members& x) {
+  return f(caf::meta::type_name("vcdlb::node_members"), x.version, x.ips);
+}
+
+/// An inclusive IPv4 range ("10.0.0.10".."10.0.0.20"); `last` "" means a single address.
+struct ip_range {
+  std::string first;
+  std::string last;
+
+  friend bool operator==(const ip_range&, const ip_range&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ip_range& x) {
+  return f(caf::meta::type_name("vcdlb::ip_range"), x.first, x.last);
+}
+
+/// What a Service holds (or held before a restart): its external IP, its internal one-arm IPs
+/// by slot ("" in mode B, the port name in mode A), its sharing key and its listener claims.
+struct ip_reservation {
+  service_key key;
+  std::string external_ip;
+  std::vector<std::pair<std::string, std::string>> internal_ips; ///< (slot, ip)
+  std::string sharing_key;
+  std::vector<listener_key> claims;
+
+  friend bool operator==(const ip_reservation&, const ip_reservation&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ip_reservation& x) {
+  return f(caf::meta::type_name("vcdlb::ip_reservation"), x.key, x.external_ip, x.internal_ips,
+           x.sharing_key, x.claims);
+}
+
+/// Everything ip_pool needs to start allocating: the address space and what is already taken.
+/// Built once at start from the gateway and from Service statuses + the gateway's objects.
+struct pool_seed {
+  std::vector<ip_range> external_ranges;   ///< the gateway's uplink ranges
+  std::string vip_subnet;                  ///< optional CIDR narrowing external picks
+  ip_range internal_range;                 ///< oneArm start..end; empty in mode C
+  std::vector<std::string> used_by_others; ///< usedIpAddresses that no Service of ours holds
+  std::vector<ip_reservation> reservations;
+
+  friend bool operator==(const pool_seed&, const pool_seed&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pool_seed& x) {
+  return f(caf::meta::type_name("vcdlb::pool_seed"), x.external_ranges, x.vip_subnet,
+           x.internal_range, x.used_by_others, x.reservations);
+}
+
+/// service_actor -> ip_pool: the IPs this Service needs now.
+struct ip_request {
+  service_key key;
+  std::string requested_ip;                ///< `spec.loadBalancerIP`; "" = any
+  std::string current_ip;                  ///< the IP in the Service status, kept when still valid
+  std::string sharing_key;                 ///< "" = no sharing
+  std::vector<listener_key> listeners;     ///< (protocol, port) the Service uses (ip ignored)
+  std::vector<std::string> internal_slots; ///< one-arm slots ("" mode B, port names mode A)
+
+  friend bool operator==(const ip_request&, const ip_request&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ip_request& x) {
+  return f(caf::meta::type_name("vcdlb::ip_request"), x.key, x.requested_ip, x.current_ip,
+           x.sharing_key, x.listeners, x.internal_slots);
+}
+
+/// ip_pool -> service_actor: the external IP and one internal IP per requested slot (same order).
+struct ip_assignment {
+  std::string external_ip;
+  std::vector<std::pair<std::string, std::string>> internal_ips; ///< (slot, ip)
+
+  friend bool operator==(const ip_assignment&, const ip_assignment&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ip_assignment& x) {
+  return f(caf::meta::type_name("vcdlb::ip_assignment"), x.external_ip, x.internal_ips);
+}
+
+/// ip_pool counters, for tests and metrics.
+struct pool_stats {
+  bool initialized = false;
+  uint32_t services = 0;
+  uint32_t external_in_use = 0;
+  uint32_t internal_in_use = 0;
+  uint32_t claims = 0;
+  uint32_t waiting = 0; ///< requests parked until the rebuild
+
+  friend bool operator==(const pool_stats&, const pool_stats&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pool_stats& x) {
+  return f(caf::meta::type_name("vcdlb::pool_stats"), x.initialized, x.services, x.external_in_use,
+           x.internal_in_use, x.claims, x.waiting);
+}
+
+/// gateway_actor -> caller: the outcome of one lb_op (the VCD id of a created object).
+struct op_result {
+  std::string id;
+
+  friend bool operator==(const op_result&, const op_result&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, op_result& x) {
+  return f(caf::meta::type_name("vcdlb::op_result"), x.id);
+}
+
+/// Kubernetes Event severity.
+enum class event_type : uint8_t { normal, warning };
+
+/// service_actor -> status writer: an Event on the Service (reasons as the reference controller).
+struct service_event {
+  service_key key;
+  event_type type = event_type::normal;
+  std::string reason;
+  std::string message;
+
+  friend bool operator==(const service_event&, const service_event&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, service_event& x) {
+  return f(caf::meta::type_name("vcdlb::service_event"), x.key, x.type, x.reason, x.message);
+}
+
+/// Where a service_actor stands.
+enum class service_phase : uint8_t { pending, converging, converged, failed, released };
+
+/// service_actor -> caller (and status writer): the Service's state as the engine sees it.
+struct service_status {
+  service_key key;
+  service_phase phase = service_phase::pending;
+  std::string external_ip; ///< for status.loadBalancer.ingress; "" = none
+  bool finalizer_wanted = false;
+  uint32_t failures = 0;  ///< consecutive failed reconciles (drives backoff)
+  std::string last_error; ///< describe() of the last failure, "" after success
+
+  friend bool operator==(const service_status&, const service_status&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, service_status& x) {
+  return f(caf::meta::type_name("vcdlb::service_status"), x.key, x.phase, x.external_ip,
+           x.finalizer_wanted, x.failures, x.last_error);
+}
+
+} // namespace vcdlb
