@@ -339,11 +339,14 @@ protected:
     auto handle = std::make_shared<watch_ptr>();
     std::mutex mtx;
     watch_handler<service_snapshot> h;
-    h.on_event = [res, handle, cancel_after_first, &mtx](watch_event<service_snapshot> ev) {
+    // A weak reference: the handler lives inside the watch, which the handle owns.
+    std::weak_ptr<watch_ptr> weak_handle = handle;
+    h.on_event = [res, weak_handle, cancel_after_first, &mtx](watch_event<service_snapshot> ev) {
       res->events.push_back(std::move(ev));
       if (cancel_after_first) {
         std::lock_guard guard{mtx};
-        (*handle)->cancel();
+        if (auto w = weak_handle.lock())
+          (*w)->cancel();
       }
     };
     h.on_end = [res, done](const caf::error& err) {
