@@ -28,11 +28,10 @@ struct similar {
 };
 
 struct seen_event {
-  std::string ns;
-  std::string name;
-  int32_t count = 0;
-  std::string first_timestamp;
+  event latest; ///< name, count, timestamps and message as they should be on the server
   clock::time_point last{};
+  bool in_flight = false; ///< a create or patch of this Event is under way
+  bool dirty = false;     ///< `latest` changed while in flight: patch again when it lands
 };
 
 // Drops the least recently used entry of `m` while it holds more than `cap`.
@@ -106,58 +105,76 @@ struct event_recorder::state : std::enable_shared_from_this<state> {
     return true;
   }
 
-  void create(event ev, int tries) {
+  // Writes of one Event are serialized: a patch before its create landed would 404, and two
+  // patches in flight could land out of order. Changes made meanwhile are coalesced.
+  void create(std::string key, event ev, int tries) {
     std::weak_ptr<state> weak = shared_from_this();
-    client->create_event(ev, [weak, ev, tries](caf::expected<event> res) {
+    client->create_event(ev, [weak, key, ev, tries](caf::expected<event> res) {
       auto self = weak.lock();
       if (!self)
         return;
       std::lock_guard guard{self->mtx};
-      if (res) {
-        ++self->stats.created;
+      if (res || has_code(res.error(), kube_errc::already_exists)) {
+        // AlreadyExists: the same Event went in on an earlier try.
+        if (res)
+          ++self->stats.created;
+        self->landed(key, ev.name);
         return;
       }
-      if (has_code(res.error(), kube_errc::already_exists))
-        return; // the same Event went in on an earlier try
-      self->retry_or_give_up(res.error(), tries,
-                             [ev, tries](state& s) { s.create(ev, tries + 1); });
+      self->retry_or_give_up(res.error(), tries, key, ev.name,
+                             [key, ev, tries](state& s) { s.create(key, ev, tries + 1); });
     });
   }
 
-  void patch(event full, std::string dedup_key, int tries) {
+  void patch(std::string key, event full, int tries) {
     std::weak_ptr<state> weak = shared_from_this();
     client->patch_event({full.ns, full.name}, full.count, full.last_timestamp, full.message,
-                        [weak, full, dedup_key, tries](caf::expected<event> res) mutable {
+                        [weak, key, full, tries](caf::expected<event> res) mutable {
                           auto self = weak.lock();
                           if (!self)
                             return;
                           std::lock_guard guard{self->mtx};
                           if (res) {
                             ++self->stats.patched;
+                            self->landed(key, full.name);
                             return;
                           }
                           if (has_code(res.error(), kube_errc::not_found)) {
-                            // Expired or deleted meanwhile: start a new Event (client-go does).
-                            full.name = self->unique_name(full.involved_object.name);
-                            full.count = 1;
-                            full.first_timestamp = full.last_timestamp;
-                            if (auto i = self->seen.find(dedup_key); i != self->seen.end()) {
-                              i->second.name = full.name;
-                              i->second.count = 1;
-                              i->second.first_timestamp = full.first_timestamp;
-                            }
-                            self->create(std::move(full), 1);
+                            // Expired or deleted meanwhile: start a new Event (client-go does the
+                            // same).
+                            auto i = self->seen.find(key);
+                            if (i == self->seen.end() || i->second.latest.name != full.name)
+                              return;
+                            auto& latest = i->second.latest;
+                            latest.name = self->unique_name(latest.involved_object.name);
+                            latest.count = 1;
+                            latest.first_timestamp = latest.last_timestamp;
+                            i->second.dirty = false;
+                            self->create(key, latest, 1);
                             return;
                           }
-                          self->retry_or_give_up(res.error(), tries,
-                                                 [full, dedup_key, tries](state& s) {
-                                                   s.patch(full, dedup_key, tries + 1);
-                                                 });
+                          self->retry_or_give_up(
+                            res.error(), tries, key, full.name,
+                            [key, full, tries](state& s) { s.patch(key, full, tries + 1); });
                         });
   }
 
+  // A write of Event `name` under `key` completed: send what changed meanwhile, if anything.
+  void landed(const std::string& key, const std::string& name) {
+    auto i = seen.find(key);
+    if (i == seen.end() || i->second.latest.name != name)
+      return;
+    if (i->second.dirty && !closed) {
+      i->second.dirty = false;
+      patch(key, i->second.latest, 1);
+      return;
+    }
+    i->second.in_flight = false;
+  }
+
   template <class F>
-  void retry_or_give_up(const caf::error& err, int tries, F again) {
+  void retry_or_give_up(const caf::error& err, int tries, const std::string& key,
+                        const std::string& name, F again) {
     if (!closed && is_retryable(err) && tries < opts.max_tries) {
       std::weak_ptr<state> weak = shared_from_this();
       timers.schedule(opts.retry_delay, [weak, again] {
@@ -170,6 +187,9 @@ struct event_recorder::state : std::enable_shared_from_this<state> {
       return;
     }
     ++stats.failed;
+    // Forget the Event so that the next occurrence starts a fresh one.
+    if (auto i = seen.find(key); i != seen.end() && i->second.latest.name == name)
+      seen.erase(i);
     spdlog::warn("kube events: giving up on an Event after {} tries: {}", tries, describe(err));
   }
 };
@@ -229,20 +249,24 @@ void event_recorder::record(const object_reference& obj, event_type type, std::s
   auto i = st.seen.find(dedup_key);
   if (i != st.seen.end() && now - i->second.last <= st.opts.window) {
     auto& s = i->second;
-    ++s.count;
     s.last = now;
-    ev.name = s.name;
-    ev.count = s.count;
-    ev.first_timestamp = s.first_timestamp;
-    st.patch(std::move(ev), dedup_key, 1);
+    s.latest.count += 1;
+    s.latest.last_timestamp = ev.last_timestamp;
+    s.latest.message = ev.message;
+    if (s.in_flight) {
+      s.dirty = true;
+      return;
+    }
+    s.in_flight = true;
+    st.patch(dedup_key, s.latest, 1);
     return;
   }
   ev.name = st.unique_name(obj.name);
   ev.first_timestamp = wall;
   ev.count = 1;
-  st.seen.insert_or_assign(dedup_key, seen_event{ev.ns, ev.name, 1, wall, now});
+  st.seen.insert_or_assign(dedup_key, seen_event{ev, now, true, false});
   trim(st.seen, st.opts.cache_size);
-  st.create(std::move(ev), 1);
+  st.create(dedup_key, std::move(ev), 1);
 }
 
 } // namespace vcdlb::kube

@@ -197,6 +197,21 @@ TEST_F(recorder_test, repeats_patch_count_and_last_timestamp) {
   EXPECT_EQ(fake_->events().size(), 2u);
 }
 
+TEST_F(recorder_test, rapid_repeats_wait_for_the_create_and_coalesce) {
+  event_recorder rec{fake_, timers_, opts_};
+  for (int i = 0; i < 4; ++i)
+    rec.record(svc_, event_type::warning, reasons::sync_load_balancer_failed, "boom");
+  EXPECT_EQ(count_calls("create_event"), 1u);
+  EXPECT_EQ(count_calls("patch_event"), 0u); // not before the create landed
+  settle();
+  auto evs = fake_->events();
+  ASSERT_EQ(evs.size(), 1u);
+  EXPECT_EQ(evs[0].count, 4);
+  EXPECT_EQ(count_calls("patch_event"), 1u); // three repeats, one patch
+  EXPECT_EQ(rec.stats().created, 1u);
+  EXPECT_EQ(rec.stats().patched, 1u);
+}
+
 TEST_F(recorder_test, similar_messages_are_combined) {
   event_recorder rec{fake_, timers_, opts_};
   for (int i = 0; i < 9; ++i)
