@@ -46,11 +46,16 @@ using gateway_actor =
                    caf::replies_to<lb_op>::with<op_result>>;     // run one create/update/remove
 
 /// Eligible backend nodes; debounces churn and notifies subscribed Services of changes.
+/// Nothing is published before the first full list arrived (an empty set during start-up would
+/// empty every pool).
 using node_set_actor =
-  caf::typed_actor<caf::reacts_to<node_description>,         // upsert
-                   caf::reacts_to<remove_atom, std::string>, // node deleted (by name)
+  caf::typed_actor<caf::reacts_to<std::vector<node_description>>, // full list (initial list,
+                                                                  // relist)
+                   caf::reacts_to<node_description>,              // upsert from a watch event
+                   caf::reacts_to<remove_atom, std::string>,      // node deleted (by name)
                    caf::reacts_to<subscribe_atom, service_key, service_actor>,
                    caf::reacts_to<unsubscribe_atom, service_key>,
+                   caf::reacts_to<flush_atom>, // internal: the debounce timer fired
                    caf::replies_to<caf::get_atom>::with<node_members>>;
 
 /// Spawns one service_actor per Service key, routes snapshots to it, monitors it.
