@@ -9,9 +9,13 @@
 
 namespace vcdlb::app {
 
+command add_check_config_command(CLI::App& root);
+
 /// Registers every subcommand on `root`.
-inline std::vector<command> all_commands([[maybe_unused]] CLI::App& root) {
-  return {};
+inline std::vector<command> all_commands(CLI::App& root) {
+  return {
+    add_check_config_command(root),
+  };
 }
 
 } // namespace vcdlb::app

@@ -36,16 +36,17 @@ std::string to_string(net_errc x) {
 }
 
 std::string to_string(vcd_errc x) {
-  static constexpr std::array<std::string_view, 12> names{
-    "busy_entity", "rate_limited", "unavailable",  "unauthorized", "not_found",   "conflict",
-    "bad_request", "forbidden",    "server_error", "bad_response", "task_failed", "unsupported"};
+  static constexpr std::array<std::string_view, 14> names{
+    "busy_entity", "rate_limited", "unavailable", "unauthorized", "not_found",
+    "conflict",    "bad_request",  "forbidden",   "server_error", "bad_response",
+    "task_failed", "unsupported",  "tls_failed",  "cancelled"};
   return name_of(x, names);
 }
 
 std::string to_string(kube_errc x) {
-  static constexpr std::array<std::string_view, 10> names{
-    "not_found",    "conflict",  "already_exists", "gone",        "invalid",
-    "unauthorized", "forbidden", "rate_limited",   "unavailable", "bad_response"};
+  static constexpr std::array<std::string_view, 12> names{
+    "not_found", "conflict",     "already_exists", "gone",         "invalid",     "unauthorized",
+    "forbidden", "rate_limited", "unavailable",    "bad_response", "bad_request", "too_large_rv"};
   return name_of(x, names);
 }
 
@@ -81,6 +82,7 @@ bool is_retryable(const caf::error& err) {
     case kube_errc::conflict:
     case kube_errc::rate_limited:
     case kube_errc::unavailable:
+    case kube_errc::too_large_rv:
       return true;
     default:
       return false;

@@ -53,6 +53,8 @@ enum class vcd_errc : uint8_t {
   bad_response,    ///< the response could not be decoded
   task_failed,     ///< the async task ended in error or aborted
   unsupported,     ///< the server's API version lacks a needed feature
+  tls_failed,      ///< TLS handshake or certificate verification with VCD failed; terminal
+  cancelled,       ///< the request was cancelled (client shutdown)
 };
 
 /// Failures reported by (or about) the Kubernetes API server.
@@ -67,6 +69,8 @@ enum class kube_errc : uint8_t {
   rate_limited, ///< 429
   unavailable,  ///< 5xx or connection failure
   bad_response, ///< the response could not be decoded
+  bad_request,  ///< 400: our request was malformed; terminal
+  too_large_rv, ///< 504 ResourceVersionTooLarge: relist from the most recent state
 };
 
 /// Load-balancer engine decisions.

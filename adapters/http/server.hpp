@@ -23,7 +23,9 @@ struct server_options {
   bool tls = true;
   key_pair certificate; ///< empty with tls: a self-signed one for localhost/127.0.0.1/::1
   size_t max_request_bytes = size_t{8} << 20;
-  std::chrono::seconds idle_timeout{120}; ///< keep-alive connections idle this long are closed
+  /// Connections without a request in progress that receive no byte for this long are closed;
+  /// also bounds a TLS handshake and a single write to a client that stopped reading.
+  std::chrono::milliseconds idle_timeout{120'000};
 };
 
 /// The answer channel for one request. Thread-safe: any thread may call it, any time later
@@ -54,8 +56,8 @@ using handler = std::function<void(request, std::shared_ptr<response_writer>)>;
 /// thread. The handler must not block.
 class server {
 public:
-  [[nodiscard]] static caf::expected<std::unique_ptr<server>>
-  start(boost::asio::io_context& io, server_options opts, handler h);
+  [[nodiscard]] static caf::expected<std::unique_ptr<server>> start(boost::asio::io_context& io,
+                                                                    server_options opts, handler h);
 
   virtual ~server() = default;
 
@@ -64,7 +66,13 @@ public:
   [[nodiscard]] virtual std::string url() const = 0;
   /// The certificate clients should trust (PEM); "" for plain HTTP.
   [[nodiscard]] virtual std::string ca_pem() const = 0;
+  /// Connections accepted since start (for tests and metrics: shows keep-alive reuse).
+  [[nodiscard]] virtual uint64_t accepted_connections() const = 0;
+  /// Connections currently open.
+  [[nodiscard]] virtual size_t open_connections() const = 0;
   /// Stops accepting and closes every connection (open streams see their on_close). Idempotent.
+  /// Called from a non-I/O thread it returns once the listener is closed (the port is free);
+  /// from an I/O thread it only schedules that. The destructor calls it.
   virtual void stop() = 0;
 };
 

@@ -13,12 +13,12 @@ namespace vcdlb::http {
 
 /// How a client verifies (and authenticates to) a server. Verification is on by default.
 struct tls_client_options {
-  bool verify = true;          ///< false only when a user explicitly asked for it
-  std::string ca_file;         ///< PEM bundle file; with `ca_pem` empty too: system trust store
-  std::string ca_pem;          ///< PEM bundle in memory (e.g. kubeconfig certificate-authority-data)
+  bool verify = true;  ///< false only when a user explicitly asked for it
+  std::string ca_file; ///< PEM bundle file; with `ca_pem` empty too: system trust store
+  std::string ca_pem;  ///< PEM bundle in memory (e.g. kubeconfig certificate-authority-data)
   std::string client_cert_pem; ///< client certificate for mutual TLS (kubeconfig), optional
   std::string client_key_pem;
-  std::string server_name;     ///< name to verify and send as SNI; default: the URL's host
+  std::string server_name; ///< name to verify and send as SNI; default: the URL's host
 };
 
 /// A certificate and its private key, PEM encoded.

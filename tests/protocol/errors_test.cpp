@@ -18,6 +18,8 @@ TEST(errors, describe_names_category_code_and_detail) {
   EXPECT_EQ(describe(caf::make_error(kube_errc::conflict, std::string{"svc a/b"})),
             "kube.conflict: svc a/b");
   EXPECT_EQ(describe(caf::make_error(lb_errc::ip_exhausted)), "lb.ip_exhausted");
+  EXPECT_EQ(describe(caf::make_error(vcd_errc::tls_failed)), "vcd.tls_failed");
+  EXPECT_EQ(describe(caf::make_error(vcd_errc::cancelled)), "vcd.cancelled");
   EXPECT_EQ(describe(caf::error{}), "ok");
 }
 
@@ -37,8 +39,14 @@ TEST(errors, retryable_classification) {
   EXPECT_TRUE(is_retryable(caf::make_error(vcd_errc::unauthorized)));
   EXPECT_FALSE(is_retryable(caf::make_error(vcd_errc::bad_request)));
   EXPECT_FALSE(is_retryable(caf::make_error(vcd_errc::not_found)));
+  EXPECT_FALSE(is_retryable(caf::make_error(vcd_errc::tls_failed)));
+  EXPECT_FALSE(is_retryable(caf::make_error(vcd_errc::cancelled)));
   EXPECT_TRUE(is_retryable(caf::make_error(kube_errc::conflict)));
   EXPECT_FALSE(is_retryable(caf::make_error(kube_errc::invalid)));
+  EXPECT_FALSE(is_retryable(caf::make_error(kube_errc::bad_request)));
+  EXPECT_TRUE(is_retryable(caf::make_error(kube_errc::too_large_rv)));
+  EXPECT_EQ(describe(caf::make_error(kube_errc::too_large_rv)), "kube.too_large_rv");
+  EXPECT_EQ(describe(caf::make_error(kube_errc::bad_request)), "kube.bad_request");
   EXPECT_TRUE(is_retryable(caf::make_error(net_errc::connection_closed)));
   EXPECT_FALSE(is_retryable(caf::make_error(net_errc::cancelled)));
   EXPECT_FALSE(is_retryable(caf::make_error(config_errc::unknown_key)));

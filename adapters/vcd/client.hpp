@@ -1,0 +1,125 @@
+#pragma once
+
+/// @file adapters/vcd/client.hpp
+/// @brief The VCD CloudAPI operations the load-balancer engine needs, as an abstract,
+/// asynchronous interface. Implementations: `beast_client` (HTTPS, adapters/vcd/beast_client.hpp)
+/// and `fake_client` (in memory, for unit tests, adapters/vcd/fake_client.hpp).
+///
+/// Contract shared by every implementation:
+/// - Each operation calls its `done` callback exactly once: on an adapter (Asio) thread for the
+///   real client, synchronously (before the call returns) for the fake. Callbacks must not
+///   block; to reach an actor, `caf::anon_send` to it.
+/// - Errors are `caf::error`s in the `vcd_errc` category; `parse_error_info`
+///   (adapters/vcd/errors.hpp) recovers HTTP status, minorErrorCode, message and Retry-After.
+///   Reading one object that does not exist gives `vcd_errc::not_found` (also when VCD says 403).
+/// - Authentication is transparent: the first call logs in (version negotiation included),
+///   later calls reuse the bearer token, and a 401 triggers one re-login and one replay.
+/// - No timing policy: no task polling, rate limiting, retries or backoff here. Mutations return
+///   a `task_ref` that the caller polls with `get_task` at the pace it chooses.
+/// - List operations return all pages.
+/// - Thread-safe: operations may be called from any thread, concurrently.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "adapters/vcd/fiql.hpp"
+#include "adapters/vcd/types.hpp"
+#include "caf/expected.hpp"
+
+namespace vcdlb::vcd {
+
+/// Completion callback of an operation producing a `T`.
+template <class T>
+using callback = std::function<void(caf::expected<T>)>;
+
+class client {
+public:
+  virtual ~client() = default;
+
+  // -- session ------------------------------------------------------------------------------
+
+  /// Logs in now if not logged in yet (otherwise returns the current session). Optional: every
+  /// other operation logs in on demand. Fails with `unsupported` when the server offers none of
+  /// the API versions the client knows.
+  virtual void login(callback<session_info> done) = 0;
+
+  // -- discovery ----------------------------------------------------------------------------
+
+  /// The org VDC network `name` of the configured VDC (or a VDC-group network of that name);
+  /// its `router_ref` is the edge gateway. not_found if absent, conflict if ambiguous.
+  virtual void get_org_vdc_network(std::string name, callback<org_vdc_network> done) = 0;
+
+  /// The edge gateway `gateway_id` (uplinks with IP ranges, status, IP-space flag).
+  virtual void get_edge_gateway(std::string gateway_id, callback<edge_gateway> done) = 0;
+
+  /// All `usedIpAddresses` of the gateway (all pages).
+  virtual void list_used_ip_addresses(std::string gateway_id,
+                                      callback<std::vector<used_ip>> done) = 0;
+
+  /// All service engine group assignments of the gateway (`gatewayRef.id==<gateway_id>`).
+  virtual void list_seg_assignments(std::string gateway_id,
+                                    callback<std::vector<seg_assignment>> done) = 0;
+
+  // -- ALB pools ----------------------------------------------------------------------------
+
+  /// Pool summaries of the gateway matching `filter` (empty: all), all pages.
+  virtual void list_pool_summaries(std::string gateway_id, fiql filter,
+                                   callback<std::vector<pool_summary>> done) = 0;
+  virtual void get_pool(std::string pool_id, callback<pool> done) = 0;
+  /// `p.id` must be empty. The task's owner is the new pool.
+  virtual void create_pool(pool p, callback<task_ref> done) = 0;
+  /// Replaces the whole pool `p.id`.
+  virtual void update_pool(pool p, callback<task_ref> done) = 0;
+  virtual void delete_pool(std::string pool_id, callback<task_ref> done) = 0;
+
+  // -- ALB virtual services -----------------------------------------------------------------
+
+  /// Virtual-service summaries of the gateway matching `filter` (empty: all), all pages.
+  virtual void
+  list_virtual_service_summaries(std::string gateway_id, fiql filter,
+                                 callback<std::vector<virtual_service_summary>> done) = 0;
+  virtual void get_virtual_service(std::string vs_id, callback<virtual_service> done) = 0;
+  /// `vs.id` must be empty. The task's owner is the new virtual service.
+  virtual void create_virtual_service(virtual_service vs, callback<task_ref> done) = 0;
+  /// Replaces the whole virtual service `vs.id`.
+  virtual void update_virtual_service(virtual_service vs, callback<task_ref> done) = 0;
+  virtual void delete_virtual_service(std::string vs_id, callback<task_ref> done) = 0;
+
+  // -- NAT rules ----------------------------------------------------------------------------
+
+  /// All NAT rules of the gateway (cursor paging; the endpoint has no filter).
+  virtual void list_nat_rules(std::string gateway_id, callback<std::vector<nat_rule>> done) = 0;
+  virtual void get_nat_rule(std::string gateway_id, std::string rule_id,
+                            callback<nat_rule> done) = 0;
+  /// `rule.id` must be empty and `rule.version` -1. The task's owner is the gateway: find the
+  /// new rule by its name afterwards.
+  virtual void create_nat_rule(std::string gateway_id, nat_rule rule, callback<task_ref> done) = 0;
+  /// `rule.version` must be the version last read (optimistic locking).
+  virtual void update_nat_rule(std::string gateway_id, nat_rule rule, callback<task_ref> done) = 0;
+  virtual void delete_nat_rule(std::string gateway_id, std::string rule_id,
+                               callback<task_ref> done) = 0;
+
+  // -- application port profiles ------------------------------------------------------------
+
+  /// Profiles matching `filter` (e.g. `name==X;scope==TENANT`), all pages.
+  virtual void list_app_port_profiles(fiql filter,
+                                      callback<std::vector<app_port_profile>> done) = 0;
+  virtual void get_app_port_profile(std::string profile_id, callback<app_port_profile> done) = 0;
+  virtual void create_app_port_profile(app_port_profile profile, callback<task_ref> done) = 0;
+  virtual void update_app_port_profile(app_port_profile profile, callback<task_ref> done) = 0;
+  virtual void delete_app_port_profile(std::string profile_id, callback<task_ref> done) = 0;
+
+  // -- certificate library ------------------------------------------------------------------
+
+  /// The library items whose alias is exactly `alias` (usually zero or one).
+  virtual void find_certificates(std::string alias, callback<std::vector<certificate>> done) = 0;
+
+  // -- tasks --------------------------------------------------------------------------------
+
+  /// One snapshot of the task. A task that ended in error is a successful `task` value with
+  /// `status == task_status::error` (see `make_task_error` to turn it into an error).
+  virtual void get_task(task_ref ref, callback<task> done) = 0;
+};
+
+} // namespace vcdlb::vcd

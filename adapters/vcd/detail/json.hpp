@@ -1,0 +1,79 @@
+#pragma once
+
+/// @file adapters/vcd/detail/json.hpp
+/// @brief CloudAPI JSON <-> adapters/vcd/types.hpp. Private to the VCD adapter.
+///
+/// Decoders use simdjson's on-demand API. They accept fields in any order, skip unknown fields,
+/// treat `null` like an absent field, and turn wrong types, truncated or otherwise malformed
+/// input into `vcd_errc::bad_response`; they never throw. Encoders use Boost.JSON and write
+/// exactly the CloudAPI field names (vcd-cloudapi.md §6, §8; upstream-cpi.md §2.6), leaving out
+/// optional fields that are unset and every read-only field. All functions are thread-safe.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "adapters/vcd/types.hpp"
+#include "caf/expected.hpp"
+
+namespace vcdlb::vcd::detail {
+
+/// A page envelope: `{"resultTotal", "pageCount", "page", "pageSize", "values": [...]}`. NAT rule
+/// lists carry only `values`; absent counters stay at their defaults.
+template <class T>
+struct page {
+  int32_t page_number = 0; ///< "page"; 0 when absent
+  int32_t page_count = 0;  ///< "pageCount"; 0 when absent
+  int32_t page_size = 0;
+  int64_t result_total = -1; ///< -1 when absent
+  std::vector<T> values;
+};
+
+[[nodiscard]] caf::expected<page<org_vdc_network>> decode_org_vdc_network_page(std::string_view);
+[[nodiscard]] caf::expected<org_vdc_network> decode_org_vdc_network(std::string_view);
+[[nodiscard]] caf::expected<edge_gateway> decode_edge_gateway(std::string_view);
+[[nodiscard]] caf::expected<page<used_ip>> decode_used_ip_page(std::string_view);
+[[nodiscard]] caf::expected<page<seg_assignment>> decode_seg_assignment_page(std::string_view);
+[[nodiscard]] caf::expected<page<pool_summary>> decode_pool_summary_page(std::string_view);
+[[nodiscard]] caf::expected<pool> decode_pool(std::string_view);
+[[nodiscard]] caf::expected<page<virtual_service_summary>>
+  decode_virtual_service_summary_page(std::string_view);
+[[nodiscard]] caf::expected<virtual_service> decode_virtual_service(std::string_view);
+[[nodiscard]] caf::expected<page<nat_rule>> decode_nat_rule_page(std::string_view);
+[[nodiscard]] caf::expected<nat_rule> decode_nat_rule(std::string_view);
+[[nodiscard]] caf::expected<page<app_port_profile>> decode_app_port_profile_page(std::string_view);
+[[nodiscard]] caf::expected<app_port_profile> decode_app_port_profile(std::string_view);
+[[nodiscard]] caf::expected<page<certificate>> decode_certificate_page(std::string_view);
+
+/// The parts of a `Session` body the client uses.
+struct session_body {
+  std::string id;
+  entity_ref org;
+  entity_ref user;
+};
+[[nodiscard]] caf::expected<session_body> decode_session(std::string_view);
+
+/// An OAuth token response (`/oauth/.../token`).
+struct oauth_token {
+  std::string access_token;
+  std::string token_type;
+  int64_t expires_in = -1; ///< seconds; -1 when absent
+};
+[[nodiscard]] caf::expected<oauth_token> decode_oauth_token(std::string_view);
+
+/// A CloudAPI error body `{"minorErrorCode", "message", "stackTrace"}`. Best effort: empty
+/// fields for anything that is not such a body (the HTTP status still classifies the error).
+struct error_body {
+  std::string minor_error_code;
+  std::string message;
+};
+[[nodiscard]] error_body decode_error_body(std::string_view);
+
+/// Request bodies. `id` is written only when set (updates); read-only fields never.
+[[nodiscard]] std::string encode_pool(const pool& p);
+[[nodiscard]] std::string encode_virtual_service(const virtual_service& vs);
+[[nodiscard]] std::string encode_nat_rule(const nat_rule& r);
+[[nodiscard]] std::string encode_app_port_profile(const app_port_profile& p);
+
+} // namespace vcdlb::vcd::detail

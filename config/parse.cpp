@@ -1,0 +1,342 @@
+#include "config/parse.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <system_error>
+#include <tuple>
+
+#include <yaml-cpp/yaml.h>
+
+#include "config/detail/validate.hpp"
+#include "config/detail/yaml_reader.hpp"
+
+namespace vcdlb::config {
+
+namespace {
+
+using detail::position_map;
+using detail::yaml_reader;
+using field = yaml_reader::field;
+
+constexpr int64_t int32_min = std::numeric_limits<int32_t>::min();
+constexpr int64_t int32_max = std::numeric_limits<int32_t>::max();
+
+// Reads an int-typed field; validation of its range happens in validate().
+auto int_field(yaml_reader& r, int& out) {
+  return [&r, &out](const YAML::Node& n, const std::string& p) {
+    int64_t v = out;
+    r.read_int(n, p, int32_min, int32_max, v);
+    out = static_cast<int>(v);
+  };
+}
+
+auto string_field(yaml_reader& r, std::string& out) {
+  return [&r, &out](const YAML::Node& n, const std::string& p) { r.read_string(n, p, out); };
+}
+
+auto bool_field(yaml_reader& r, bool& out) {
+  return [&r, &out](const YAML::Node& n, const std::string& p) { r.read_bool(n, p, out); };
+}
+
+auto duration_field(yaml_reader& r, std::chrono::milliseconds& out) {
+  return [&r, &out](const YAML::Node& n, const std::string& p) { r.read_duration(n, p, out); };
+}
+
+void read_vcd(yaml_reader& r, const YAML::Node& node, const std::string& path, vcd_section& vcd) {
+  r.read_map(
+    node, path,
+    {
+      {"host", string_field(r, vcd.host)},
+      {"org", string_field(r, vcd.org)},
+      {"vdc", string_field(r, vcd.vdc)},
+      {"isZoneEnabledCluster", bool_field(r, vcd.is_zone_enabled_cluster)},
+      // Upstream's untagged Go fields: yaml.v2 lower-cases their names.
+      {"user", string_field(r, vcd.user)},
+      {"secret",
+       [&](const YAML::Node& n, const std::string& p) { r.read_secret(n, p, vcd.secret); }},
+      {"refreshtoken",
+       [&](const YAML::Node& n, const std::string& p) { r.read_secret(n, p, vcd.refresh_token); }},
+      {"userorg", string_field(r, vcd.user_org)},
+    });
+}
+
+void read_loadbalancer(yaml_reader& r, const YAML::Node& node, const std::string& path,
+                       loadbalancer_section& lb) {
+  r.read_map(
+    node, path,
+    {
+      {"oneArm",
+       [&](const YAML::Node& n, const std::string& p) {
+         // `oneArm:` with no value is an absent block, as a nil pointer in upstream.
+         if (n.IsNull())
+           return;
+         one_arm_section one_arm;
+         r.read_map(n, p,
+                    {{"startIP", string_field(r, one_arm.start_ip)},
+                     {"endIP", string_field(r, one_arm.end_ip)}});
+         if (n.IsMap())
+           lb.one_arm = std::move(one_arm);
+       }},
+      {"ports",
+       [&](const YAML::Node& n, const std::string& p) {
+         auto port = [&](int32_t& out) {
+           return [&r, &out](const YAML::Node& pn, const std::string& pp) {
+             int64_t v = out;
+             r.read_int(pn, pp, int32_min, int32_max, v);
+             out = static_cast<int32_t>(v);
+           };
+         };
+         r.read_map(n, p, {{"http", port(lb.ports.http)}, {"https", port(lb.ports.https)}});
+       }},
+      {"certAlias", string_field(r, lb.cert_alias)},
+      {"network", string_field(r, lb.network)},
+      {"vipSubnet", string_field(r, lb.vip_subnet)},
+      {"enableVirtualServiceSharedIP", bool_field(r, lb.enable_virtual_service_shared_ip)},
+    });
+}
+
+void read_vcdlb(yaml_reader& r, const YAML::Node& node, const std::string& path, vcdlb_section& v) {
+  auto vcd = [&](const YAML::Node& n, const std::string& p) {
+    auto task_poll = [&](const YAML::Node& tn, const std::string& tp) {
+      r.read_map(tn, tp,
+                 {
+                   {"initialInterval", duration_field(r, v.task_poll.initial_interval)},
+                   {"maxInterval", duration_field(r, v.task_poll.max_interval)},
+                   {"multiplier",
+                    [&](const YAML::Node& mn, const std::string& mp) {
+                      r.read_double(mn, mp, v.task_poll.multiplier);
+                    }},
+                   {"timeout", duration_field(r, v.task_poll.timeout)},
+                 });
+    };
+    auto tls = [&](const YAML::Node& tn, const std::string& tp) {
+      r.read_map(tn, tp,
+                 {
+                   {"caFile", string_field(r, v.tls.ca_file)},
+                   {"insecureSkipVerify", bool_field(r, v.tls.insecure_skip_verify)},
+                 });
+    };
+    r.read_map(n, p,
+               {
+                 {"qps", [&](const YAML::Node& qn,
+                             const std::string& qp) { r.read_double(qn, qp, v.vcd_qps); }},
+                 {"burst", int_field(r, v.vcd_burst)},
+                 {"maxConcurrentRequests", int_field(r, v.vcd_max_concurrent_requests)},
+                 {"requestTimeout", duration_field(r, v.request_timeout)},
+                 {"taskPoll", task_poll},
+                 {"tls", tls},
+               });
+  };
+  auto leader_election = [&](const YAML::Node& n, const std::string& p) {
+    auto& le = v.leader_election;
+    r.read_map(n, p,
+               {
+                 {"enabled", bool_field(r, le.enabled)},
+                 {"leaseName", string_field(r, le.lease_name)},
+                 {"leaseNamespace", string_field(r, le.lease_namespace)},
+                 {"leaseDuration", duration_field(r, le.lease_duration)},
+                 {"renewDeadline", duration_field(r, le.renew_deadline)},
+                 {"retryPeriod", duration_field(r, le.retry_period)},
+               });
+  };
+  auto log = [&](const YAML::Node& n, const std::string& p) {
+    r.read_map(n, p,
+               {
+                 {"level", string_field(r, v.log.level)},
+                 {"format",
+                  [&](const YAML::Node& fn, const std::string& fp) {
+                    r.read_enum(fn, fp, {{"text", log_format::text}, {"json", log_format::json}},
+                                v.log.format);
+                  }},
+               });
+  };
+  r.read_map(node, path,
+             {
+               {"vcd", vcd},
+               {"naming",
+                [&](const YAML::Node& n, const std::string& p) {
+                  r.read_enum(n, p,
+                              {{"namespaced", naming_scheme::namespaced},
+                               {"upstream", naming_scheme::upstream}},
+                              v.naming);
+                }},
+               {"loadBalancerClass", string_field(r, v.load_balancer_class)},
+               {"metricsAddress", string_field(r, v.metrics_address)},
+               {"leaderElection", leader_election},
+               {"log", log},
+               {"workerThreads", int_field(r, v.worker_threads)},
+             });
+}
+
+problem whole_file(config_errc code, int line, int column, std::string message) {
+  return problem{code, "", line, column, std::move(message), {}};
+}
+
+// Parses, applies defaults, validates. `positions` receives where each key was found.
+checked<cloud_config> parse_impl(std::string_view text, const parse_options& options,
+                                 position_map& positions) {
+  if (text.size() > max_config_file_size)
+    return std::vector<problem>{
+      whole_file(config_errc::invalid_yaml, 0, 0,
+                 "the configuration is " + std::to_string(text.size()) + " bytes; at most "
+                   + std::to_string(max_config_file_size) + " are accepted")};
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(std::string{text});
+  } catch (const YAML::Exception& e) {
+    const bool has_mark = !e.mark.is_null() && e.mark.line >= 0;
+    return std::vector<problem>{
+      whole_file(config_errc::invalid_yaml, has_mark ? e.mark.line + 1 : 0,
+                 has_mark ? e.mark.column + 1 : 0, "invalid YAML: " + e.msg)};
+  } catch (const std::exception& e) {
+    return std::vector<problem>{
+      whole_file(config_errc::invalid_yaml, 0, 0, std::string{"invalid YAML: "} + e.what())};
+  }
+  if (docs.empty() || docs.front().IsNull())
+    return std::vector<problem>{whole_file(
+      config_errc::invalid_yaml, 1, 1,
+      "the configuration is empty; vcd.host, loadbalancer.network and vAppName are required")};
+  if (docs.size() > 1) {
+    auto pos = detail::position_of(docs[1]);
+    return std::vector<problem>{
+      whole_file(config_errc::invalid_yaml, pos.line, pos.column,
+                 "expected one YAML document, found " + std::to_string(docs.size()))};
+  }
+  const YAML::Node& root = docs.front();
+  if (!root.IsMap()) {
+    auto pos = detail::position_of(root);
+    return std::vector<problem>{whole_file(config_errc::invalid_yaml, pos.line, pos.column,
+                                           "the top level must be a mapping of keys")};
+  }
+
+  cloud_config cfg;
+  std::vector<problem> problems;
+  try {
+    yaml_reader r{problems, positions};
+    positions[""] = detail::position_of(root);
+    r.read_map(
+      root, "",
+      {
+        {"vcd", [&](const YAML::Node& n, const std::string& p) { read_vcd(r, n, p, cfg.vcd); }},
+        {"loadbalancer",
+         [&](const YAML::Node& n, const std::string& p) {
+           read_loadbalancer(r, n, p, cfg.loadbalancer);
+         }},
+        {"clusterid", string_field(r, cfg.cluster_id)},
+        {"vAppName", string_field(r, cfg.vapp_name)},
+        {"vcdlb",
+         [&](const YAML::Node& n, const std::string& p) { read_vcdlb(r, n, p, cfg.vcdlb); }},
+      });
+  } catch (const std::exception& e) {
+    // yaml-cpp documents no exceptions for reading a loaded tree; this is the boundary anyway.
+    problems.push_back(
+      whole_file(config_errc::invalid_yaml, 0, 0, std::string{"cannot read YAML: "} + e.what()));
+  }
+
+  // Upstream defaults, in upstream's order: host without trailing '/', CLUSTER_ID from the
+  // environment, then the certificate alias built from the (possibly env-provided) cluster id.
+  while (!cfg.vcd.host.empty() && cfg.vcd.host.back() == '/')
+    cfg.vcd.host.pop_back();
+  bool cluster_id_from_env = false;
+  if (cfg.cluster_id.empty() && !options.env_cluster_id.empty()) {
+    cfg.cluster_id = options.env_cluster_id;
+    cluster_id_from_env = true;
+    positions["clusterid"] = {}; // no position: the value is not in the file
+  }
+  if (cfg.loadbalancer.cert_alias.empty())
+    cfg.loadbalancer.cert_alias = cfg.cluster_id + "-cert";
+
+  // Keys that failed to read keep their defaults; validating those would add noise.
+  std::set<std::string, std::less<>> failed;
+  for (const auto& p : problems)
+    failed.insert(p.key);
+  for (auto& p : detail::validate_with(
+         cfg, [&](const std::string& key) { return detail::locate(positions, key); })) {
+    const bool under_failed = std::any_of(failed.begin(), failed.end(), [&](const auto& f) {
+      return p.key == f || (!f.empty() && p.key.starts_with(f + "."));
+    });
+    if (under_failed)
+      continue;
+    if (cluster_id_from_env && p.key == "clusterid")
+      p.message += " (value from environment variable CLUSTER_ID)";
+    problems.push_back(std::move(p));
+  }
+  if (!problems.empty()) {
+    // In file order; problems without a position (environment) last.
+    std::stable_sort(problems.begin(), problems.end(), [](const problem& a, const problem& b) {
+      return std::tuple{a.line == 0, a.line, a.column} < std::tuple{b.line == 0, b.line, b.column};
+    });
+    return problems;
+  }
+  return cfg;
+}
+
+} // namespace
+
+parse_options parse_options::from_environment() {
+  parse_options out;
+  if (const char* id = std::getenv("CLUSTER_ID"); id != nullptr)
+    out.env_cluster_id = id;
+  return out;
+}
+
+checked<cloud_config> parse_config(std::string_view yaml_text, const parse_options& options) {
+  position_map positions;
+  return parse_impl(yaml_text, options, positions);
+}
+
+checked<cloud_config> load_config_file(const std::filesystem::path& file,
+                                       const parse_options& options) {
+  auto file_problem = [&](config_errc code, std::string message) {
+    return std::vector<problem>{problem{code, "", 0, 0, std::move(message), file.string()}};
+  };
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  if (ec)
+    return file_problem(config_errc::unreadable_file, "cannot read the file: " + ec.message());
+  if (size > max_config_file_size)
+    return file_problem(config_errc::invalid_yaml,
+                        "the file is " + std::to_string(size) + " bytes; at most "
+                          + std::to_string(max_config_file_size) + " are accepted");
+  std::ifstream in{file, std::ios::binary};
+  if (!in)
+    return file_problem(config_errc::unreadable_file, "cannot open the file for reading");
+  // Read one byte more than allowed so a file that grew since file_size() is still caught.
+  std::string text(max_config_file_size + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad())
+    return file_problem(config_errc::unreadable_file, "error while reading the file");
+  text.resize(static_cast<size_t>(in.gcount()));
+
+  position_map positions;
+  auto result = parse_impl(text, options, positions);
+  if (!result.ok())
+    return result;
+  const auto& ca_file = result->vcdlb.tls.ca_file;
+  if (!ca_file.empty()) {
+    std::ifstream ca{ca_file};
+    if (!ca) {
+      const std::string key = "vcdlb.vcd.tls.caFile";
+      auto pos = detail::locate(positions, key);
+      std::error_code exists_ec;
+      const bool exists = std::filesystem::exists(ca_file, exists_ec);
+      return std::vector<problem>{
+        problem{config_errc::unreadable_file,
+                key,
+                pos.line,
+                pos.column,
+                exists ? "cannot read \"" + ca_file + "\"" : "\"" + ca_file + "\" does not exist",
+                {}}};
+    }
+  }
+  return result;
+}
+
+std::vector<problem> validate(const cloud_config& cfg) {
+  return detail::validate_with(cfg, [](const std::string&) { return detail::position{}; });
+}
+
+} // namespace vcdlb::config

@@ -1,0 +1,422 @@
+// CloudAPI JSON: decoders against reference-shaped bodies, encoders field by field against the
+// reference request bodies (vcd-cloudapi.md §8, upstream-cpi.md §2.6).
+
+#include "adapters/vcd/detail/json.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <gtest/gtest.h>
+
+#include "protocol/errors.hpp"
+
+namespace {
+
+using namespace vcdlb;
+using namespace vcdlb::vcd;
+using namespace vcdlb::vcd::detail;
+namespace bj = boost::json;
+
+const std::string gw_urn = "urn:vcloud:gateway:2d7a5d1c-4c5f-4c4b-9c1e-5d0f0f2b6a11";
+
+// Compares two JSON texts as values (member order does not matter, everything else does).
+void expect_same_json(const std::string& actual, const std::string& expected) {
+  auto a = bj::parse(actual);
+  auto e = bj::parse(expected);
+  EXPECT_EQ(a, e) << "actual:   " << bj::serialize(a) << "\nexpected: " << bj::serialize(e);
+}
+
+TEST(vcd_json_encode, pool_matches_the_reference_body) {
+  pool p;
+  p.name = "ingress-pool-http";
+  p.enabled = true;
+  p.gateway_ref = {"edge-1", gw_urn};
+  p.algorithm = "ROUND_ROBIN";
+  p.default_port = 30080;
+  p.graceful_timeout_period = 0;
+  p.passive_monitoring_enabled = true;
+  p.health_monitors = {{"TCP", "", false}};
+  p.members = {{"10.10.0.11", 30080, 1, true, ""}, {"10.10.0.12", 30080, 1, true, ""}};
+  p.persistence = {"CLIENT_IP", "", ""};
+  // Read-only fields must not be sent.
+  p.status = "REALIZED";
+  p.health_status = "UP";
+  p.virtual_service_refs = {{"vs", "urn:vcloud:loadBalancerVirtualService:1"}};
+  expect_same_json(encode_pool(p), R"({
+    "name": "ingress-pool-http",
+    "enabled": true,
+    "gatewayRef": {"name": "edge-1", "id": "urn:vcloud:gateway:2d7a5d1c-4c5f-4c4b-9c1e-5d0f0f2b6a11"},
+    "algorithm": "ROUND_ROBIN",
+    "defaultPort": 30080,
+    "gracefulTimeoutPeriod": 0,
+    "passiveMonitoringEnabled": true,
+    "healthMonitors": [{"type": "TCP"}],
+    "members": [
+      {"ipAddress": "10.10.0.11", "port": 30080, "ratio": 1, "enabled": true},
+      {"ipAddress": "10.10.0.12", "port": 30080, "ratio": 1, "enabled": true}
+    ],
+    "persistenceProfile": {"type": "CLIENT_IP"}
+  })");
+}
+
+TEST(vcd_json_encode, pool_update_carries_id_and_omits_unset_optionals) {
+  pool p;
+  p.id = "urn:vcloud:loadBalancerPool:5b2e";
+  p.name = "pool";
+  p.gateway_ref = {"", gw_urn};
+  p.members = {{"10.0.0.1", 0, 2, false, "UP"}};
+  expect_same_json(encode_pool(p), R"({
+    "id": "urn:vcloud:loadBalancerPool:5b2e", "name": "pool", "enabled": true,
+    "gatewayRef": {"id": "urn:vcloud:gateway:2d7a5d1c-4c5f-4c4b-9c1e-5d0f0f2b6a11"},
+    "algorithm": "ROUND_ROBIN", "defaultPort": 80, "gracefulTimeoutPeriod": 0,
+    "passiveMonitoringEnabled": true, "healthMonitors": [],
+    "members": [{"ipAddress": "10.0.0.1", "ratio": 2, "enabled": false}]})");
+}
+
+TEST(vcd_json_encode, virtual_service_matches_the_reference_body) {
+  virtual_service vs;
+  vs.name = "ingress-vs-http";
+  vs.virtual_ip_address = "203.0.113.10";
+  vs.gateway_ref = {"edge-1", gw_urn};
+  vs.load_balancer_pool_ref = {"ingress-pool-http", "urn:vcloud:loadBalancerPool:5b2e"};
+  vs.service_engine_group_ref = {"seg-shared", "urn:vcloud:serviceEngineGroup:9f0c"};
+  vs.app_profile = {"System-L4-Application", "L4", true};
+  vs.service_ports = {{80, 0, false, {"TCP_PROXY", "", true}}};
+  vs.status = "REALIZED";
+  vs.health_status = "UP";
+  expect_same_json(encode_virtual_service(vs), R"({
+    "name": "ingress-vs-http",
+    "enabled": true,
+    "virtualIpAddress": "203.0.113.10",
+    "gatewayRef": {"name": "edge-1", "id": "urn:vcloud:gateway:2d7a5d1c-4c5f-4c4b-9c1e-5d0f0f2b6a11"},
+    "loadBalancerPoolRef": {"name": "ingress-pool-http", "id": "urn:vcloud:loadBalancerPool:5b2e"},
+    "serviceEngineGroupRef": {"name": "seg-shared", "id": "urn:vcloud:serviceEngineGroup:9f0c"},
+    "applicationProfile": {"name": "System-L4-Application", "type": "L4", "systemDefined": true},
+    "servicePorts": [
+      {"portStart": 80, "sslEnabled": false, "tcpUdpProfile": {"type": "TCP_PROXY", "systemDefined": true}}
+    ]
+  })");
+}
+
+TEST(vcd_json_encode, https_virtual_service_carries_certificate_and_port_range) {
+  virtual_service vs;
+  vs.id = "urn:vcloud:loadBalancerVirtualService:1";
+  vs.name = "vs";
+  vs.virtual_ip_address = "192.168.8.2";
+  vs.gateway_ref = {"", gw_urn};
+  vs.load_balancer_pool_ref = {"", "urn:vcloud:loadBalancerPool:1"};
+  vs.service_engine_group_ref = {"", "urn:vcloud:serviceEngineGroup:1"};
+  vs.certificate_ref = {"my-cert", "urn:vcloud:certificateLibraryItem:1"};
+  vs.app_profile = {"System-Secure-HTTP", "HTTPS", true};
+  vs.service_ports = {{443, 445, true, {"", "", true}}};
+  expect_same_json(encode_virtual_service(vs), R"({
+    "id": "urn:vcloud:loadBalancerVirtualService:1", "name": "vs", "enabled": true,
+    "virtualIpAddress": "192.168.8.2",
+    "gatewayRef": {"id": "urn:vcloud:gateway:2d7a5d1c-4c5f-4c4b-9c1e-5d0f0f2b6a11"},
+    "loadBalancerPoolRef": {"id": "urn:vcloud:loadBalancerPool:1"},
+    "serviceEngineGroupRef": {"id": "urn:vcloud:serviceEngineGroup:1"},
+    "certificateRef": {"name": "my-cert", "id": "urn:vcloud:certificateLibraryItem:1"},
+    "applicationProfile": {"name": "System-Secure-HTTP", "type": "HTTPS", "systemDefined": true},
+    "servicePorts": [{"portStart": 443, "portEnd": 445, "sslEnabled": true}]})");
+}
+
+TEST(vcd_json_encode, dnat_rule_matches_the_reference_body) {
+  nat_rule r;
+  r.name = "dnat-ingress-vs-http";
+  r.rule_type = "DNAT";
+  r.external_addresses = "203.0.113.10";
+  r.internal_addresses = "192.168.8.2";
+  r.dnat_external_port = "80";
+  r.application_port_profile = {"appPort_dnat-ingress-vs-http",
+                                "urn:vcloud:applicationPortProfile:1"};
+  r.firewall_match = "MATCH_EXTERNAL_ADDRESS";
+  r.priority = 0;
+  expect_same_json(encode_nat_rule(r), R"({
+    "name": "dnat-ingress-vs-http",
+    "description": "",
+    "enabled": true,
+    "ruleType": "DNAT",
+    "externalAddresses": "203.0.113.10",
+    "internalAddresses": "192.168.8.2",
+    "dnatExternalPort": "80",
+    "applicationPortProfile": {"name": "appPort_dnat-ingress-vs-http", "id": "urn:vcloud:applicationPortProfile:1"},
+    "logging": false,
+    "firewallMatch": "MATCH_EXTERNAL_ADDRESS",
+    "priority": 0
+  })");
+}
+
+TEST(vcd_json_encode, nat_rule_update_carries_id_and_version) {
+  nat_rule r;
+  r.id = "7c1f0a3e-0000-4000-8000-000000000001";
+  r.name = "dnat-x";
+  r.external_addresses = "203.0.113.10";
+  r.internal_addresses = "192.168.8.3";
+  r.version = 4;
+  expect_same_json(encode_nat_rule(r), R"({
+    "id": "7c1f0a3e-0000-4000-8000-000000000001", "name": "dnat-x", "description": "",
+    "enabled": true, "ruleType": "DNAT", "externalAddresses": "203.0.113.10",
+    "internalAddresses": "192.168.8.3", "logging": false, "version": {"version": 4}})");
+  r.rule_type = "REFLEXIVE";
+  auto v = bj::parse(encode_nat_rule(r)).as_object();
+  EXPECT_EQ(v.at("type"), "REFLEXIVE");
+  EXPECT_FALSE(v.contains("ruleType"));
+}
+
+TEST(vcd_json_encode, app_port_profile_matches_the_reference_body) {
+  app_port_profile p;
+  p.name = "appPort_dnat-ingress-vs-http";
+  p.description = "App Port Profile [appPort_dnat-ingress-vs-http]";
+  p.scope = "TENANT";
+  p.org_ref = {"org1", "urn:vcloud:org:1"};
+  p.context_entity_id = "urn:vcloud:vdc:1";
+  p.application_ports = {{"", "TCP", {"80"}}};
+  p.usable_for_nat = true;
+  p.status = "REALIZED";
+  expect_same_json(encode_app_port_profile(p), R"(
+    {"name": "appPort_dnat-ingress-vs-http", "description": "App Port Profile [appPort_dnat-ingress-vs-http]",
+     "scope": "TENANT", "orgRef": {"name": "org1", "id": "urn:vcloud:org:1"},
+     "contextEntityId": "urn:vcloud:vdc:1",
+     "applicationPorts": [{"protocol": "TCP", "destinationPorts": ["80"]}]})");
+}
+
+TEST(vcd_json_encode, special_characters_are_escaped) {
+  pool p;
+  p.name = "a\"b\\c\n\xC3\xA9";
+  p.gateway_ref = {"", gw_urn};
+  auto v = bj::parse(encode_pool(p)).as_object();
+  EXPECT_EQ(v.at("name").as_string(), p.name);
+}
+
+TEST(vcd_json_decode, virtual_service_summary_page_from_the_reference) {
+  auto page = decode_virtual_service_summary_page(R"(
+{"resultTotal": 1, "pageCount": 1, "page": 1, "pageSize": 25, "associations": [],
+ "values": [{"id": "urn:vcloud:loadBalancerVirtualService:1", "name": "ingress-vs-http", "enabled": true,
+   "status": "REALIZED", "healthStatus": "UP", "healthMessage": "The virtual service is up.",
+   "virtualIpAddress": "203.0.113.10",
+   "loadBalancerPoolRef": {"name": "ingress-pool-http", "id": "urn:vcloud:loadBalancerPool:2"},
+   "gatewayRef": {"name": "edge-1", "id": "urn:vcloud:gateway:3"},
+   "serviceEngineGroupRef": {"name": "seg-shared", "id": "urn:vcloud:serviceEngineGroup:4"},
+   "servicePorts": [{"portStart": 80, "sslEnabled": false, "tcpUdpProfile": {"type": "TCP_PROXY", "systemDefined": true}}],
+   "applicationProfileType": "L4", "transparentModeEnabled": false}]})");
+  ASSERT_TRUE(page) << describe(page.error());
+  EXPECT_EQ(page->page_number, 1);
+  EXPECT_EQ(page->page_count, 1);
+  EXPECT_EQ(page->page_size, 25);
+  EXPECT_EQ(page->result_total, 1);
+  ASSERT_EQ(page->values.size(), 1u);
+  const auto& vs = page->values[0];
+  EXPECT_EQ(vs.id, "urn:vcloud:loadBalancerVirtualService:1");
+  EXPECT_EQ(vs.name, "ingress-vs-http");
+  EXPECT_TRUE(vs.enabled);
+  EXPECT_EQ(vs.status, "REALIZED");
+  EXPECT_EQ(vs.health_status, "UP");
+  EXPECT_EQ(vs.health_message, "The virtual service is up.");
+  EXPECT_EQ(vs.virtual_ip_address, "203.0.113.10");
+  EXPECT_EQ(vs.load_balancer_pool_ref,
+            (entity_ref{"ingress-pool-http", "urn:vcloud:loadBalancerPool:2"}));
+  EXPECT_EQ(vs.gateway_ref, (entity_ref{"edge-1", "urn:vcloud:gateway:3"}));
+  EXPECT_EQ(vs.service_engine_group_ref,
+            (entity_ref{"seg-shared", "urn:vcloud:serviceEngineGroup:4"}));
+  EXPECT_TRUE(vs.certificate_ref.empty());
+  ASSERT_EQ(vs.service_ports.size(), 1u);
+  EXPECT_EQ(vs.service_ports[0].port_start, 80);
+  EXPECT_EQ(vs.service_ports[0].port_end, 0);
+  EXPECT_EQ(vs.service_ports[0].profile.type, "TCP_PROXY");
+  EXPECT_EQ(vs.application_profile_type, "L4");
+}
+
+TEST(vcd_json_decode, edge_gateway_with_uplinks_ranges_and_nulls) {
+  auto gw = decode_edge_gateway(R"({
+    "id": "urn:vcloud:gateway:1", "name": "edge-1", "description": null, "status": "REALIZED",
+    "orgVdc": {"name": "vdc1", "id": "urn:vcloud:vdc:1"}, "ownerRef": null,
+    "orgRef": {"name": "org1", "id": "urn:vcloud:org:1"},
+    "gatewayBacking": {"backingId": null, "gatewayType": "NSXT_BACKED", "networkProvider": {"name": "nsx", "id": "urn:x"}},
+    "edgeGatewayUplinks": [
+      {"uplinkId": "urn:vcloud:network:ext", "uplinkName": "ext", "connected": true, "dedicated": false,
+       "subnets": {"values": [{"gateway": "203.0.113.1", "prefixLength": 24, "enabled": true,
+         "primaryIp": "203.0.113.2", "totalIpCount": 12, "usedIpCount": 3,
+         "ipRanges": {"values": [{"startAddress": "203.0.113.10", "endAddress": "203.0.113.20"},
+                                 {"startAddress": "203.0.113.30", "endAddress": null}]}}]}},
+      {"uplinkId": "urn:vcloud:network:ipspace", "subnets": null, "usingIpSpace": true}
+    ], "usingIpSpace": null, "unknownFutureField": {"nested": [1, 2, {"x": null}]}})");
+  ASSERT_TRUE(gw) << describe(gw.error());
+  EXPECT_EQ(gw->name, "edge-1");
+  EXPECT_EQ(gw->description, "");
+  EXPECT_EQ(gw->owner_ref, (entity_ref{"vdc1", "urn:vcloud:vdc:1"})) << "orgVdc fills ownerRef";
+  EXPECT_EQ(gw->org_ref.id, "urn:vcloud:org:1");
+  EXPECT_EQ(gw->gateway_type, "NSXT_BACKED");
+  ASSERT_EQ(gw->uplinks.size(), 2u);
+  const auto& sub = gw->uplinks[0].subnets.at(0);
+  EXPECT_EQ(sub.gateway, "203.0.113.1");
+  EXPECT_EQ(sub.prefix_length, 24);
+  EXPECT_EQ(sub.primary_ip, "203.0.113.2");
+  EXPECT_EQ(sub.total_ip_count, 12);
+  EXPECT_EQ(sub.used_ip_count, 3);
+  ASSERT_EQ(sub.ip_ranges.size(), 2u);
+  EXPECT_EQ(sub.ip_ranges[0], (ip_range{"203.0.113.10", "203.0.113.20"}));
+  EXPECT_EQ(sub.ip_ranges[1], (ip_range{"203.0.113.30", ""}));
+  EXPECT_TRUE(gw->uplinks[1].subnets.empty());
+  EXPECT_TRUE(gw->using_ip_space());
+}
+
+TEST(vcd_json_decode, pool_with_members_monitors_and_persistence) {
+  auto p = decode_pool(R"({"id": "urn:vcloud:loadBalancerPool:1", "name": "p", "enabled": false,
+    "gatewayRef": {"name": "edge-1", "id": "urn:vcloud:gateway:1"}, "algorithm": "LEAST_CONNECTIONS",
+    "defaultPort": 30080, "gracefulTimeoutPeriod": 1, "passiveMonitoringEnabled": false,
+    "healthMonitors": [{"name": "m", "type": "HTTP", "systemDefined": true}],
+    "persistenceProfile": {"name": "pp", "type": "HTTP_COOKIE", "value": "c"},
+    "members": [{"ipAddress": "10.0.0.1", "port": 30080, "ratio": 3, "enabled": true,
+                 "healthStatus": "UP", "markedDownBy": [], "detailedHealthMessage": "ok"}],
+    "virtualServiceRefs": [{"name": "vs", "id": "urn:vcloud:loadBalancerVirtualService:1"}],
+    "status": "REALIZED", "healthStatus": "UP", "memberCount": 1})");
+  ASSERT_TRUE(p) << describe(p.error());
+  EXPECT_FALSE(p->enabled);
+  EXPECT_EQ(p->algorithm, "LEAST_CONNECTIONS");
+  EXPECT_EQ(p->default_port, 30080);
+  EXPECT_EQ(p->graceful_timeout_period, 1);
+  EXPECT_FALSE(p->passive_monitoring_enabled);
+  EXPECT_EQ(p->health_monitors.at(0), (health_monitor{"HTTP", "m", true}));
+  EXPECT_EQ(p->persistence, (persistence_profile{"HTTP_COOKIE", "c", "pp"}));
+  EXPECT_EQ(p->members.at(0), (pool_member{"10.0.0.1", 30080, 3, true, "UP"}));
+  EXPECT_EQ(p->virtual_service_refs.size(), 1u);
+  EXPECT_EQ(p->status, "REALIZED");
+  EXPECT_EQ(p->health_status, "UP");
+}
+
+TEST(vcd_json_decode, nat_rules_read_type_and_version) {
+  auto page = decode_nat_rule_page(R"({"status": null, "values": [
+    {"id": "r1", "name": "dnat-a", "type": "DNAT", "externalAddresses": "203.0.113.10",
+     "internalAddresses": "192.168.8.2", "dnatExternalPort": "80", "logging": false,
+     "applicationPortProfile": {"name": "appPort_dnat-a", "id": "urn:vcloud:applicationPortProfile:1"},
+     "firewallMatch": "MATCH_EXTERNAL_ADDRESS", "priority": 0, "version": {"version": 7}, "systemRule": false},
+    {"id": "r2", "name": "snat", "ruleType": "SNAT", "type": "SNAT", "externalAddresses": "203.0.113.2",
+     "internalAddresses": "10.0.0.0/24", "applicationPortProfile": null}]})");
+  ASSERT_TRUE(page) << describe(page.error());
+  ASSERT_EQ(page->values.size(), 2u);
+  const auto& r = page->values[0];
+  EXPECT_EQ(r.id, "r1");
+  EXPECT_EQ(r.rule_type, "DNAT");
+  EXPECT_EQ(r.dnat_external_port, "80");
+  EXPECT_EQ(r.application_port_profile.id, "urn:vcloud:applicationPortProfile:1");
+  EXPECT_EQ(r.firewall_match, "MATCH_EXTERNAL_ADDRESS");
+  EXPECT_EQ(r.priority, 0);
+  EXPECT_EQ(r.version, 7);
+  EXPECT_EQ(page->values[1].rule_type, "SNAT");
+  EXPECT_EQ(page->values[1].version, -1);
+  EXPECT_EQ(page->page_count, 0) << "cursor pages carry no counters";
+}
+
+TEST(vcd_json_decode, seg_assignments_absent_maximum_stays_unset) {
+  auto page =
+    decode_seg_assignment_page(R"({"resultTotal": 2, "pageCount": 1, "page": 1, "pageSize": 128,
+    "values": [
+      {"id": "urn:vcloud:serviceEngineGroupAssignment:1", "gatewayRef": {"id": "urn:vcloud:gateway:1"},
+       "serviceEngineGroupRef": {"name": "shared", "id": "urn:vcloud:serviceEngineGroup:1"},
+       "maxVirtualServices": 89, "minVirtualServices": 20, "numDeployedVirtualServices": 5},
+      {"id": "urn:vcloud:serviceEngineGroupAssignment:2", "gatewayRef": {"id": "urn:vcloud:gateway:1"},
+       "serviceEngineGroupRef": {"name": "dedicated", "id": "urn:vcloud:serviceEngineGroup:2"},
+       "maxVirtualServices": null, "numDeployedVirtualServices": 3}]})");
+  ASSERT_TRUE(page) << describe(page.error());
+  EXPECT_EQ(page->values[0].max_virtual_services, 89);
+  EXPECT_EQ(page->values[0].min_virtual_services, 20);
+  EXPECT_EQ(page->values[0].num_deployed_virtual_services, 5);
+  EXPECT_EQ(page->values[1].max_virtual_services, -1);
+  EXPECT_TRUE(page->values[1].has_capacity());
+}
+
+TEST(vcd_json_decode, other_pages_and_bodies) {
+  auto used =
+    decode_used_ip_page(R"({"resultTotal":1,"pageCount":1,"page":1,"pageSize":25,"values":[
+    {"networkRef":{"name":"ext-net","id":"urn:vcloud:network:1"},"ipAddress":"203.0.113.10","category":"Load_Balancer"}]})");
+  ASSERT_TRUE(used);
+  EXPECT_EQ(used->values.at(0),
+            (used_ip{"203.0.113.10", "Load_Balancer", {"ext-net", "urn:vcloud:network:1"}}));
+
+  auto certs = decode_certificate_page(R"({"values":[{"id":"urn:vcloud:certificateLibraryItem:1",
+    "alias":"my-cert","description":null,"certificate":"-----BEGIN CERTIFICATE-----\nMII\n-----END CERTIFICATE-----\n"}]})");
+  ASSERT_TRUE(certs);
+  EXPECT_EQ(certs->values.at(0).alias, "my-cert");
+  EXPECT_EQ(certs->values.at(0).certificate_pem,
+            "-----BEGIN CERTIFICATE-----\nMII\n-----END CERTIFICATE-----\n");
+
+  auto profiles =
+    decode_app_port_profile_page(R"({"values":[{"id":"urn:vcloud:applicationPortProfile:1",
+    "name":"appPort_dnat-a","scope":"TENANT","orgRef":{"name":"org1","id":"urn:vcloud:org:1"},
+    "contextEntityId":null,"usableForNAT":true,"status":"REALIZED","networkProviderScope":null,
+    "applicationPorts":[{"name":null,"protocol":"TCP","destinationPorts":["80","1000-1010"]}]}]})");
+  ASSERT_TRUE(profiles);
+  const auto& prof = profiles->values.at(0);
+  EXPECT_EQ(prof.scope, "TENANT");
+  EXPECT_TRUE(prof.usable_for_nat);
+  EXPECT_EQ(prof.application_ports.at(0).destination_ports,
+            (std::vector<std::string>{"80", "1000-1010"}));
+
+  auto net = decode_org_vdc_network_page(R"({"values":[{"id":"urn:vcloud:network:9","name":"net-1",
+    "orgVdc":{"name":"vdc1","id":"urn:vcloud:vdc:1"},"networkType":"NAT_ROUTED",
+    "connection":{"routerRef":{"name":"edge-1","id":"urn:vcloud:gateway:1"},"connectionType":"INTERNAL"}}]})");
+  ASSERT_TRUE(net);
+  EXPECT_EQ(net->values.at(0).router_ref, (entity_ref{"edge-1", "urn:vcloud:gateway:1"}));
+  EXPECT_EQ(net->values.at(0).org_vdc.name, "vdc1");
+
+  auto session = decode_session(R"({"id":"urn:vcloud:session:1","site":{"name":"s","id":"urn:x"},
+    "user":{"name":"alice","id":"urn:vcloud:user:1"},"org":{"name":"org1","id":"urn:vcloud:org:1"},
+    "location":"x","roles":["Organization Administrator"],"roleRefs":[{"name":"r","id":"urn:y"}],
+    "sessionIdleTimeoutMinutes":30})");
+  ASSERT_TRUE(session);
+  EXPECT_EQ(session->org, (entity_ref{"org1", "urn:vcloud:org:1"}));
+  EXPECT_EQ(session->user.name, "alice");
+
+  auto token = decode_oauth_token(
+    R"({"access_token":"eyJ.abc","token_type":"Bearer","expires_in":2592000,"refresh_token":null})");
+  ASSERT_TRUE(token);
+  EXPECT_EQ(token->access_token, "eyJ.abc");
+  EXPECT_EQ(token->expires_in, 2592000);
+
+  auto err = decode_error_body(
+    R"({"minorErrorCode":"BUSY_ENTITY","message":"[ 39 ] busy","stackTrace":"..."})");
+  EXPECT_EQ(err.minor_error_code, "BUSY_ENTITY");
+  EXPECT_EQ(err.message, "[ 39 ] busy");
+  EXPECT_EQ(decode_error_body("<html>Bad Gateway</html>").minor_error_code, "");
+  EXPECT_EQ(decode_error_body("").message, "");
+}
+
+TEST(vcd_json_decode, bad_input_is_bad_response_never_a_crash) {
+  const std::vector<std::string> bad{
+    "",
+    "   ",
+    "null",
+    "[]",
+    "\"x\"",
+    "{",
+    R"({"id": "urn:vcloud:gateway:1", "name": )",
+    R"({"id": "urn:vcloud:gateway:1", "name": "edge)",
+    R"({"id": 5})",
+    R"({"edgeGatewayUplinks": {"not": "an array"}})",
+    R"({"edgeGatewayUplinks": [{"subnets": {"values": [{"prefixLength": "24"}]}}]})",
+    R"({"edgeGatewayUplinks": [{"subnets": {"values": [{"prefixLength": 99999999999}]}}]})",
+    R"({"status": true})",
+    "{\"name\": \"\xFF\xFE\"}",
+  };
+  for (const auto& body : bad) {
+    auto gw = decode_edge_gateway(body);
+    ASSERT_FALSE(gw) << "accepted: " << body;
+    EXPECT_TRUE(has_code(gw.error(), vcd_errc::bad_response)) << body;
+  }
+  // Every truncation of a valid body fails cleanly.
+  const std::string good =
+    R"({"values":[{"id":"r1","name":"dnat-a","type":"DNAT","version":{"version":7},
+    "applicationPortProfile":{"name":"p","id":"urn:x"},"priority":0}]})";
+  ASSERT_TRUE(decode_nat_rule_page(good));
+  for (size_t n = 0; n + 1 < good.size(); ++n) {
+    auto r = decode_nat_rule_page(good.substr(0, n));
+    ASSERT_FALSE(r) << "accepted a truncated body of " << n << " bytes";
+    EXPECT_TRUE(has_code(r.error(), vcd_errc::bad_response));
+  }
+  auto wrong = decode_virtual_service(R"({"servicePorts": [{"portStart": "80"}]})");
+  EXPECT_FALSE(wrong);
+  auto wrong_bool = decode_pool(R"({"enabled": "yes"})");
+  EXPECT_FALSE(wrong_bool);
+}
+
+} // namespace
