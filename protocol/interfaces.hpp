@@ -40,10 +40,15 @@ using ip_pool_actor = caf::typed_actor<
 
 /// The only path to VCD for one edge gateway: rate limit, one mutating task in flight, retries,
 /// task polling, and a read cache of the gateway's objects.
-using gateway_actor =
-  caf::typed_actor<caf::replies_to<list_atom>::with<lb_objects>, // every vcdlb-relevant object on
-                                                                 // the gateway
-                   caf::replies_to<lb_op>::with<op_result>>;     // run one create/update/remove
+using gateway_actor = caf::typed_actor<
+  // Every object of this cluster on the gateway (for the ip pool rebuild and garbage
+  // collection); pools whose details were never loaded carry only name and id.
+  caf::replies_to<list_atom>::with<lb_objects>,
+  // The objects owned by one Service (namespaced names by hash, upstream names by Service
+  // name), complete, sorted by name: the `observed` input of the planner.
+  caf::replies_to<list_atom, service_key>::with<lb_objects>,
+  // Run one create/update/remove; the reply carries the object's id.
+  caf::replies_to<lb_op>::with<op_result>>;
 
 /// Eligible backend nodes; debounces churn and notifies subscribed Services of changes.
 /// Nothing is published before the first full list arrived (an empty set during start-up would
