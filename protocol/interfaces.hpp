@@ -16,6 +16,13 @@
 
 namespace vcdlb {
 
+/// Writes what the engine decided back to the Kubernetes API (implemented over the kube
+/// adapter). `service_status`: make the Service carry the finalizer iff `finalizer_wanted` and
+/// `status.loadBalancer.ingress` = [external_ip] ("" = empty); reply once the API accepted it.
+/// `service_event`: emit an Event, fire and forget.
+using status_writer_actor = caf::typed_actor<caf::replies_to<service_status>::with<caf::ok_atom>,
+                                             caf::reacts_to<service_event>>;
+
 /// One per managed Service key. Level-triggered: every input recomputes desired state and
 /// converges; inputs that arrive while a plan is in flight are coalesced.
 using service_actor = caf::typed_actor<caf::reacts_to<service_spec>, // new snapshot of the Service
