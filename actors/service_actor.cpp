@@ -118,6 +118,15 @@ std::vector<listener_key> listeners_of(const lb_objects& objs) {
   return result;
 }
 
+// A Service that is gone from the API (the manager's synthetic snapshot) needs no actor once
+// its objects are removed.
+void quit_if_gone(self_ptr self) {
+  auto& st = self->state;
+  if (!st.busy && !st.dirty && st.spec && st.spec->deletion_requested && !st.spec->has_finalizer
+      && st.status.phase == service_phase::released)
+    self->quit();
+}
+
 void cleanup(self_ptr self) {
   auto& st = self->state;
   const auto key = st.status.key;
@@ -130,6 +139,7 @@ void cleanup(self_ptr self) {
           st.status.phase = service_phase::released;
           self->send(st.deps->pool, release_atom::value, key);
           finish(self, {});
+          quit_if_gone(self);
           return;
         }
         if (had_objects)
@@ -149,6 +159,7 @@ void cleanup(self_ptr self) {
               event(self, event_type::normal, "DeletedLoadBalancer", "Deleted load balancer");
             }
             finish(self, std::move(err));
+            quit_if_gone(self);
           });
         });
       },
