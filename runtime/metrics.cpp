@@ -237,9 +237,32 @@ registry::add_core(metric_type type, std::string name, std::string help,
   core->type = type;
   core->label_names = std::move(labels);
   std::lock_guard lock{mutex_};
+  if (auto clash = sample_name_clash(core->name, type); !clash.empty())
+    return invalid("metric " + core->name + " would clash with the samples of " + clash);
   if (!families_.emplace(std::move(name), core).second)
     return invalid("metric " + core->name + " is already registered");
   return core;
+}
+
+std::string registry::sample_name_clash(const std::string& name, metric_type type) const {
+  static constexpr std::string_view suffixes[] = {"_bucket", "_sum", "_count"};
+  // A new histogram's samples must not be another family's name...
+  if (type == metric_type::histogram) {
+    for (auto suffix : suffixes) {
+      auto sample = name + std::string{suffix};
+      if (families_.count(sample) > 0)
+        return sample;
+    }
+  }
+  // ...and a new family must not be named like an existing histogram's samples.
+  for (auto suffix : suffixes) {
+    if (name.size() > suffix.size() && name.ends_with(suffix)) {
+      auto it = families_.find(std::string_view{name}.substr(0, name.size() - suffix.size()));
+      if (it != families_.end() && it->second->type == metric_type::histogram)
+        return it->first;
+    }
+  }
+  return {};
 }
 
 void registry::add_collect_hook(std::function<void()> hook) {

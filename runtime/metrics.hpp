@@ -184,7 +184,8 @@ public:
 
   /// Registers a counter family. Fails with config_errc::invalid_value for an invalid metric
   /// or label name (Prometheus rules; label names starting with "__" are reserved), duplicate
-  /// label names, or a name already registered.
+  /// label names, a name already registered, or a name that collides with a histogram's
+  /// `_bucket`/`_sum`/`_count` samples.
   template <size_t N = 0>
   [[nodiscard]] caf::expected<counter_family<N>>
   add_counter(std::string name, std::string help, std::array<std::string, N> labels = {}) {
@@ -234,6 +235,10 @@ private:
                                                                std::string help,
                                                                std::vector<std::string> labels,
                                                                std::vector<double> bounds);
+
+  // The family whose samples `name` would collide with (histogram `x` writes `x_bucket`,
+  // `x_sum`, `x_count`), or "". Requires mutex_.
+  std::string sample_name_clash(const std::string& name, metric_type type) const;
 
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<detail::family_core>, std::less<>> families_;

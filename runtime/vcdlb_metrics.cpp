@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "runtime/process_metrics.hpp"
+
 namespace vcdlb::runtime {
 
 namespace {
@@ -160,6 +162,8 @@ caf::expected<std::shared_ptr<const vcdlb_metrics>> vcdlb_metrics::make(metrics:
                         {"version", "revision", "compiler", "caf_version"}),
        m->build_info_gauge);
 
+  if (auto process = add_process_metrics(reg); process && !err)
+    err = std::move(process);
   if (err)
     return err;
   m->build_info_gauge.with(info.version, info.revision, info.compiler, info.caf_version)->set(1);

@@ -49,7 +49,8 @@ struct build_info {
 };
 
 struct vcdlb_metrics {
-  /// Registers every family in `reg`. Fails (config_errc::invalid_value) only if one of the
+  /// Registers every family in `reg`, plus the standard `process_*` ones
+  /// (runtime/process_metrics.hpp). Fails (config_errc::invalid_value) only if one of the
   /// names is already taken in `reg`.
   [[nodiscard]] static caf::expected<std::shared_ptr<const vcdlb_metrics>>
   make(metrics::registry& reg, const build_info& info);

@@ -137,8 +137,19 @@ TEST(metrics_registry, rejects_bad_names_duplicates_and_bad_buckets) {
   EXPECT_TRUE(bad(reg.add_histogram("h", "x", {NAN, 1})));
   ASSERT_TRUE(reg.add_counter("ns:ok_total", "x"));
   EXPECT_TRUE(bad(reg.add_gauge("ns:ok_total", "again")));
+  // Histogram samples must not collide with other families, in either order.
+  ASSERT_TRUE(reg.add_histogram("lat", "x", {1}));
+  EXPECT_TRUE(bad(reg.add_counter("lat_count", "x")));
+  EXPECT_TRUE(bad(reg.add_gauge("lat_sum", "x")));
+  EXPECT_TRUE(bad(reg.add_gauge("lat_bucket", "x")));
+  ASSERT_TRUE(reg.add_gauge("depth_sum", "x"));
+  EXPECT_TRUE(bad(reg.add_histogram("depth", "x", {1})));
+  ASSERT_TRUE(reg.add_gauge("lat_total", "not a histogram sample"));
   // Nothing half-registered by the failures.
-  EXPECT_EQ(checked(reg), "# HELP ns:ok_total x\n# TYPE ns:ok_total counter\n");
+  EXPECT_EQ(checked(reg), "# HELP depth_sum x\n# TYPE depth_sum gauge\n"
+                          "# HELP lat x\n# TYPE lat histogram\n"
+                          "# HELP lat_total not a histogram sample\n# TYPE lat_total gauge\n"
+                          "# HELP ns:ok_total x\n# TYPE ns:ok_total counter\n");
 }
 
 TEST(metrics_registry, remove_drops_a_child_but_handles_stay_valid) {
