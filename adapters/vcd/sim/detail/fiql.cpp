@@ -170,6 +170,14 @@ const json::value* json_path(const json::value& v, std::string_view path) {
   return cur;
 }
 
+const json::value* json_path(const json::object& o, std::string_view path) {
+  auto dot = path.find('.');
+  const auto* child = o.if_contains(path.substr(0, dot));
+  if (child == nullptr || dot == std::string_view::npos)
+    return child;
+  return json_path(*child, path.substr(dot + 1));
+}
+
 bool fiql_match(const fiql_node& n, const json::value& object, const fiql_special& special) {
   switch (n.op) {
   case fiql_node::type::all_of:

@@ -41,5 +41,8 @@ bool fiql_match(const fiql_node& n, const boost::json::value& object,
 
 /// The value at a dotted path, or nullptr.
 const boost::json::value* json_path(const boost::json::value& v, std::string_view path);
+/// The same for an object (without this overload an object would convert to a temporary
+/// value and the result would dangle).
+const boost::json::value* json_path(const boost::json::object& o, std::string_view path);
 
 } // namespace vcdlb::vcd::sim::detail

@@ -466,7 +466,8 @@ json::object render_vs(state& st, const entry& e, int version, time_point now) {
   j["healthMessage"] = health == "UP"        ? "The virtual service is up."
                        : health == "PENDING" ? "The virtual service is being deployed."
                                              : "The virtual service is " + health + ".";
-  j["detailedHealthMessage"] = j["healthMessage"];
+  json::value message = j["healthMessage"];
+  j["detailedHealthMessage"] = std::move(message);
   drop_newer_vs_fields(j, version);
   return j;
 }
@@ -573,8 +574,11 @@ http::response list_vs_summaries(ctx& c) {
         || (hint && str_field(e.body, "name") != *hint))
       continue;
     auto j = render_vs(c.st, e, c.version, c.now);
-    if (const auto* t = json_path(j, "applicationProfile.type"))
-      j["applicationProfileType"] = *t;
+    // Copy before inserting: operator[] may rehash and move the pointed-to value.
+    if (const auto* t = json_path(j, "applicationProfile.type")) {
+      json::value type = *t;
+      j["applicationProfileType"] = std::move(type);
+    }
     j.erase("applicationProfile");
     items.push_back(std::move(j));
   }

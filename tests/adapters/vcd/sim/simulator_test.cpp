@@ -177,6 +177,23 @@ TEST(vcd_sim_process, prints_its_ready_line_and_exits_cleanly_on_sigterm) {
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
 }
+
+TEST(vcd_sim_process, print_scenario_prints_the_built_in_default_as_yaml) {
+  std::string cmd = std::string{VCDLB_BINARY} + " vcd-sim --print-scenario --api-version 36.2";
+  FILE* f = popen(cmd.c_str(), "r");
+  ASSERT_NE(f, nullptr);
+  std::string out;
+  char buf[4096];
+  size_t n = 0;
+  while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+    out.append(buf, n);
+  EXPECT_EQ(pclose(f), 0);
+  auto parsed = parse_scenario(out);
+  ASSERT_TRUE(parsed) << describe(parsed.error());
+  EXPECT_EQ(parsed->api_version, "36.2");
+  parsed->api_version = "37.2";
+  EXPECT_EQ(to_yaml(*parsed), to_yaml(default_scenario()));
+}
 #endif
 
 } // namespace
