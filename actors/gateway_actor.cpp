@@ -715,10 +715,14 @@ void finish_op(self_ptr self, pending_ptr p, caf::expected<op_result> r) {
     after(self, delay, [self, p] { run_op(self, p); });
     return;
   }
-  if (r)
+  if (r) {
     p->rp.deliver(std::move(*r));
-  else
+  } else {
+    // A failed mutation may still have left something behind (a create that VCD accepted
+    // before a 5xx, a REALIZATION_FAILED object, DUPLICATE_NAME): re-read before the next one.
+    st.cache_valid = false;
     p->rp.deliver(std::move(r.error()));
+  }
   st.op_in_flight = false;
   start_next_op(self);
 }

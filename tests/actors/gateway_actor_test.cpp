@@ -249,6 +249,27 @@ TEST_F(gateway_actor_test, terminal_errors_are_reported_and_gone_objects_count_a
                        "urn:vcloud:loadBalancerVirtualService:gone")});
 }
 
+TEST_F(gateway_actor_test, a_failed_create_that_left_an_object_is_seen_on_the_next_read) {
+  start();
+  auto svc = service("web");
+  svc.ports.resize(1);
+  auto want = desired(svc, config::lb_mode::c, "203.0.113.10");
+  auto plan = make_plan(want, list(svc.key));
+  // The pool task fails, but VCD keeps the object (REALIZATION_FAILED).
+  fake_->fail_next_task(operation::create_pool, {500, "INTERNAL_SERVER_ERROR", "boom"});
+  auto out = std::make_shared<outcome>();
+  submit("svc", {plan[0]}, out);
+  settle([&] { return out->replies == 1; });
+  ASSERT_EQ(out->errors.size(), 1u);
+  fake_->reset_calls();
+  auto observed = list(svc.key);
+  EXPECT_EQ(fake_->calls(operation::list_pool_summaries), 1u); // re-read, not the stale cache
+  ASSERT_EQ(observed.pools.size(), 1u);
+  // The next plan keeps (or updates) the leftover instead of failing on a duplicate name.
+  for (const auto& op : make_plan(want, observed))
+    EXPECT_FALSE(op.op == op_kind::create && op.kind == object_kind::pool) << to_string(op);
+}
+
 TEST_F(gateway_actor_test, one_mutation_at_a_time_served_round_robin) {
   vcd::fake_options opts;
   opts.task_polls = 2;
