@@ -6,6 +6,7 @@
 
 #include <future>
 #include <optional>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -36,9 +37,18 @@ protected:
 
   void TearDown() override {
     client.reset();
-    if (server)
-      server->stop();
+    stop_server();
     io.stop();
+  }
+
+  // stop() closes connections on their strands; let that finish before the io threads go, or
+  // a connection and the server state keep each other alive (a leak under ASan).
+  void stop_server() {
+    if (!server)
+      return;
+    server->stop();
+    for (int i = 0; i < 5000 && server->open_connections() > 0; ++i)
+      std::this_thread::sleep_for(1ms);
   }
 
   void start(sim::scenario s = sim::default_scenario(), size_t page_size = 128,
@@ -49,8 +59,7 @@ protected:
     o.base_url = "https://vcd.test";
     o.faults.task_duration = 1000ms;
     vcd = std::make_unique<sim::core>(std::move(o));
-    if (server)
-      server->stop();
+    stop_server();
     auto srv = http::server::start(io.context(), {}, [this](http::request r, auto w) {
       auto res = vcd->handle(r);
       if (res.drop)
