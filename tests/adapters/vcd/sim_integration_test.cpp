@@ -256,6 +256,16 @@ TEST_F(sim_integration, dnat_rule_and_app_port_profile) {
   ASSERT_TRUE(profiles) << describe(profiles.error());
   ASSERT_EQ(profiles->size(), 1u);
   auto prof_id = profiles->front().id;
+  auto stored = run<app_port_profile>([&](auto cb) { client->get_app_port_profile(prof_id, cb); });
+  ASSERT_TRUE(stored) << describe(stored.error());
+  stored->application_ports[0].destination_ports = {"8080"};
+  stored->context_entity_id = prof.context_entity_id; // write-only: not returned by reads
+  auto ut = finish(run<task_ref>([&](auto cb) { client->update_app_port_profile(*stored, cb); }));
+  ASSERT_TRUE(ut) << describe(ut.error());
+  EXPECT_EQ(ut->status, task_status::success) << ut->error.message;
+  auto updated = run<app_port_profile>([&](auto cb) { client->get_app_port_profile(prof_id, cb); });
+  ASSERT_TRUE(updated);
+  EXPECT_EQ(updated->application_ports.at(0).destination_ports, (std::vector<std::string>{"8080"}));
 
   nat_rule r;
   r.name = "dnat-ingress-vs-web-http";
