@@ -10,11 +10,16 @@
 namespace vcdlb::app {
 
 command add_check_config_command(CLI::App& root);
+command add_vcd_sim_command(CLI::App& root);
+/// `vcdlb kube-sim`: the Kubernetes API server double (app/kube_sim_command.cpp).
+command add_kube_sim_command(CLI::App& root);
 
 /// Registers every subcommand on `root`.
 inline std::vector<command> all_commands(CLI::App& root) {
   return {
     add_check_config_command(root),
+    add_vcd_sim_command(root),
+    add_kube_sim_command(root),
   };
 }
 

@@ -16,6 +16,13 @@
 
 namespace vcdlb {
 
+/// Writes what the engine decided back to the Kubernetes API (implemented over the kube
+/// adapter). `service_status`: make the Service carry the finalizer iff `finalizer_wanted` and
+/// `status.loadBalancer.ingress` = [external_ip] ("" = empty); reply once the API accepted it.
+/// `service_event`: emit an Event, fire and forget.
+using status_writer_actor = caf::typed_actor<caf::replies_to<service_status>::with<caf::ok_atom>,
+                                             caf::reacts_to<service_event>>;
+
 /// One per managed Service key. Level-triggered: every input recomputes desired state and
 /// converges; inputs that arrive while a plan is in flight are coalesced.
 using service_actor = caf::typed_actor<caf::reacts_to<service_spec>, // new snapshot of the Service
@@ -40,17 +47,27 @@ using ip_pool_actor = caf::typed_actor<
 
 /// The only path to VCD for one edge gateway: rate limit, one mutating task in flight, retries,
 /// task polling, and a read cache of the gateway's objects.
-using gateway_actor =
-  caf::typed_actor<caf::replies_to<list_atom>::with<lb_objects>, // every vcdlb-relevant object on
-                                                                 // the gateway
-                   caf::replies_to<lb_op>::with<op_result>>;     // run one create/update/remove
+using gateway_actor = caf::typed_actor<
+  // Every object of this cluster on the gateway (for the ip pool rebuild and garbage
+  // collection); pools whose details were never loaded carry only name and id.
+  caf::replies_to<list_atom>::with<lb_objects>,
+  // The objects owned by one Service (namespaced names by hash, upstream names by Service
+  // name), complete, sorted by name: the `observed` input of the planner.
+  caf::replies_to<list_atom, service_key>::with<lb_objects>,
+  // Run one create/update/remove; the reply carries the object's id.
+  caf::replies_to<lb_op>::with<op_result>>;
 
 /// Eligible backend nodes; debounces churn and notifies subscribed Services of changes.
+/// Nothing is published before the first full list arrived (an empty set during start-up would
+/// empty every pool).
 using node_set_actor =
-  caf::typed_actor<caf::reacts_to<node_description>,         // upsert
-                   caf::reacts_to<remove_atom, std::string>, // node deleted (by name)
+  caf::typed_actor<caf::reacts_to<std::vector<node_description>>, // full list (initial list,
+                                                                  // relist)
+                   caf::reacts_to<node_description>,              // upsert from a watch event
+                   caf::reacts_to<remove_atom, std::string>,      // node deleted (by name)
                    caf::reacts_to<subscribe_atom, service_key, service_actor>,
                    caf::reacts_to<unsubscribe_atom, service_key>,
+                   caf::reacts_to<flush_atom>, // internal: the debounce timer fired
                    caf::replies_to<caf::get_atom>::with<node_members>>;
 
 /// Spawns one service_actor per Service key, routes snapshots to it, monitors it.

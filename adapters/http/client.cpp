@@ -260,6 +260,7 @@ private:
             return finish(
               caf::make_error(net_errc::connect_failed,
                               "connect to " + host_port(host, port) + ": " + ec.message()));
+          c->io.set_no_delay();
           if (proxy_ && base_.scheme == "https")
             return open_tunnel(c, finish);
           handshake(c, finish);
@@ -477,7 +478,9 @@ private:
                              p->response_started = true;
                            error_code pec;
                            bool done = feed(*p->parser, c.buffer, pec);
-                           if (!pec && !done && ec == asio::error::eof) {
+                           // put_eof needs some bytes; an EOF before the first byte is a plain
+                           // close (below).
+                           if (!pec && !done && ec == asio::error::eof && p->parser->got_some()) {
                              p->parser->put_eof(pec);
                              done = !pec && p->parser->is_done();
                            }
@@ -554,6 +557,9 @@ private:
       return caf::make_error(net_errc::connection_closed,
                              what + ": connection closed before the response was complete ("
                                + ec.message() + ")");
+    if (ec.category() == asio::error::get_ssl_category())
+      // E.g. a TLS 1.3 server rejecting our (missing) client certificate after the handshake.
+      return caf::make_error(net_errc::tls_failed, what + ": TLS error (" + ec.message() + ")");
     if (ec.category() == bhttp::make_error_code(bhttp::error::need_more).category())
       return caf::make_error(net_errc::protocol_error,
                              what + ": malformed response (" + ec.message() + ")");
@@ -627,7 +633,8 @@ private:
     auto& c = *s->conn;
     error_code pec;
     bool done = feed(*s->parser, c.buffer, pec);
-    if (!pec && !done && ec == asio::error::eof) {
+    // put_eof needs some bytes; an EOF before the first byte is a plain close (below).
+    if (!pec && !done && ec == asio::error::eof && s->parser->got_some()) {
       s->parser->put_eof(pec);
       done = !pec && s->parser->is_done();
     }

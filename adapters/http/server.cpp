@@ -154,6 +154,7 @@ public:
   void start() {
     if (srv_->stopped)
       return close();
+    io_.set_no_delay();
     if (!srv_->tls)
       return begin();
     arm_timer(timer_, srv_->opts.idle_timeout);
@@ -174,7 +175,7 @@ public:
     io_.close();
     timer_.cancel();
     write_timer_.cancel();
-    out_.clear();
+    // out_ is left alone: a cancelled write may still refer to its front until it completes.
     if (current_)
       current_->connection_lost();
     current_.reset();
@@ -622,10 +623,12 @@ public:
     auto work = [state] {
       error_code ec;
       state->acceptor.close(ec);
+      // Taken out of the set: the state no longer owns them, so a connection whose close never
+      // runs (the io_context stopped first) does not keep a state<->connection cycle alive.
       std::set<std::shared_ptr<connection>> connections;
       {
         std::lock_guard lock{state->mutex};
-        connections = state->connections;
+        connections.swap(state->connections);
       }
       for (auto& c : connections)
         asio::post(c->strand(), [c] { c->close(); });
@@ -688,7 +691,7 @@ caf::expected<std::unique_ptr<server>> server::start(asio::io_context& io, serve
         return pair.error();
       state->opts.certificate = std::move(*pair);
     }
-    auto ctx = detail::make_server_context(state->opts.certificate);
+    auto ctx = detail::make_server_context(state->opts.certificate, state->opts.client_ca_pem);
     if (!ctx)
       return ctx.error();
     state->tls = std::move(*ctx);

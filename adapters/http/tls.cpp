@@ -179,7 +179,8 @@ caf::expected<std::shared_ptr<ssl::context>> make_client_context(const tls_clien
   return ctx;
 }
 
-caf::expected<std::shared_ptr<ssl::context>> make_server_context(const key_pair& pair) {
+caf::expected<std::shared_ptr<ssl::context>> make_server_context(const key_pair& pair,
+                                                                 const std::string& client_ca_pem) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2
                    | ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1
@@ -191,8 +192,14 @@ caf::expected<std::shared_ptr<ssl::context>> make_server_context(const key_pair&
   ctx->use_private_key(boost::asio::buffer(pair.key_pem), ssl::context::pem, ec);
   if (ec)
     return tls_error("cannot load the server key (" + ec.message() + ")");
-  // No TLS 1.3 session tickets: they would sit unread on an idle keep-alive connection and
-  // make clients that probe idle connections think it is unusable.
+  if (!client_ca_pem.empty()) {
+    ctx->add_certificate_authority(boost::asio::buffer(client_ca_pem), ec);
+    if (ec)
+      return tls_error("cannot load the client CA certificates (" + ec.message() + ")");
+    ctx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+  }
+  // No TLS 1.3 session tickets: the project's clients never resume sessions (they keep
+  // connections alive instead), so tickets would only be bytes on every new connection.
   SSL_CTX_set_num_tickets(ctx->native_handle(), 0);
   ERR_clear_error();
   return ctx;

@@ -60,10 +60,9 @@ caf::error bad_request(const std::string& what) {
   return make_http_error(400, "BAD_REQUEST", "[ fake ] " + what, -1, false);
 }
 
+// Like the simulator (and, as far as known, VCD): a plain 400 BAD_REQUEST.
 caf::error duplicate_name(const std::string& kind, const std::string& name) {
-  return make_http_error(400, "DUPLICATE_NAME",
-                         "[ fake ] " + kind + " with name '" + name + "' already exists", -1,
-                         false);
+  return bad_request(kind + " with name '" + name + "' already exists");
 }
 
 std::string uuid_of(const std::string& urn) {
@@ -978,11 +977,9 @@ void fake_client::update_nat_rule(std::string gateway_id, nat_rule rule, callbac
   if (rule.version < 0)
     return done(bad_request("version is required on update"));
   if (rule.version != current.version)
-    return done(make_http_error(409, "CONFLICT",
-                                "[ fake ] NAT rule '" + current.name + "' has version "
-                                  + std::to_string(current.version) + ", not "
-                                  + std::to_string(rule.version),
-                                -1, false));
+    return done(bad_request(
+      "the NAT rule '" + current.name + "' was changed by someone else (version "
+      + std::to_string(rule.version) + ", current " + std::to_string(current.version) + ")"));
   if (auto err = validate_nat_rule(gateway_id, rule, false))
     return done(std::move(err));
   entity_ref owner{gw->second.name, gateway_id};

@@ -17,10 +17,10 @@
 /// healthStatus UP) when its task succeeds; a failed create stays as REALIZATION_FAILED, a failed
 /// update or delete changes nothing.
 ///
-/// Errors follow the real client's shapes: unknown ids give 403 ACCESS_TO_RESOURCE_IS_FORBIDDEN
-/// (vcd_errc::not_found); validation failures 400 BAD_REQUEST (bad_request); duplicate names
-/// 400 DUPLICATE_NAME (conflict); a stale NAT rule version 409 CONFLICT (conflict); a busy
-/// gateway 400 BUSY_ENTITY (busy_entity); an unknown FIQL field 400 BAD_REQUEST.
+/// Errors follow the real client's shapes and the simulator's choices: unknown ids give 403
+/// ACCESS_TO_RESOURCE_IS_FORBIDDEN (vcd_errc::not_found); validation failures, duplicate names
+/// and a stale NAT rule version 400 BAD_REQUEST (bad_request); a busy gateway 400 BUSY_ENTITY
+/// (busy_entity); an unknown FIQL field 400 BAD_REQUEST.
 
 #include <cstddef>
 #include <cstdint>

@@ -19,8 +19,9 @@ namespace vcdlb::http::detail {
 [[nodiscard]] caf::expected<std::shared_ptr<boost::asio::ssl::context>>
 make_client_context(const tls_client_options& opts);
 
-/// A TLS 1.2+ server context presenting `pair`. Errors: net_errc::tls_failed.
+/// A TLS 1.2+ server context presenting `pair`; with `client_ca_pem` it requires client
+/// certificates signed by those CAs. Errors: net_errc::tls_failed.
 [[nodiscard]] caf::expected<std::shared_ptr<boost::asio::ssl::context>>
-make_server_context(const key_pair& pair);
+make_server_context(const key_pair& pair, const std::string& client_ca_pem);
 
 } // namespace vcdlb::http::detail

@@ -122,6 +122,11 @@ void transport::async_write(asio::const_buffer buffer, io_handler h) {
     asio::async_write(impl_->socket, buffer, std::move(h));
 }
 
+void transport::set_no_delay() {
+  error_code ec;
+  impl_->socket.set_option(tcp::no_delay(true), ec);
+}
+
 void transport::shutdown_send() {
   error_code ec;
   impl_->socket.shutdown(tcp::socket::shutdown_send, ec);

@@ -56,6 +56,8 @@ public:
   /// Writes all of `buffer`; the caller keeps the bytes alive until `h` runs.
   void async_write(boost::asio::const_buffer buffer, io_handler h);
 
+  /// Disables Nagle's algorithm: small writes (stream chunks, request heads) go out at once.
+  void set_no_delay();
   /// Sends FIN (plain TCP) so the peer reads the rest of a response before the close.
   void shutdown_send();
   /// Cancels pending operations (they complete with operation_aborted) and closes. Idempotent.

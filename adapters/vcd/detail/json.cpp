@@ -759,6 +759,10 @@ caf::expected<page<certificate>> decode_certificate_page(std::string_view body) 
   return decode<page<certificate>>(body, "certificate page");
 }
 
+caf::expected<page<entity_ref>> decode_entity_ref_page(std::string_view body) {
+  return decode<page<entity_ref>>(body, "entity page");
+}
+
 caf::expected<session_body> decode_session(std::string_view body) {
   return decode<session_body>(body, "session");
 }

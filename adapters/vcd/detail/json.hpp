@@ -45,6 +45,8 @@ struct page {
 [[nodiscard]] caf::expected<page<app_port_profile>> decode_app_port_profile_page(std::string_view);
 [[nodiscard]] caf::expected<app_port_profile> decode_app_port_profile(std::string_view);
 [[nodiscard]] caf::expected<page<certificate>> decode_certificate_page(std::string_view);
+/// A page of `{name, id}` objects (e.g. `/cloudapi/1.0.0/orgs`).
+[[nodiscard]] caf::expected<page<entity_ref>> decode_entity_ref_page(std::string_view);
 
 /// The parts of a `Session` body the client uses.
 struct session_body {

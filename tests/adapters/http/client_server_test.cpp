@@ -159,6 +159,41 @@ TEST_F(http_client, request_timeout_against_a_silent_server) {
   ASSERT_TRUE(ok) << describe(ok.error());
 }
 
+TEST_F(http_client, request_waiting_for_a_connection_times_out_in_the_queue) {
+  start_server(plain());
+  std::promise<std::shared_ptr<response_writer>> first;
+  std::atomic<int> calls{0};
+  set_handler([&](request, std::shared_ptr<response_writer> w) {
+    if (calls++ == 0)
+      first.set_value(std::move(w));
+    else
+      w->respond({200, {}, "second"});
+  });
+  client_options opts;
+  opts.max_connections = 1;
+  auto c = client_for_server(opts);
+  auto held = std::make_shared<std::promise<caf::expected<response>>>();
+  auto held_result = held->get_future();
+  c->async_request(get("/held"),
+                   [held](caf::expected<response> r) { held->set_value(std::move(r)); });
+  auto w = first.get_future();
+  ASSERT_EQ(w.wait_for(bound), std::future_status::ready);
+  auto writer = w.get();
+  // The only connection is busy: this one waits in the queue until its deadline.
+  auto r = fetch(*c, get("/queued"), 100ms);
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(has_code(r.error(), net_errc::timeout)) << describe(r.error());
+  writer->respond({200, {}, "first"});
+  ASSERT_EQ(held_result.wait_for(bound), std::future_status::ready);
+  auto first_result = held_result.get();
+  ASSERT_TRUE(first_result);
+  EXPECT_EQ(first_result->body, "first");
+  auto next = fetch(*c, get("/next"));
+  ASSERT_TRUE(next) << describe(next.error());
+  EXPECT_EQ(next->body, "second");
+  EXPECT_EQ(calls.load(), 2); // the timed-out request never reached the server
+}
+
 TEST_F(http_client, connect_refused_is_connect_failed) {
   uint16_t port = 0;
   {

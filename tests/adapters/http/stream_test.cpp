@@ -54,7 +54,8 @@ struct stream_probe {
 };
 
 // The server side of one stream, handed from the handler to the test thread.
-struct server_side {
+// Shared with the server's callbacks, which may run until the io_context stops.
+struct server_side : std::enable_shared_from_this<server_side> {
   std::mutex m;
   std::condition_variable cv;
   std::shared_ptr<response_writer> writer;
@@ -62,10 +63,10 @@ struct server_side {
   bool closed = false;
 
   void accept(request r, std::shared_ptr<response_writer> w) {
-    w->on_close([this] {
-      std::lock_guard lock{m};
-      closed = true;
-      cv.notify_all();
+    w->on_close([self = shared_from_this()] {
+      std::lock_guard lock{self->m};
+      self->closed = true;
+      self->cv.notify_all();
     });
     std::lock_guard lock{m};
     req = std::move(r);
@@ -91,21 +92,21 @@ protected:
     server_options opts;
     opts.tls = GetParam();
     start_server(opts);
-    set_handler([this](request r, std::shared_ptr<response_writer> w) {
-      side_.accept(std::move(r), std::move(w));
+    set_handler([side = side_](request r, std::shared_ptr<response_writer> w) {
+      side->accept(std::move(r), std::move(w));
     });
   }
 
-  server_side side_;
+  std::shared_ptr<server_side> side_ = std::make_shared<server_side>();
 };
 
 TEST_P(http_stream, chunks_arrive_in_order_then_end) {
   auto c = client_for_server();
   stream_probe probe;
   auto handle = probe.open(*c, get("/api/v1/services?watch=true"));
-  auto w = side_.wait_writer();
+  auto w = side_->wait_writer();
   ASSERT_TRUE(w);
-  EXPECT_EQ(side_.req.target, "/api/v1/services?watch=true");
+  EXPECT_EQ(side_->req.target, "/api/v1/services?watch=true");
   w->start_stream(200, {{"Content-Type", "application/json"}});
   ASSERT_TRUE(probe.wait([&] { return probe.heads == 1; }));
   EXPECT_EQ(probe.status, 200u);
@@ -130,7 +131,7 @@ TEST_P(http_stream, client_cancel_fires_server_on_close) {
   auto c = client_for_server();
   stream_probe probe;
   auto handle = probe.open(*c, get("/watch"));
-  auto w = side_.wait_writer();
+  auto w = side_->wait_writer();
   ASSERT_TRUE(w);
   w->start_stream(200, {});
   w->write("one\n");
@@ -139,7 +140,7 @@ TEST_P(http_stream, client_cancel_fires_server_on_close) {
   handle->cancel(); // idempotent
   ASSERT_TRUE(probe.wait([&] { return probe.ends == 1; }));
   EXPECT_TRUE(has_code(probe.end, net_errc::cancelled)) << describe(probe.end);
-  EXPECT_TRUE(side_.wait_closed());
+  EXPECT_TRUE(side_->wait_closed());
   EXPECT_TRUE(eventually([&] { return !w->write("x\n"); }));
   EXPECT_TRUE(w->closed());
 }
@@ -148,7 +149,7 @@ TEST_P(http_stream, server_abort_ends_client_stream_with_error) {
   auto c = client_for_server();
   stream_probe probe;
   auto handle = probe.open(*c, get("/watch"));
-  auto w = side_.wait_writer();
+  auto w = side_->wait_writer();
   ASSERT_TRUE(w);
   w->start_stream(200, {});
   w->write("partial\n");
@@ -162,24 +163,37 @@ TEST_P(http_stream, idle_stream_times_out) {
   auto c = client_for_server();
   stream_probe probe;
   auto handle = probe.open(*c, get("/watch"), 150ms);
-  auto w = side_.wait_writer();
+  auto w = side_->wait_writer();
   ASSERT_TRUE(w);
   w->start_stream(200, {});
   ASSERT_TRUE(probe.wait([&] { return probe.ends == 1; }));
   EXPECT_TRUE(has_code(probe.end, net_errc::timeout)) << describe(probe.end);
-  EXPECT_TRUE(side_.wait_closed());
+  EXPECT_TRUE(side_->wait_closed());
+}
+
+TEST_P(http_stream, missing_head_hits_the_request_timeout) {
+  client_options opts;
+  opts.request_timeout = 150ms;
+  auto c = client_for_server(opts);
+  stream_probe probe;
+  auto handle = probe.open(*c, get("/watch"));
+  ASSERT_TRUE(side_->wait_writer()); // the handler got the request but never answers
+  ASSERT_TRUE(probe.wait([&] { return probe.ends == 1; }));
+  EXPECT_TRUE(has_code(probe.end, net_errc::timeout)) << describe(probe.end);
+  EXPECT_EQ(probe.heads, 0);
+  EXPECT_TRUE(side_->wait_closed());
 }
 
 TEST_P(http_stream, server_stop_closes_open_streams) {
   auto c = client_for_server();
   stream_probe probe;
   auto handle = probe.open(*c, get("/watch"));
-  auto w = side_.wait_writer();
+  auto w = side_->wait_writer();
   ASSERT_TRUE(w);
   w->start_stream(200, {});
   ASSERT_TRUE(probe.wait([&] { return probe.heads == 1; }));
   server_->stop();
-  EXPECT_TRUE(side_.wait_closed());
+  EXPECT_TRUE(side_->wait_closed());
   ASSERT_TRUE(probe.wait([&] { return probe.ends == 1; }));
   EXPECT_TRUE(has_code(probe.end, net_errc::connection_closed)) << describe(probe.end);
   EXPECT_TRUE(w->closed());
@@ -190,14 +204,14 @@ TEST_P(http_stream, client_shutdown_cancels_open_streams) {
   auto c = client_for_server();
   stream_probe probe;
   auto handle = probe.open(*c, get("/watch"));
-  auto w = side_.wait_writer();
+  auto w = side_->wait_writer();
   ASSERT_TRUE(w);
   w->start_stream(200, {});
   ASSERT_TRUE(probe.wait([&] { return probe.heads == 1; }));
   c->shutdown();
   ASSERT_TRUE(probe.wait([&] { return probe.ends == 1; }));
   EXPECT_TRUE(has_code(probe.end, net_errc::cancelled)) << describe(probe.end);
-  EXPECT_TRUE(side_.wait_closed());
+  EXPECT_TRUE(side_->wait_closed());
 }
 
 TEST_P(http_stream, plain_response_on_a_stream_is_delivered_whole) {

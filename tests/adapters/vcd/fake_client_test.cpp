@@ -192,10 +192,11 @@ TEST_F(fake_client_test, busy_gateway_rejects_mutations_while_a_task_runs) {
   EXPECT_TRUE(third);
 }
 
-TEST_F(fake_client_test, duplicate_pool_names_are_conflicts) {
+TEST_F(fake_client_test, duplicate_pool_names_are_rejected) {
   create_pool("p1");
   auto dup = run<task_ref>([&](auto cb) { fake.create_pool(make_pool("p1"), cb); });
-  EXPECT_TRUE(has_code(dup.error(), vcd_errc::conflict));
+  EXPECT_TRUE(has_code(dup.error(), vcd_errc::bad_request));
+  EXPECT_NE(parse_error_info(dup.error()).message.find("already exists"), std::string::npos);
 }
 
 TEST_F(fake_client_test, pool_validation) {
@@ -273,7 +274,7 @@ TEST_F(fake_client_test, virtual_service_rules) {
   vs.certificate_ref = {"c", fake.add_certificate({"", "my-cert", "", "PEM"})};
   ASSERT_TRUE(create_vs(vs));
   auto dup = make_vs("vs1", create_pool("p2"), "203.0.113.11", 80);
-  EXPECT_TRUE(has_code(create_vs(dup).error(), vcd_errc::conflict));
+  EXPECT_TRUE(has_code(create_vs(dup).error(), vcd_errc::bad_request));
   auto bad_seg = make_vs("vs3", create_pool("p3"), "203.0.113.12", 80);
   bad_seg.service_engine_group_ref.id = "urn:vcloud:serviceEngineGroup:other";
   EXPECT_TRUE(has_code(create_vs(bad_seg).error(), vcd_errc::bad_request));
@@ -349,7 +350,9 @@ TEST_F(fake_client_test, nat_rules_version_locking_and_dnat_overlap) {
   ASSERT_TRUE(run<task_ref>([&](auto cb) { fake.update_nat_rule(gw, stale, cb); }));
   EXPECT_EQ(fake.nat_rule_by_name(gw, "dnat-vs")->version, 1);
   auto again = run<task_ref>([&](auto cb) { fake.update_nat_rule(gw, stale, cb); });
-  EXPECT_TRUE(has_code(again.error(), vcd_errc::conflict));
+  EXPECT_TRUE(has_code(again.error(), vcd_errc::bad_request));
+  EXPECT_NE(parse_error_info(again.error()).message.find("changed by someone else"),
+            std::string::npos);
 
   // The profile is in use by the rule.
   EXPECT_TRUE(
@@ -369,7 +372,7 @@ TEST_F(fake_client_test, app_port_profiles_filter_and_names_unique_per_scope) {
   ASSERT_TRUE(run<task_ref>([&](auto cb) { fake.create_app_port_profile(prof, cb); }));
   EXPECT_TRUE(
     has_code(run<task_ref>([&](auto cb) { fake.create_app_port_profile(prof, cb); }).error(),
-             vcd_errc::conflict));
+             vcd_errc::bad_request));
   auto found = run<std::vector<app_port_profile>>([&](auto cb) {
     fake.list_app_port_profiles(fiql::eq("name", "appPort_dnat-a").with("scope", "TENANT"), cb);
   });

@@ -1,0 +1,815 @@
+#include "actors/gateway_actor.hpp"
+
+#include <algorithm>
+
+#include "actors/naming.hpp"
+#include "adapters/vcd/errors.hpp"
+#include "caf/actor_cast.hpp"
+#include "caf/send.hpp"
+#include "caf/typed_event_based_actor.hpp"
+#include "protocol/errors.hpp"
+#include "spdlog/spdlog.h"
+
+namespace vcdlb {
+
+namespace {
+
+using self_ptr = gateway_impl::stateful_pointer<gateway_state>;
+using pending_ptr = std::shared_ptr<gateway_state::pending_op>;
+using done_fn = std::function<void(caf::expected<op_result>)>;
+
+// -- request pacing --------------------------------------------------------------------------
+
+void drain_io(self_ptr self) {
+  auto& st = self->state;
+  auto now = self->clock().now();
+  while (!st.io_waiting.empty() && st.bucket->try_take(now)) {
+    auto start = std::move(st.io_waiting.front());
+    st.io_waiting.pop_front();
+    start();
+  }
+  if (!st.io_waiting.empty() && !st.tick_scheduled) {
+    st.tick_scheduled = true;
+    self->delayed_send(self, st.bucket->wait(now), tick_atom::value);
+  }
+}
+
+// Issues one client call once a token is free. `invoke` receives the adapter callback; the
+// result comes back to `k` inside the actor.
+template <class T>
+void call(self_ptr self, std::function<void(vcd::callback<T>)> invoke,
+          std::function<void(caf::expected<T>)> k) {
+  self->state.io_waiting.emplace_back([self, invoke = std::move(invoke), k = std::move(k)] {
+    auto handle = caf::actor_cast<gateway_impl>(self);
+    invoke([handle, k](caf::expected<T> result) {
+      caf::anon_send(handle, resume_atom::value,
+                     detail::resume{[k, r = std::move(result)]() mutable { k(std::move(r)); }});
+    });
+  });
+  drain_io(self);
+}
+
+void after(self_ptr self, caf::timespan delay, std::function<void()> fn) {
+  self->delayed_send(self, delay, resume_atom::value, detail::resume{std::move(fn)});
+}
+
+// -- the read cache --------------------------------------------------------------------------
+
+std::string owner_token(const naming::parsed_name& p) {
+  return p.scheme == config::naming_scheme::upstream ? "u:" + p.service : "h:" + p.service_hash;
+}
+
+void index_object(self_ptr self, object_kind kind, const std::string& id, const std::string& name) {
+  auto& st = self->state;
+  if (auto p = naming::parse(name, st.args.cluster_id))
+    st.objects.owners[owner_token(*p)].emplace(kind, id);
+}
+
+void unindex_object(self_ptr self, object_kind kind, const std::string& id,
+                    const std::string& name) {
+  auto& st = self->state;
+  if (auto p = naming::parse(name, st.args.cluster_id)) {
+    auto i = st.objects.owners.find(owner_token(*p));
+    if (i != st.objects.owners.end()) {
+      i->second.erase({kind, id});
+      if (i->second.empty())
+        st.objects.owners.erase(i);
+    }
+  }
+}
+
+void replace_nat_rules(self_ptr self, std::vector<vcd::nat_rule> rules) {
+  auto& c = self->state.objects;
+  for (const auto& [id, r] : c.nat_rules)
+    unindex_object(self, object_kind::dnat_rule, id, r.name);
+  c.nat_rules.clear();
+  for (auto& r : rules) {
+    if (r.rule_type != "DNAT" || !naming::parse(r.name, self->state.args.cluster_id))
+      continue;
+    index_object(self, object_kind::dnat_rule, r.id, r.name);
+    c.nat_rules.emplace(r.id, std::move(r));
+  }
+}
+
+void finish_cache_load(self_ptr self, const caf::error& err) {
+  auto& st = self->state;
+  st.cache_loading = false;
+  st.cache_valid = !err;
+  auto waiters = std::move(st.cache_waiters);
+  st.cache_waiters.clear();
+  for (auto& w : waiters)
+    w(err);
+}
+
+// Loads the four object lists once; later callers are served from memory.
+void ensure_cache(self_ptr self, std::function<void(const caf::error&)> k) {
+  auto& st = self->state;
+  if (st.cache_valid) {
+    k(caf::error{});
+    return;
+  }
+  st.cache_waiters.push_back(std::move(k));
+  if (st.cache_loading)
+    return;
+  st.cache_loading = true;
+  st.objects = {};
+  auto remaining = std::make_shared<int>(4);
+  auto first_error = std::make_shared<caf::error>();
+  auto step = [self, remaining, first_error](caf::error err) {
+    if (err && !*first_error)
+      *first_error = std::move(err);
+    if (--*remaining == 0)
+      finish_cache_load(self, *first_error);
+  };
+  const auto gw = st.args.ctx.gateway.id;
+  auto client = st.args.client;
+  call<std::vector<vcd::virtual_service_summary>>(
+    self, [client, gw](auto cb) { client->list_virtual_service_summaries(gw, {}, std::move(cb)); },
+    [self, step](caf::expected<std::vector<vcd::virtual_service_summary>> r) {
+      if (r)
+        for (auto& vs : *r)
+          if (naming::parse(vs.name, self->state.args.cluster_id)) {
+            index_object(self, object_kind::virtual_service, vs.id, vs.name);
+            self->state.objects.vss.emplace(vs.id, std::move(vs));
+          }
+      step(r ? caf::error{} : std::move(r.error()));
+    });
+  call<std::vector<vcd::pool_summary>>(
+    self, [client, gw](auto cb) { client->list_pool_summaries(gw, {}, std::move(cb)); },
+    [self, step](caf::expected<std::vector<vcd::pool_summary>> r) {
+      if (r)
+        for (auto& p : *r)
+          if (naming::parse(p.name, self->state.args.cluster_id)) {
+            index_object(self, object_kind::pool, p.id, p.name);
+            self->state.objects.pool_summaries.emplace(p.id, std::move(p));
+          }
+      step(r ? caf::error{} : std::move(r.error()));
+    });
+  call<std::vector<vcd::nat_rule>>(
+    self, [client, gw](auto cb) { client->list_nat_rules(gw, std::move(cb)); },
+    [self, step](caf::expected<std::vector<vcd::nat_rule>> r) {
+      if (r)
+        replace_nat_rules(self, std::move(*r));
+      step(r ? caf::error{} : std::move(r.error()));
+    });
+  call<std::vector<vcd::app_port_profile>>(
+    self,
+    [client](auto cb) {
+      client->list_app_port_profiles(vcd::fiql::eq("scope", "TENANT"), std::move(cb));
+    },
+    [self, step](caf::expected<std::vector<vcd::app_port_profile>> r) {
+      if (r)
+        for (auto& p : *r)
+          if (naming::parse(p.name, self->state.args.cluster_id)) {
+            index_object(self, object_kind::app_port_profile, p.id, p.name);
+            self->state.objects.profiles.emplace(p.id, std::move(p));
+          }
+      step(r ? caf::error{} : std::move(r.error()));
+    });
+}
+
+template <class Map>
+const typename Map::mapped_type* find_by_name(const Map& m, const std::string& name) {
+  for (const auto& [id, x] : m)
+    if (x.name == name)
+      return &x;
+  return nullptr;
+}
+
+ip_protocol profile_protocol(const gateway_state::cache& c, const vcd::entity_ref& ref) {
+  auto i = c.profiles.find(ref.id);
+  const vcd::app_port_profile* p = i != c.profiles.end() ? &i->second : nullptr;
+  if (p == nullptr && !ref.name.empty())
+    p = find_by_name(c.profiles, ref.name);
+  if (p != nullptr && !p->application_ports.empty() && p->application_ports[0].protocol == "UDP")
+    return ip_protocol::udp;
+  return ip_protocol::tcp;
+}
+
+// The objects of `ids` as descriptions; pools without loaded details carry name and id only.
+lb_objects describe(const gateway_state::cache& c,
+                    const std::set<std::pair<object_kind, std::string>>& ids) {
+  lb_objects out;
+  for (const auto& [kind, id] : ids) {
+    switch (kind) {
+    case object_kind::virtual_service:
+      if (auto i = c.vss.find(id); i != c.vss.end())
+        out.virtual_services.push_back(detail::to_desc(i->second));
+      break;
+    case object_kind::pool:
+      if (auto i = c.pools.find(id); i != c.pools.end())
+        out.pools.push_back(detail::to_desc(i->second));
+      else if (auto j = c.pool_summaries.find(id); j != c.pool_summaries.end())
+        out.pools.push_back({j->second.id, j->second.name, 0, {}, false});
+      break;
+    case object_kind::dnat_rule:
+      if (auto i = c.nat_rules.find(id); i != c.nat_rules.end())
+        out.dnat_rules.push_back(
+          detail::to_desc(i->second, profile_protocol(c, i->second.application_port_profile)));
+      break;
+    case object_kind::app_port_profile:
+      if (auto i = c.profiles.find(id); i != c.profiles.end())
+        out.profiles.push_back(detail::to_desc(i->second));
+      break;
+    }
+  }
+  sort_by_name(out);
+  return out;
+}
+
+std::set<std::pair<object_kind, std::string>> owned(const gateway_state& st,
+                                                    const service_key& key) {
+  std::set<std::pair<object_kind, std::string>> result;
+  for (const auto& token :
+       {"u:" + key.name, "h:" + naming::service_hash(st.args.cluster_id, key)}) {
+    auto i = st.objects.owners.find(token);
+    if (i == st.objects.owners.end())
+      continue;
+    for (const auto& entry : i->second) {
+      // Upstream names carry no namespace: the token matches, the parse confirms the name.
+      result.insert(entry);
+    }
+  }
+  return result;
+}
+
+// Loads missing pool details one by one, then calls k.
+void load_pool_details(self_ptr self, std::shared_ptr<std::vector<std::string>> ids,
+                       std::function<void(const caf::error&)> k) {
+  auto& st = self->state;
+  while (!ids->empty() && st.objects.pools.count(ids->back()))
+    ids->pop_back();
+  if (ids->empty()) {
+    k(caf::error{});
+    return;
+  }
+  auto id = ids->back();
+  ids->pop_back();
+  auto client = st.args.client;
+  call<vcd::pool>(
+    self, [client, id](auto cb) { client->get_pool(id, std::move(cb)); },
+    [self, ids, k, id](caf::expected<vcd::pool> r) {
+      if (!r) {
+        if (has_code(r.error(), vcd_errc::not_found)) {
+          // Deleted behind our back: forget it.
+          auto& c = self->state.objects;
+          if (auto i = c.pool_summaries.find(id); i != c.pool_summaries.end()) {
+            unindex_object(self, object_kind::pool, id, i->second.name);
+            c.pool_summaries.erase(i);
+          }
+          load_pool_details(self, ids, k);
+          return;
+        }
+        k(r.error());
+        return;
+      }
+      self->state.objects.pools[id] = std::move(*r);
+      load_pool_details(self, ids, k);
+    });
+}
+
+// -- task polling ----------------------------------------------------------------------------
+
+void wait_task(self_ptr self, vcd::task_ref ref, uint32_t n, caf::actor_clock::time_point deadline,
+               std::function<void(caf::expected<vcd::task>)> k) {
+  if (ref.completed_synchronously()) {
+    vcd::task t;
+    t.status = vcd::task_status::success;
+    k(std::move(t));
+    return;
+  }
+  const auto& s = self->state.args.settings;
+  auto delay = detail::poll_delay(n, s.poll_initial, s.poll_max, s.poll_multiplier);
+  after(self, delay, [self, ref, n, deadline, k] {
+    auto client = self->state.args.client;
+    call<vcd::task>(
+      self, [client, ref](auto cb) { client->get_task(ref, std::move(cb)); },
+      [self, ref, n, deadline, k](caf::expected<vcd::task> r) {
+        if (!r) {
+          // A failed poll says nothing about the task: poll again unless hopeless.
+          if (is_retryable(r.error()) && self->clock().now() < deadline)
+            wait_task(self, ref, n + 1, deadline, k);
+          else
+            k(std::move(r.error()));
+          return;
+        }
+        if (r->in_flight()) {
+          if (self->clock().now() >= deadline)
+            k(caf::make_error(vcd_errc::task_failed,
+                              "task " + ref.id + " still running after the task timeout"));
+          else
+            wait_task(self, ref, n + 1, deadline, k);
+          return;
+        }
+        if (r->status != vcd::task_status::success) {
+          k(vcd::make_task_error(*r));
+          return;
+        }
+        k(std::move(*r));
+      });
+  });
+}
+
+// Runs a mutation: the call, then its task. `k` gets the finished task.
+void mutate(self_ptr self, std::function<void(vcd::callback<vcd::task_ref>)> invoke,
+            std::function<void(caf::expected<vcd::task>)> k) {
+  call<vcd::task_ref>(self, std::move(invoke), [self, k](caf::expected<vcd::task_ref> r) {
+    if (!r) {
+      k(std::move(r.error()));
+      return;
+    }
+    auto deadline = self->clock().now() + self->state.args.settings.task_timeout;
+    wait_task(self, *r, 0, deadline, k);
+  });
+}
+
+// -- ops -------------------------------------------------------------------------------------
+
+void start_next_op(self_ptr self);
+
+void finish_op(self_ptr self, pending_ptr p, caf::expected<op_result> r);
+
+void run_op(self_ptr self, pending_ptr p);
+
+void run_pool_op(self_ptr self, pending_ptr p, done_fn done) {
+  auto& st = self->state;
+  auto client = st.args.client;
+  const auto& op = p->op;
+  if (op.op == op_kind::remove) {
+    auto id = op.pool.id;
+    mutate(
+      self, [client, id](auto cb) { client->delete_pool(id, std::move(cb)); },
+      [self, id, done](caf::expected<vcd::task> r) {
+        if (!r && !has_code(r.error(), vcd_errc::not_found)) {
+          done(std::move(r.error()));
+          return;
+        }
+        auto& c = self->state.objects;
+        if (auto i = c.pool_summaries.find(id); i != c.pool_summaries.end()) {
+          unindex_object(self, object_kind::pool, id, i->second.name);
+          c.pool_summaries.erase(i);
+        }
+        c.pools.erase(id);
+        done(op_result{id});
+      });
+    return;
+  }
+  auto body = detail::to_vcd(op.pool, st.args.ctx);
+  bool create = op.op == op_kind::create;
+  mutate(
+    self,
+    [client, body, create](auto cb) {
+      if (create)
+        client->create_pool(body, std::move(cb));
+      else
+        client->update_pool(body, std::move(cb));
+    },
+    [self, body, done](caf::expected<vcd::task> r) mutable {
+      if (!r) {
+        done(std::move(r.error()));
+        return;
+      }
+      if (body.id.empty())
+        body.id = r->owner.id;
+      auto& c = self->state.objects;
+      vcd::pool_summary summary;
+      summary.id = body.id;
+      summary.name = body.name;
+      summary.member_count = static_cast<int32_t>(body.members.size());
+      if (!c.pool_summaries.count(body.id))
+        index_object(self, object_kind::pool, body.id, body.name);
+      c.pool_summaries[body.id] = std::move(summary);
+      auto id = body.id;
+      c.pools[id] = std::move(body);
+      done(op_result{id});
+    });
+}
+
+void run_profile_op(self_ptr self, pending_ptr p, done_fn done) {
+  auto& st = self->state;
+  auto client = st.args.client;
+  const auto& op = p->op;
+  if (op.op == op_kind::remove) {
+    auto id = op.profile.id;
+    mutate(
+      self, [client, id](auto cb) { client->delete_app_port_profile(id, std::move(cb)); },
+      [self, id, done](caf::expected<vcd::task> r) {
+        if (!r && !has_code(r.error(), vcd_errc::not_found)) {
+          done(std::move(r.error()));
+          return;
+        }
+        auto& c = self->state.objects;
+        if (auto i = c.profiles.find(id); i != c.profiles.end()) {
+          unindex_object(self, object_kind::app_port_profile, id, i->second.name);
+          c.profiles.erase(i);
+        }
+        done(op_result{id});
+      });
+    return;
+  }
+  auto body = detail::to_vcd(op.profile, st.args.ctx);
+  bool create = op.op == op_kind::create;
+  mutate(
+    self,
+    [client, body, create](auto cb) {
+      if (create)
+        client->create_app_port_profile(body, std::move(cb));
+      else
+        client->update_app_port_profile(body, std::move(cb));
+    },
+    [self, body, done](caf::expected<vcd::task> r) mutable {
+      if (!r) {
+        done(std::move(r.error()));
+        return;
+      }
+      if (body.id.empty())
+        body.id = r->owner.id;
+      auto& c = self->state.objects;
+      if (!c.profiles.count(body.id))
+        index_object(self, object_kind::app_port_profile, body.id, body.name);
+      auto id = body.id;
+      c.profiles[id] = std::move(body);
+      done(op_result{id});
+    });
+}
+
+// Re-reads the NAT rules (the create task does not name the new rule; updates bump versions).
+void refresh_nat_rules(self_ptr self, std::function<void(const caf::error&)> k) {
+  auto client = self->state.args.client;
+  auto gw = self->state.args.ctx.gateway.id;
+  call<std::vector<vcd::nat_rule>>(
+    self, [client, gw](auto cb) { client->list_nat_rules(gw, std::move(cb)); },
+    [self, k](caf::expected<std::vector<vcd::nat_rule>> r) {
+      if (!r) {
+        k(r.error());
+        return;
+      }
+      replace_nat_rules(self, std::move(*r));
+      k(caf::error{});
+    });
+}
+
+void run_dnat_op(self_ptr self, pending_ptr p, done_fn done) {
+  auto& st = self->state;
+  auto client = st.args.client;
+  auto gw = st.args.ctx.gateway.id;
+  const auto& op = p->op;
+  if (op.op == op_kind::remove) {
+    auto id = op.dnat.id;
+    mutate(
+      self, [client, gw, id](auto cb) { client->delete_nat_rule(gw, id, std::move(cb)); },
+      [self, id, done](caf::expected<vcd::task> r) {
+        if (!r && !has_code(r.error(), vcd_errc::not_found)) {
+          done(std::move(r.error()));
+          return;
+        }
+        auto& c = self->state.objects;
+        if (auto i = c.nat_rules.find(id); i != c.nat_rules.end()) {
+          unindex_object(self, object_kind::dnat_rule, id, i->second.name);
+          c.nat_rules.erase(i);
+        }
+        done(op_result{id});
+      });
+    return;
+  }
+  const auto* profile = find_by_name(st.objects.profiles, op.dnat.profile_name);
+  if (profile == nullptr) {
+    done(caf::make_error(vcd_errc::not_found,
+                         "app port profile " + op.dnat.profile_name + " does not exist"));
+    return;
+  }
+  int64_t version = -1;
+  if (op.op == op_kind::update) {
+    auto i = st.objects.nat_rules.find(op.dnat.id);
+    if (i == st.objects.nat_rules.end()) {
+      done(caf::make_error(vcd_errc::not_found, "NAT rule " + op.dnat.name + " is gone"));
+      return;
+    }
+    version = i->second.version;
+  }
+  auto body = detail::to_vcd(op.dnat, {profile->name, profile->id}, version);
+  bool create = op.op == op_kind::create;
+  mutate(
+    self,
+    [client, gw, body, create](auto cb) {
+      if (create)
+        client->create_nat_rule(gw, body, std::move(cb));
+      else
+        client->update_nat_rule(gw, body, std::move(cb));
+    },
+    [self, body, done](caf::expected<vcd::task> r) {
+      if (!r) {
+        if (has_code(r.error(), vcd_errc::conflict))
+          self->state.cache_valid = false; // stale version: re-read before the retry
+        done(std::move(r.error()));
+        return;
+      }
+      refresh_nat_rules(self, [self, body, done](const caf::error& err) {
+        if (err) {
+          done(err);
+          return;
+        }
+        for (const auto& [id, rule] : self->state.objects.nat_rules)
+          if (rule.name == body.name && rule.external_addresses == body.external_addresses
+              && rule.dnat_external_port == body.dnat_external_port) {
+            done(op_result{id});
+            return;
+          }
+        done(caf::make_error(vcd_errc::bad_response,
+                             "NAT rule " + body.name + " not found after its task succeeded"));
+      });
+    });
+}
+
+// Resolves the service engine group (first assignment with capacity), once per actor.
+void with_seg(self_ptr self, std::function<void(caf::expected<vcd::entity_ref>)> k) {
+  auto& st = self->state;
+  if (!st.seg.id.empty()) {
+    k(st.seg);
+    return;
+  }
+  auto client = st.args.client;
+  auto gw = st.args.ctx.gateway.id;
+  call<std::vector<vcd::seg_assignment>>(
+    self, [client, gw](auto cb) { client->list_seg_assignments(gw, std::move(cb)); },
+    [self, k](caf::expected<std::vector<vcd::seg_assignment>> r) {
+      if (!r) {
+        k(std::move(r.error()));
+        return;
+      }
+      for (const auto& a : *r)
+        if (a.has_capacity()) {
+          self->state.seg = a.service_engine_group_ref;
+          k(self->state.seg);
+          return;
+        }
+      k(caf::make_error(vcd_errc::unsupported,
+                        std::string{"no service engine group with free capacity is assigned to "
+                                    "the edge gateway"}));
+    });
+}
+
+void with_certificate(self_ptr self, const std::string& alias,
+                      std::function<void(caf::expected<vcd::entity_ref>)> k) {
+  auto& st = self->state;
+  if (alias.empty()) {
+    k(vcd::entity_ref{});
+    return;
+  }
+  if (auto i = st.certificates.find(alias); i != st.certificates.end()) {
+    k(i->second);
+    return;
+  }
+  auto client = st.args.client;
+  call<std::vector<vcd::certificate>>(
+    self, [client, alias](auto cb) { client->find_certificates(alias, std::move(cb)); },
+    [self, alias, k](caf::expected<std::vector<vcd::certificate>> r) {
+      if (!r) {
+        k(std::move(r.error()));
+        return;
+      }
+      if (r->size() != 1) {
+        k(caf::make_error(vcd_errc::bad_request,
+                          "certificate alias '" + alias + "' matches " + std::to_string(r->size())
+                            + " items in the org's certificate library (need exactly one)"));
+        return;
+      }
+      vcd::entity_ref ref{r->front().alias, r->front().id};
+      self->state.certificates[alias] = ref;
+      k(ref);
+    });
+}
+
+vcd::virtual_service_summary summary_of(const vcd::virtual_service& vs) {
+  vcd::virtual_service_summary s;
+  s.id = vs.id;
+  s.name = vs.name;
+  s.enabled = vs.enabled;
+  s.virtual_ip_address = vs.virtual_ip_address;
+  s.gateway_ref = vs.gateway_ref;
+  s.load_balancer_pool_ref = vs.load_balancer_pool_ref;
+  s.service_engine_group_ref = vs.service_engine_group_ref;
+  s.certificate_ref = vs.certificate_ref;
+  s.service_ports = vs.service_ports;
+  s.application_profile_type = vs.app_profile.type;
+  return s;
+}
+
+void run_vs_op(self_ptr self, pending_ptr p, done_fn done) {
+  auto& st = self->state;
+  auto client = st.args.client;
+  const auto& op = p->op;
+  if (op.op == op_kind::remove) {
+    auto id = op.vs.id;
+    mutate(
+      self, [client, id](auto cb) { client->delete_virtual_service(id, std::move(cb)); },
+      [self, id, done](caf::expected<vcd::task> r) {
+        if (!r && !has_code(r.error(), vcd_errc::not_found)) {
+          done(std::move(r.error()));
+          return;
+        }
+        auto& c = self->state.objects;
+        if (auto i = c.vss.find(id); i != c.vss.end()) {
+          unindex_object(self, object_kind::virtual_service, id, i->second.name);
+          c.vss.erase(i);
+        }
+        done(op_result{id});
+      });
+    return;
+  }
+  const auto* pool = find_by_name(st.objects.pool_summaries, op.vs.pool_name);
+  if (pool == nullptr) {
+    done(caf::make_error(vcd_errc::not_found, "pool " + op.vs.pool_name + " does not exist"));
+    return;
+  }
+  vcd::entity_ref pool_ref{pool->name, pool->id};
+  // An update keeps the SEG the virtual service already runs on.
+  vcd::entity_ref current_seg;
+  if (op.op == op_kind::update)
+    if (auto i = st.objects.vss.find(op.vs.id); i != st.objects.vss.end())
+      current_seg = i->second.service_engine_group_ref;
+  auto desc = op.vs;
+  auto create = op.op == op_kind::create;
+  auto with_body = [self, client, desc, pool_ref, create, done](vcd::entity_ref seg) {
+    with_certificate(
+      self, desc.ssl ? desc.cert_alias : std::string{},
+      [self, client, desc, pool_ref, create, done, seg](caf::expected<vcd::entity_ref> cert) {
+        if (!cert) {
+          done(std::move(cert.error()));
+          return;
+        }
+        auto body = detail::to_vcd(desc, self->state.args.ctx, pool_ref, seg, *cert);
+        mutate(
+          self,
+          [client, body, create](auto cb) {
+            if (create)
+              client->create_virtual_service(body, std::move(cb));
+            else
+              client->update_virtual_service(body, std::move(cb));
+          },
+          [self, body, done](caf::expected<vcd::task> r) mutable {
+            if (!r) {
+              done(std::move(r.error()));
+              return;
+            }
+            if (body.id.empty())
+              body.id = r->owner.id;
+            auto& c = self->state.objects;
+            if (!c.vss.count(body.id))
+              index_object(self, object_kind::virtual_service, body.id, body.name);
+            c.vss[body.id] = summary_of(body);
+            done(op_result{body.id});
+          });
+      });
+  };
+  if (!current_seg.id.empty()) {
+    with_body(current_seg);
+    return;
+  }
+  with_seg(self, [with_body, done](caf::expected<vcd::entity_ref> seg) {
+    if (!seg) {
+      done(std::move(seg.error()));
+      return;
+    }
+    with_body(*seg);
+  });
+}
+
+void run_op(self_ptr self, pending_ptr p) {
+  ensure_cache(self, [self, p](const caf::error& err) {
+    if (err) {
+      finish_op(self, p, err);
+      return;
+    }
+    done_fn done = [self, p](caf::expected<op_result> r) { finish_op(self, p, std::move(r)); };
+    switch (p->op.kind) {
+    case object_kind::pool:
+      run_pool_op(self, p, std::move(done));
+      break;
+    case object_kind::virtual_service:
+      run_vs_op(self, p, std::move(done));
+      break;
+    case object_kind::dnat_rule:
+      run_dnat_op(self, p, std::move(done));
+      break;
+    case object_kind::app_port_profile:
+      run_profile_op(self, p, std::move(done));
+      break;
+    }
+  });
+}
+
+void finish_op(self_ptr self, pending_ptr p, caf::expected<op_result> r) {
+  auto& st = self->state;
+  const auto& s = st.args.settings;
+  if (!r && is_retryable(r.error()) && p->attempt + 1 < s.max_attempts) {
+    auto info = vcd::parse_error_info(r.error());
+    auto delay = info.retry_after_seconds >= 0
+                   ? caf::timespan{std::chrono::seconds{info.retry_after_seconds}}
+                   : detail::retry_delay(p->attempt, s.retry_base, s.retry_max, st.rng);
+    ++p->attempt;
+    spdlog::debug("gateway {}: {} failed ({}), attempt {} in {} ms", st.args.ctx.gateway.name,
+                  to_string(p->op), vcdlb::describe(r.error()), p->attempt + 1,
+                  std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());
+    // The op keeps the gateway's mutation slot while it waits: the gateway is busy anyway.
+    after(self, delay, [self, p] { run_op(self, p); });
+    return;
+  }
+  if (r)
+    p->rp.deliver(std::move(*r));
+  else
+    p->rp.deliver(std::move(r.error()));
+  st.op_in_flight = false;
+  start_next_op(self);
+}
+
+void start_next_op(self_ptr self) {
+  auto& st = self->state;
+  if (st.op_in_flight || st.rotation.empty())
+    return;
+  // The requester served last goes behind the others even if it queued more ops meanwhile.
+  if (st.rotation.size() > 1 && st.rotation.front() == st.last_served) {
+    st.rotation.push_back(st.rotation.front());
+    st.rotation.pop_front();
+  }
+  auto who = st.rotation.front();
+  st.rotation.pop_front();
+  st.last_served = who;
+  auto i = st.queues.find(who);
+  auto p = std::move(i->second.front());
+  i->second.pop_front();
+  if (i->second.empty())
+    st.queues.erase(i);
+  else
+    st.rotation.push_back(who); // round-robin: the next op of this requester waits its turn
+  st.op_in_flight = true;
+  run_op(self, std::move(p));
+}
+
+} // namespace
+
+gateway_impl::behavior_type gateway_behavior(self_ptr self, gateway_args args) {
+  auto& st = self->state;
+  st.bucket.emplace(args.settings.qps, static_cast<double>(args.settings.burst),
+                    self->clock().now());
+  st.rng.seed(args.settings.jitter_seed);
+  st.args = std::move(args);
+  return {
+    [=](list_atom) -> caf::result<lb_objects> {
+      auto rp = self->make_response_promise<lb_objects>();
+      ensure_cache(self, [self, rp](const caf::error& err) mutable {
+        if (err) {
+          rp.deliver(err);
+          return;
+        }
+        std::set<std::pair<object_kind, std::string>> all;
+        for (const auto& [token, ids] : self->state.objects.owners)
+          all.insert(ids.begin(), ids.end());
+        rp.deliver(describe(self->state.objects, all));
+      });
+      return rp;
+    },
+    [=](list_atom, const service_key& key) -> caf::result<lb_objects> {
+      auto rp = self->make_response_promise<lb_objects>();
+      ensure_cache(self, [self, rp, key](const caf::error& err) mutable {
+        if (err) {
+          rp.deliver(err);
+          return;
+        }
+        auto ids = owned(self->state, key);
+        auto pools = std::make_shared<std::vector<std::string>>();
+        for (const auto& [kind, id] : ids)
+          if (kind == object_kind::pool)
+            pools->push_back(id);
+        load_pool_details(self, pools, [self, rp, key](const caf::error& err) mutable {
+          if (err)
+            rp.deliver(err);
+          else
+            rp.deliver(describe(self->state.objects, owned(self->state, key)));
+        });
+      });
+      return rp;
+    },
+    [=](lb_op& op) -> caf::result<op_result> {
+      auto& st = self->state;
+      // Read the sender before make_response_promise(), which takes it from the message.
+      auto who = self->current_sender() ? self->current_sender()->address() : caf::actor_addr{};
+      auto p = std::make_shared<gateway_state::pending_op>();
+      p->op = std::move(op);
+      p->rp = self->make_response_promise<op_result>();
+      auto& q = st.queues[who];
+      if (q.empty())
+        st.rotation.push_back(who);
+      q.push_back(p);
+      start_next_op(self);
+      return p->rp;
+    },
+    [=](resume_atom, detail::resume& r) { r.fn(); },
+    [=](tick_atom) {
+      self->state.tick_scheduled = false;
+      drain_io(self);
+    },
+  };
+}
+
+} // namespace vcdlb

@@ -1,0 +1,54 @@
+#pragma once
+
+/// @file actors/service_actor.hpp
+/// @brief The service_actor (protocol/interfaces.hpp): owns one Service and converges the
+/// gateway to what it needs.
+///
+/// Level-triggered: a new snapshot, a member change or a timer marks the Service dirty; one
+/// reconcile runs at a time and a dirty mark during it starts another when it ends.
+/// Ensure: finalizer first (before any cloud object), then the Service's objects from the
+/// gateway cache, IPs from the ip pool, desired state, the plan; listener claims are taken
+/// before the plan runs and freed listeners released after it; status is written only when it
+/// changed. Cleanup (deleted, or no longer a LoadBalancer of ours): remove every object the
+/// Service owns, release its IPs, drop the finalizer last.
+/// Failures back off per Service (5 s doubling to 300 s); invalid Services wait for a spec
+/// change. Events use the reference controller's reasons.
+
+#include <memory>
+#include <optional>
+
+#include "actors/desired_state.hpp"
+#include "caf/actor_system.hpp"
+#include "protocol/interfaces.hpp"
+
+namespace vcdlb {
+
+/// What every service actor shares (one instance, referenced by all).
+struct service_deps {
+  engine_settings settings;
+  ip_pool_actor pool;
+  gateway_actor gateway;
+  status_writer_actor writer;
+  caf::timespan request_timeout = std::chrono::minutes{10}; ///< gateway ops may queue long
+  caf::timespan backoff_base = std::chrono::seconds{5};
+  caf::timespan backoff_max = std::chrono::seconds{300};
+};
+
+struct service_state {
+  std::shared_ptr<const service_deps> deps;
+  std::optional<service_spec> spec;
+  node_members members;
+  bool have_members = false;
+  service_status status;
+  bool busy = false;
+  bool dirty = false;
+  bool retry_scheduled = false;
+  static constexpr const char* name = "service";
+};
+
+/// The behavior; spawn with `sys.spawn(service_behavior, key, deps)`.
+service_actor::behavior_type service_behavior(service_actor::stateful_pointer<service_state> self,
+                                              service_key key,
+                                              std::shared_ptr<const service_deps> deps);
+
+} // namespace vcdlb

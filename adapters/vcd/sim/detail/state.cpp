@@ -1,0 +1,238 @@
+#include "adapters/vcd/sim/detail/state.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+
+#include "adapters/vcd/sim/detail/ipv4.hpp"
+#include "adapters/vcd/sim/detail/text.hpp"
+
+namespace vcdlb::vcd::sim::detail {
+
+namespace {
+
+constexpr std::array<std::string_view, 6> kind_names{
+  "pool", "virtualService", "natRule", "appPortProfile", "certificate", "segAssignment"};
+
+// Versions a 10.x line may offer; the scenario's api_version caps the list.
+constexpr std::array<int, 12> known_versions{3400, 3500, 3502, 3600, 3601, 3602,
+                                             3700, 3701, 3702, 3800, 3801, 3900};
+
+} // namespace
+
+std::string_view kind_name(kind k) {
+  return kind_names[static_cast<size_t>(k)];
+}
+
+std::optional<kind> kind_from_name(std::string_view name) {
+  for (size_t i = 0; i < kind_names.size(); ++i)
+    if (kind_names[i] == name)
+      return static_cast<kind>(i);
+  return std::nullopt;
+}
+
+std::string_view urn_uuid(std::string_view urn) {
+  auto colon = urn.rfind(':');
+  return colon == std::string_view::npos ? urn : urn.substr(colon + 1);
+}
+
+state::state(core_options opts)
+  : sc(std::move(opts.seed_state)), faults(opts.faults),
+    clock(opts.clock ? std::move(opts.clock) : system_clock_fn()),
+    base_url(std::move(opts.base_url)), fault_rng(opts.seed), task_rng(opts.seed * 7919 + 1),
+    id_rng(opts.seed * 104729 + 2), wall_epoch(std::chrono::system_clock::now()) {
+  steady_epoch = clock();
+  max_version = parse_version(sc.api_version).value_or(3702);
+  for (int v : known_versions)
+    if (v <= max_version)
+      versions.push_back(v);
+  if (versions.empty() || versions.back() != max_version)
+    versions.push_back(max_version);
+  shared_vip = sc.shared_vip.value_or(max_version >= 3700);
+  // SYSTEM application port profiles exist on every installation (read-only, no org).
+  for (auto [name, port] :
+       {std::pair{"HTTP", "80"}, std::pair{"HTTPS", "443"}, std::pair{"SSH", "22"}}) {
+    entry e;
+    e.k = kind::app_port_profile;
+    e.id = derived_urn("applicationPortProfile", std::string{"system/"} + name);
+    e.body["name"] = name;
+    e.body["description"] = "";
+    e.body["scope"] = "SYSTEM";
+    e.body["applicationPorts"] =
+      json::array{json::object{{"protocol", "TCP"}, {"destinationPorts", json::array{port}}}};
+    insert(std::move(e));
+  }
+  // Seed the stored objects from the scenario.
+  for (const auto& o : sc.orgs) {
+    for (const auto& d : o.defined_entities)
+      entities.emplace(d.id, entity_rec{d.id, d.name, d.entity_type, o.id,
+                                        json::object{{"kind", "CAPVCDCluster"},
+                                                     {"spec", json::object{}},
+                                                     {"status", json::object{}}},
+                                        1});
+    for (const auto& c : o.certificates) {
+      entry e;
+      e.k = kind::certificate;
+      e.id = c.id;
+      e.org_id = o.id;
+      e.body["alias"] = c.alias;
+      e.body["certificate"] = c.certificate_pem;
+      e.body["description"] = c.description;
+      e.body["privateKey"] = c.private_key_pem;
+      insert(std::move(e));
+    }
+    for (const auto& v : o.vdcs) {
+      for (const auto& g : v.edge_gateways) {
+        gateway_rec r;
+        r.id = g.id;
+        r.name = g.name;
+        r.org_id = o.id;
+        r.org_name = o.name;
+        r.vdc_id = v.id;
+        r.vdc_name = v.name;
+        r.uplinks = g.uplinks;
+        r.alb_enabled = g.alb_enabled;
+        r.feature_set = g.supported_feature_set;
+        gateways.emplace(r.id, std::move(r));
+        for (const auto& a : g.seg_assignments) {
+          entry e;
+          e.k = kind::seg_assignment;
+          e.id = a.id;
+          e.gateway_id = g.id;
+          e.org_id = o.id;
+          e.body["gatewayRef"] = json::object{{"name", g.name}, {"id", g.id}};
+          e.body["serviceEngineGroupRef"] = json::object{{"name", a.seg_name}, {"id", a.seg_id}};
+          if (a.max_virtual_services)
+            e.body["maxVirtualServices"] = *a.max_virtual_services;
+          if (a.min_virtual_services)
+            e.body["minVirtualServices"] = *a.min_virtual_services;
+          insert(std::move(e));
+        }
+      }
+    }
+  }
+}
+
+std::string state::new_uuid() {
+  uint64_t a = id_rng();
+  uint64_t b = id_rng();
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0x0fff),
+                static_cast<unsigned>(((b >> 48) & 0x3fff) | 0x8000),
+                static_cast<unsigned long long>(b & 0xffffffffffffULL));
+  return buf;
+}
+
+std::string state::wall(time_point t) const {
+  return iso_time(
+    wall_epoch + std::chrono::duration_cast<std::chrono::system_clock::duration>(t - steady_epoch));
+}
+
+entry* state::find(std::string_view id) {
+  auto i = index.find(std::string{id});
+  if (i == index.end())
+    return nullptr;
+  return &objects.at(i->second);
+}
+
+entry& state::insert(entry e) {
+  e.seq = next_seq++;
+  index[e.id] = e.seq;
+  auto seq = e.seq;
+  return objects.emplace(seq, std::move(e)).first->second;
+}
+
+void state::erase(std::string_view id) {
+  auto i = index.find(std::string{id});
+  if (i == index.end())
+    return;
+  objects.erase(i->second);
+  index.erase(i);
+}
+
+gateway_rec* state::gateway(std::string_view id) {
+  auto i = gateways.find(std::string{id});
+  return i == gateways.end() ? nullptr : &i->second;
+}
+
+task_rec& state::start_task(task_rec t) {
+  t.uuid = new_uuid();
+  t.start = now();
+  t.end = t.start + faults.task_duration;
+  std::uniform_real_distribution<double> u{0.0, 1.0};
+  // Always draw, so that the failure sequence depends only on the order of tasks.
+  double draw = u(task_rng);
+  t.will_fail = draw < faults.task_failure_rate;
+  ++stats.tasks_started;
+  if (!t.gateway_id.empty())
+    if (auto* g = gateway(t.gateway_id))
+      g->lock_task = t.uuid;
+  running.push_back(t.uuid);
+  auto uuid = t.uuid;
+  return tasks.emplace(uuid, std::move(t)).first->second;
+}
+
+void state::settle(time_point t) {
+  if (running.empty())
+    return;
+  // Finish in end-time order so effects apply as they would have in real time.
+  std::vector<task_rec*> due;
+  for (const auto& uuid : running) {
+    auto& task = tasks.at(uuid);
+    if (task.end <= t) {
+      due.push_back(&task);
+    } else if (task.start < t) {
+      if (auto* e = find(task.object_id); e != nullptr && e->status == "PENDING")
+        e->status = "CONFIGURING";
+      if (auto* g = gateway(task.object_id); g != nullptr && g->status == "PENDING")
+        g->status = "CONFIGURING";
+    }
+  }
+  std::sort(due.begin(), due.end(), [](const task_rec* a, const task_rec* b) {
+    return a->end < b->end || (a->end == b->end && a->start < b->start);
+  });
+  for (auto* task : due) {
+    bool fail = task->will_fail;
+    task->status = fail ? "error" : "success";
+    if (fail) {
+      ++stats.tasks_failed;
+      task->error_message = "[ " + task->uuid + " ] The back end failed to realize the change ("
+                            + task->operation_name + ").";
+    }
+    if (task->act == task_rec::action::gateway_update) {
+      if (auto* g = gateway(task->object_id))
+        g->status = fail ? "REALIZATION_FAILED" : "REALIZED";
+    } else if (auto* e = find(task->object_id); e != nullptr && e->task_id == task->uuid) {
+      e->task_id.clear();
+      if (task->act == task_rec::action::remove && !fail) {
+        erase(task->object_id);
+      } else {
+        e->status = fail ? "REALIZATION_FAILED" : "REALIZED";
+        if (!fail && !e->realized_at)
+          e->realized_at = task->end;
+      }
+    }
+    if (!task->gateway_id.empty())
+      if (auto* g = gateway(task->gateway_id); g != nullptr && g->lock_task == task->uuid)
+        g->lock_task.clear();
+    auto uuid = task->uuid;
+    running.erase(std::remove(running.begin(), running.end(), uuid), running.end());
+  }
+}
+
+const org* state::find_org(std::string_view id_or_uuid) const {
+  for (const auto& o : sc.orgs)
+    if (o.id == id_or_uuid || urn_uuid(o.id) == id_or_uuid)
+      return &o;
+  return nullptr;
+}
+
+const org* state::find_org_by_name(std::string_view name) const {
+  for (const auto& o : sc.orgs)
+    if (iequals(o.name, name))
+      return &o;
+  return nullptr;
+}
+
+} // namespace vcdlb::vcd::sim::detail

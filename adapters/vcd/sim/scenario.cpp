@@ -1,0 +1,680 @@
+#include "adapters/vcd/sim/scenario.hpp"
+
+#include <cstdint>
+#include <fstream>
+#include <initializer_list>
+#include <set>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+#include "adapters/vcd/sim/detail/ipv4.hpp"
+#include "protocol/errors.hpp"
+
+namespace vcdlb::vcd::sim {
+
+namespace {
+
+// A self-signed EC certificate (CN=vcdlb-sim.example.com, valid until 2126) so the default
+// certificate library holds a real PEM document, as VCD would.
+constexpr std::string_view default_cert_pem = R"(-----BEGIN CERTIFICATE-----
+MIIBlzCCAT2gAwIBAgIUbK/YZELBxh13AtMs43Zrp/8HBPIwCgYIKoZIzj0EAwIw
+IDEeMBwGA1UEAwwVdmNkbGItc2ltLmV4YW1wbGUuY29tMCAXDTI2MTEyNjExMzU0
+MVoYDzIxMjYxMTAyMTEzNTQxWjAgMR4wHAYDVQQDDBV2Y2RsYi1zaW0uZXhhbXBs
+ZS5jb20wWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAQLFflDHUuDB8Vdk2LK0+fr
+nVPn1pvNpodrS46qSkDo8TFFG4ondw5j/XB0mzVK2Jf6+DRkAwXz/s3gYsyvDk6J
+o1MwUTAdBgNVHQ4EFgQU4kMC6hW4wqLcVxZ8xaRPN1BWIqwwHwYDVR0jBBgwFoAU
+4kMC6hW4wqLcVxZ8xaRPN1BWIqwwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQD
+AgNIADBFAiEA1UbWbk79/bqlxOoSpbq96WIZ/9dzktpPYigIMbTiawECIEIlCX7a
+1KX+Okg0YZhbFNQNIvFmyOo6wTWpPt/2vtSH
+-----END CERTIFICATE-----
+)";
+
+constexpr std::string_view default_key_pem = R"(-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgtpH6Ag9qf9aBFuhF
+rEq0LQ0AOajhch4p/f8P7sL0lJChRANCAAQLFflDHUuDB8Vdk2LK0+frnVPn1pvN
+podrS46qSkDo8TFFG4ondw5j/XB0mzVK2Jf6+DRkAwXz/s3gYsyvDk6J
+-----END PRIVATE KEY-----
+)";
+
+uint64_t fnv1a(std::string_view text, uint64_t h) {
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+// Errors carry the YAML path of the offending node, e.g. "orgs[0].vdcs[1].name".
+caf::error yaml_error(config_errc code, const std::string& where, const std::string& what) {
+  return caf::make_error(code, "scenario: " + where + ": " + what);
+}
+
+// yaml-cpp throws on type mismatches; every access goes through these helpers, which turn a
+// bad node into an error value at this boundary.
+class reader {
+public:
+  caf::error check_keys(const YAML::Node& n, const std::string& where,
+                        std::initializer_list<std::string_view> allowed) {
+    if (!n.IsMap())
+      return yaml_error(config_errc::wrong_type, where, "expected a mapping");
+    for (const auto& kv : n) {
+      auto key = kv.first.as<std::string>();
+      bool ok = false;
+      for (auto a : allowed)
+        ok = ok || a == key;
+      if (!ok)
+        return yaml_error(config_errc::unknown_key, where + "." + key, "unknown key");
+    }
+    return {};
+  }
+
+  caf::error str(const YAML::Node& n, const char* key, const std::string& where, std::string& out,
+                 bool required = false) {
+    auto v = n[key];
+    if (!v) {
+      if (required)
+        return yaml_error(config_errc::missing_key, where + "." + key, "required");
+      return {};
+    }
+    if (!v.IsScalar())
+      return yaml_error(config_errc::wrong_type, where + "." + key, "expected a string");
+    out = v.as<std::string>();
+    if (required && out.empty())
+      return yaml_error(config_errc::missing_key, where + "." + key, "must not be empty");
+    return {};
+  }
+
+  template <class T>
+  caf::error scalar(const YAML::Node& n, const char* key, const std::string& where, T& out) {
+    auto v = n[key];
+    if (!v)
+      return {};
+    try {
+      out = v.as<T>();
+    } catch (const YAML::Exception&) {
+      return yaml_error(config_errc::wrong_type, where + "." + key, "wrong type");
+    }
+    return {};
+  }
+
+  template <class T>
+  caf::error opt_scalar(const YAML::Node& n, const char* key, const std::string& where,
+                        std::optional<T>& out) {
+    auto v = n[key];
+    if (!v || v.IsNull())
+      return {};
+    T x{};
+    if (auto err = scalar(n, key, where, x))
+      return err;
+    out = x;
+    return {};
+  }
+
+  template <class T, class F>
+  caf::error list(const YAML::Node& n, const char* key, const std::string& where,
+                  std::vector<T>& out, F parse_one) {
+    auto v = n[key];
+    if (!v || v.IsNull())
+      return {};
+    if (!v.IsSequence())
+      return yaml_error(config_errc::wrong_type, where + "." + key, "expected a list");
+    for (size_t i = 0; i < v.size(); ++i) {
+      T item;
+      auto item_where = where + "." + key + "[" + std::to_string(i) + "]";
+      if (auto err = parse_one(v[i], item_where, item))
+        return err;
+      out.push_back(std::move(item));
+    }
+    return {};
+  }
+};
+
+caf::error check_ip(const std::string& ip, const std::string& where, bool allow_empty = false) {
+  if (ip.empty() && allow_empty)
+    return {};
+  if (!detail::parse_ipv4(ip))
+    return yaml_error(config_errc::invalid_value, where, "not an IPv4 address: '" + ip + "'");
+  return {};
+}
+
+caf::error parse_user(reader& r, const YAML::Node& n, const std::string& w, user& u) {
+  if (auto err = r.check_keys(n, w, {"name", "password"}))
+    return err;
+  if (auto err = r.str(n, "name", w, u.name, true))
+    return err;
+  return r.str(n, "password", w, u.password, true);
+}
+
+caf::error parse_token(reader& r, const YAML::Node& n, const std::string& w, api_token& t) {
+  if (auto err = r.check_keys(n, w, {"user", "token"}))
+    return err;
+  if (auto err = r.str(n, "user", w, t.user, true))
+    return err;
+  return r.str(n, "token", w, t.token, true);
+}
+
+caf::error parse_cert(reader& r, const YAML::Node& n, const std::string& w, certificate& c) {
+  if (auto err = r.check_keys(n, w, {"alias", "id", "certificate", "private_key", "description"}))
+    return err;
+  if (auto err = r.str(n, "alias", w, c.alias, true))
+    return err;
+  if (auto err = r.str(n, "id", w, c.id))
+    return err;
+  if (auto err = r.str(n, "certificate", w, c.certificate_pem, true))
+    return err;
+  if (auto err = r.str(n, "private_key", w, c.private_key_pem))
+    return err;
+  return r.str(n, "description", w, c.description);
+}
+
+caf::error parse_range(reader& r, const YAML::Node& n, const std::string& w, ip_range& x) {
+  if (auto err = r.check_keys(n, w, {"start", "end"}))
+    return err;
+  if (auto err = r.str(n, "start", w, x.start, true))
+    return err;
+  if (auto err = r.str(n, "end", w, x.end))
+    return err;
+  if (auto err = check_ip(x.start, w + ".start"))
+    return err;
+  if (auto err = check_ip(x.end, w + ".end", true))
+    return err;
+  if (!x.end.empty() && *detail::parse_ipv4(x.end) < *detail::parse_ipv4(x.start))
+    return yaml_error(config_errc::invalid_value, w, "end before start");
+  return {};
+}
+
+caf::error parse_subnet(reader& r, const YAML::Node& n, const std::string& w, uplink_subnet& s) {
+  if (auto err = r.check_keys(n, w, {"gateway", "prefix_length", "primary_ip", "ranges"}))
+    return err;
+  if (auto err = r.str(n, "gateway", w, s.gateway, true))
+    return err;
+  if (auto err = check_ip(s.gateway, w + ".gateway"))
+    return err;
+  if (auto err = r.scalar(n, "prefix_length", w, s.prefix_length))
+    return err;
+  if (s.prefix_length < 1 || s.prefix_length > 32)
+    return yaml_error(config_errc::invalid_value, w + ".prefix_length", "must be 1..32");
+  if (auto err = r.str(n, "primary_ip", w, s.primary_ip))
+    return err;
+  if (auto err = check_ip(s.primary_ip, w + ".primary_ip", true))
+    return err;
+  return r.list(n, "ranges", w, s.ranges,
+                [&](const YAML::Node& m, const std::string& mw, ip_range& x) {
+                  return parse_range(r, m, mw, x);
+                });
+}
+
+caf::error parse_uplink(reader& r, const YAML::Node& n, const std::string& w, uplink& u) {
+  if (auto err = r.check_keys(n, w, {"name", "id", "subnets"}))
+    return err;
+  if (auto err = r.str(n, "name", w, u.name, true))
+    return err;
+  if (auto err = r.str(n, "id", w, u.id))
+    return err;
+  if (u.id.empty())
+    u.id = derived_urn("network", "uplink/" + u.name);
+  return r.list(n, "subnets", w, u.subnets,
+                [&](const YAML::Node& m, const std::string& mw, uplink_subnet& x) {
+                  return parse_subnet(r, m, mw, x);
+                });
+}
+
+caf::error parse_seg(reader& r, const YAML::Node& n, const std::string& w, seg_assignment& s) {
+  if (auto err = r.check_keys(n, w,
+                              {"id", "service_engine_group", "service_engine_group_id",
+                               "max_virtual_services", "min_virtual_services"}))
+    return err;
+  if (auto err = r.str(n, "service_engine_group", w, s.seg_name, true))
+    return err;
+  if (auto err = r.str(n, "service_engine_group_id", w, s.seg_id))
+    return err;
+  if (auto err = r.str(n, "id", w, s.id))
+    return err;
+  if (auto err = r.opt_scalar(n, "max_virtual_services", w, s.max_virtual_services))
+    return err;
+  if (auto err = r.opt_scalar(n, "min_virtual_services", w, s.min_virtual_services))
+    return err;
+  if (s.seg_id.empty())
+    s.seg_id = derived_urn("serviceEngineGroup", s.seg_name);
+  return {};
+}
+
+caf::error parse_gateway(reader& r, const YAML::Node& n, const std::string& w, edge_gateway& g) {
+  if (auto err = r.check_keys(
+        n, w, {"name", "id", "alb_enabled", "supported_feature_set", "uplinks", "seg_assignments"}))
+    return err;
+  if (auto err = r.str(n, "name", w, g.name, true))
+    return err;
+  if (auto err = r.str(n, "id", w, g.id))
+    return err;
+  if (auto err = r.scalar(n, "alb_enabled", w, g.alb_enabled))
+    return err;
+  if (auto err = r.str(n, "supported_feature_set", w, g.supported_feature_set))
+    return err;
+  if (g.supported_feature_set != "STANDARD" && g.supported_feature_set != "PREMIUM")
+    return yaml_error(config_errc::invalid_value, w + ".supported_feature_set",
+                      "must be STANDARD or PREMIUM");
+  if (auto err = r.list(n, "uplinks", w, g.uplinks,
+                        [&](const YAML::Node& m, const std::string& mw, uplink& x) {
+                          return parse_uplink(r, m, mw, x);
+                        }))
+    return err;
+  return r.list(n, "seg_assignments", w, g.seg_assignments,
+                [&](const YAML::Node& m, const std::string& mw, seg_assignment& x) {
+                  return parse_seg(r, m, mw, x);
+                });
+}
+
+caf::error parse_network(reader& r, const YAML::Node& n, const std::string& w, org_network& x) {
+  if (auto err = r.check_keys(n, w, {"name", "id", "gateway", "subnet"}))
+    return err;
+  if (auto err = r.str(n, "name", w, x.name, true))
+    return err;
+  if (auto err = r.str(n, "id", w, x.id))
+    return err;
+  if (auto err = r.str(n, "gateway", w, x.gateway))
+    return err;
+  return r.str(n, "subnet", w, x.subnet);
+}
+
+caf::error parse_vdc(reader& r, const YAML::Node& n, const std::string& w, vdc& v) {
+  if (auto err = r.check_keys(n, w, {"name", "id", "edge_gateways", "networks"}))
+    return err;
+  if (auto err = r.str(n, "name", w, v.name, true))
+    return err;
+  if (auto err = r.str(n, "id", w, v.id))
+    return err;
+  if (auto err = r.list(n, "edge_gateways", w, v.edge_gateways,
+                        [&](const YAML::Node& m, const std::string& mw, edge_gateway& x) {
+                          return parse_gateway(r, m, mw, x);
+                        }))
+    return err;
+  return r.list(n, "networks", w, v.networks,
+                [&](const YAML::Node& m, const std::string& mw, org_network& x) {
+                  return parse_network(r, m, mw, x);
+                });
+}
+
+caf::error parse_entity(reader& r, const YAML::Node& n, const std::string& w, defined_entity& x) {
+  if (auto err = r.check_keys(n, w, {"id", "name", "entity_type"}))
+    return err;
+  if (auto err = r.str(n, "id", w, x.id, true))
+    return err;
+  if (auto err = r.str(n, "name", w, x.name, true))
+    return err;
+  return r.str(n, "entity_type", w, x.entity_type);
+}
+
+caf::error parse_org(reader& r, const YAML::Node& n, const std::string& w, org& o) {
+  if (auto err = r.check_keys(
+        n, w, {"name", "id", "users", "api_tokens", "certificates", "vdcs", "defined_entities"}))
+    return err;
+  if (auto err = r.list(n, "defined_entities", w, o.defined_entities,
+                        [&](const YAML::Node& m, const std::string& mw, defined_entity& x) {
+                          return parse_entity(r, m, mw, x);
+                        }))
+    return err;
+  if (auto err = r.str(n, "name", w, o.name, true))
+    return err;
+  if (auto err = r.str(n, "id", w, o.id))
+    return err;
+  if (auto err =
+        r.list(n, "users", w, o.users, [&](const YAML::Node& m, const std::string& mw, user& x) {
+          return parse_user(r, m, mw, x);
+        }))
+    return err;
+  if (auto err = r.list(n, "api_tokens", w, o.api_tokens,
+                        [&](const YAML::Node& m, const std::string& mw, api_token& x) {
+                          return parse_token(r, m, mw, x);
+                        }))
+    return err;
+  if (auto err = r.list(n, "certificates", w, o.certificates,
+                        [&](const YAML::Node& m, const std::string& mw, certificate& x) {
+                          return parse_cert(r, m, mw, x);
+                        }))
+    return err;
+  return r.list(n, "vdcs", w, o.vdcs, [&](const YAML::Node& m, const std::string& mw, vdc& x) {
+    return parse_vdc(r, m, mw, x);
+  });
+}
+
+// Fills derived ids and checks cross references (network -> gateway, token -> user) and
+// uniqueness of names where VCD enforces it.
+caf::error finish(scenario& s) {
+  auto dup = [](std::set<std::string>& seen, const std::string& name, const std::string& where) {
+    if (!seen.insert(name).second)
+      return yaml_error(config_errc::invalid_value, where, "duplicate name '" + name + "'");
+    return caf::error{};
+  };
+  std::set<std::string> org_names;
+  for (size_t oi = 0; oi < s.orgs.size(); ++oi) {
+    auto& o = s.orgs[oi];
+    auto ow = "orgs[" + std::to_string(oi) + "]";
+    if (auto err = dup(org_names, o.name, ow + ".name"))
+      return err;
+    if (o.id.empty())
+      o.id = derived_urn("org", o.name);
+    std::set<std::string> users;
+    for (auto& u : o.users)
+      if (auto err = dup(users, u.name, ow + ".users"))
+        return err;
+    for (auto& t : o.api_tokens)
+      if (!users.count(t.user))
+        return yaml_error(config_errc::invalid_value, ow + ".api_tokens",
+                          "unknown user '" + t.user + "'");
+    std::set<std::string> aliases;
+    for (auto& c : o.certificates) {
+      if (auto err = dup(aliases, c.alias, ow + ".certificates"))
+        return err;
+      if (c.id.empty())
+        c.id = derived_urn("certificateLibraryItem", o.name + "/" + c.alias);
+    }
+    std::set<std::string> vdc_names;
+    for (auto& v : o.vdcs) {
+      if (auto err = dup(vdc_names, v.name, ow + ".vdcs"))
+        return err;
+      if (v.id.empty())
+        v.id = derived_urn("vdc", o.name + "/" + v.name);
+      std::set<std::string> gws;
+      for (auto& g : v.edge_gateways) {
+        if (auto err = dup(gws, g.name, ow + ".vdcs." + v.name + ".edge_gateways"))
+          return err;
+        if (g.id.empty())
+          g.id = derived_urn("gateway", o.name + "/" + v.name + "/" + g.name);
+        for (auto& a : g.seg_assignments)
+          if (a.id.empty())
+            a.id = derived_urn("serviceEngineGroupAssignment", g.id + "/" + a.seg_id);
+      }
+      std::set<std::string> nets;
+      for (auto& n : v.networks) {
+        if (auto err = dup(nets, n.name, ow + ".vdcs." + v.name + ".networks"))
+          return err;
+        if (n.id.empty())
+          n.id = derived_urn("network", o.name + "/" + v.name + "/" + n.name);
+        if (!n.gateway.empty() && !gws.count(n.gateway))
+          return yaml_error(config_errc::invalid_value, ow + ".vdcs." + v.name + ".networks",
+                            "network '" + n.name + "' names unknown gateway '" + n.gateway + "'");
+      }
+    }
+  }
+  std::set<std::string> provider_users;
+  for (auto& u : s.provider_users)
+    if (auto err = dup(provider_users, u.name, "provider.users"))
+      return err;
+  for (auto& t : s.provider_api_tokens)
+    if (!provider_users.count(t.user))
+      return yaml_error(config_errc::invalid_value, "provider.api_tokens",
+                        "unknown user '" + t.user + "'");
+  if (!detail::parse_version(s.api_version))
+    return yaml_error(config_errc::invalid_value, "api_version",
+                      "not a version like 37.2: '" + s.api_version + "'");
+  if (s.max_page_size < 1)
+    return yaml_error(config_errc::invalid_value, "max_page_size", "must be positive");
+  return {};
+}
+
+// -- YAML output ---------------------------------------------------------------------------
+
+void emit_kv(YAML::Emitter& e, const char* key, const std::string& value) {
+  e << YAML::Key << key << YAML::Value;
+  if (value.find('\n') != std::string::npos)
+    e << YAML::Literal << value;
+  else
+    e << YAML::DoubleQuoted << value;
+}
+
+void emit_users(YAML::Emitter& e, const std::vector<user>& users) {
+  e << YAML::Key << "users" << YAML::Value << YAML::BeginSeq;
+  for (auto& u : users) {
+    e << YAML::BeginMap;
+    emit_kv(e, "name", u.name);
+    emit_kv(e, "password", u.password);
+    e << YAML::EndMap;
+  }
+  e << YAML::EndSeq;
+}
+
+void emit_tokens(YAML::Emitter& e, const std::vector<api_token>& tokens) {
+  e << YAML::Key << "api_tokens" << YAML::Value << YAML::BeginSeq;
+  for (auto& t : tokens) {
+    e << YAML::BeginMap;
+    emit_kv(e, "user", t.user);
+    emit_kv(e, "token", t.token);
+    e << YAML::EndMap;
+  }
+  e << YAML::EndSeq;
+}
+
+void emit_gateway(YAML::Emitter& e, const edge_gateway& g) {
+  e << YAML::BeginMap;
+  emit_kv(e, "name", g.name);
+  emit_kv(e, "id", g.id);
+  e << YAML::Key << "alb_enabled" << YAML::Value << g.alb_enabled;
+  emit_kv(e, "supported_feature_set", g.supported_feature_set);
+  e << YAML::Key << "uplinks" << YAML::Value << YAML::BeginSeq;
+  for (auto& u : g.uplinks) {
+    e << YAML::BeginMap;
+    emit_kv(e, "name", u.name);
+    emit_kv(e, "id", u.id);
+    e << YAML::Key << "subnets" << YAML::Value << YAML::BeginSeq;
+    for (auto& s : u.subnets) {
+      e << YAML::BeginMap;
+      emit_kv(e, "gateway", s.gateway);
+      e << YAML::Key << "prefix_length" << YAML::Value << s.prefix_length;
+      emit_kv(e, "primary_ip", s.primary_ip);
+      e << YAML::Key << "ranges" << YAML::Value << YAML::BeginSeq;
+      for (auto& r : s.ranges) {
+        e << YAML::Flow << YAML::BeginMap;
+        emit_kv(e, "start", r.start);
+        emit_kv(e, "end", r.end);
+        e << YAML::EndMap;
+      }
+      e << YAML::EndSeq << YAML::EndMap;
+    }
+    e << YAML::EndSeq << YAML::EndMap;
+  }
+  e << YAML::EndSeq;
+  e << YAML::Key << "seg_assignments" << YAML::Value << YAML::BeginSeq;
+  for (auto& a : g.seg_assignments) {
+    e << YAML::BeginMap;
+    emit_kv(e, "id", a.id);
+    emit_kv(e, "service_engine_group", a.seg_name);
+    emit_kv(e, "service_engine_group_id", a.seg_id);
+    if (a.max_virtual_services)
+      e << YAML::Key << "max_virtual_services" << YAML::Value << *a.max_virtual_services;
+    if (a.min_virtual_services)
+      e << YAML::Key << "min_virtual_services" << YAML::Value << *a.min_virtual_services;
+    e << YAML::EndMap;
+  }
+  e << YAML::EndSeq << YAML::EndMap;
+}
+
+} // namespace
+
+bool valid_api_version(std::string_view text) {
+  return detail::parse_version(text).has_value();
+}
+
+std::string derived_urn(std::string_view type, std::string_view seed) {
+  auto h1 = fnv1a(seed, fnv1a(type, 14695981039346656037ULL));
+  auto h2 = fnv1a(seed, fnv1a("#", h1));
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(h1 >> 32),
+                static_cast<unsigned>((h1 >> 16) & 0xffff), static_cast<unsigned>(h1 & 0xffff),
+                static_cast<unsigned>(h2 >> 48),
+                static_cast<unsigned long long>(h2 & 0xffffffffffffULL));
+  return "urn:vcloud:" + std::string{type} + ":" + buf;
+}
+
+scenario default_scenario() {
+  scenario s;
+  s.provider_users.push_back({"administrator", "provider-password"});
+  org o;
+  o.name = "org1";
+  o.users.push_back({"admin", "admin-password"});
+  o.api_tokens.push_back({"admin", "vcdlb-sim-api-token"});
+  certificate c;
+  c.alias = "vcdlb-sim-cert";
+  c.certificate_pem = std::string{default_cert_pem};
+  c.private_key_pem = std::string{default_key_pem};
+  c.description = "built-in test certificate";
+  o.certificates.push_back(std::move(c));
+  vdc v;
+  v.name = "vdc1";
+  edge_gateway g;
+  g.name = "edge-1";
+  uplink u;
+  u.name = "ext-net";
+  uplink_subnet sn;
+  sn.gateway = "203.0.113.1";
+  sn.prefix_length = 24;
+  sn.primary_ip = "203.0.113.2";
+  sn.ranges.push_back({"203.0.113.10", "203.0.113.250"});
+  u.subnets.push_back(std::move(sn));
+  g.uplinks.push_back(std::move(u));
+  seg_assignment a;
+  a.seg_name = "seg-shared";
+  a.max_virtual_services = 1000;
+  a.min_virtual_services = 0;
+  g.seg_assignments.push_back(std::move(a));
+  v.edge_gateways.push_back(std::move(g));
+  v.networks.push_back({"net1", "", "edge-1", "192.168.1.1/24"});
+  o.vdcs.push_back(std::move(v));
+  o.defined_entities.push_back({derived_urn("entity:vmware:capvcdCluster", "cluster1"), "cluster1",
+                                "urn:vcloud:type:vmware:capvcdCluster:1.2.0"});
+  s.orgs.push_back(std::move(o));
+  // Derive the ids now so that --print-scenario shows them.
+  for (auto& x : s.orgs.front().vdcs.front().edge_gateways.front().seg_assignments)
+    x.seg_id = derived_urn("serviceEngineGroup", x.seg_name);
+  for (auto& x : s.orgs.front().vdcs.front().edge_gateways.front().uplinks)
+    x.id = derived_urn("network", "uplink/" + x.name);
+  [[maybe_unused]] auto err = finish(s);
+  return s;
+}
+
+caf::expected<scenario> parse_scenario(std::string_view yaml) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string{yaml});
+  } catch (const YAML::Exception& e) {
+    return yaml_error(config_errc::invalid_yaml, "(document)", e.what());
+  }
+  scenario s;
+  reader r;
+  try {
+    if (auto err = r.check_keys(root, "(root)",
+                                {"api_version", "shared_vip", "max_page_size",
+                                 "reject_oversized_page", "provider", "orgs"}))
+      return err;
+    if (auto err = r.str(root, "api_version", "(root)", s.api_version))
+      return err;
+    if (auto err = r.opt_scalar(root, "shared_vip", "(root)", s.shared_vip))
+      return err;
+    if (auto err = r.scalar(root, "max_page_size", "(root)", s.max_page_size))
+      return err;
+    if (auto err = r.scalar(root, "reject_oversized_page", "(root)", s.reject_oversized_page))
+      return err;
+    if (auto p = root["provider"]) {
+      if (auto err = r.check_keys(p, "provider", {"users", "api_tokens"}))
+        return err;
+      if (auto err = r.list(p, "users", "provider", s.provider_users,
+                            [&](const YAML::Node& m, const std::string& mw, user& x) {
+                              return parse_user(r, m, mw, x);
+                            }))
+        return err;
+      if (auto err = r.list(p, "api_tokens", "provider", s.provider_api_tokens,
+                            [&](const YAML::Node& m, const std::string& mw, api_token& x) {
+                              return parse_token(r, m, mw, x);
+                            }))
+        return err;
+    }
+    if (auto err = r.list(root, "orgs", "(root)", s.orgs,
+                          [&](const YAML::Node& m, const std::string& mw, org& x) {
+                            return parse_org(r, m, mw, x);
+                          }))
+      return err;
+  } catch (const YAML::Exception& e) {
+    return yaml_error(config_errc::invalid_yaml, "(document)", e.what());
+  }
+  if (auto err = finish(s))
+    return err;
+  return s;
+}
+
+caf::expected<scenario> load_scenario(const std::string& path) {
+  std::ifstream in{path};
+  if (!in)
+    return caf::make_error(config_errc::unreadable_file, "cannot read scenario file " + path);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return parse_scenario(buf.str());
+}
+
+std::string to_yaml(const scenario& s) {
+  YAML::Emitter e;
+  e << YAML::BeginMap;
+  emit_kv(e, "api_version", s.api_version);
+  if (s.shared_vip)
+    e << YAML::Key << "shared_vip" << YAML::Value << *s.shared_vip;
+  e << YAML::Key << "max_page_size" << YAML::Value << s.max_page_size;
+  e << YAML::Key << "reject_oversized_page" << YAML::Value << s.reject_oversized_page;
+  e << YAML::Key << "provider" << YAML::Value << YAML::BeginMap;
+  emit_users(e, s.provider_users);
+  emit_tokens(e, s.provider_api_tokens);
+  e << YAML::EndMap;
+  e << YAML::Key << "orgs" << YAML::Value << YAML::BeginSeq;
+  for (auto& o : s.orgs) {
+    e << YAML::BeginMap;
+    emit_kv(e, "name", o.name);
+    emit_kv(e, "id", o.id);
+    emit_users(e, o.users);
+    emit_tokens(e, o.api_tokens);
+    e << YAML::Key << "certificates" << YAML::Value << YAML::BeginSeq;
+    for (auto& c : o.certificates) {
+      e << YAML::BeginMap;
+      emit_kv(e, "alias", c.alias);
+      emit_kv(e, "id", c.id);
+      emit_kv(e, "description", c.description);
+      emit_kv(e, "certificate", c.certificate_pem);
+      if (!c.private_key_pem.empty())
+        emit_kv(e, "private_key", c.private_key_pem);
+      e << YAML::EndMap;
+    }
+    e << YAML::EndSeq;
+    e << YAML::Key << "vdcs" << YAML::Value << YAML::BeginSeq;
+    for (auto& v : o.vdcs) {
+      e << YAML::BeginMap;
+      emit_kv(e, "name", v.name);
+      emit_kv(e, "id", v.id);
+      e << YAML::Key << "edge_gateways" << YAML::Value << YAML::BeginSeq;
+      for (auto& g : v.edge_gateways)
+        emit_gateway(e, g);
+      e << YAML::EndSeq;
+      e << YAML::Key << "networks" << YAML::Value << YAML::BeginSeq;
+      for (auto& n : v.networks) {
+        e << YAML::BeginMap;
+        emit_kv(e, "name", n.name);
+        emit_kv(e, "id", n.id);
+        emit_kv(e, "gateway", n.gateway);
+        emit_kv(e, "subnet", n.subnet);
+        e << YAML::EndMap;
+      }
+      e << YAML::EndSeq << YAML::EndMap;
+    }
+    e << YAML::EndSeq;
+    e << YAML::Key << "defined_entities" << YAML::Value << YAML::BeginSeq;
+    for (auto& d : o.defined_entities) {
+      e << YAML::BeginMap;
+      emit_kv(e, "id", d.id);
+      emit_kv(e, "name", d.name);
+      emit_kv(e, "entity_type", d.entity_type);
+      e << YAML::EndMap;
+    }
+    e << YAML::EndSeq << YAML::EndMap;
+  }
+  e << YAML::EndSeq << YAML::EndMap;
+  return std::string{e.c_str()} + "\n";
+}
+
+} // namespace vcdlb::vcd::sim

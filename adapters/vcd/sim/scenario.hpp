@@ -1,0 +1,138 @@
+#pragma once
+
+/// @file adapters/vcd/sim/scenario.hpp
+/// @brief The seed state of the VCD simulator: orgs, VDCs, networks, edge gateways with uplink
+/// ranges and SEG assignments, certificates, users and API tokens, and the API version.
+///
+/// Plain values; loaded from YAML (`load_scenario`), printed as YAML (`to_yaml`), or taken from
+/// `default_scenario()`. Missing ids are derived deterministically from the names.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "caf/expected.hpp"
+
+namespace vcdlb::vcd::sim {
+
+struct ip_range {
+  std::string start;
+  std::string end; ///< "" for a single address
+};
+
+struct uplink_subnet {
+  std::string gateway; ///< e.g. "203.0.113.1"
+  int prefix_length = 24;
+  std::string primary_ip; ///< the edge's own address; listed as PRIMARY_IP in usedIpAddresses
+  std::vector<ip_range> ranges;
+};
+
+struct uplink {
+  std::string name; ///< external network name
+  std::string id;   ///< urn:vcloud:network:...
+  std::vector<uplink_subnet> subnets;
+};
+
+struct seg_assignment {
+  std::string id; ///< urn:vcloud:serviceEngineGroupAssignment:...
+  std::string seg_name;
+  std::string seg_id;                      ///< urn:vcloud:serviceEngineGroup:...
+  std::optional<int> max_virtual_services; ///< unset: DEDICATED, no limit
+  std::optional<int> min_virtual_services;
+};
+
+struct edge_gateway {
+  std::string name;
+  std::string id; ///< urn:vcloud:gateway:...
+  bool alb_enabled = true;
+  std::string supported_feature_set = "STANDARD";
+  std::vector<uplink> uplinks;
+  std::vector<seg_assignment> seg_assignments;
+};
+
+struct org_network {
+  std::string name;
+  std::string id;      ///< urn:vcloud:network:...
+  std::string gateway; ///< name of the edge gateway it is connected to ("" = isolated)
+  std::string subnet = "192.168.1.1/24";
+};
+
+struct vdc {
+  std::string name;
+  std::string id; ///< urn:vcloud:vdc:...
+  std::vector<edge_gateway> edge_gateways;
+  std::vector<org_network> networks;
+};
+
+struct certificate {
+  std::string alias;
+  std::string id; ///< urn:vcloud:certificateLibraryItem:...
+  std::string certificate_pem;
+  std::string private_key_pem; ///< stored, never returned
+  std::string description;
+};
+
+/// A runtime defined entity, e.g. the cluster RDE the upstream provider keeps its status in
+/// (`GET/PUT /cloudapi/1.0.0/entities/{id}` with ETag / If-Match).
+struct defined_entity {
+  std::string id; ///< urn:vcloud:entity:vmware:capvcdCluster:<uuid>
+  std::string name;
+  std::string entity_type = "urn:vcloud:type:vmware:capvcdCluster:1.2.0";
+};
+
+struct user {
+  std::string name;
+  std::string password;
+};
+
+struct api_token {
+  std::string user;
+  std::string token; ///< the refresh token exchanged at /oauth/.../token
+};
+
+struct org {
+  std::string name;
+  std::string id; ///< urn:vcloud:org:...
+  std::vector<user> users;
+  std::vector<api_token> api_tokens;
+  std::vector<certificate> certificates;
+  std::vector<vdc> vdcs;
+  std::vector<defined_entity> defined_entities;
+};
+
+struct scenario {
+  std::string api_version = "37.2"; ///< the highest version the server offers
+  /// Several virtual services on one VIP (VCD 10.4+). Unset: true iff api_version >= 37.0.
+  std::optional<bool> shared_vip;
+  int max_page_size = 128;
+  bool reject_oversized_page = false; ///< pageSize > max: false clamps, true answers 400
+  std::vector<user> provider_users;   ///< users of the System org (/sessions/provider)
+  std::vector<api_token> provider_api_tokens;
+  std::vector<org> orgs;
+};
+
+/// The built-in scenario: org "org1", VDC "vdc1", network "net1" on edge gateway "edge-1" with
+/// 203.0.113.10-203.0.113.250 allocated, a shared SEG "seg-shared" (max 1000 virtual services),
+/// a certificate "vcdlb-sim-cert", tenant user admin@org1 / "admin-password", API token
+/// "vcdlb-sim-api-token", provider user administrator@System / "provider-password", and a
+/// capvcdCluster RDE "cluster1".
+[[nodiscard]] scenario default_scenario();
+
+/// Parses a scenario from YAML text. Unknown keys, wrong types, bad IPs and duplicate names
+/// are config_errc errors naming the offending key. Missing ids are derived from names.
+[[nodiscard]] caf::expected<scenario> parse_scenario(std::string_view yaml);
+
+/// Reads and parses a YAML file (config_errc::unreadable_file if it cannot be read).
+[[nodiscard]] caf::expected<scenario> load_scenario(const std::string& path);
+
+/// Renders `s` as YAML that `parse_scenario` reads back to an equal scenario.
+[[nodiscard]] std::string to_yaml(const scenario& s);
+
+/// True for an API version like "37.2".
+[[nodiscard]] bool valid_api_version(std::string_view text);
+
+/// "urn:vcloud:<type>:<uuid>" with a uuid derived from `seed` (stable across runs).
+[[nodiscard]] std::string derived_urn(std::string_view type, std::string_view seed);
+
+} // namespace vcdlb::vcd::sim

@@ -1,0 +1,337 @@
+#include "actors/gateway_actor.hpp"
+
+#include <memory>
+
+#include <gtest/gtest.h>
+
+#include "actors/desired_state.hpp"
+#include "actors/naming.hpp"
+#include "actors/plan.hpp"
+#include "adapters/vcd/errors.hpp"
+#include "adapters/vcd/fake_client.hpp"
+#include "caf/all.hpp"
+#include "protocol/errors.hpp"
+#include "tests/support/actor_fixture.hpp"
+
+namespace {
+
+using namespace vcdlb;
+using namespace std::chrono_literals;
+using vcd::operation;
+using vcdlb::testing::actor_fixture;
+
+constexpr const char* cid = "urn:vcloud:entity:vmware:capvcdCluster:42";
+
+struct outcome {
+  std::vector<std::string> order; ///< "<requester>:<op>" in reply order
+  std::vector<caf::error> errors;
+  size_t replies = 0;
+};
+
+class gateway_actor_test : public actor_fixture {
+protected:
+  gateway_actor_test() : fake_(std::make_shared<vcd::fake_client>()) {
+    vcd::edge_gateway g;
+    g.name = "edge-1";
+    gw_id_ = fake_->add_gateway(g);
+    vcd::seg_assignment a;
+    a.gateway_ref = {"edge-1", gw_id_};
+    a.service_engine_group_ref = {"seg1", "urn:vcloud:serviceEngineGroup:seg1"};
+    fake_->add_seg_assignment(a);
+    fake_->add_certificate({"", "web-cert", "", "-----BEGIN CERTIFICATE-----"});
+  }
+
+  ~gateway_actor_test() override {
+    if (gw_)
+      self_->send_exit(gw_, caf::exit_reason::user_shutdown);
+  }
+
+  void start(gateway_settings s = {}) {
+    gateway_args args;
+    args.client = fake_;
+    args.ctx.gateway = {"edge-1", gw_id_};
+    args.ctx.org = fake_->options().org;
+    args.ctx.vdc_id = "urn:vcloud:vdc:0001";
+    args.cluster_id = cid;
+    args.settings = s;
+    gw_ = sys_.spawn(gateway_behavior, std::move(args));
+  }
+
+  static engine_settings settings(config::lb_mode mode) {
+    engine_settings s;
+    s.mode = mode;
+    s.cluster_id = cid;
+    s.cert_alias = "web-cert";
+    return s;
+  }
+
+  static service_spec service(std::string name) {
+    service_spec svc;
+    svc.key = {"shop", std::move(name)};
+    svc.type = service_type::load_balancer;
+    svc.ports = {{"http", ip_protocol::tcp, 80, 30080, ""},
+                 {"https", ip_protocol::tcp, 443, 30443, ""}};
+    return svc;
+  }
+
+  lb_objects desired(const service_spec& svc, config::lb_mode mode, std::string ext) {
+    auto plan = plan_ports(svc, settings(mode));
+    EXPECT_TRUE(plan) << describe(plan.error());
+    ip_assignment ips{std::move(ext), {}};
+    int n = 2;
+    for (const auto& slot : plan->internal_slots(mode))
+      ips.internal_ips.emplace_back(slot, "192.168.8." + std::to_string(n++));
+    auto objs = desired_objects(svc.key, *plan, {"10.0.0.1", "10.0.0.2"}, ips, settings(mode), {});
+    EXPECT_TRUE(objs) << describe(objs.error());
+    return *objs;
+  }
+
+  // Sends `ops` from a fresh requester actor, one after the other as replies arrive (like a
+  // service actor executing its plan).
+  void submit(std::string who, std::vector<lb_op> ops, std::shared_ptr<outcome> out,
+              bool pipelined = false) {
+    gateway_actor gw = gw_;
+    sys_.spawn([gw, who, ops, out, pipelined](caf::event_based_actor* self) {
+      auto next = std::make_shared<std::function<void(size_t)>>();
+      *next = [=](size_t i) {
+        if (i >= ops.size())
+          return;
+        auto label = who + ":" + to_string(ops[i]);
+        self->request(gw, 600s, ops[i])
+          .then(
+            [=](const op_result&) {
+              out->order.push_back(label);
+              ++out->replies;
+              if (!pipelined)
+                (*next)(i + 1);
+            },
+            [=](caf::error& e) {
+              out->errors.push_back(e);
+              ++out->replies;
+            });
+        if (pipelined)
+          (*next)(i + 1);
+      };
+      (*next)(0);
+    });
+  }
+
+  // Lets virtual time pass until `done()` or a generous bound.
+  template <class F>
+  void settle(F done, caf::timespan step = 50ms, int max_steps = 20000) {
+    run();
+    for (int i = 0; i < max_steps && !done(); ++i)
+      advance_time(step);
+  }
+
+  lb_objects list(const service_key& key) {
+    self_->send(gw_, list_atom::value, key);
+    lb_objects out;
+    bool got = false;
+    settle([&] {
+      if (!got)
+        got = try_receive([&](const lb_objects& objs) { out = objs; },
+                          [&](caf::error& e) { ADD_FAILURE() << describe(e); });
+      return got;
+    });
+    EXPECT_TRUE(got);
+    return out;
+  }
+
+  void execute(const std::vector<lb_op>& plan) {
+    auto out = std::make_shared<outcome>();
+    submit("svc", plan, out);
+    settle([&] { return out->replies == plan.size() || !out->errors.empty(); });
+    EXPECT_EQ(out->replies, plan.size());
+    for (const auto& e : out->errors)
+      ADD_FAILURE() << describe(e);
+  }
+
+  std::shared_ptr<vcd::fake_client> fake_;
+  std::string gw_id_;
+  gateway_actor gw_;
+};
+
+TEST_F(gateway_actor_test, mode_c_create_then_no_op_reconcile_even_after_restart) {
+  start();
+  auto svc = service("web");
+  auto want = desired(svc, config::lb_mode::c, "203.0.113.10");
+  auto before = list(svc.key);
+  EXPECT_TRUE(before.empty());
+  EXPECT_EQ(fake_->total_calls(), 4u); // the cache: VSs, pools, NAT rules, profiles
+  fake_->reset_calls();
+  execute(make_plan(want, before));
+  // Per port: POST pool + 1 poll, POST VS + 1 poll; once per gateway: the SEG lookup.
+  EXPECT_EQ(fake_->calls(operation::create_pool), 2u);
+  EXPECT_EQ(fake_->calls(operation::create_virtual_service), 2u);
+  EXPECT_EQ(fake_->calls(operation::list_seg_assignments), 1u);
+  EXPECT_EQ(fake_->total_calls(), 9u);
+  auto vs = fake_->virtual_service_by_name(want.virtual_services[1].name);
+  ASSERT_TRUE(vs);
+  EXPECT_EQ(vs->virtual_ip_address, "203.0.113.10");
+  EXPECT_EQ(vs->service_ports.at(0).port_start, 443);
+  EXPECT_EQ(vs->app_profile.type, "L4");
+  auto pool = fake_->pool_by_name(want.pools[0].name);
+  ASSERT_TRUE(pool);
+  EXPECT_EQ(pool->members.size(), 2u);
+  EXPECT_EQ(pool->health_monitors.at(0).type, "TCP");
+  // The cache answers the next reconcile: no request, nothing to do.
+  fake_->reset_calls();
+  auto observed = list(svc.key);
+  EXPECT_EQ(fake_->total_calls(), 0u);
+  EXPECT_TRUE(make_plan(want, observed).empty());
+  // A new gateway actor (restart) reads once and also finds nothing to do.
+  self_->send_exit(gw_, caf::exit_reason::user_shutdown);
+  run();
+  start();
+  fake_->reset_calls();
+  observed = list(svc.key);
+  EXPECT_EQ(fake_->mutation_calls(), 0u);
+  EXPECT_EQ(fake_->calls(operation::get_pool), 2u); // pool details, once per pool
+  EXPECT_TRUE(make_plan(want, observed).empty());
+}
+
+TEST_F(gateway_actor_test, mode_a_create_with_ssl_and_then_remove_everything) {
+  start();
+  auto svc = service("shop");
+  svc.annotations.ssl_ports = "443";
+  auto want = desired(svc, config::lb_mode::a, "203.0.113.11");
+  execute(make_plan(want, list(svc.key)));
+  auto rule = fake_->nat_rule_by_name(gw_id_, want.dnat_rules[0].name);
+  ASSERT_TRUE(rule);
+  EXPECT_EQ(rule->external_addresses, "203.0.113.11");
+  EXPECT_EQ(rule->dnat_external_port, "80");
+  auto vs = fake_->virtual_service_by_name(want.virtual_services[1].name);
+  ASSERT_TRUE(vs);
+  EXPECT_EQ(vs->app_profile.type, "L4_TLS");
+  EXPECT_EQ(vs->certificate_ref.name, "web-cert");
+  auto observed = list(svc.key);
+  EXPECT_EQ(observed.size(), 8u);
+  EXPECT_TRUE(make_plan(want, observed).empty());
+  execute(make_plan({}, observed));
+  EXPECT_TRUE(fake_->pools().empty());
+  EXPECT_TRUE(fake_->virtual_services().empty());
+  EXPECT_TRUE(fake_->nat_rules(gw_id_).empty());
+  EXPECT_TRUE(fake_->app_port_profiles().empty());
+  EXPECT_TRUE(list(svc.key).empty());
+}
+
+TEST_F(gateway_actor_test, busy_gateway_is_retried_with_backoff) {
+  gateway_settings s;
+  s.retry_base = 1s;
+  start(s);
+  auto svc = service("web");
+  auto want = desired(svc, config::lb_mode::c, "203.0.113.10");
+  auto plan = make_plan(want, list(svc.key));
+  fake_->fail_next(operation::create_pool,
+                   vcd::make_http_error(400, "BUSY_ENTITY", "busy", -1, false), 2);
+  execute(plan);
+  EXPECT_EQ(fake_->calls(operation::create_pool), 4u); // 2 refused + 2 accepted
+  EXPECT_EQ(fake_->pools().size(), 2u);
+}
+
+TEST_F(gateway_actor_test, terminal_errors_are_reported_and_gone_objects_count_as_removed) {
+  start();
+  auto svc = service("web");
+  auto want = desired(svc, config::lb_mode::c, "203.0.113.10");
+  auto plan = make_plan(want, list(svc.key));
+  fake_->fail_next(operation::create_pool,
+                   vcd::make_http_error(400, "BAD_REQUEST", "nope", -1, false));
+  auto out = std::make_shared<outcome>();
+  submit("svc", {plan[0]}, out);
+  settle([&] { return out->replies == 1; });
+  ASSERT_EQ(out->errors.size(), 1u);
+  EXPECT_TRUE(has_code(out->errors[0], vcd_errc::bad_request));
+  EXPECT_EQ(fake_->calls(operation::create_pool), 1u); // not retried
+  // Removing something that no longer exists is a success.
+  execute({make_remove(object_kind::pool, "vcdlb-pool-x", "urn:vcloud:loadBalancerPool:gone"),
+           make_remove(object_kind::virtual_service, "vcdlb-vs-x",
+                       "urn:vcloud:loadBalancerVirtualService:gone")});
+}
+
+TEST_F(gateway_actor_test, one_mutation_at_a_time_served_round_robin) {
+  vcd::fake_options opts;
+  opts.task_polls = 2;
+  opts.busy_while_task_running = true; // overlapping tasks would be refused
+  fake_ = std::make_shared<vcd::fake_client>(opts);
+  vcd::edge_gateway g;
+  g.name = "edge-1";
+  gw_id_ = fake_->add_gateway(g);
+  vcd::seg_assignment a;
+  a.gateway_ref = {"edge-1", gw_id_};
+  a.service_engine_group_ref = {"seg1", "urn:vcloud:serviceEngineGroup:seg1"};
+  fake_->add_seg_assignment(a);
+  start();
+  auto big = service("big");
+  big.ports.push_back({"admin", ip_protocol::tcp, 9000, 30900, ""});
+  auto small = service("small");
+  small.ports.resize(1);
+  auto big_pools = desired(big, config::lb_mode::c, "203.0.113.10").pools;
+  auto small_pools = desired(small, config::lb_mode::c, "203.0.113.11").pools;
+  list(big.key); // load the cache first so both requesters queue behind one another
+  auto out = std::make_shared<outcome>();
+  std::vector<lb_op> big_ops;
+  for (const auto& p : big_pools)
+    big_ops.push_back(make_create(p));
+  submit("big", big_ops, out, true);
+  submit("small", {make_create(small_pools[0])}, out, true);
+  settle([&] { return out->replies == 4; });
+  for (const auto& e : out->errors)
+    ADD_FAILURE() << describe(e);
+  EXPECT_EQ(fake_->calls(operation::create_pool), 4u); // no BUSY_ENTITY, no retry
+  ASSERT_EQ(out->order.size(), 4u);
+  // big's first op, then small's only op, then the rest of big.
+  EXPECT_EQ(out->order[0].substr(0, 4), "big:");
+  EXPECT_EQ(out->order[1].substr(0, 6), "small:");
+  EXPECT_EQ(out->order[2].substr(0, 4), "big:");
+}
+
+TEST_F(gateway_actor_test, token_bucket_paces_requests) {
+  gateway_settings s;
+  s.qps = 2;
+  s.burst = 1;
+  s.poll_initial = 1ms;
+  start(s);
+  auto svc = service("web");
+  svc.ports.resize(1);
+  self_->send(gw_, list_atom::value, svc.key);
+  run();
+  // One token at start; the other three cache lists need 1.5 s at 2 per second.
+  EXPECT_EQ(fake_->total_calls(), 1u);
+  auto wait = [&](caf::timespan d) {
+    for (auto t = caf::timespan{0}; t < d; t += 10ms)
+      advance_time(10ms);
+  };
+  wait(490ms);
+  EXPECT_EQ(fake_->total_calls(), 1u);
+  wait(10ms);
+  EXPECT_EQ(fake_->total_calls(), 2u);
+  wait(1s);
+  EXPECT_EQ(fake_->total_calls(), 4u);
+  EXPECT_TRUE(try_receive([](const lb_objects&) {}));
+}
+
+TEST_F(gateway_actor_test, list_all_returns_this_clusters_objects_only) {
+  start();
+  // Another cluster's VS on the same gateway is not ours.
+  vcd::pool foreign;
+  foreign.name = "ingress-pool-web-otherCluster-http";
+  foreign.gateway_ref = {"edge-1", gw_id_};
+  fake_->put_pool(foreign);
+  auto svc = service("web");
+  auto want = desired(svc, config::lb_mode::c, "203.0.113.10");
+  execute(make_plan(want, list(svc.key)));
+  self_->send(gw_, list_atom::value);
+  lb_objects all;
+  bool got = false;
+  settle([&] {
+    if (!got)
+      got = try_receive([&](const lb_objects& objs) { all = objs; });
+    return got;
+  });
+  ASSERT_TRUE(got);
+  EXPECT_EQ(all.pools.size(), 2u);
+  EXPECT_EQ(all.virtual_services.size(), 2u);
+}
+
+} // namespace

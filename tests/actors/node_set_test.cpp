@@ -1,0 +1,145 @@
+#include "actors/node_set.hpp"
+
+#include <memory>
+
+#include <gtest/gtest.h>
+
+#include "caf/all.hpp"
+#include "tests/support/actor_fixture.hpp"
+
+namespace {
+
+using namespace vcdlb;
+using namespace std::chrono_literals;
+using vcdlb::testing::actor_fixture;
+
+using inbox = std::shared_ptr<std::vector<node_members>>;
+
+// A stand-in service actor that records the member sets it is sent.
+service_actor::behavior_type recorder(service_actor::pointer, inbox box) {
+  return {
+    [](const service_spec&) {},
+    [box](const node_members& m) { box->push_back(m); },
+    [](reconcile_atom) {},
+    [](caf::get_atom) { return service_status{}; },
+  };
+}
+
+node_description worker(const std::string& name, const std::string& ip) {
+  node_description n;
+  n.name = name;
+  n.addresses = {{"InternalIP", ip}};
+  return n;
+}
+
+class node_set_test : public actor_fixture {
+protected:
+  node_set_test() : nodes_(sys_.spawn(node_set_behavior, caf::timespan{2s})) {}
+  ~node_set_test() override {
+    self_->send_exit(nodes_, caf::exit_reason::user_shutdown);
+    for (auto& s : services_)
+      self_->send_exit(s, caf::exit_reason::user_shutdown);
+  }
+
+  inbox subscribe(const std::string& name) {
+    auto box = std::make_shared<std::vector<node_members>>();
+    auto svc = sys_.spawn(recorder, box);
+    services_.push_back(svc);
+    self_->send(nodes_, subscribe_atom::value, service_key{"ns", name}, svc);
+    run();
+    return box;
+  }
+
+  node_set_actor nodes_;
+  std::vector<service_actor> services_;
+};
+
+TEST_F(node_set_test, nothing_is_published_before_the_first_full_list) {
+  auto box = subscribe("a");
+  self_->send(nodes_, worker("w1", "10.0.0.1"));
+  run();
+  advance_time(10s);
+  EXPECT_TRUE(box->empty());
+  self_->send(nodes_,
+              std::vector<node_description>{worker("w1", "10.0.0.1"), worker("w2", "10.0.0.2")});
+  run();
+  ASSERT_EQ(box->size(), 1u); // the first list goes out at once
+  EXPECT_EQ(box->back().ips, (std::vector<std::string>{"10.0.0.1", "10.0.0.2"}));
+  EXPECT_EQ(box->back().version, 1u);
+}
+
+TEST_F(node_set_test, churn_is_debounced_into_one_notification) {
+  auto box = subscribe("a");
+  self_->send(nodes_, std::vector<node_description>{worker("w1", "10.0.0.1")});
+  run();
+  ASSERT_EQ(box->size(), 1u);
+  self_->send(nodes_, worker("w2", "10.0.0.2"));
+  self_->send(nodes_, worker("w3", "10.0.0.3"));
+  self_->send(nodes_, remove_atom::value, std::string{"w1"});
+  run();
+  advance_time(1s);
+  EXPECT_EQ(box->size(), 1u); // still within the debounce window
+  advance_time(1s);
+  ASSERT_EQ(box->size(), 2u);
+  EXPECT_EQ(box->back().ips, (std::vector<std::string>{"10.0.0.2", "10.0.0.3"}));
+  EXPECT_EQ(box->back().version, 2u);
+}
+
+TEST_F(node_set_test, changes_that_keep_membership_notify_nobody) {
+  auto box = subscribe("a");
+  self_->send(nodes_, std::vector<node_description>{worker("w1", "10.0.0.1")});
+  run();
+  auto relabelled = worker("w1", "10.0.0.1");
+  relabelled.labels = {{"team", "blue"}};
+  self_->send(nodes_, relabelled);
+  auto excluded = worker("w9", "10.0.0.9");
+  excluded.labels = {{node_keys::exclude_from_lb, "true"}};
+  self_->send(nodes_, excluded); // a new node that is not eligible
+  run();
+  advance_time(5s);
+  EXPECT_EQ(box->size(), 1u);
+  // Excluding an existing member is a change.
+  auto w1_excluded = worker("w1", "10.0.0.1");
+  w1_excluded.labels = {{node_keys::exclude_from_lb, ""}};
+  self_->send(nodes_, w1_excluded);
+  run();
+  advance_time(2s);
+  ASSERT_EQ(box->size(), 2u);
+  EXPECT_TRUE(box->back().ips.empty());
+}
+
+TEST_F(node_set_test, late_subscribers_get_the_current_set_and_only_changes_after) {
+  self_->send(nodes_, std::vector<node_description>{worker("w1", "10.0.0.1")});
+  run();
+  auto a = subscribe("a");
+  ASSERT_EQ(a->size(), 1u);
+  EXPECT_EQ(a->back().ips, (std::vector<std::string>{"10.0.0.1"}));
+  auto b = subscribe("b");
+  EXPECT_EQ(a->size(), 1u); // a already has this version
+  EXPECT_EQ(b->size(), 1u);
+  self_->send(nodes_, unsubscribe_atom::value, service_key{"ns", "a"});
+  self_->send(nodes_, worker("w2", "10.0.0.2"));
+  run();
+  advance_time(2s);
+  EXPECT_EQ(a->size(), 1u);
+  EXPECT_EQ(b->size(), 2u);
+}
+
+TEST_F(node_set_test, terminated_subscribers_are_forgotten) {
+  self_->send(nodes_, std::vector<node_description>{worker("w1", "10.0.0.1")});
+  run();
+  auto box = subscribe("a");
+  self_->send_exit(services_.back(), caf::exit_reason::user_shutdown);
+  run();
+  self_->send(nodes_, worker("w2", "10.0.0.2"));
+  run();
+  advance_time(2s); // would crash or leak if the dead handle were still used
+  EXPECT_EQ(box->size(), 1u);
+  self_->send(nodes_, caf::get_atom::value);
+  run();
+  node_members now;
+  EXPECT_TRUE(try_receive([&](const node_members& m) { now = m; }));
+  EXPECT_EQ(now.ips.size(), 2u);
+}
+
+} // namespace

@@ -1,0 +1,256 @@
+#include "actors/service_actor.hpp"
+
+#include <memory>
+
+#include <gtest/gtest.h>
+
+#include "actors/gateway_actor.hpp"
+#include "actors/ip_pool_actor.hpp"
+#include "adapters/vcd/errors.hpp"
+#include "adapters/vcd/fake_client.hpp"
+#include "caf/all.hpp"
+#include "protocol/errors.hpp"
+#include "tests/support/actor_fixture.hpp"
+
+namespace {
+
+using namespace vcdlb;
+using namespace std::chrono_literals;
+using vcd::operation;
+using vcdlb::testing::actor_fixture;
+
+constexpr const char* cid = "urn:vcloud:entity:vmware:capvcdCluster:42";
+
+struct writes {
+  std::vector<service_status> statuses;
+  std::vector<service_event> events;
+  std::vector<std::string> reasons() const {
+    std::vector<std::string> r;
+    for (const auto& e : events)
+      r.push_back(e.reason);
+    return r;
+  }
+};
+
+status_writer_actor::behavior_type recording_writer(status_writer_actor::pointer,
+                                                    std::shared_ptr<writes> w) {
+  return {
+    [w](const service_status& s) {
+      w->statuses.push_back(s);
+      return caf::ok_atom::value;
+    },
+    [w](const service_event& e) { w->events.push_back(e); },
+  };
+}
+
+class service_actor_test : public actor_fixture {
+protected:
+  service_actor_test()
+    : fake_(std::make_shared<vcd::fake_client>()), writes_(std::make_shared<writes>()) {
+    vcd::edge_gateway g;
+    g.name = "edge-1";
+    gw_id_ = fake_->add_gateway(g);
+    vcd::seg_assignment a;
+    a.gateway_ref = {"edge-1", gw_id_};
+    a.service_engine_group_ref = {"seg1", "urn:vcloud:serviceEngineGroup:seg1"};
+    fake_->add_seg_assignment(a);
+    gateway_args args;
+    args.client = fake_;
+    args.ctx.gateway = {"edge-1", gw_id_};
+    args.ctx.org = fake_->options().org;
+    args.ctx.vdc_id = "urn:vcloud:vdc:0001";
+    args.cluster_id = cid;
+    gateway_ = sys_.spawn(gateway_behavior, std::move(args));
+    pool_ = sys_.spawn(ip_pool_behavior);
+    writer_ = sys_.spawn(recording_writer, writes_);
+    pool_seed seed;
+    seed.external_ranges = {{"203.0.113.10", "203.0.113.20"}};
+    self_->send(pool_, rebuild_atom::value, seed);
+    run();
+    try_receive([](caf::ok_atom) {});
+    auto deps = std::make_shared<service_deps>();
+    deps->settings.mode = config::lb_mode::c;
+    deps->settings.cluster_id = cid;
+    deps->pool = pool_;
+    deps->gateway = gateway_;
+    deps->writer = writer_;
+    deps_ = deps;
+  }
+
+  ~service_actor_test() override {
+    for (auto& s : services_)
+      self_->send_exit(s, caf::exit_reason::user_shutdown);
+    self_->send_exit(gateway_, caf::exit_reason::user_shutdown);
+    self_->send_exit(pool_, caf::exit_reason::user_shutdown);
+    self_->send_exit(writer_, caf::exit_reason::user_shutdown);
+  }
+
+  service_actor spawn_service(const service_key& key) {
+    auto s = sys_.spawn(service_behavior, key, deps_);
+    services_.push_back(s);
+    return s;
+  }
+
+  static service_spec web() {
+    service_spec svc;
+    svc.key = {"shop", "web"};
+    svc.uid = "uid-1";
+    svc.type = service_type::load_balancer;
+    svc.ports = {{"http", ip_protocol::tcp, 80, 30080, ""}};
+    return svc;
+  }
+
+  // Drives virtual time until the actor is idle (no pending work) or a bound passes.
+  void settle(caf::timespan total = 5s) {
+    run();
+    for (auto t = caf::timespan{0}; t < total; t += 50ms)
+      advance_time(50ms);
+  }
+
+  service_status status_of(const service_actor& s) {
+    self_->send(s, caf::get_atom::value);
+    run();
+    service_status st;
+    EXPECT_TRUE(try_receive([&](const service_status& x) { st = x; }));
+    return st;
+  }
+
+  std::shared_ptr<vcd::fake_client> fake_;
+  std::shared_ptr<writes> writes_;
+  std::string gw_id_;
+  gateway_actor gateway_;
+  ip_pool_actor pool_;
+  status_writer_actor writer_;
+  std::shared_ptr<const service_deps> deps_;
+  std::vector<service_actor> services_;
+};
+
+TEST_F(service_actor_test, new_service_gets_finalizer_first_then_objects_then_status) {
+  auto svc = web();
+  auto s = spawn_service(svc.key);
+  self_->send(s, svc);
+  settle();
+  EXPECT_TRUE(fake_->pools().empty()); // waits for the node set
+  self_->send(s, node_members{1, {"10.0.0.1", "10.0.0.2"}});
+  settle();
+  ASSERT_EQ(writes_->statuses.size(), 2u);
+  EXPECT_TRUE(writes_->statuses[0].finalizer_wanted); // before any cloud object
+  EXPECT_EQ(writes_->statuses[0].external_ip, "");
+  EXPECT_EQ(writes_->statuses[1].external_ip, "203.0.113.10");
+  EXPECT_EQ(fake_->pools().size(), 1u);
+  EXPECT_EQ(fake_->virtual_services().size(), 1u);
+  EXPECT_EQ(writes_->reasons(),
+            (std::vector<std::string>{"EnsuringLoadBalancer", "EnsuredLoadBalancer"}));
+  auto st = status_of(s);
+  EXPECT_EQ(st.phase, service_phase::converged);
+  EXPECT_EQ(st.external_ip, "203.0.113.10");
+}
+
+TEST_F(service_actor_test, unchanged_triggers_do_no_mutation_and_no_write) {
+  auto svc = web();
+  auto s = spawn_service(svc.key);
+  self_->send(s, svc);
+  self_->send(s, node_members{1, {"10.0.0.1"}});
+  settle();
+  auto writes_before = writes_->statuses.size();
+  fake_->reset_calls();
+  // The informer's view catches up with what we wrote; a resync and a timer arrive.
+  svc.has_finalizer = true;
+  svc.ingress_ips = {"203.0.113.10"};
+  self_->send(s, svc);
+  self_->send(s, reconcile_atom::value);
+  settle();
+  EXPECT_EQ(fake_->total_calls(), 0u);
+  EXPECT_EQ(writes_->statuses.size(), writes_before);
+  // A node change updates the pool only.
+  self_->send(s, node_members{2, {"10.0.0.1", "10.0.0.3"}});
+  settle();
+  EXPECT_EQ(fake_->mutation_calls(), 1u);
+  EXPECT_EQ(fake_->calls(operation::update_pool), 1u);
+  EXPECT_EQ(fake_->pools().at(0).members.size(), 2u);
+}
+
+TEST_F(service_actor_test, type_change_away_removes_everything_then_the_finalizer) {
+  auto svc = web();
+  auto s = spawn_service(svc.key);
+  self_->send(s, svc);
+  self_->send(s, node_members{1, {"10.0.0.1"}});
+  settle();
+  svc.has_finalizer = true;
+  svc.ingress_ips = {"203.0.113.10"};
+  svc.type = service_type::cluster_ip;
+  self_->send(s, svc);
+  settle();
+  EXPECT_TRUE(fake_->pools().empty());
+  EXPECT_TRUE(fake_->virtual_services().empty());
+  ASSERT_FALSE(writes_->statuses.empty());
+  EXPECT_FALSE(writes_->statuses.back().finalizer_wanted);
+  EXPECT_EQ(writes_->statuses.back().external_ip, "");
+  EXPECT_EQ(writes_->reasons().back(), "DeletedLoadBalancer");
+  // The IP went back to the pool.
+  self_->send(pool_, caf::get_atom::value);
+  run();
+  pool_stats stats;
+  EXPECT_TRUE(try_receive([&](const pool_stats& p) { stats = p; }));
+  EXPECT_EQ(stats.external_in_use, 0u);
+  EXPECT_EQ(stats.claims, 0u);
+}
+
+TEST_F(service_actor_test, failures_back_off_from_five_seconds_and_recover) {
+  fake_->fail_next(operation::create_pool,
+                   vcd::make_http_error(400, "BAD_REQUEST", "rejected", -1, false), 2);
+  auto svc = web();
+  auto s = spawn_service(svc.key);
+  self_->send(s, svc);
+  self_->send(s, node_members{1, {"10.0.0.1"}});
+  run();
+  advance_time(1s);
+  EXPECT_EQ(fake_->calls(operation::create_pool), 1u);
+  EXPECT_EQ(status_of(s).failures, 1u);
+  EXPECT_EQ(writes_->reasons().back(), "SyncLoadBalancerFailed");
+  advance_time(4s); // 5 s after the failure: second attempt
+  run();
+  EXPECT_EQ(fake_->calls(operation::create_pool), 2u);
+  advance_time(9s); // the next wait is 10 s
+  EXPECT_EQ(fake_->calls(operation::create_pool), 2u);
+  settle(3s);
+  EXPECT_EQ(fake_->calls(operation::create_pool), 3u);
+  auto st = status_of(s);
+  EXPECT_EQ(st.phase, service_phase::converged);
+  EXPECT_EQ(st.failures, 0u);
+}
+
+TEST_F(service_actor_test, invalid_service_is_reported_and_not_retried) {
+  auto svc = web();
+  svc.ports[0].protocol = ip_protocol::sctp;
+  auto s = spawn_service(svc.key);
+  self_->send(s, node_members{1, {"10.0.0.1"}});
+  self_->send(s, svc);
+  settle(600s); // no retry timer: nothing changes until the spec does
+  ASSERT_EQ(writes_->events.size(), 1u);
+  EXPECT_EQ(writes_->events[0].type, event_type::warning);
+  EXPECT_NE(writes_->events[0].message.find("SCTP"), std::string::npos);
+  EXPECT_EQ(fake_->total_calls(), 0u);
+}
+
+TEST_F(service_actor_test, requested_ip_taken_by_another_service_is_reported_not_stolen) {
+  auto a = web();
+  auto sa = spawn_service(a.key);
+  self_->send(sa, a);
+  self_->send(sa, node_members{1, {"10.0.0.1"}});
+  settle();
+  auto b = web();
+  b.key = {"other", "web"}; // same name, other namespace: its own objects
+  b.load_balancer_ip = "203.0.113.10";
+  auto sb = spawn_service(b.key);
+  self_->send(sb, b);
+  self_->send(sb, node_members{1, {"10.0.0.1"}});
+  settle(1s);
+  auto st = status_of(sb);
+  EXPECT_EQ(st.phase, service_phase::failed);
+  EXPECT_NE(st.last_error.find("shop/web"), std::string::npos);
+  EXPECT_EQ(fake_->virtual_services().size(), 1u);
+  EXPECT_EQ(status_of(sa).external_ip, "203.0.113.10");
+}
+
+} // namespace

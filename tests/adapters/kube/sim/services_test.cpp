@@ -1,0 +1,197 @@
+#include "adapters/kube/sim/services.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "adapters/kube/sim/api_core.hpp"
+#include "fake_writer.hpp"
+
+using namespace vcdlb::kube::sim;
+using vcdlb::kube::sim::test::call;
+namespace json = boost::json;
+
+namespace {
+
+std::string lb(std::string_view name, std::string_view ports) {
+  return R"({"metadata":{"name":")" + std::string{name}
+         + R"("},"spec":{"type":"LoadBalancer","ports":)" + std::string{ports} + "}}";
+}
+
+std::vector<int64_t> node_ports(const json::object& svc) {
+  std::vector<int64_t> out;
+  for (const auto& p : svc.at("spec").at("ports").as_array())
+    if (const auto* np = p.as_object().if_contains("nodePort"))
+      out.push_back(np->as_int64());
+  return out;
+}
+
+} // namespace
+
+TEST(services, defaults_and_allocation_on_create) {
+  api_core core;
+  auto w =
+    call(core, "POST", "/api/v1/namespaces/default/services",
+         lb("web", R"([{"name":"http","port":80},{"name":"dns","port":53,"protocol":"UDP"}])"));
+  ASSERT_EQ(w->status(), 201u) << w->response->body;
+  auto s = w->body();
+  const auto& spec = s.at("spec").as_object();
+  EXPECT_EQ(spec.at("sessionAffinity"), "None");
+  EXPECT_EQ(spec.at("externalTrafficPolicy"), "Cluster");
+  EXPECT_EQ(spec.at("internalTrafficPolicy"), "Cluster");
+  EXPECT_EQ(spec.at("allocateLoadBalancerNodePorts"), true);
+  EXPECT_EQ(spec.at("ipFamilies"), json::parse(R"(["IPv4"])"));
+  EXPECT_EQ(spec.at("ports").at(0).at("protocol"), "TCP");
+  EXPECT_EQ(spec.at("ports").at(0).at("targetPort"), 80);
+  std::string ip{spec.at("clusterIP").as_string()};
+  EXPECT_EQ(ip.rfind("10.", 0), 0u);
+  EXPECT_EQ(spec.at("clusterIPs").at(0), json::value(ip));
+  EXPECT_EQ(node_ports(s).size(), 2u);
+  EXPECT_EQ(s.at("status"), json::parse(R"({"loadBalancer":{}})"));
+  EXPECT_FALSE(s.at("metadata").at("uid").as_string().empty());
+  EXPECT_FALSE(s.at("metadata").at("creationTimestamp").as_string().empty());
+  // ClusterIP Services get no node ports.
+  auto c = call(core, "POST", "/api/v1/namespaces/default/services",
+                R"({"metadata":{"name":"c"},"spec":{"ports":[{"port":80}]}})");
+  EXPECT_TRUE(node_ports(c->body()).empty());
+  EXPECT_EQ(c->body().at("spec").at("type"), "ClusterIP");
+}
+
+TEST(services, node_ports_and_cluster_ips_never_collide) {
+  api_core core;
+  std::set<int64_t> ports;
+  std::set<std::string> ips;
+  for (int i = 0; i < 100; ++i) {
+    auto w =
+      call(core, "POST", "/api/v1/namespaces/default/services",
+           lb("s" + std::to_string(i), R"([{"name":"a","port":80},{"name":"b","port":443}])"));
+    ASSERT_EQ(w->status(), 201u);
+    auto s = w->body();
+    for (auto p : node_ports(s)) {
+      EXPECT_GE(p, 30000);
+      EXPECT_LE(p, 32767);
+      EXPECT_TRUE(ports.insert(p).second) << "duplicate nodePort " << p;
+    }
+    EXPECT_TRUE(ips.emplace(s.at("spec").at("clusterIP").as_string()).second);
+  }
+  // An explicit port already in use is refused.
+  int64_t taken = *ports.begin();
+  auto dup = call(core, "POST", "/api/v1/namespaces/default/services",
+                  lb("dup", R"([{"port":80,"nodePort":)" + std::to_string(taken) + "}]"));
+  EXPECT_EQ(dup->status(), 422u);
+  EXPECT_NE(dup->body().at("message").as_string().find("provided port is already allocated"),
+            json::string::npos);
+  EXPECT_EQ(call(core, "POST", "/api/v1/namespaces/default/services",
+                 lb("range", R"([{"port":80,"nodePort":80}])"))
+              ->status(),
+            422u);
+}
+
+TEST(services, update_keeps_ports_and_delete_releases_them) {
+  api_core core;
+  auto s = call(core, "POST", "/api/v1/namespaces/default/services",
+                lb("web", R"([{"name":"http","port":80}])"))
+             ->body();
+  int64_t np = node_ports(s).at(0);
+  // A re-apply that adds a port keeps the old nodePort (no nodePort in the patch).
+  auto patched =
+    call(core, "PATCH", "/api/v1/namespaces/default/services/web",
+         R"({"spec":{"ports":[{"name":"http","port":80},{"name":"https","port":443}]}})",
+         "application/strategic-merge-patch+json");
+  ASSERT_EQ(patched->status(), 200u) << patched->response->body;
+  auto after = node_ports(patched->body());
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[0], np);
+  // A PUT that leaves nodePort and clusterIP out keeps them too.
+  auto body = patched->body();
+  body["spec"].as_object().erase("clusterIP");
+  body["spec"].as_object().erase("clusterIPs");
+  for (auto& p : body["spec"].as_object()["ports"].as_array())
+    p.as_object().erase("nodePort");
+  auto put = call(core, "PUT", "/api/v1/namespaces/default/services/web", json::serialize(body));
+  ASSERT_EQ(put->status(), 200u) << put->response->body;
+  EXPECT_EQ(node_ports(put->body()), after);
+  EXPECT_EQ(put->body().at("spec").at("clusterIP"), s.at("spec").at("clusterIP"));
+  // Changing clusterIP is refused.
+  body = put->body();
+  body["spec"].as_object()["clusterIP"] = "10.96.0.99";
+  EXPECT_EQ(
+    call(core, "PUT", "/api/v1/namespaces/default/services/web", json::serialize(body))->status(),
+    422u);
+  // Type change to ClusterIP drops the node ports; they are free again.
+  auto to_cip = call(core, "PATCH", "/api/v1/namespaces/default/services/web",
+                     R"({"spec":{"type":"ClusterIP"}})", "application/merge-patch+json");
+  ASSERT_EQ(to_cip->status(), 200u) << to_cip->response->body;
+  EXPECT_TRUE(node_ports(to_cip->body()).empty());
+  auto reuse = call(core, "POST", "/api/v1/namespaces/default/services",
+                    lb("reuse", R"([{"port":80,"nodePort":)" + std::to_string(np) + "}]"));
+  EXPECT_EQ(reuse->status(), 201u) << reuse->response->body;
+  call(core, "DELETE", "/api/v1/namespaces/default/services/reuse");
+  auto again = call(core, "POST", "/api/v1/namespaces/default/services",
+                    lb("again", R"([{"port":80,"nodePort":)" + std::to_string(np) + "}]"));
+  EXPECT_EQ(again->status(), 201u);
+}
+
+TEST(services, local_traffic_policy_gets_a_health_check_port) {
+  api_core core;
+  auto s =
+    call(core, "POST", "/api/v1/namespaces/default/services",
+         R"({"metadata":{"name":"l"},"spec":{"type":"LoadBalancer","externalTrafficPolicy":"Local",
+                    "ports":[{"port":80}]}})")
+      ->body();
+  auto hc = s.at("spec").at("healthCheckNodePort").as_int64();
+  EXPECT_GE(hc, 30000);
+  EXPECT_NE(hc, node_ports(s).at(0));
+}
+
+TEST(services, validation_is_422_with_causes) {
+  api_core core;
+  auto no_ports = call(core, "POST", "/api/v1/namespaces/default/services",
+                       R"({"metadata":{"name":"x"},"spec":{}})");
+  EXPECT_EQ(no_ports->status(), 422u);
+  auto b = no_ports->body();
+  EXPECT_EQ(b.at("reason"), "Invalid");
+  EXPECT_EQ(b.at("details").at("causes").at(0).at("field"), "spec.ports");
+  EXPECT_EQ(call(core, "POST", "/api/v1/namespaces/default/services",
+                 R"({"metadata":{"name":"Bad_Name"},"spec":{"ports":[{"port":1}]}})")
+              ->status(),
+            422u);
+  EXPECT_EQ(call(core, "POST", "/api/v1/namespaces/default/services",
+                 R"({"metadata":{"name":"two"},"spec":{"ports":[{"port":1},{"port":2}]}})")
+              ->status(),
+            422u);
+  EXPECT_EQ(
+    call(core, "POST", "/api/v1/namespaces/default/services",
+         R"({"metadata":{"name":"cls"},"spec":{"loadBalancerClass":"x/y","ports":[{"port":1}]}})")
+      ->status(),
+    422u);
+  auto cls = call(
+    core, "POST", "/api/v1/namespaces/default/services",
+    R"({"metadata":{"name":"cls"},"spec":{"type":"LoadBalancer","loadBalancerClass":"x/y","ports":[{"port":1}]}})");
+  ASSERT_EQ(cls->status(), 201u);
+  EXPECT_EQ(call(core, "PATCH", "/api/v1/namespaces/default/services/cls",
+                 R"({"spec":{"loadBalancerClass":"x/z"}})", "application/merge-patch+json")
+              ->status(),
+            422u);
+  EXPECT_EQ(call(core, "POST", "/api/v1/namespaces/default/services", "not json")->status(), 400u);
+}
+
+TEST(service_allocator, exhausts_cleanly) {
+  service_allocator alloc{7};
+  std::set<int> seen;
+  for (int i = service_allocator::node_port_min; i <= service_allocator::node_port_max; ++i) {
+    auto p = alloc.allocate_node_port();
+    ASSERT_TRUE(p);
+    EXPECT_TRUE(seen.insert(*p).second);
+  }
+  EXPECT_FALSE(alloc.allocate_node_port());
+  alloc.release_node_port(31000);
+  EXPECT_EQ(alloc.allocate_node_port(), 31000);
+  EXPECT_FALSE(alloc.reserve_ip("10.96.0.1"));
+  EXPECT_FALSE(alloc.reserve_ip("192.168.0.1"));
+  EXPECT_TRUE(alloc.reserve_ip("10.96.0.50"));
+  EXPECT_FALSE(alloc.reserve_ip("10.96.0.50"));
+}
