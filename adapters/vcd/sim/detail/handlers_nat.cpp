@@ -218,7 +218,7 @@ http::response list_nat_rules(ctx& c) {
     values.push_back(render_nat_rule(c.st, *rules[static_cast<size_t>(i)], c.version));
   auto r = json_reply(c, 200, json::object{{"status", gw->status}, {"values", std::move(values)}});
   if (offset + page_size < total) {
-    char pos[16];
+    char pos[24]; // "%05lld" of any int64 fits (GCC -O2 checks it)
     std::snprintf(pos, sizeof(pos), "%05lld", static_cast<long long>(offset + page_size));
     json::object cur{{"NETWORKING_CURSOR_OFFSET", std::to_string(offset + page_size)},
                      {"pageSize", page_size},
