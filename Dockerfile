@@ -9,12 +9,12 @@
 FROM debian:bookworm AS build
 ENV DEBIAN_FRONTEND=noninteractive
 COPY scripts/install-deps.sh /src/scripts/install-deps.sh
-RUN /src/scripts/install-deps.sh && rm -rf /var/lib/apt/lists/*
+RUN bash /src/scripts/install-deps.sh && rm -rf /var/lib/apt/lists/*
 COPY . /src
 RUN cmake -S /src -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DVCDLB_BUILD_TESTS=OFF \
  && cmake --build /build --target vcdlb \
  && install -D -s -m 0755 /build/bin/vcdlb /out/usr/local/bin/vcdlb \
- && /src/deploy/docker/runtime-packages.sh /out/usr/local/bin/vcdlb > /out/runtime-packages \
+ && sh /src/deploy/docker/runtime-packages.sh /out/usr/local/bin/vcdlb > /out/runtime-packages \
  && cat /out/runtime-packages
 
 # ---- runtime -------------------------------------------------------------------------------

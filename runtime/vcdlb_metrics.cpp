@@ -58,6 +58,12 @@ caf::expected<std::shared_ptr<const vcdlb_metrics>> vcdlb_metrics::make(metrics:
                         {"controller"}),
        m->active_reconciles);
 
+  take(reg.add_histogram<2>("cloudprovider_vcd_reconcile_duration_seconds",
+                            "Duration of one reconciliation by operation (ensure, delete) and "
+                            "result (success, error, requeue, requeue_after).",
+                            reconcile_buckets(), {"operation", "result"}),
+       m->reconcile_duration_seconds);
+
   take(reg.add_counter("service_controller_loadbalancer_sync_total",
                        "Number of load balancer updates caused by node set changes."),
        m->loadbalancer_sync_total);

@@ -33,6 +33,9 @@ inline constexpr std::string_view result_success = "success";
 inline constexpr std::string_view result_error = "error";
 inline constexpr std::string_view result_requeue = "requeue";
 inline constexpr std::string_view result_requeue_after = "requeue_after";
+// `operation` of cloudprovider_vcd_reconcile_duration_seconds.
+inline constexpr std::string_view operation_ensure = "ensure";
+inline constexpr std::string_view operation_delete = "delete";
 // `kind` of the IP pool gauges.
 inline constexpr std::string_view pool_external = "external";
 inline constexpr std::string_view pool_internal = "internal";
@@ -56,10 +59,11 @@ struct vcdlb_metrics {
   make(metrics::registry& reg, const build_info& info);
 
   // -- reconcile (controller-runtime names) ---------------------------------------------------
-  metrics::counter_family<2> reconcile_total;          ///< {controller, result}
-  metrics::counter_family<1> reconcile_errors_total;   ///< {controller}
-  metrics::histogram_family<1> reconcile_time_seconds; ///< {controller}
-  metrics::gauge_family<1> active_reconciles;          ///< {controller}: plans in flight
+  metrics::counter_family<2> reconcile_total;              ///< {controller, result}
+  metrics::counter_family<1> reconcile_errors_total;       ///< {controller}
+  metrics::histogram_family<1> reconcile_time_seconds;     ///< {controller}
+  metrics::gauge_family<1> active_reconciles;              ///< {controller}: plans in flight
+  metrics::histogram_family<2> reconcile_duration_seconds; ///< {operation, result}
 
   // -- node sync (the reference service controller's names) ------------------------------------
   metrics::counter_family<0> loadbalancer_sync_total;

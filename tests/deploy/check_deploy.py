@@ -344,6 +344,24 @@ def check_chart_static(repo, manifest_objs, errors):
               "_helpers.tpl"):
         if not os.path.exists(os.path.join(chart_dir, "templates", t)):
             errors.append(f"chart template {t} missing")
+    # Without helm, at least every `.Values.a.b` a template uses must exist in values.yaml, and
+    # the template actions must be balanced.
+    for t in sorted(os.listdir(os.path.join(chart_dir, "templates"))):
+        with open(os.path.join(chart_dir, "templates", t), encoding="utf-8") as f:
+            text = f.read()
+        if text.count("{{") != text.count("}}"):
+            errors.append(f"chart template {t}: unbalanced {{{{ }}}}")
+        opened = len(re.findall(r"{{-?\s*(?:if|with|range|define)\b", text))
+        closed = len(re.findall(r"{{-?\s*end\b", text))
+        if opened != closed:
+            errors.append(f"chart template {t}: {opened} blocks opened, {closed} closed")
+        for path in re.findall(r"\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)", text):
+            v = values
+            for p in path.strip(".").split("."):
+                if not isinstance(v, dict) or p not in v:
+                    errors.append(f"chart template {t} uses .Values{path}, not in values.yaml")
+                    break
+                v = v[p]
 
 
 def check_dockerfile(repo, errors):
@@ -487,7 +505,8 @@ def main():
         render_helm(args.repo, args.helm, errors)
     else:
         print("SKIP (b): helm is not installed; the chart was checked statically only "
-              "(Chart.yaml, values.yaml defaults equal the manifests, templates present)")
+              "(Chart.yaml; values.yaml defaults equal the manifests; templates use only defined "
+              "values and balance their blocks)")
 
     if args.kubectl and has_kube_sim(args.vcdlb):
         kubectl_dry_run(args.repo, args.vcdlb, args.kubectl, errors)

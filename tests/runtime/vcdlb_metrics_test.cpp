@@ -28,6 +28,8 @@ TEST(vcdlb_metrics, registers_every_family_with_a_valid_exposition) {
   mm.ip_pool_addresses_free.with("edge-1", metric_labels::pool_external)->set(3);
   mm.leader_election_master_status.with("vcdlb")->set(1);
   mm.nodesync_latency_seconds.with()->observe(2);
+  mm.reconcile_duration_seconds.with(metric_labels::operation_delete, metric_labels::result_error)
+    ->observe(400); // beyond the last bound: only +Inf
 
   auto text = reg.expose();
   std::string error;
@@ -44,6 +46,12 @@ TEST(vcdlb_metrics, registers_every_family_with_a_valid_exposition) {
             1);
   EXPECT_EQ(parsed->samples.at("vcdlb_ip_pool_addresses_free{pool=\"edge-1\",kind=\"external\"}"),
             3);
+  EXPECT_EQ(parsed->samples.at("cloudprovider_vcd_reconcile_duration_seconds_bucket{operation="
+                               "\"delete\",result=\"error\",le=\"327.68\"}"),
+            0);
+  EXPECT_EQ(parsed->samples.at("cloudprovider_vcd_reconcile_duration_seconds_count{operation="
+                               "\"delete\",result=\"error\"}"),
+            1);
   // Every histogram reaches minutes (cloud calls must not end up in +Inf).
   EXPECT_TRUE(parsed->samples.count(
     "controller_runtime_reconcile_time_seconds_bucket{controller=\"service\",le=\"327.68\"}"));
@@ -75,7 +83,7 @@ TEST(vcdlb_metrics, every_family_is_documented) {
   std::string error;
   auto parsed = test::check_exposition(reg.expose(), error);
   ASSERT_TRUE(parsed) << error;
-  EXPECT_EQ(parsed->types.size(), 35u);
+  EXPECT_EQ(parsed->types.size(), 36u);
   for (const auto& [name, type] : parsed->types) {
     auto row = "| `" + name + "` | " + type + " |";
     EXPECT_NE(doc.str().find(row), std::string::npos) << "not documented: " << row;
