@@ -6,6 +6,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <utility>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -93,17 +94,26 @@ public:
   // Connection side (on the connection's strand).
   void mark_ended() {
     closed_ = true;
-    on_close_ = nullptr;
+    take_on_close(); // never called after a normal end: drop it (and what it captured) now
   }
   void connection_lost() {
     if (closed_.exchange(true))
       return;
     lost_ = true;
     phase_ = done;
-    if (auto f = std::move(on_close_)) {
-      on_close_ = nullptr;
+    if (auto f = take_on_close())
       f();
-    }
+  }
+  // The connection is destroyed without having closed (its io_context stopped before the
+  // posted close ran). The callback cannot run on a strand any more; it is dropped, because a
+  // callback that captures this writer (the usual watch pattern) would otherwise keep the
+  // writer -- and whatever else it captured -- alive forever.
+  void connection_destroyed() {
+    phase_ = done;
+    std::function<void()> dropped;
+    std::lock_guard lock{on_close_mutex_};
+    closed_ = true; // under the lock: a racing on_close() then sees it and keeps nothing
+    dropped = std::exchange(on_close_, nullptr);
   }
 
 private:
@@ -111,12 +121,21 @@ private:
   template <class F>
   void post_to_connection(F f);
 
+  // Moves the callback out under the lock, so it is destroyed (or run) outside of it.
+  std::function<void()> take_on_close() {
+    std::lock_guard lock{on_close_mutex_};
+    return std::exchange(on_close_, nullptr);
+  }
+
   std::weak_ptr<connection> conn_;
   asio::any_io_executor strand_;
   std::atomic<int> phase_{fresh};
   std::atomic<bool> closed_{false};
-  bool lost_ = false;              // strand only
-  std::function<void()> on_close_; // strand only
+  bool lost_ = false; // strand only
+  // Set on the strand; also taken by ~connection, which may run off the strand (io_context
+  // shutdown, or the last reference dropped on the server's strand).
+  std::mutex on_close_mutex_;
+  std::function<void()> on_close_; // guarded by on_close_mutex_
   friend class connection;
 };
 
@@ -147,6 +166,16 @@ class connection : public std::enable_shared_from_this<connection> {
 public:
   connection(std::shared_ptr<server_state> srv, const asio::any_io_executor& strand)
     : srv_(std::move(srv)), strand_(strand), io_(strand), timer_(strand), write_timer_(strand) {}
+
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+  // Normally close() ran and released the writer. When the io_context stopped first, the
+  // handler may still hold the writer, and the writer its on_close callback (which usually
+  // captures the writer itself): break that cycle here.
+  ~connection() {
+    if (current_)
+      current_->connection_destroyed();
+  }
 
   detail::transport& io() { return io_; }
   const asio::any_io_executor& strand() const { return strand_; }
@@ -533,7 +562,8 @@ void writer_impl::on_close(std::function<void()> f) {
   asio::post(strand_, [self = shared_from_this(), f = std::move(f)]() mutable {
     if (self->lost_)
       return f();
-    if (!self->closed_)
+    std::lock_guard lock{self->on_close_mutex_};
+    if (!self->closed_) // else it ended normally (or the connection is gone): never called
       self->on_close_ = std::move(f);
   });
 }
