@@ -13,7 +13,7 @@ comma := ,
 
 CMAKE_FLAGS = -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DVCDLB_SANITIZE=$(SANITIZE)
 
-.PHONY: all deps configure build test demo format clean
+.PHONY: all deps configure build test demo fuzz format clean
 
 all: build
 
@@ -34,6 +34,19 @@ test: build
 demo: build
 	$(BUILD_DIR)/bin/vcdlb check-config --cloud-config config/examples/mode-b.yaml \
 	  --secrets-dir config/examples/basic-auth
+
+# libFuzzer targets (fuzz/): a clang build with coverage, ASan and UBSan in build-fuzz/, then a
+# short bounded run of every fuzzer from its corpus. FUZZ_SECONDS sets the time per target.
+FUZZ_DIR     ?= build-fuzz
+FUZZ_SECONDS ?= 20
+
+fuzz:
+	@./scripts/install-deps.sh --fuzz
+	@if command -v ninja >/dev/null 2>&1; then gen=Ninja; else gen="Unix Makefiles"; fi; \
+	 CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G "$$gen" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	   -DVCDLB_FUZZ=ON -DVCDLB_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzzers
+	ctest --test-dir $(FUZZ_DIR) --output-on-failure -R fuzz_run
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -5,8 +5,10 @@ add_library(vcdlb_warnings INTERFACE)
 # GCC 12 at -O2 reports false "may be used uninitialized" inside std::variant/std::optional
 # (GCC bugs 105593, 107138); sanitizer builds cover real uninitialized reads instead.
 target_compile_options(vcdlb_warnings INTERFACE -Wall -Wextra -Werror
-                                                -Wno-error=deprecated-declarations
-                                                -Wno-maybe-uninitialized)
+                                                -Wno-error=deprecated-declarations)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  target_compile_options(vcdlb_warnings INTERFACE -Wno-maybe-uninitialized)
+endif()
 
 if(VCDLB_SANITIZE)
   if(NOT VCDLB_SANITIZE MATCHES "^(address,undefined|address|undefined|thread)$")
@@ -19,6 +21,20 @@ if(VCDLB_SANITIZE)
     add_compile_options(-Wno-error=tsan)
   endif()
   add_link_options(-fsanitize=${VCDLB_SANITIZE})
+endif()
+
+# VCDLB_FUZZ=ON (clang only): every object gets libFuzzer coverage instrumentation plus ASan and
+# UBSan, so the fuzz targets in fuzz/ see edges inside the libraries they exercise.
+if(VCDLB_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "VCDLB_FUZZ=ON needs clang: configure with CC=clang CXX=clang++")
+  endif()
+  if(VCDLB_SANITIZE)
+    message(FATAL_ERROR "VCDLB_FUZZ=ON already enables address,undefined; leave VCDLB_SANITIZE empty")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+                      -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=address,undefined)
 endif()
 
 # vcdlb_library(NAME <target> SOURCES ... DEPS ...): a static library whose public headers live

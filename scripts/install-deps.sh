@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian (bookworm) packages vcdlb needs to build and test. Idempotent: quiet and
 # fast when everything is already there. Works as root or through sudo.
+# `--fuzz` adds clang and its libFuzzer/sanitizer runtimes (only `make fuzz` needs them).
 set -euo pipefail
 
 packages=(
@@ -11,6 +12,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-kubernetes openssl ca-certificates
 )
+if [ "${1:-}" = "--fuzz" ]; then
+  packages+=(clang libclang-rt-14-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

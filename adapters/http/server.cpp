@@ -695,7 +695,9 @@ caf::expected<std::unique_ptr<server>> server::start(asio::io_context& io, serve
   auto listen = parse_listen(opts.listen);
   if (!listen)
     return listen.error();
-  auto [host, port] = *listen;
+  // Plain variables, not a structured binding: clang 14 cannot capture bindings in lambdas.
+  auto host = listen->first;
+  auto port = listen->second;
   error_code ec;
   auto address = asio::ip::make_address(host, ec);
   if (ec) {
