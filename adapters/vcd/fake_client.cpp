@@ -701,7 +701,7 @@ void fake_client::list_pool_summaries(std::string gateway_id, fiql filter,
   for (const auto& [id, p] : pools_) {
     if (p.gateway_ref.id != gateway_id)
       continue;
-    auto get = [&p](std::string_view field) -> std::optional<std::string> {
+    auto get = [&p = p](std::string_view field) -> std::optional<std::string> {
       return field == "name" ? p.name : p.id;
     };
     if (filter.matches(get))
@@ -807,7 +807,7 @@ void fake_client::list_virtual_service_summaries(
   for (const auto& [id, vs] : virtual_services_) {
     if (vs.gateway_ref.id != gateway_id)
       continue;
-    auto get = [&vs](std::string_view field) -> std::optional<std::string> {
+    auto get = [&vs = vs](std::string_view field) -> std::optional<std::string> {
       if (field == "name")
         return vs.name;
       if (field == "id")

@@ -235,7 +235,7 @@ http::response list_reply(ctx& c, std::vector<json::value> items,
   }
   std::vector<std::pair<int64_t, std::string>> merged;
   for (auto& [p, rel] : rels) {
-    auto i = std::find_if(merged.begin(), merged.end(), [&](auto& m) { return m.first == p; });
+    auto i = std::find_if(merged.begin(), merged.end(), [&p = p](auto& m) { return m.first == p; });
     if (i == merged.end())
       merged.emplace_back(p, rel);
     else
