@@ -1029,7 +1029,7 @@ void fake_client::list_app_port_profiles(fiql filter,
         return done(bad_request("field '" + term.field + "' is not searchable"));
   std::vector<app_port_profile> out;
   for (const auto& [id, p] : profiles_) {
-    auto get = [&p](std::string_view field) -> std::optional<std::string> {
+    auto get = [&p = p](std::string_view field) -> std::optional<std::string> {
       if (field == "name")
         return p.name;
       if (field == "scope")
