@@ -475,8 +475,14 @@ TEST(parse_malformed, scalar_document) {
 TEST(parse_malformed, more_than_one_document) {
   auto p = only_problem(base_yaml + "---\nvcd: {}\n");
   EXPECT_EQ(p.code, config_errc::invalid_yaml);
-  EXPECT_EQ(p.message, "expected one YAML document, found 2");
-  EXPECT_EQ(p.line, 14);
+  EXPECT_TRUE(p.message.starts_with("expected one YAML document, found more")) << p.message;
+  EXPECT_EQ(p.line, 13); // the "---" that starts the second document
+}
+
+// yaml-cpp 0.7's LoadAll loops forever on this input (found by fuzz/config_fuzzer).
+TEST(parse_malformed, stray_flow_indicator_is_an_error_not_a_hang) {
+  auto p = only_problem(" , a: b\n");
+  EXPECT_EQ(p.code, config_errc::invalid_yaml);
 }
 
 TEST(parse_malformed, non_string_key) {
