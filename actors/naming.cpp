@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "config/cluster_id.hpp"
+
 namespace vcdlb::naming {
 
 namespace {
@@ -100,12 +102,7 @@ std::optional<parsed_name> parse_upstream_vs_or_pool(std::string_view name,
 } // namespace
 
 std::string trim_cluster_id(std::string_view cluster_id) {
-  for (std::string_view prefix : {std::string_view{"urn:vcloud:entity:vmware:"},
-                                  std::string_view{"urn:vcloud:entity:cse:nativeCluster:"}}) {
-    if (starts_with(cluster_id, prefix))
-      return std::string{cluster_id.substr(prefix.size())};
-  }
-  return std::string{cluster_id};
+  return std::string{config::trimmed_cluster_id(cluster_id)};
 }
 
 std::string service_hash(std::string_view cluster_id, const service_key& key) {
