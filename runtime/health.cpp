@@ -49,15 +49,15 @@ bool health::remove(kind k, std::string_view name) {
 }
 
 health::report health::run(kind k) const {
-  std::vector<std::pair<std::string, check>> todo;
+  std::vector<std::pair<std::string, check>> to_run;
   {
     std::lock_guard lock{mutex_};
     for (const auto& e : entries_)
       if (e.k == k)
-        todo.emplace_back(e.name, e.fn);
+        to_run.emplace_back(e.name, e.fn);
   }
   report r;
-  for (auto& [name, fn] : todo) {
+  for (auto& [name, fn] : to_run) {
     auto failure = fn();
     if (failure)
       r.ok = false;
