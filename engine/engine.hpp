@@ -38,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/engine_observer.hpp"
 #include "actors/gateway_actor.hpp"
 #include "caf/actor.hpp"
 #include "caf/actor_system.hpp"
@@ -74,6 +75,10 @@ struct engine_options {
   /// Per-Service failure backoff (DESIGN.md: 5 s doubling to 300 s).
   caf::timespan backoff_base = std::chrono::seconds{5};
   caf::timespan backoff_max = std::chrono::seconds{300};
+  /// Told what the actors do (metrics: `metrics_observer`); may be null.
+  std::shared_ptr<engine_observer> observer;
+  /// How often pool usage, managed Services and mailbox depths are sampled for the observer.
+  caf::timespan sample_interval = std::chrono::seconds{5};
   /// Called (from an actor thread, must not block) whenever the phase changes; `detail` is
   /// the reason for `failed` and the last transient error while `discovering`.
   std::function<void(engine_phase, const std::string& detail)> on_phase;

@@ -15,6 +15,21 @@ using namespace vcdlb::testing;
 using namespace std::chrono_literals;
 using vcd::operation;
 
+/// Keeps the last sample of each kind.
+struct sampling_observer final : engine_observer {
+  std::string gateway;
+  size_t services = 0;
+  size_t external_size = 0, external_used = 0, internal_size = 0, internal_used = 0;
+  void discovered(std::string_view name, std::string_view) override { gateway = name; }
+  void managed_services(size_t n) override { services = n; }
+  void pool_usage(size_t es, size_t eu, size_t is, size_t iu) override {
+    external_size = es;
+    external_used = eu;
+    internal_size = is;
+    internal_used = iu;
+  }
+};
+
 class core_test : public actor_fixture {
 protected:
   core_test() : sink_(std::make_shared<recording_sink>()) {}
@@ -29,6 +44,7 @@ protected:
     if (!fake_)
       fake_ = make_fake_vcd(std::move(fopts));
     engine_options opts;
+    opts.observer = observer_;
     opts.config = make_config(mode);
     opts.vcd = fake_;
     opts.sink = sink_;
@@ -58,6 +74,7 @@ protected:
   std::shared_ptr<recording_sink> sink_;
   std::shared_ptr<engine::shared_state> shared_;
   std::vector<caf::actor> cores_;
+  std::shared_ptr<sampling_observer> observer_ = std::make_shared<sampling_observer>();
   std::vector<engine_phase> phases_;
   std::string detail_;
 };
@@ -84,6 +101,20 @@ TEST_F(core_test, discovers_the_gateway_then_waits_for_the_first_service_list) {
   EXPECT_EQ(fake_->virtual_services().size(), 1u);
   EXPECT_EQ(fake_->pools().size(), 1u);
   EXPECT_EQ(fake_->pools()[0].members.size(), 1u);
+}
+
+TEST_F(core_test, samples_pool_usage_and_managed_services_for_the_observer) {
+  auto core = start(config::lb_mode::b);
+  EXPECT_EQ(observer_->gateway, "edge-1");
+  self_->send(core, std::vector<node_description>{worker("w1", "10.0.0.4")});
+  self_->send(core, std::vector<service_spec>{lb_service("default", "a", {80}),
+                                              lb_service("default", "b", {80})});
+  settle(); // 60 s: several sample intervals
+  EXPECT_EQ(observer_->services, 2u);
+  EXPECT_EQ(observer_->external_size, 11u); // 203.0.113.10-20
+  EXPECT_EQ(observer_->external_used, 2u);
+  EXPECT_EQ(observer_->internal_size, 99u); // 192.168.8.2-100
+  EXPECT_EQ(observer_->internal_used, 2u);
 }
 
 TEST_F(core_test, a_relist_removes_services_that_are_gone) {
