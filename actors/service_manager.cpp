@@ -4,6 +4,7 @@
 
 #include "actors/naming.hpp"
 #include "actors/plan.hpp"
+#include "caf/send.hpp"
 #include "caf/typed_event_based_actor.hpp"
 #include "protocol/errors.hpp"
 #include "spdlog/spdlog.h"
@@ -16,10 +17,11 @@ using self_ptr = service_manager_impl::stateful_pointer<service_manager_state>;
 
 void spawn_for(self_ptr self, const service_spec& spec) {
   auto& st = self->state;
-  // Linked: service actors end with their manager (shutdown); see the exit handler.
-  auto actor = self->spawn<caf::linked>(service_behavior, spec.key, st.deps);
+  // Monitored, not linked: a link would carry a child's `kill` to the manager, and no exit
+  // handler can stop that. The manager ends its children itself (see the attached functor).
+  auto actor = self->spawn(service_behavior, spec.key, st.deps);
   self->monitor(actor);
-  st.children.insert(actor.address());
+  st.children->insert(actor.address());
   self->send(st.nodes, subscribe_atom::value, spec.key, actor);
   self->send(actor, spec);
   st.actors.insert_or_assign(spec.key, service_manager_state::child{std::move(actor), spec});
@@ -223,15 +225,14 @@ service_manager_behavior(self_ptr self, std::shared_ptr<const service_deps> deps
                          node_set_actor nodes) {
   self->state.deps = std::move(deps);
   self->state.nodes = std::move(nodes);
-  // A child's exit is handled by the down handler; any other exit request ends the manager
-  // (and, through the links, every service actor).
-  self->set_exit_handler([self](caf::exit_msg& em) {
-    if (self->state.children.erase(em.source) > 0)
-      return;
-    self->quit(em.reason);
+  // However the manager ends, its service actors end with it.
+  self->attach_functor([children = self->state.children] {
+    for (const auto& child : *children)
+      caf::anon_send_exit(child, caf::exit_reason::user_shutdown);
   });
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
+    st.children->erase(dm.source);
     for (auto i = st.actors.begin(); i != st.actors.end(); ++i) {
       if (i->second.handle.address() != dm.source)
         continue;
