@@ -72,6 +72,9 @@ struct engine_options {
   /// Discovery retries back off from `retry_base` doubling to `retry_max`.
   caf::timespan retry_base = std::chrono::seconds{1};
   caf::timespan retry_max = std::chrono::seconds{60};
+  /// Drift repair: how often the gateway's objects are re-listed and every Service
+  /// reconciled against them (0 = only when `resync()` is called).
+  caf::timespan resync_interval = std::chrono::minutes{10};
   /// Per-Service failure backoff (DESIGN.md: 5 s doubling to 300 s).
   caf::timespan backoff_base = std::chrono::seconds{5};
   caf::timespan backoff_max = std::chrono::seconds{300};
@@ -107,13 +110,19 @@ public:
 
   // -- Services -------------------------------------------------------------------------------
 
-  /// Every Service that exists now (initial list, relist). The first call seeds the IP pool;
-  /// later calls also remove Services that are no longer listed.
+  /// Every Service that exists now, of every type (initial list, relist). The first call seeds
+  /// the IP pool; later calls also remove Services that are no longer listed. Each call also
+  /// sweeps the gateway: objects of this cluster that belong to none of these Services (left
+  /// behind while no controller ran) are removed and their IPs freed.
   void replace_services(std::vector<service_spec> all);
   /// A Service was added or changed.
   void upsert_service(service_spec spec);
   /// A Service is gone from the API (deleted with no finalizer left).
   void delete_service(service_key key);
+
+  /// Re-list the gateway's objects now and reconcile every Service against them (repairs
+  /// objects deleted or edited out of band; also runs every `resync_interval`).
+  void resync();
 
   // -- Nodes ----------------------------------------------------------------------------------
 

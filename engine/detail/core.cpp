@@ -109,6 +109,20 @@ void sample(self_ptr self) {
   self->delayed_send(self, st.opts.sample_interval, flush_atom::value);
 }
 
+/// Removes what belongs to none of `keys` (see service_manager's sweep).
+void sweep(self_ptr self, std::vector<service_key> keys) {
+  auto& st = self->state;
+  self->request(st.manager, std::chrono::minutes{30}, sweep_atom::value, std::move(keys))
+    .then(
+      [](uint64_t removed) {
+        if (removed > 0)
+          spdlog::info("engine: removed {} leftover objects that belong to no Service", removed);
+      },
+      [](caf::error& err) {
+        spdlog::warn("engine: sweep of leftover objects: {}", describe(err));
+      });
+}
+
 void go_running(self_ptr self) {
   auto& st = self->state;
   st.seeding = false;
@@ -120,6 +134,7 @@ void go_running(self_ptr self) {
   spdlog::info("engine running: gateway {} ({}), mode {}, {} Services", st.edge.name, st.edge.id,
                config::to_string(st.opts.config.mode()), st.known.size());
   set_phase(self, engine_phase::running);
+  sweep(self, {st.known.begin(), st.known.end()});
   sample(self);
 }
 
@@ -160,6 +175,7 @@ void maybe_seed(self_ptr self) {
         deps->writer = st.writer;
         deps->backoff_base = st.opts.backoff_base;
         deps->backoff_max = st.opts.backoff_max;
+        deps->resync_interval = st.opts.resync_interval;
         st.manager = self->spawn<caf::linked>(service_manager_behavior,
                                               std::shared_ptr<const service_deps>{deps}, st.nodes);
         go_running(self);
@@ -325,6 +341,7 @@ caf::behavior core_behavior(core_actor* self, engine_options opts,
         if (!now.contains(key))
           self->send(st.manager, remove_atom::value, key);
       st.known = std::move(now);
+      sweep(self, {st.known.begin(), st.known.end()});
     },
     [self](service_spec& spec) { upsert(self, spec); },
     [self](remove_atom, service_key& key) {
@@ -356,6 +373,10 @@ caf::behavior core_behavior(core_actor* self, engine_options opts,
           .then(with_count, [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
       }
       return rp;
+    },
+    [self](resync_atom) {
+      if (self->state.manager)
+        self->send(self->state.manager, resync_atom::value);
     },
     [self](tick_atom) { discover(self); },
     [self](flush_atom) { sample(self); },

@@ -14,9 +14,9 @@
 ///
 /// Messages (dynamically typed, local only): std::vector<service_spec> (full list),
 /// service_spec, (remove_atom, service_key), std::vector<node_description> (full list),
-/// node_description, (remove_atom, std::string node name), (get_atom) -> (uint64_t service
-/// actors, pool_stats), plus internal (resume_atom, resume), (tick_atom) for discovery retries
-/// and (flush_atom) for the observer's periodic samples.
+/// node_description, (remove_atom, std::string node name), (resync_atom), (get_atom) ->
+/// (uint64_t service actors, pool_stats), plus internal (resume_atom, resume), (tick_atom) for
+/// discovery retries and (flush_atom) for the observer's periodic samples.
 
 #include <map>
 #include <memory>

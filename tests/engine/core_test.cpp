@@ -131,6 +131,47 @@ TEST_F(core_test, a_relist_removes_services_that_are_gone) {
     << fake_->virtual_services()[0].name;
 }
 
+TEST_F(core_test, the_first_list_sweeps_objects_of_services_that_no_longer_exist) {
+  auto core = start(config::lb_mode::c);
+  self_->send(core, std::vector<node_description>{worker("w1", "10.0.0.4")});
+  self_->send(core, std::vector<service_spec>{lb_service("default", "a", {80}),
+                                              lb_service("default", "gone", {80})});
+  settle();
+  ASSERT_EQ(fake_->virtual_services().size(), 2u);
+  self_->send_exit(core, caf::exit_reason::user_shutdown);
+  run();
+  cores_.clear();
+
+  // "default/gone" was deleted while no controller ran (its finalizer removed by hand).
+  auto a = lb_service("default", "a", {80});
+  a.has_finalizer = true;
+  a.ingress_ips = {sink_->ip_of(a.key)};
+  auto again = start(config::lb_mode::c);
+  self_->send(again, std::vector<node_description>{worker("w1", "10.0.0.4")});
+  self_->send(again, std::vector<service_spec>{a});
+  settle();
+  ASSERT_EQ(fake_->virtual_services().size(), 1u);
+  EXPECT_NE(fake_->virtual_services()[0].name.find("default.a."), std::string::npos);
+  EXPECT_EQ(fake_->pools().size(), 1u);
+}
+
+TEST_F(core_test, resync_repairs_an_object_deleted_out_of_band) {
+  auto core = start(config::lb_mode::c);
+  self_->send(core, std::vector<node_description>{worker("w1", "10.0.0.4")});
+  self_->send(core, std::vector<service_spec>{lb_service("default", "a", {80})});
+  settle();
+  ASSERT_EQ(fake_->virtual_services().size(), 1u);
+  auto vs = fake_->virtual_services()[0];
+  bool deleted = false;
+  fake_->delete_virtual_service(vs.id, [&](caf::expected<vcd::task_ref> r) { deleted = bool(r); });
+  ASSERT_TRUE(deleted);
+  ASSERT_TRUE(fake_->virtual_services().empty());
+  self_->send(core, resync_atom::value);
+  settle();
+  ASSERT_EQ(fake_->virtual_services().size(), 1u);
+  EXPECT_EQ(fake_->virtual_services()[0].name, vs.name);
+}
+
 TEST_F(core_test, transient_vcd_errors_are_retried_with_backoff) {
   fake_ = make_fake_vcd();
   fake_->fail_next(operation::login,
