@@ -3,6 +3,7 @@
 #include "caf/scoped_actor.hpp"
 #include "engine/detail/core.hpp"
 #include "protocol/errors.hpp"
+#include "spdlog/spdlog.h"
 
 namespace vcdlb {
 
@@ -92,9 +93,20 @@ void engine::stop(std::chrono::milliseconds grace) {
     return;
   stopped_ = true;
   caf::scoped_actor self{sys_};
+  // The gateway finishes its mutation in flight (bounded by `grace`); anything left is
+  // picked up by the next start, which rebuilds its view from VCD.
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  self->request(core_, grace, drain_atom::value)
+    .receive([](caf::ok_atom) {},
+             [](caf::error& err) {
+               spdlog::warn("engine stop: the gateway did not drain: {}", describe(err));
+             });
   self->monitor(core_);
   self->send_exit(core_, caf::exit_reason::user_shutdown);
-  self->receive([](const caf::down_msg&) {}, caf::after(grace) >> [] {});
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+    deadline - std::chrono::steady_clock::now());
+  self->receive([](const caf::down_msg&) {},
+                caf::after(std::max(left, std::chrono::milliseconds{100})) >> [] {});
   shared_->phase = engine_phase::stopped;
 }
 

@@ -142,7 +142,7 @@ void go_running(self_ptr self) {
 /// pool from them, then let the Services reconcile.
 void maybe_seed(self_ptr self) {
   auto& st = self->state;
-  if (!st.ours || !st.listed || st.seeding || st.manager)
+  if (!st.ours || !st.listed || st.seeding || st.manager || st.stopping)
     return;
   st.seeding = true;
   std::vector<service_spec> services;
@@ -176,6 +176,8 @@ void maybe_seed(self_ptr self) {
         deps->backoff_base = st.opts.backoff_base;
         deps->backoff_max = st.opts.backoff_max;
         deps->resync_interval = st.opts.resync_interval;
+        if (st.opts.observer)
+          deps->observer = st.opts.observer;
         st.manager = self->spawn<caf::linked>(service_manager_behavior,
                                               std::shared_ptr<const service_deps>{deps}, st.nodes);
         go_running(self);
@@ -200,6 +202,8 @@ void list_objects(self_ptr self) {
       st.network.org_vdc.id.empty() ? st.network.owner_ref.id : st.network.org_vdc.id;
     args.cluster_id = st.opts.config.cluster_id;
     args.settings = st.opts.gateway ? *st.opts.gateway : make_gateway_settings(st.opts.config);
+    if (st.opts.observer)
+      args.observer = st.opts.observer;
     st.gateway =
       caf::actor_cast<gateway_actor>(self->spawn<caf::linked>(gateway_behavior, std::move(args)));
   }
@@ -232,6 +236,8 @@ void list_objects(self_ptr self) {
 
 void discover(self_ptr self) {
   auto& st = self->state;
+  if (st.stopping)
+    return;
   ++st.generation;
   st.opts.vcd->login(in_actor<vcd::session_info>(self, [self](auto result) {
     if (!result) {
@@ -372,6 +378,26 @@ caf::behavior core_behavior(core_actor* self, engine_options opts,
         self->request(st.manager, std::chrono::seconds{5}, caf::get_atom::value)
           .then(with_count, [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
       }
+      return rp;
+    },
+    [self](drain_atom) {
+      // Shutdown: the Services stop first (no new ops, no Events about refused ones), then
+      // the gateway finishes the mutation in flight.
+      auto& st = self->state;
+      st.stopping = true;
+      auto rp = self->make_response_promise();
+      if (st.manager) {
+        self->unlink_from(st.manager);
+        self->send_exit(st.manager, caf::exit_reason::user_shutdown);
+        st.manager = nullptr;
+      }
+      if (!st.gateway) {
+        rp.deliver(caf::ok_atom::value);
+        return rp;
+      }
+      self->request(st.gateway, caf::infinite, drain_atom::value)
+        .then([rp](caf::ok_atom) mutable { rp.deliver(caf::ok_atom::value); },
+              [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
       return rp;
     },
     [self](resync_atom) {

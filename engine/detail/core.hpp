@@ -55,6 +55,7 @@ struct core_state {
   std::map<service_key, service_spec> pending;
   bool listed = false;
   bool seeding = false;
+  bool stopping = false; ///< drained for shutdown: inputs are ignored from now on
   /// While running: every key the manager was told about (to turn relists into removals).
   std::set<service_key> known;
 
