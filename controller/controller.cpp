@@ -625,6 +625,9 @@ void controller::stop(std::chrono::milliseconds grace) {
     p.ops->stop();
   p.kube->shutdown();
   p.io.stop();
+  // Waits until every actor is gone, so no engine callback can reach members destroyed
+  // before the system would be (the system is the last member to go otherwise).
+  p.sys.reset();
   p.finish(0);
   spdlog::info("controller: stopped");
 }
