@@ -98,7 +98,7 @@ struct controller::impl {
   std::map<std::string, node_description> node_descs;
   bool services_synced = false;
   bool nodes_synced = false;
-  std::unique_ptr<engine> eng; ///< guarded by feed_mtx
+  std::shared_ptr<engine> eng; ///< guarded by feed_mtx; shared so stats() can call it unlocked
   std::string engine_detail;   ///< last phase detail, guarded by feed_mtx
 
   // -- control: leadership changes and stop, handled on the control thread --------------------
@@ -269,7 +269,7 @@ struct controller::impl {
     spdlog::info("controller: engine started");
   }
 
-  std::unique_ptr<engine> take_engine() {
+  std::shared_ptr<engine> take_engine() {
     std::lock_guard g{feed_mtx};
     return std::move(eng);
   }
@@ -557,10 +557,15 @@ engine_phase controller::phase() const {
 }
 
 caf::expected<engine_stats> controller::stats(std::chrono::milliseconds timeout) const {
-  std::lock_guard g{impl_->feed_mtx};
-  if (!impl_->eng)
+  std::shared_ptr<engine> e;
+  {
+    // stats() blocks on the engine's actors, which may be waiting for this lock (on_phase).
+    std::lock_guard g{impl_->feed_mtx};
+    e = impl_->eng;
+  }
+  if (!e)
     return caf::make_error(lb_errc::not_leader, "the engine is not running in this process");
-  return impl_->eng->stats(timeout);
+  return e->stats(timeout);
 }
 
 uint16_t controller::metrics_port() const {
