@@ -112,21 +112,9 @@ std::optional<config::lb_mode> parse_mode(const std::string& text) {
   return std::nullopt;
 }
 
-int run_demo(const demo_args& a) {
-  if (auto ok = runtime::setup_logging(a.log_level, config::log_format::text); !ok) {
-    std::cerr << "demo: " << describe(ok.error()) << "\n";
-    return 2;
-  }
-  auto mode = parse_mode(a.mode);
-  if (!mode) {
-    std::cerr << "demo: --mode must be A, B or C\n";
-    return 2;
-  }
+int run_demo(const demo_args& a, config::lb_mode mode_value, stop_flag& stop) {
+  const auto* mode = &mode_value;
   const bool tty = ::isatty(STDOUT_FILENO) == 1;
-
-  stop_flag stop;
-  asio_bridge::io_runner signal_io{"demo-signals", 1};
-  runtime::shutdown_signal signals{signal_io.context(), [&stop](int) { stop.set(); }};
 
   std::cout << "vcdlb demo: mode " << config::describe(*mode) << "\n";
   std::cout << "Starting the VCD simulator and the Kubernetes API server double on loopback "
@@ -252,6 +240,27 @@ int run_demo(const demo_args& a) {
   ctrl.stop();
   ctrl.wait();
   return converged ? 0 : 1;
+}
+
+int run_demo(const demo_args& a) {
+  if (auto ok = runtime::setup_logging(a.log_level, config::log_format::text); !ok) {
+    std::cerr << "demo: " << describe(ok.error()) << "\n";
+    return 2;
+  }
+  auto mode = parse_mode(a.mode);
+  if (!mode) {
+    std::cerr << "demo: --mode must be A, B or C\n";
+    return 2;
+  }
+  stop_flag stop;
+  asio_bridge::io_runner signal_io{"demo-signals", 1};
+  runtime::shutdown_signal signals{signal_io.context(), [&stop](int) { stop.set(); }};
+  int rc = run_demo(a, *mode, stop);
+  // The signal handler runs on signal_io's thread and uses `signals`: end that thread before
+  // `signals` goes away, or a late Ctrl-C would touch a destroyed object.
+  signals.cancel();
+  signal_io.stop();
+  return rc;
 }
 
 } // namespace
