@@ -24,6 +24,7 @@
 #include "caf/actor_system_config.hpp"
 #include "caf/scoped_actor.hpp"
 #include "config/ipv4.hpp"
+#include "controller/detail/external_pool.hpp"
 #include "controller/detail/metered_vcd_client.hpp"
 #include "controller/kube_status_sink.hpp"
 #include "protocol/errors.hpp"
@@ -42,7 +43,7 @@ namespace vcdlb {
 
 namespace {
 
-enum class control_event : uint8_t { became_leader, lost_leader, engine_failed };
+enum class control_event : uint8_t { became_leader, lost_leader, engine_failed, sample_now };
 
 /// Addresses in the one-arm range (inclusive), 0 when there is none.
 uint64_t internal_pool_size(const config::cloud_config& cfg) {
@@ -97,7 +98,7 @@ struct controller::impl {
   std::map<std::string, node_description> node_descs;
   bool services_synced = false;
   bool nodes_synced = false;
-  std::unique_ptr<engine> eng; ///< guarded by feed_mtx
+  std::shared_ptr<engine> eng; ///< guarded by feed_mtx; shared so stats() can call it unlocked
   std::string engine_detail;   ///< last phase detail, guarded by feed_mtx
 
   // -- control: leadership changes and stop, handled on the control thread --------------------
@@ -120,6 +121,9 @@ struct controller::impl {
   kube::informer_stats last_service_stats;
   kube::informer_stats last_node_stats;
   uint64_t services_lists_fed = 0;
+  std::unique_ptr<detail::external_pool_probe> pool_probe;
+  std::string probed_gateway;
+  std::chrono::steady_clock::time_point probed_at;
 
   void finish(int code) {
     std::lock_guard g{wait_mtx};
@@ -236,6 +240,9 @@ struct controller::impl {
       if (p == engine_phase::failed) {
         spdlog::error("controller: the engine failed: {}", detail);
         post(control_event::engine_failed);
+      } else if (p == engine_phase::running) {
+        spdlog::info("controller: engine running");
+        post(control_event::sample_now); // fresh gauges now rather than a period later
       } else if (!detail.empty()) {
         spdlog::warn("controller: engine {}: {}", to_string(p), detail);
       } else {
@@ -262,7 +269,7 @@ struct controller::impl {
     spdlog::info("controller: engine started");
   }
 
-  std::unique_ptr<engine> take_engine() {
+  std::shared_ptr<engine> take_engine() {
     std::lock_guard g{feed_mtx};
     return std::move(eng);
   }
@@ -319,6 +326,8 @@ struct controller::impl {
       stop_engine(opts.lost_leadership_grace);
       finish(1);
       break;
+    case control_event::sample_now:
+      break; // run_control samples after every batch of events
     }
   }
 
@@ -369,11 +378,27 @@ struct controller::impl {
     if (!st)
       return;
     metrics->managed_services.with()->set(static_cast<double>(st->service_actors));
+    using runtime::metric_labels::pool_external;
+    using runtime::metric_labels::pool_internal;
     if (auto size = internal_pool_size(opts.loaded.config); size > 0) {
-      metrics->ip_pool_addresses.with("one-arm", "internal")->set(static_cast<double>(size));
+      metrics->ip_pool_addresses.with("one-arm", pool_internal)->set(static_cast<double>(size));
       auto used = std::min<uint64_t>(st->pool.internal_in_use, size);
-      metrics->ip_pool_addresses_free.with("one-arm", "internal")
+      metrics->ip_pool_addresses_free.with("one-arm", pool_internal)
         ->set(static_cast<double>(size - used));
+    }
+    if (!st->gateway_id.empty()) {
+      auto now = std::chrono::steady_clock::now();
+      if (st->gateway_id != probed_gateway || now - probed_at >= opts.pool_refresh_period) {
+        probed_gateway = st->gateway_id;
+        probed_at = now;
+        pool_probe->refresh(st->gateway_id, opts.loaded.config.loadbalancer.vip_subnet);
+      }
+      if (auto v = pool_probe->latest()) {
+        metrics->ip_pool_addresses.with(v->gateway_name, pool_external)
+          ->set(static_cast<double>(v->addresses));
+        metrics->ip_pool_addresses_free.with(v->gateway_name, pool_external)
+          ->set(static_cast<double>(detail::free_external_addresses(*v, st->pool.external_in_use)));
+      }
     }
   }
 
@@ -460,6 +485,8 @@ caf::expected<std::unique_ptr<controller>> controller::start(controller_options 
   if (!vc)
     return vc.error();
   p->vcd = std::make_shared<detail::metered_vcd_client>(std::move(*vc), p->metrics);
+  p->pool_probe = std::make_unique<detail::external_pool_probe>(
+    p->vcd, [self] { self->post(control_event::sample_now); });
 
   runtime::configure_actor_system(p->sys_cfg, cfg.vcdlb.worker_threads);
   p->sys = std::make_unique<caf::actor_system>(p->sys_cfg);
@@ -530,10 +557,15 @@ engine_phase controller::phase() const {
 }
 
 caf::expected<engine_stats> controller::stats(std::chrono::milliseconds timeout) const {
-  std::lock_guard g{impl_->feed_mtx};
-  if (!impl_->eng)
+  std::shared_ptr<engine> e;
+  {
+    // stats() blocks on the engine's actors, which may be waiting for this lock (on_phase).
+    std::lock_guard g{impl_->feed_mtx};
+    e = impl_->eng;
+  }
+  if (!e)
     return caf::make_error(lb_errc::not_leader, "the engine is not running in this process");
-  return impl_->eng->stats(timeout);
+  return e->stats(timeout);
 }
 
 uint16_t controller::metrics_port() const {
@@ -598,6 +630,9 @@ void controller::stop(std::chrono::milliseconds grace) {
     p.ops->stop();
   p.kube->shutdown();
   p.io.stop();
+  // Waits until every actor is gone, so no engine callback can reach members destroyed
+  // before the system would be (the system is the last member to go otherwise).
+  p.sys.reset();
   p.finish(0);
   spdlog::info("controller: stopped");
 }

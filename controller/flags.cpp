@@ -49,7 +49,8 @@ void add_controller_flags(CLI::App& cli, controller_flags& f) {
     .add_option("--metrics-bind-address", f.metrics_address,
                 "HOST:PORT for /metrics, /healthz and /readyz; \"\" turns it off (default: "
                 "vcdlb.metricsAddress)")
-    ->expected(0, 1); // so that `--metrics-bind-address=` (empty) is accepted
+    ->expected(0, 1) // so that `--metrics-bind-address=` (empty) is accepted
+    ->type_name("HOST:PORT");
   cli.add_option("--log-format", f.log_format, "text or json (default: vcdlb.log.format)")
     ->check(CLI::IsMember({"text", "json"}));
   cli
