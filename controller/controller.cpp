@@ -23,10 +23,9 @@
 #include "caf/actor_system.hpp"
 #include "caf/actor_system_config.hpp"
 #include "caf/scoped_actor.hpp"
-#include "config/ipv4.hpp"
-#include "controller/detail/external_pool.hpp"
 #include "controller/detail/metered_vcd_client.hpp"
 #include "controller/kube_status_sink.hpp"
+#include "engine/metrics_observer.hpp"
 #include "protocol/errors.hpp"
 #include "runtime/actor_system.hpp"
 #include "runtime/health.hpp"
@@ -43,18 +42,7 @@ namespace vcdlb {
 
 namespace {
 
-enum class control_event : uint8_t { became_leader, lost_leader, engine_failed, sample_now };
-
-/// Addresses in the one-arm range (inclusive), 0 when there is none.
-uint64_t internal_pool_size(const config::cloud_config& cfg) {
-  if (!cfg.loadbalancer.one_arm)
-    return 0;
-  auto first = config::parse_ipv4(cfg.loadbalancer.one_arm->start_ip);
-  auto last = config::parse_ipv4(cfg.loadbalancer.one_arm->end_ip);
-  if (!first || !last || last->value < first->value)
-    return 0;
-  return uint64_t{last->value} - first->value + 1;
-}
+enum class control_event : uint8_t { became_leader, lost_leader, engine_failed };
 
 std::string event_host() {
   // The Deployment passes the pod name; Events then name the replica that wrote them.
@@ -79,6 +67,7 @@ struct controller::impl {
 
   std::shared_ptr<runtime::metrics::registry> registry;
   std::shared_ptr<const runtime::vcdlb_metrics> metrics;
+  std::shared_ptr<metrics_observer> observer; ///< the engine's metrics; kept across engines
   std::shared_ptr<runtime::health> checks;
   std::unique_ptr<runtime::ops_server> ops;
 
@@ -121,9 +110,6 @@ struct controller::impl {
   kube::informer_stats last_service_stats;
   kube::informer_stats last_node_stats;
   uint64_t services_lists_fed = 0;
-  std::unique_ptr<detail::external_pool_probe> pool_probe;
-  std::string probed_gateway;
-  std::chrono::steady_clock::time_point probed_at;
 
   void finish(int code) {
     std::lock_guard g{wait_mtx};
@@ -232,6 +218,7 @@ struct controller::impl {
     eo.config = opts.loaded.config;
     eo.vcd = vcd;
     eo.sink = sink;
+    eo.observer = observer;
     eo.on_phase = [this](engine_phase p, const std::string& detail) {
       {
         std::lock_guard g{feed_mtx};
@@ -240,9 +227,6 @@ struct controller::impl {
       if (p == engine_phase::failed) {
         spdlog::error("controller: the engine failed: {}", detail);
         post(control_event::engine_failed);
-      } else if (p == engine_phase::running) {
-        spdlog::info("controller: engine running");
-        post(control_event::sample_now); // fresh gauges now rather than a period later
       } else if (!detail.empty()) {
         spdlog::warn("controller: engine {}: {}", to_string(p), detail);
       } else {
@@ -326,12 +310,11 @@ struct controller::impl {
       stop_engine(opts.lost_leadership_grace);
       finish(1);
       break;
-    case control_event::sample_now:
-      break; // run_control samples after every batch of events
     }
   }
 
-  /// Samples what is not counted where it happens: engine statistics and informer restarts.
+  /// Samples what is not counted where it happens (informer restarts; the engine reports its
+  /// own gauges through the observer) and hands relists to the engine.
   void sample() {
     auto watch_restarts = [this](const char* resource, const kube::informer_stats& now,
                                  kube::informer_stats& last) {
@@ -356,49 +339,13 @@ struct controller::impl {
     watch_restarts("services", services->stats(), last_service_stats);
     watch_restarts("nodes", nodes->stats(), last_node_stats);
 
-    // Only this thread replaces or removes the engine (and stop(), after joining it), so the
-    // pointer stays valid without the lock; stats() blocks and must not hold it.
-    auto lists = services->stats().lists;
-    engine* e = nullptr;
-    {
-      std::lock_guard g{feed_mtx};
-      e = eng.get();
-      if (e == nullptr)
-        return;
-      // A relist (after 410 Gone) delivered its diff already; handing the engine the full
-      // list as well makes it drop Services it still knows but the API no longer has.
-      if (services_synced && lists != services_lists_fed) {
-        services_lists_fed = lists;
-        e->replace_services(all_services());
-      }
-    }
-    if (e->phase() != engine_phase::running)
-      return;
-    auto st = e->stats(std::chrono::seconds{2});
-    if (!st)
-      return;
-    metrics->managed_services.with()->set(static_cast<double>(st->service_actors));
-    using runtime::metric_labels::pool_external;
-    using runtime::metric_labels::pool_internal;
-    if (auto size = internal_pool_size(opts.loaded.config); size > 0) {
-      metrics->ip_pool_addresses.with("one-arm", pool_internal)->set(static_cast<double>(size));
-      auto used = std::min<uint64_t>(st->pool.internal_in_use, size);
-      metrics->ip_pool_addresses_free.with("one-arm", pool_internal)
-        ->set(static_cast<double>(size - used));
-    }
-    if (!st->gateway_id.empty()) {
-      auto now = std::chrono::steady_clock::now();
-      if (st->gateway_id != probed_gateway || now - probed_at >= opts.pool_refresh_period) {
-        probed_gateway = st->gateway_id;
-        probed_at = now;
-        pool_probe->refresh(st->gateway_id, opts.loaded.config.loadbalancer.vip_subnet);
-      }
-      if (auto v = pool_probe->latest()) {
-        metrics->ip_pool_addresses.with(v->gateway_name, pool_external)
-          ->set(static_cast<double>(v->addresses));
-        metrics->ip_pool_addresses_free.with(v->gateway_name, pool_external)
-          ->set(static_cast<double>(detail::free_external_addresses(*v, st->pool.external_in_use)));
-      }
+    auto lists = services->stats().lists; // before feed_mtx: the informer locks the other way
+    std::lock_guard g{feed_mtx};
+    // A relist (after 410 Gone) delivered its diff already; handing the engine the full list
+    // as well makes it drop Services it still knows but the API no longer has (and sweep).
+    if (eng && services_synced && lists != services_lists_fed) {
+      services_lists_fed = lists;
+      eng->replace_services(all_services());
     }
   }
 
@@ -456,6 +403,7 @@ caf::expected<std::unique_ptr<controller>> controller::start(controller_options 
   if (!metrics)
     return metrics.error();
   p->metrics = *metrics;
+  p->observer = std::make_shared<metrics_observer>(p->metrics);
   p->metrics->leader_election_master_status.with(p->lease_name)->set(p->opts.leader_elect ? 0 : 1);
   p->checks = std::make_shared<runtime::health>();
   p->checks->add_liveness("ping", [] { return std::optional<std::string>{}; });
@@ -485,8 +433,6 @@ caf::expected<std::unique_ptr<controller>> controller::start(controller_options 
   if (!vc)
     return vc.error();
   p->vcd = std::make_shared<detail::metered_vcd_client>(std::move(*vc), p->metrics);
-  p->pool_probe = std::make_unique<detail::external_pool_probe>(
-    p->vcd, [self] { self->post(control_event::sample_now); });
 
   runtime::configure_actor_system(p->sys_cfg, cfg.vcdlb.worker_threads);
   p->sys = std::make_unique<caf::actor_system>(p->sys_cfg);

@@ -37,11 +37,9 @@ struct controller_options {
   bool leader_elect = true;     ///< lease settings from loaded.config.vcdlb.leader_election
   std::string identity;         ///< lease holder identity; "" = kube::default_identity()
   std::string metrics_address;  ///< host:port for /healthz /readyz /metrics; "" = off
-  /// How often engine statistics (managed Services, IP pool) are sampled for /metrics.
+  /// How often informer restarts are sampled for /metrics and relists are checked for (the
+  /// engine reports its own gauges through `metrics_observer`).
   std::chrono::milliseconds stats_period{std::chrono::seconds{5}};
-  /// How often the edge gateway's ranges and used addresses are re-read for the external
-  /// IP pool gauges (two GETs).
-  std::chrono::milliseconds pool_refresh_period{std::chrono::seconds{60}};
   /// Engine grace period when leadership is lost (the new leader may already be acting).
   std::chrono::milliseconds lost_leadership_grace{std::chrono::seconds{5}};
   /// Kubernetes client pacing (cloud-controller-manager's --kube-api-qps/--kube-api-burst).
