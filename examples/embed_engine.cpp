@@ -20,6 +20,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <boost/json.hpp>
@@ -373,8 +374,14 @@ int run() {
     std::cout << "  MISMATCH: pool members are not exactly the two workers\n";
     ok = false;
   }
-  auto stats = eng.stats();
-  if (!stats || stats->service_actors != 1 || stats->pool.external_in_use != 1) {
+  // The deleted Service's actor ends on its own shortly after its cleanup; poll (bounded).
+  bool settled = false;
+  for (auto until = std::chrono::steady_clock::now() + step_bound;
+       !settled && std::chrono::steady_clock::now() < until; std::this_thread::sleep_for(20ms)) {
+    auto stats = eng.stats();
+    settled = stats && stats->service_actors == 1 && stats->pool.external_in_use == 1;
+  }
+  if (!settled) {
     std::cout << "  MISMATCH: the engine should hold one Service and one external IP\n";
     ok = false;
   }
