@@ -145,6 +145,9 @@ int run_demo(const demo_args& a, config::lb_mode mode_value, stop_flag& stop) {
   co.identity = "vcdlb-demo-" + std::to_string(::getpid());
   co.metrics_address = "127.0.0.1:0";
   co.stats_period = 1s;
+  // The API server double is in-process: no client-side rate limit, so a burst of status and
+  // Event writes never delays the Lease renewals behind it (they share the client).
+  co.kube_qps = 0;
   std::cout << "Starting the controller (leader election on, lease kube-system/"
             << co.loaded.config.vcdlb.leader_election.lease_name << ")...\n";
   auto started = controller::start(std::move(co));
@@ -196,7 +199,10 @@ int run_demo(const demo_args& a, config::lb_mode mode_value, stop_flag& stop) {
       last_printed = obs.converged;
       last_print_at = steady::now();
     }
-    if (all || steady::now() >= deadline || stop.is_set())
+    // Like in a pod, a controller that lost its Lease or whose engine failed ends for good.
+    auto phase = ctrl.phase();
+    bool ended = phase == engine_phase::stopped || phase == engine_phase::failed;
+    if (all || ended || steady::now() >= deadline || stop.is_set())
       break;
     if (stop.wait_for(250ms))
       break;
@@ -209,10 +215,17 @@ int run_demo(const demo_args& a, config::lb_mode mode_value, stop_flag& stop) {
   std::cout << "VCD simulator: " << vcd_stats.mutations << " mutating requests, "
             << vcd_stats.tasks_started << " tasks, " << vcd_stats.reads << " reads, "
             << vcd_stats.task_polls << " task polls\n";
-  if (!converged)
-    std::cout << (stop.is_set() ? "Interrupted"
-                                : "Timed out after " + std::to_string(a.timeout_s) + " s")
-              << " before every Service converged.\n";
+  if (!converged) {
+    auto phase = ctrl.phase();
+    if (phase == engine_phase::stopped || phase == engine_phase::failed)
+      std::cout << "The controller ended (engine " << to_string(phase)
+                << "; it lost its Lease or its engine failed, see the log above)";
+    else if (stop.is_set())
+      std::cout << "Interrupted";
+    else
+      std::cout << "Timed out after " << a.timeout_s << " s";
+    std::cout << " before every Service converged.\n";
+  }
 
   // -- keep running -------------------------------------------------------------------------
   if (a.keep_running && !stop.is_set()) {
