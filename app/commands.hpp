@@ -15,6 +15,9 @@ command add_check_config_command(CLI::App& root);
 command add_vcd_sim_command(CLI::App& root);
 /// `vcdlb kube-sim`: the Kubernetes API server double (app/kube_sim_command.cpp).
 command add_kube_sim_command(CLI::App& root);
+/// `vcdlb demo`: the controller against both simulators with example Services
+/// (app/demo_command.cpp).
+command add_demo_command(CLI::App& root);
 
 /// Registers every subcommand on `root`.
 inline std::vector<command> all_commands(CLI::App& root) {
@@ -23,6 +26,7 @@ inline std::vector<command> all_commands(CLI::App& root) {
     add_check_config_command(root),
     add_vcd_sim_command(root),
     add_kube_sim_command(root),
+    add_demo_command(root),
   };
 }
 

@@ -101,12 +101,14 @@ void engine::stop(std::chrono::milliseconds grace) {
              [](caf::error& err) {
                spdlog::warn("engine stop: the gateway did not drain: {}", describe(err));
              });
+  // The core quits only after every actor it spawned is down (none holds the client or the
+  // sink after that); they end at once, so the bound below is never the normal case.
   self->monitor(core_);
   self->send_exit(core_, caf::exit_reason::user_shutdown);
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
     deadline - std::chrono::steady_clock::now());
   self->receive([](const caf::down_msg&) {},
-                caf::after(std::max(left, std::chrono::milliseconds{100})) >> [] {});
+                caf::after(std::max(left, std::chrono::milliseconds{5000})) >> [] {});
   shared_->phase = engine_phase::stopped;
 }
 

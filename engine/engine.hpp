@@ -140,8 +140,10 @@ public:
   stats(std::chrono::milliseconds timeout = std::chrono::seconds{5}) const;
 
   /// Stops reconciling: no new VCD mutation starts; the gateway finishes the task in flight
-  /// (bounded by `grace`), then every actor exits. Idempotent. Whatever was not finished is
-  /// picked up by the next start (state is rebuilt from VCD and the Services).
+  /// (bounded by `grace`), then every actor exits. Once it returns (within `grace`), no engine
+  /// actor holds the VCD client or the sink any more, so their owners may go. Idempotent.
+  /// Whatever was not finished is picked up by the next start (state is rebuilt from VCD and
+  /// the Services).
   void stop(std::chrono::milliseconds grace = std::chrono::seconds{30});
 
   /// The engine's core actor (for tests and for monitoring by the embedder).

@@ -48,6 +48,28 @@ vcd::callback<T> in_actor(self_ptr self, F fn) {
   };
 }
 
+/// Spawned children are monitored so that shutdown can wait for them.
+template <class Handle>
+Handle track(self_ptr self, Handle child) {
+  self->monitor(child);
+  self->state.children.insert(child.address());
+  return child;
+}
+
+/// Ends every child, then the core once the last one is down.
+void shut_down(self_ptr self, caf::error reason) {
+  auto& st = self->state;
+  if (!st.stopping) {
+    st.stopping = true;
+    st.stop_reason = std::move(reason);
+    for (const auto& addr : st.children)
+      if (auto child = caf::actor_cast<caf::actor>(addr))
+        self->send_exit(child, st.stop_reason);
+  }
+  if (st.children.empty())
+    self->quit(st.stop_reason);
+}
+
 void fail(self_ptr self, const std::string& step, const caf::error& err) {
   auto detail = step + ": " + describe(err);
   spdlog::error("engine start-up failed, {}", detail);
@@ -142,7 +164,7 @@ void go_running(self_ptr self) {
 /// pool from them, then let the Services reconcile.
 void maybe_seed(self_ptr self) {
   auto& st = self->state;
-  if (!st.ours || !st.listed || st.seeding || st.manager || st.stopping)
+  if (!st.ours || !st.listed || st.seeding || st.manager || st.stopping || st.draining)
     return;
   st.seeding = true;
   std::vector<service_spec> services;
@@ -178,8 +200,9 @@ void maybe_seed(self_ptr self) {
         deps->resync_interval = st.opts.resync_interval;
         if (st.opts.observer)
           deps->observer = st.opts.observer;
-        st.manager = self->spawn<caf::linked>(service_manager_behavior,
-                                              std::shared_ptr<const service_deps>{deps}, st.nodes);
+        st.manager = track(self, self->spawn<caf::linked>(service_manager_behavior,
+                                                          std::shared_ptr<const service_deps>{deps},
+                                                          st.nodes));
         go_running(self);
       },
       [self](caf::error& err) {
@@ -204,8 +227,8 @@ void list_objects(self_ptr self) {
     args.settings = st.opts.gateway ? *st.opts.gateway : make_gateway_settings(st.opts.config);
     if (st.opts.observer)
       args.observer = st.opts.observer;
-    st.gateway =
-      caf::actor_cast<gateway_actor>(self->spawn<caf::linked>(gateway_behavior, std::move(args)));
+    st.gateway = track(self, caf::actor_cast<gateway_actor>(
+                               self->spawn<caf::linked>(gateway_behavior, std::move(args))));
   }
   auto generation = st.generation;
   self->request(st.gateway, std::chrono::minutes{10}, list_atom::value)
@@ -236,7 +259,7 @@ void list_objects(self_ptr self) {
 
 void discover(self_ptr self) {
   auto& st = self->state;
-  if (st.stopping)
+  if (st.stopping || st.draining)
     return;
   ++st.generation;
   st.opts.vcd->login(in_actor<vcd::session_info>(self, [self](auto result) {
@@ -311,18 +334,25 @@ caf::behavior core_behavior(core_actor* self, engine_options opts,
   auto& st = self->state;
   st.opts = std::move(opts);
   st.shared = std::move(shared);
-  st.nodes = self->spawn<caf::linked>(node_set_behavior, st.opts.node_debounce);
-  st.pool = self->spawn<caf::linked>(ip_pool_behavior);
-  st.writer = caf::actor_cast<status_writer_actor>(
-    self->spawn<caf::linked>(status_writer_behavior, st.opts.sink));
+  st.nodes = track(self, self->spawn<caf::linked>(node_set_behavior, st.opts.node_debounce));
+  st.pool = track(self, self->spawn<caf::linked>(ip_pool_behavior));
+  st.writer = track(self, caf::actor_cast<status_writer_actor>(
+                            self->spawn<caf::linked>(status_writer_behavior, st.opts.sink)));
   // A child that fails takes the engine down with a clear phase; shutdown requests end it.
+  // Either way the children go first (see core_state::children).
   self->set_exit_handler([self](caf::exit_msg& em) {
-    if (em.reason && em.reason != caf::exit_reason::user_shutdown
-        && em.source != caf::actor_addr{}) {
+    if (em.reason && em.reason != caf::exit_reason::user_shutdown && em.source != caf::actor_addr{}
+        && !self->state.stopping) {
       spdlog::error("engine: an actor failed: {}", to_string(em.reason));
       set_phase(self, engine_phase::failed, "an engine actor failed: " + to_string(em.reason));
     }
-    self->quit(em.reason);
+    shut_down(self, em.reason);
+  });
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& st = self->state;
+    st.children.erase(dm.source);
+    if (st.stopping && st.children.empty())
+      self->quit(st.stop_reason);
   });
   discover(self);
   return {
@@ -384,7 +414,7 @@ caf::behavior core_behavior(core_actor* self, engine_options opts,
       // Shutdown: the Services stop first (no new ops, no Events about refused ones), then
       // the gateway finishes the mutation in flight.
       auto& st = self->state;
-      st.stopping = true;
+      st.draining = true;
       auto rp = self->make_response_promise();
       if (st.manager) {
         self->unlink_from(st.manager);

@@ -55,9 +55,16 @@ struct core_state {
   std::map<service_key, service_spec> pending;
   bool listed = false;
   bool seeding = false;
-  bool stopping = false; ///< drained for shutdown: inputs are ignored from now on
+  bool draining = false; ///< drained for shutdown: no new Services, seeding or discovery
   /// While running: every key the manager was told about (to turn relists into removals).
   std::set<service_key> known;
+
+  /// The actors spawned here that are still alive. On shutdown the core ends them and quits
+  /// only once they are gone, so a down message from the core means no engine actor holds the
+  /// VCD client or the sink any more (engine::stop relies on it).
+  std::set<caf::actor_addr> children;
+  bool stopping = false; ///< the children were told to exit
+  caf::error stop_reason;
 
   static constexpr const char* name = "engine";
 };

@@ -93,4 +93,28 @@ TEST_F(engine_test, converges_services_fed_through_the_facade_and_stops) {
   eng.stop(); // idempotent
 }
 
+TEST_F(engine_test, stop_returns_only_after_every_actor_let_go_of_the_client_and_the_sink) {
+  // Embedders tear down the VCD client's I/O threads and the sink's owner right after stop();
+  // an engine actor still holding either would touch freed memory later. Repeated, because a
+  // lingering actor shows up only in some interleavings.
+  for (int round = 0; round < 5; ++round) {
+    auto fake = make_fake_vcd();
+    auto sink = std::make_shared<recording_sink>();
+    {
+      auto opts = options(config::lb_mode::c);
+      opts.vcd = fake;
+      opts.sink = sink;
+      auto e = engine::start(sys_, std::move(opts));
+      ASSERT_TRUE(e) << describe(e.error());
+      auto& eng = **e;
+      eng.replace_nodes({worker("w1", "10.0.0.4")});
+      eng.replace_services({lb_service("default", "web", {80})});
+      ASSERT_TRUE(eventually([&] { return !sink->ip_of({"default", "web"}).empty(); }));
+      eng.stop();
+      EXPECT_EQ(sink.use_count(), 1) << "round " << round;
+      EXPECT_EQ(fake.use_count(), 1) << "round " << round;
+    }
+  }
+}
+
 } // namespace
