@@ -13,6 +13,8 @@ command add_check_config_command(CLI::App& root);
 command add_vcd_sim_command(CLI::App& root);
 /// `vcdlb kube-sim`: the Kubernetes API server double (app/kube_sim_command.cpp).
 command add_kube_sim_command(CLI::App& root);
+/// `vcdlb bench`: throughput, convergence and cost against the simulator (app/bench_command.cpp).
+command add_bench_command(CLI::App& root);
 
 /// Registers every subcommand on `root`.
 inline std::vector<command> all_commands(CLI::App& root) {
@@ -20,6 +22,7 @@ inline std::vector<command> all_commands(CLI::App& root) {
     add_check_config_command(root),
     add_vcd_sim_command(root),
     add_kube_sim_command(root),
+    add_bench_command(root),
   };
 }
 

@@ -13,10 +13,14 @@
 
 #include "adapters/asio/io_runner.hpp"
 #include "adapters/http/client.hpp"
+#include "adapters/vcd/beast_client.hpp"
+#include "adapters/vcd/fake_client.hpp"
 #include "adapters/vcd/sim/simulator.hpp"
+#include "bench/detail/serialized_client.hpp"
 #include "bench/process_usage.hpp"
 #include "bench/stats.hpp"
 #include "bench/upstream_subject.hpp"
+#include "bench/vcdlb_subject.hpp"
 #include "protocol/errors.hpp"
 
 namespace vcdlb::bench {
@@ -65,9 +69,9 @@ std::string machine_description() {
 class progress_line {
 public:
   progress_line(std::ostream& out, bool enabled, std::string label, uint64_t total,
-                const std::atomic<uint64_t>& converged, const request_accounting& acc)
+                const std::atomic<uint64_t>& converged, std::function<request_counts()> counts)
     : out_(out), enabled_(enabled), label_(std::move(label)), total_(total), converged_(converged),
-      acc_(acc), start_(clock::now()) {
+      counts_(std::move(counts)), start_(clock::now()) {
     if (enabled_)
       thread_ = std::thread{[this] { loop(); }};
   }
@@ -92,8 +96,8 @@ private:
   void print() {
     auto t = std::chrono::duration<double>(clock::now() - start_).count();
     out_ << "\r" << label_ << ": converged " << converged_.load() << "/" << total_ << "  "
-         << std::fixed << std::setprecision(1) << t << " s  " << acc_.counts().total()
-         << " requests   " << std::flush;
+         << std::fixed << std::setprecision(1) << t << " s  " << counts_().total() << " requests   "
+         << std::flush;
   }
   void loop() {
     std::unique_lock lock{mu_};
@@ -110,7 +114,7 @@ private:
   std::string label_;
   uint64_t total_;
   const std::atomic<uint64_t>& converged_;
-  const request_accounting& acc_;
+  std::function<request_counts()> counts_;
   clock::time_point start_;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -119,9 +123,10 @@ private:
 };
 
 // Runs every step of `plan` through `subj` against `sim`, appending measured phases.
+// `sim` is null for the engine-only run; `counts` reads the requests sent so far.
 caf::error run_plan(const bench_options& o, const scenario_plan& plan, subject& subj,
-                    vcd::sim::simulator* sim, request_accounting& acc, std::ostream& progress,
-                    std::vector<phase_result>& out) {
+                    vcd::sim::simulator* sim, const std::function<request_counts()>& counts,
+                    std::ostream& progress, std::vector<phase_result>& out) {
   workload_options wo{o.services, o.ports, o.nodes, o.share_group};
   auto state = initial_state(wo, plan.shared);
   int generation = 0;
@@ -147,21 +152,21 @@ caf::error run_plan(const bench_options& o, const scenario_plan& plan, subject& 
       continue; // the cluster stays as it was
     }
     std::atomic<uint64_t> converged{0};
-    auto counts0 = acc.counts();
+    auto counts0 = counts();
     auto usage0 = sample_usage(sim_thread_name);
     auto t0 = clock::now();
     caf::expected<phase_outcome> outcome{phase_outcome{}};
     {
       progress_line line{
         progress,   o.progress, subj.name() + " " + r.phase + (step.measured ? "" : " (setup)"),
-        r.services, converged,  acc};
+        r.services, converged,  counts};
       outcome = subj.run_phase(step.kind, state, after, t0 + o.phase_timeout, converged);
     }
     auto t1 = clock::now();
     if (!outcome)
       return outcome.error();
     auto usage1 = sample_usage(sim_thread_name);
-    r.requests = acc.counts() - counts0;
+    r.requests = counts() - counts0;
     double last = 0;
     for (const auto& l : outcome->latency_s)
       if (l) {
@@ -264,11 +269,114 @@ caf::error run_upstream(const bench_options& o, const scenario_plan& plan, std::
   uo.backoff_base = scaled(std::chrono::milliseconds{5000}, scale);
   uo.backoff_max = scaled(std::chrono::milliseconds{300000}, scale);
   upstream_subject subj{*http, run->sim->url(), uo};
-  auto err = run_plan(o, plan, subj, run->sim.get(), *run->acc, progress, out);
+  auto* acc = run->acc.get();
+  auto err = run_plan(
+    o, plan, subj, run->sim.get(), [acc] { return acc->counts(); }, progress, out);
   (*http)->shutdown();
   stop_sim(*run);
   io.stop();
   return err;
+}
+
+caf::error run_vcdlb_sim(const bench_options& o, const scenario_plan& plan, std::ostream& progress,
+                         std::vector<phase_result>& out) {
+  auto run = start_sim(o);
+  if (!run)
+    return run.error();
+  auto* acc = run->acc.get();
+  caf::error err;
+  {
+    asio_bridge::io_runner io{"bench-vcd-io", 1};
+    http::client_options ho;
+    ho.base_url = run->sim->url();
+    ho.tls.ca_pem = run->sim->ca_pem();
+    ho.max_connections = static_cast<size_t>(std::max(1, o.concurrency));
+    ho.proxy_from_environment = false;
+    vcd::beast_client_options bo;
+    bo.org = "org1";
+    bo.vdc = "vdc1";
+    bo.refresh_token =
+      config::secret_string{vcd::sim::default_scenario().orgs.front().api_tokens.front().token};
+    auto client = vcd::beast_client::connect(io.context(), ho, bo);
+    if (!client) {
+      stop_sim(*run);
+      return client.error();
+    }
+    vcdlb_subject_options so;
+    so.config = bench_config(o.mode, run->sim->url(), cluster_rde_id(), o.vcd_qps, o.vcd_burst);
+    so.client = *client;
+    so.worker_threads = o.worker_threads;
+    so.time_scale = o.time_scale();
+    so.request_total = [acc] { return acc->counts().total(); };
+    so.quiet = std::max(std::chrono::milliseconds{200}, 5 * o.task);
+    auto subj = vcdlb_subject::make(std::move(so));
+    if (!subj) {
+      err = subj.error();
+    } else {
+      err = run_plan(
+        o, plan, **subj, run->sim.get(), [acc] { return acc->counts(); }, progress, out);
+      subj->reset(); // the engine stops before its client goes away
+    }
+    io.stop();
+  }
+  stop_sim(*run);
+  return err;
+}
+
+// The fake's gateway: the same network, address space and SEG as the bench scenario.
+std::shared_ptr<vcd::fake_client> make_bench_fake(const bench_options& o) {
+  auto fake = std::make_shared<vcd::fake_client>(vcd::fake_options{});
+  vcd::edge_gateway g;
+  g.name = "edge-1";
+  vcd::gateway_uplink up;
+  up.uplink_name = "ext-net";
+  vcd::gateway_subnet sub;
+  sub.gateway = "100.64.0.1";
+  sub.prefix_length = 16;
+  sub.ip_ranges = {{"100.64.0.10", "100.64.255.250"}};
+  up.subnets = {sub};
+  g.uplinks = {up};
+  auto gw_id = fake->add_gateway(g);
+  vcd::org_vdc_network n;
+  n.name = "net1";
+  n.org_vdc = {"vdc1", "urn:vcloud:vdc:0001"};
+  n.router_ref = {"edge-1", gw_id};
+  fake->add_network(n);
+  vcd::seg_assignment a;
+  a.gateway_ref = {"edge-1", gw_id};
+  a.service_engine_group_ref = {"seg-shared", "urn:vcloud:serviceEngineGroup:seg-shared"};
+  a.max_virtual_services = std::max(1000, o.services * std::max(1, o.ports) * 2 + 16);
+  fake->add_seg_assignment(a);
+  return fake;
+}
+
+caf::error run_vcdlb_engine_only(const bench_options& o, const scenario_plan& plan,
+                                 std::ostream& progress, std::vector<phase_result>& out) {
+  auto client = std::make_shared<detail::serialized_client>(make_bench_fake(o));
+  vcdlb_subject_options so;
+  so.config = bench_config(o.mode, "https://vcd.fake", cluster_rde_id(), o.vcd_qps, o.vcd_burst);
+  so.client = client;
+  so.name = "vcdlb (engine only)";
+  so.worker_threads = o.worker_threads;
+  // The fake ends tasks at once: intervals shrink so the first task poll comes after 1 ms
+  // (250 ms x 0.004), and the rate limit is lifted, so the run measures the engine's own work
+  // rather than its pacing.
+  so.time_scale = 0.004;
+  so.config.vcdlb.vcd_qps = 1e9;
+  so.config.vcdlb.vcd_burst = 1 << 30;
+  so.request_total = [client] { return client->total(); };
+  so.quiet = std::chrono::milliseconds{200};
+  auto subj = vcdlb_subject::make(std::move(so));
+  if (!subj)
+    return subj.error();
+  auto counts = [client] {
+    request_counts c;
+    c.reads = client->reads();
+    c.mutations = client->mutations();
+    c.task_polls = client->task_polls();
+    return c;
+  };
+  return run_plan(o, plan, **subj, nullptr, counts, progress, out);
 }
 
 } // namespace
@@ -283,6 +391,12 @@ caf::expected<bench_report> run_bench(const bench_options& o, std::ostream& prog
   bench_report report;
   report.options = o;
   report.machine = machine_description();
+  if (o.run_vcdlb) {
+    auto err = o.engine_only ? run_vcdlb_engine_only(o, *plan, progress, report.phases)
+                             : run_vcdlb_sim(o, *plan, progress, report.phases);
+    if (err)
+      return err;
+  }
   if (o.baseline_upstream)
     if (auto err = run_upstream(o, *plan, progress, report.phases))
       return err;

@@ -53,6 +53,8 @@ struct bench_options {
   int worker_threads = 2;
   uint64_t seed = 1;
   // What to run.
+  bool run_vcdlb = true;
+  bool engine_only = false;       ///< vcdlb with the in-memory fake instead of HTTPS + simulator
   bool baseline_upstream = false; ///< also the upstream model
   bool org_lookup_per_helper = true;
   std::chrono::seconds phase_timeout{900};
