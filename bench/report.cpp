@@ -95,6 +95,7 @@ json::object phase_json(const phase_result& p) {
           {"latency_s", json::object{{"p50", p.p50_s}, {"p90", p.p90_s}, {"p99", p.p99_s}}},
           {"latencies_s", std::move(lat)},
           {"requests", counts_json(p.requests)},
+          {"simulator_counts", counts_json(p.simulator_counts)},
           {"requests_per_service", per_json(p.requests, p.services)},
           {"requests_per_port", per_json(p.requests, p.ports)},
           {"gateway_tasks", p.gateway_tasks},
@@ -129,6 +130,7 @@ void print_report(const bench_report& r, std::ostream& out) {
   for (size_t i = 0; i < std::size(head); ++i)
     out << std::setw(width[i]) << (i < 2 ? std::left : std::right) << head[i] << " ";
   out << std::right << "\n";
+  std::vector<std::string> notes;
   for (const auto& p : r.phases) {
     out << std::left << std::setw(width[0]) << p.phase << " " << std::setw(width[1])
         << p.subject.substr(0, 20) << " " << std::right;
@@ -136,6 +138,8 @@ void print_report(const bench_report& r, std::ostream& out) {
       out << p.note << "\n";
       continue;
     }
+    if (!p.note.empty())
+      notes.push_back(p.phase + " / " + p.subject + ": " + p.note);
     std::string cells[] = {std::to_string(p.converged) + (p.all_converged ? "" : "!"),
                            fmt(p.wall_s, 3),
                            fmt(p.services_per_s, 1),
@@ -162,6 +166,8 @@ void print_report(const bench_report& r, std::ostream& out) {
          "simulator saw; read includes auth; busy% = time the gateway had a task running / "
          "wall; ctl CPU = process CPU minus the simulator's io threads; KiB/Svc = resident "
          "memory growth / Services)\n";
+  for (const auto& n : notes)
+    out << "note: " << n << "\n";
   bool header = false;
   for (const auto& p : r.phases) {
     if (p.subject != "vcdlb" || !p.supported)

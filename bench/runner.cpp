@@ -153,6 +153,7 @@ caf::error run_plan(const bench_options& o, const scenario_plan& plan, subject& 
     }
     std::atomic<uint64_t> converged{0};
     auto counts0 = counts();
+    auto sim0 = sim != nullptr ? sim->core().stats() : vcd::sim::request_stats{};
     auto usage0 = sample_usage(sim_thread_name);
     auto t0 = clock::now();
     caf::expected<phase_outcome> outcome{phase_outcome{}};
@@ -167,6 +168,13 @@ caf::error run_plan(const bench_options& o, const scenario_plan& plan, subject& 
       return outcome.error();
     auto usage1 = sample_usage(sim_thread_name);
     r.requests = counts() - counts0;
+    if (sim != nullptr) {
+      auto sim1 = sim->core().stats();
+      r.simulator_counts.auth = sim1.auth - sim0.auth;
+      r.simulator_counts.reads = sim1.reads - sim0.reads;
+      r.simulator_counts.mutations = sim1.mutations - sim0.mutations;
+      r.simulator_counts.task_polls = sim1.task_polls - sim0.task_polls;
+    }
     double last = 0;
     for (const auto& l : outcome->latency_s)
       if (l) {

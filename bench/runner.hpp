@@ -85,7 +85,10 @@ struct phase_result {
   double p90_s = 0;
   double p99_s = 0;
   double services_per_s = 0;
-  request_counts requests; ///< by the simulator's log
+  request_counts requests; ///< every request the simulator handled, classified (accounting.hpp)
+  /// The simulator's own counters over the phase (auth, reads, mutations, task polls by
+  /// route; retries and rejected stay 0): a cross-check, the totals must equal `requests`'.
+  request_counts simulator_counts;
   uint64_t gateway_tasks = 0;
   double gateway_busy_s = 0;
   double busy_fraction = 0;

@@ -25,6 +25,8 @@ upstream_subject::run_phase(phase_kind k, const cluster_state& before, const clu
   phase_outcome out;
   out.latency_s.resize(services.size());
   calls_.clear();
+  if (k == phase_kind::update)
+    out.note = "the removed port's objects are left behind, as upstream does (issue #336)";
   struct item {
     size_t index;
     clock::time_point ready;

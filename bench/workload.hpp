@@ -29,6 +29,8 @@ struct port_def {
   std::string name; ///< "p0", "p1", ...; a new name for a port added by `update`
   int port = 0;
   int node_port = 0;
+
+  friend bool operator==(const port_def&, const port_def&) = default;
 };
 
 struct service_def {
@@ -37,11 +39,15 @@ struct service_def {
   std::vector<port_def> ports;
   /// Services with the same non-empty key share one external IP (their ports are disjoint).
   std::string sharing_key;
+
+  friend bool operator==(const service_def&, const service_def&) = default;
 };
 
 struct node_def {
   std::string name;
   std::string ip;
+
+  friend bool operator==(const node_def&, const node_def&) = default;
 };
 
 struct cluster_state {
