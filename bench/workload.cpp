@@ -120,8 +120,10 @@ cluster_state apply_phase(phase_kind k, const cluster_state& before, int generat
     break;
   }
   case phase_kind::shared_ports: {
-    // Within each sharing group, Service i takes the port numbers Service i+1 had: every
-    // port moves to a number another Service of the same IP releases in the same phase.
+    // Within each sharing group, Service i takes the port numbers Service i+1 releases in
+    // the same phase, and the last Service moves to numbers nobody used: a chain of edits
+    // on one IP where each claim waits for the release of the one before. (A full rotation
+    // is a cycle that only converges if a Service releases before it claims.)
     size_t i = 0;
     while (i < before.services.size()) {
       size_t j = i;
@@ -130,10 +132,13 @@ cluster_state apply_phase(phase_kind k, const cluster_state& before, int generat
         ++j;
       if (!before.services[i].sharing_key.empty() && j - i > 1) {
         for (size_t m = i; m < j; ++m) {
-          const auto& donor = before.services[i + (m - i + 1) % (j - i)];
           auto& svc = after.services[m];
-          for (size_t p = 0; p < svc.ports.size() && p < donor.ports.size(); ++p)
-            svc.ports[p].port = donor.ports[p].port;
+          for (size_t p = 0; p < svc.ports.size(); ++p) {
+            if (m + 1 < j && p < before.services[m + 1].ports.size())
+              svc.ports[p].port = before.services[m + 1].ports[p].port;
+            else
+              svc.ports[p].port = 20000 + generation % 100 * 100 + static_cast<int>(p);
+          }
         }
       }
       i = j;

@@ -19,7 +19,7 @@ enum class phase_kind {
   resync,       ///< the same N Services fed again, unchanged (a relist / controller restart)
   update,       ///< every Service: its last port removed, a new port added
   churn,        ///< one node replaced by a new one: every pool's members change
-  shared_ports, ///< Services sharing an IP rotate their port numbers within their group
+  shared_ports, ///< Services sharing an IP shift their port numbers along their group
   remove,       ///< every Service deleted
 };
 

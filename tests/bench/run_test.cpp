@@ -120,6 +120,22 @@ TEST(bench_run, every_phase_with_faults_still_converges_and_counts_retries) {
   EXPECT_GT(retries, 0u);
 }
 
+TEST(bench_run, port_edits_on_shared_ips_converge_and_the_baseline_says_unsupported) {
+  auto o = small(config::lb_mode::a, "shared-ports");
+  o.services = 4;
+  o.ports = 1;
+  std::ostringstream progress;
+  auto r = run_bench(o, progress);
+  ASSERT_TRUE(r) << describe(r.error());
+  ASSERT_EQ(r->phases.size(), 2u);
+  const auto& v = r->phases[0];
+  EXPECT_TRUE(v.all_converged);
+  check_counts(v);
+  EXPECT_GE(v.requests.mutations, v.floor.gateway_mutations);
+  EXPECT_FALSE(r->phases[1].supported);
+  EXPECT_EQ(r->phases[1].subject, "upstream model");
+}
+
 TEST(bench_run, engine_only_runs_without_a_simulator) {
   auto o = small(config::lb_mode::b, "create");
   o.engine_only = true;
