@@ -1,10 +1,12 @@
 #include "bench/report.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iomanip>
 #include <sstream>
+#include <vector>
 
 #include <boost/json.hpp>
 
@@ -276,19 +278,32 @@ caf::error write_plot(const bench_report& r, const std::string& png, std::string
     return {};
   }
   // One block per measured phase and subject: sorted latencies with their rank and share.
+  // A phase keeps its colour across subjects; vcdlb is drawn solid, others dashed.
   std::ostringstream data;
+  std::vector<std::string> phases;
+  std::ostringstream curves;
+  std::ostringstream cdfs;
   int blocks = 0;
   for (const auto& p : r.phases) {
     if (!p.supported || p.latencies_s.empty())
       continue;
     auto lat = p.latencies_s;
     std::sort(lat.begin(), lat.end());
-    data << "\"" << p.subject << " " << p.phase << "\"\n";
     data << "0 0 0\n";
     for (size_t i = 0; i < lat.size(); ++i)
       data << lat[i] << " " << (i + 1) << " "
            << static_cast<double>(i + 1) / static_cast<double>(lat.size()) << "\n";
     data << "\n\n";
+    auto it = std::find(phases.begin(), phases.end(), p.phase);
+    if (it == phases.end())
+      it = phases.insert(phases.end(), p.phase);
+    auto colour = 1 + (it - phases.begin());
+    int dash = p.subject.rfind("vcdlb", 0) == 0 ? 1 : 2;
+    auto style = " with steps lw 2 lc " + std::to_string(colour) + " dt " + std::to_string(dash)
+                 + " title '" + p.subject + " " + p.phase + "'";
+    auto sep = blocks == 0 ? "" : ", ";
+    curves << sep << "'" << png << ".dat' index " << blocks << " using 1:2" << style;
+    cdfs << sep << "'" << png << ".dat' index " << blocks << " using 1:3" << style;
     ++blocks;
   }
   if (blocks == 0) {
@@ -305,16 +320,14 @@ caf::error write_plot(const bench_report& r, const std::string& png, std::string
          << "set output '" << png << "'\n"
          << "set multiplot layout 1,2 title 'vcdlb bench: " << o.scenario << ", " << o.services
          << " Services x " << o.ports << " ports, mode " << config::to_string(o.mode) << ", task "
-         << o.task.count() << " ms'\n"
+         << o.task.count() << " ms (solid: vcdlb, dashed: baseline)'\n"
          << "set key bottom right\nset grid\n"
          << "set title 'Convergence'\nset xlabel 'seconds since the phase started'\n"
          << "set ylabel 'Services converged'\n"
-         << "plot for [i=0:" << blocks - 1 << "] '" << dat
-         << "' index i using 1:2 with steps lw 2 title columnheader(1)\n"
+         << "plot " << curves.str() << "\n"
          << "set title 'Per-Service convergence latency (CDF)'\nset xlabel 'seconds'\n"
          << "set ylabel 'share of Services'\nset yrange [0:1]\n"
-         << "plot for [i=0:" << blocks - 1 << "] '" << dat
-         << "' index i using 1:3 with steps lw 2 title columnheader(1)\n"
+         << "plot " << cdfs.str() << "\n"
          << "unset multiplot\n";
   if (auto err = write_file(gp, script.str()))
     return err;

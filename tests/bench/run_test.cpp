@@ -93,10 +93,12 @@ TEST(bench_run, every_phase_with_faults_still_converges_and_counts_retries) {
   // vcdlb through every phase; the upstream model (whose ~60-request calls rarely get through
   // a high fault rate) through a create at a lower one.
   auto o = small(config::lb_mode::c, "all");
+  o.services = 2;
   o.baseline_upstream = false;
   o.rate_503 = 0.03;
   o.seed = 7;
   auto u = small(config::lb_mode::c, "create");
+  u.services = 2;
   u.run_vcdlb = false;
   u.rate_503 = 0.01;
   u.seed = 7;
