@@ -24,7 +24,7 @@ double stat_cpu_seconds(const std::string& line) {
     return 0;
   std::istringstream in{line.substr(close + 1)};
   std::string field;
-  // After ')' come field 3 (state) onwards; utime is field 14, i.e. the 12th token here.
+  // After ')' come fields 3 (state), 4, ...; `i` is the field number of the token read.
   unsigned long long utime = 0;
   unsigned long long stime = 0;
   for (int i = 3; i <= 15 && (in >> field); ++i) {

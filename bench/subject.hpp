@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "bench/workload.hpp"
-#include "caf/error.hpp"
+#include "caf/expected.hpp"
 
 namespace vcdlb::bench {
 
