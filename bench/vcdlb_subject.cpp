@@ -235,6 +235,7 @@ caf::expected<std::unique_ptr<vcdlb_subject>> vcdlb_subject::make(vcdlb_subject_
   eo.node_debounce = scaled(eo.node_debounce, scale);
   eo.retry_base = scaled(eo.retry_base, scale);
   eo.retry_max = scaled(eo.retry_max, scale);
+  eo.resync_interval = scaled(eo.resync_interval, scale);
   eo.backoff_base = scaled(eo.backoff_base, scale);
   eo.backoff_max = scaled(eo.backoff_max, scale);
   auto eng = engine::start(*p->sys, std::move(eo));

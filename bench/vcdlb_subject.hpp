@@ -10,7 +10,8 @@
 /// `EnsuredLoadBalancer` (create, update, node churn, port edits; for a create the status write
 /// with its IP comes first) or `DeletedLoadBalancer` (delete). A resync of unchanged Services
 /// has no plan to finish: it has converged once VCD saw no request for a quiet period, and its
-/// time is that of the last request it caused.
+/// time is that of the last request it caused. (The engine's periodic drift-repair resync runs
+/// on its own, at its interval scaled like every other.)
 ///
 /// Thread-safety: driven by one thread; the sink is called from the engine's actor threads.
 
