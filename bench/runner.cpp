@@ -140,7 +140,8 @@ caf::error run_plan(const bench_options& o, const scenario_plan& plan, subject& 
     r.services = affected.size();
     for (const auto& s : affected)
       r.ports += s.ports.size();
-    auto task = sim != nullptr ? sim->core().faults().task_duration : o.task;
+    // Without the simulator (engine only) tasks take no time: no floor to compare with.
+    auto task = sim != nullptr ? sim->core().faults().task_duration : std::chrono::milliseconds{0};
     r.floor = floor_for(step.kind, o.mode, r.services, static_cast<uint64_t>(o.ports),
                         std::chrono::duration_cast<std::chrono::nanoseconds>(task));
     r.floor_s = std::chrono::duration<double>(r.floor.time).count();
