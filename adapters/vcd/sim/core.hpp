@@ -8,7 +8,8 @@
 /// virtual services, NAT rules (cursor paging), application port profiles, the certificate
 /// library, org/VDC/network lookups, tasks (`/api/task/{id}`) and a per-gateway busy lock.
 /// Mutations answer 202 with a `Location` task that runs for `fault_settings::task_duration`
-/// of the injected clock; the gateway stays locked until it ends.
+/// of the injected clock; the gateway stays locked until it ends (unless
+/// `fault_settings::gateway_lock` is off).
 ///
 /// Behaviour decisions where the reference leaves a choice (see vcd-cloudapi.md §3.3, §11):
 /// - A created object is visible at once with `status` PENDING, CONFIGURING once its task has
