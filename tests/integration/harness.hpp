@@ -11,6 +11,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,6 +38,16 @@ inline constexpr const char* external_last = "203.0.113.250";
 inline constexpr const char* internal_first = "192.168.8.2";
 inline constexpr const char* internal_last = "192.168.8.100";
 
+/// Engine bugs these tests found and that are not fixed yet (each described in the test that
+/// shows it). Flip a flag once the engine is fixed: the test that shows it runs again and the
+/// stress test stops tolerating the symptom.
+namespace known_engine_bugs {
+/// A REALIZATION_FAILED object (its create task failed) is taken as converged.
+inline constexpr bool keeps_realization_failed_objects = true;
+/// A listener claim whose port left the spec before its object was created is never released.
+inline constexpr bool leaks_claims_of_ports_never_created = true;
+} // namespace known_engine_bugs
+
 /// The config for `mode` against the default simulator scenario (org1/vdc1, network net1).
 [[nodiscard]] config::cloud_config make_config(config::lb_mode mode);
 
@@ -56,6 +67,12 @@ struct check_options {
   config::lb_mode mode = config::lb_mode::c;
   /// Default: vcdlb's namespaced names.
   name_fn names;
+  /// Accept objects left REALIZATION_FAILED (known_engine_bugs::keeps_realization_failed_objects).
+  bool tolerate_realization_failed = false;
+  /// Services whose objects are not checked (only that their deletes finished); objects
+  /// named for them are no leak (known_engine_bugs::leaks_claims_of_ports_never_created can
+  /// park Services that share an IP).
+  std::set<service_key> lenient{};
 };
 
 /// Everything that differs between the simulator's state `dump` and what `services` and
@@ -80,6 +97,11 @@ struct harness_options {
   unsigned sim_io_threads = 2;
   /// The edge gateway's ALB feature set: SSL on plain L4 ports (L4_TLS) needs PREMIUM.
   std::string feature_set = "PREMIUM";
+  /// Checks accept the symptoms of known_engine_bugs that are still open (the stress test;
+  /// each bug has its own, skipped, test).
+  bool tolerate_known_engine_bugs = false;
+  /// With tolerate_known_engine_bugs: the Services whose checks the open bugs make lenient.
+  std::set<service_key> lenient_services{};
 };
 
 class harness {
