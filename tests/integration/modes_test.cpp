@@ -213,6 +213,8 @@ TEST_P(modes, a_restart_in_the_middle_of_a_create_converges_on_the_same_ip) {
   expect_converged("idle restart");
   auto st = h.vcd().stats();
   EXPECT_EQ(st.mutations, 0u);
+  for (const char* method : {"POST", "PUT", "DELETE"})
+    EXPECT_EQ(count_object_requests(method), 0u) << method << " in the request log";
   std::cout << "[ requests ] mode " << config::to_string(GetParam())
             << " idle restart with 1 Service (3 ports): total " << st.total << ", reads "
             << st.reads << ", auth " << st.auth << ", mutations " << st.mutations << "\n";
