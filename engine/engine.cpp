@@ -51,6 +51,10 @@ void engine::delete_service(service_key key) {
   caf::anon_send(core_, remove_atom::value, std::move(key));
 }
 
+void engine::resync() {
+  caf::anon_send(core_, resync_atom::value);
+}
+
 void engine::replace_nodes(std::vector<node_description> all) {
   caf::anon_send(core_, std::move(all));
 }

@@ -38,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/engine_observer.hpp"
 #include "actors/gateway_actor.hpp"
 #include "caf/actor.hpp"
 #include "caf/actor_system.hpp"
@@ -71,9 +72,16 @@ struct engine_options {
   /// Discovery retries back off from `retry_base` doubling to `retry_max`.
   caf::timespan retry_base = std::chrono::seconds{1};
   caf::timespan retry_max = std::chrono::seconds{60};
+  /// Drift repair: how often the gateway's objects are re-listed and every Service
+  /// reconciled against them (0 = only when `resync()` is called).
+  caf::timespan resync_interval = std::chrono::minutes{10};
   /// Per-Service failure backoff (DESIGN.md: 5 s doubling to 300 s).
   caf::timespan backoff_base = std::chrono::seconds{5};
   caf::timespan backoff_max = std::chrono::seconds{300};
+  /// Told what the actors do (metrics: `metrics_observer`); may be null.
+  std::shared_ptr<engine_observer> observer;
+  /// How often pool usage, managed Services and mailbox depths are sampled for the observer.
+  caf::timespan sample_interval = std::chrono::seconds{5};
   /// Called (from an actor thread, must not block) whenever the phase changes; `detail` is
   /// the reason for `failed` and the last transient error while `discovering`.
   std::function<void(engine_phase, const std::string& detail)> on_phase;
@@ -102,13 +110,19 @@ public:
 
   // -- Services -------------------------------------------------------------------------------
 
-  /// Every Service that exists now (initial list, relist). The first call seeds the IP pool;
-  /// later calls also remove Services that are no longer listed.
+  /// Every Service that exists now, of every type (initial list, relist). The first call seeds
+  /// the IP pool; later calls also remove Services that are no longer listed. Each call also
+  /// sweeps the gateway: objects of this cluster that belong to none of these Services (left
+  /// behind while no controller ran) are removed and their IPs freed.
   void replace_services(std::vector<service_spec> all);
   /// A Service was added or changed.
   void upsert_service(service_spec spec);
   /// A Service is gone from the API (deleted with no finalizer left).
   void delete_service(service_key key);
+
+  /// Re-list the gateway's objects now and reconcile every Service against them (repairs
+  /// objects deleted or edited out of band; also runs every `resync_interval`).
+  void resync();
 
   // -- Nodes ----------------------------------------------------------------------------------
 

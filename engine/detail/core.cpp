@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "actors/ip_pool_actor.hpp"
+#include "actors/ipv4.hpp"
 #include "actors/node_set.hpp"
 #include "actors/pool_seed.hpp"
 #include "actors/service_manager.hpp"
@@ -72,6 +73,56 @@ void retry_or_fail(self_ptr self, const std::string& step, const caf::error& err
   self->delayed_send(self, delay, tick_atom::value);
 }
 
+uint64_t address_count(const pool_seed& seed) {
+  uint64_t n = 0;
+  auto subnet = seed.vip_subnet.empty() ? std::nullopt : ipv4::parse_cidr(seed.vip_subnet);
+  for (const auto& r : seed.external_ranges) {
+    auto range = ipv4::parse_range(r.first, r.last);
+    if (!range)
+      continue;
+    if (subnet) {
+      range->first = std::max(range->first, subnet->first);
+      range->last = std::min(range->last, subnet->last);
+    }
+    n += range->size();
+  }
+  return n;
+}
+
+/// Samples what the observer cannot see from the actors' hooks, then schedules the next one.
+void sample(self_ptr self) {
+  auto& st = self->state;
+  if (!st.opts.observer || !st.manager)
+    return;
+  auto observer = st.opts.observer;
+  observer->mailbox_depth("engine", self->mailbox().size());
+  self->request(st.manager, std::chrono::seconds{5}, caf::get_atom::value)
+    .then([observer](uint64_t n) { observer->managed_services(n); }, [](caf::error&) {});
+  self->request(st.pool, std::chrono::seconds{5}, caf::get_atom::value)
+    .then(
+      [self, observer](const pool_stats& ps) {
+        const auto& st = self->state;
+        observer->pool_usage(st.external_size, ps.external_in_use, st.internal_size,
+                             ps.internal_in_use);
+      },
+      [](caf::error&) {});
+  self->delayed_send(self, st.opts.sample_interval, flush_atom::value);
+}
+
+/// Removes what belongs to none of `keys` (see service_manager's sweep).
+void sweep(self_ptr self, std::vector<service_key> keys) {
+  auto& st = self->state;
+  self->request(st.manager, std::chrono::minutes{30}, sweep_atom::value, std::move(keys))
+    .then(
+      [](uint64_t removed) {
+        if (removed > 0)
+          spdlog::info("engine: removed {} leftover objects that belong to no Service", removed);
+      },
+      [](caf::error& err) {
+        spdlog::warn("engine: sweep of leftover objects: {}", describe(err));
+      });
+}
+
 void go_running(self_ptr self) {
   auto& st = self->state;
   st.seeding = false;
@@ -83,6 +134,8 @@ void go_running(self_ptr self) {
   spdlog::info("engine running: gateway {} ({}), mode {}, {} Services", st.edge.name, st.edge.id,
                config::to_string(st.opts.config.mode()), st.known.size());
   set_phase(self, engine_phase::running);
+  sweep(self, {st.known.begin(), st.known.end()});
+  sample(self);
 }
 
 /// Once the gateway's objects and the first full Service list are both known: rebuild the
@@ -107,6 +160,9 @@ void maybe_seed(self_ptr self) {
   in.ours = &*st.ours;
   in.services = &services;
   auto seed = make_pool_seed(in, cfg.vcdlb.load_balancer_class);
+  st.external_size = address_count(seed);
+  if (auto r = ipv4::parse_range(seed.internal_range.first, seed.internal_range.last))
+    st.internal_size = r->size();
   self->request(st.pool, std::chrono::seconds{30}, rebuild_atom::value, std::move(seed))
     .then(
       [self](caf::ok_atom) {
@@ -119,6 +175,7 @@ void maybe_seed(self_ptr self) {
         deps->writer = st.writer;
         deps->backoff_base = st.opts.backoff_base;
         deps->backoff_max = st.opts.backoff_max;
+        deps->resync_interval = st.opts.resync_interval;
         st.manager = self->spawn<caf::linked>(service_manager_behavior,
                                               std::shared_ptr<const service_deps>{deps}, st.nodes);
         go_running(self);
@@ -132,6 +189,9 @@ void maybe_seed(self_ptr self) {
 void list_objects(self_ptr self) {
   auto& st = self->state;
   if (!st.gateway) {
+    // Before the gateway actor exists: the observer's gateway hooks may use what this sets.
+    if (st.opts.observer)
+      st.opts.observer->discovered(st.edge.name, st.session.api_version);
     gateway_args args;
     args.client = st.opts.vcd;
     args.ctx.gateway = {st.edge.name, st.edge.id};
@@ -281,6 +341,7 @@ caf::behavior core_behavior(core_actor* self, engine_options opts,
         if (!now.contains(key))
           self->send(st.manager, remove_atom::value, key);
       st.known = std::move(now);
+      sweep(self, {st.known.begin(), st.known.end()});
     },
     [self](service_spec& spec) { upsert(self, spec); },
     [self](remove_atom, service_key& key) {
@@ -313,7 +374,12 @@ caf::behavior core_behavior(core_actor* self, engine_options opts,
       }
       return rp;
     },
+    [self](resync_atom) {
+      if (self->state.manager)
+        self->send(self->state.manager, resync_atom::value);
+    },
     [self](tick_atom) { discover(self); },
+    [self](flush_atom) { sample(self); },
     [](resume_atom, resume& r) { r.fn(); },
   };
 }

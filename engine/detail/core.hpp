@@ -14,8 +14,9 @@
 ///
 /// Messages (dynamically typed, local only): std::vector<service_spec> (full list),
 /// service_spec, (remove_atom, service_key), std::vector<node_description> (full list),
-/// node_description, (remove_atom, std::string node name), (get_atom) -> (uint64_t service
-/// actors, pool_stats), plus internal (resume_atom, resume) and (tick_atom).
+/// node_description, (remove_atom, std::string node name), (resync_atom), (get_atom) ->
+/// (uint64_t service actors, pool_stats), plus internal (resume_atom, resume), (tick_atom) for
+/// discovery retries and (flush_atom) for the observer's periodic samples.
 
 #include <map>
 #include <memory>
@@ -45,6 +46,8 @@ struct core_state {
   vcd::edge_gateway edge;
   std::vector<vcd::used_ip> used;
   std::optional<lb_objects> ours; ///< set once the gateway listed this cluster's objects
+  uint64_t external_size = 0;     ///< addresses in the seed's external ranges (within vipSubnet)
+  uint64_t internal_size = 0;     ///< addresses in the one-arm range
   uint32_t attempt = 0;
   uint64_t generation = 0; ///< bumps per discovery attempt; stale completions are ignored
 

@@ -15,6 +15,21 @@ using namespace vcdlb::testing;
 using namespace std::chrono_literals;
 using vcd::operation;
 
+/// Keeps the last sample of each kind.
+struct sampling_observer final : engine_observer {
+  std::string gateway;
+  size_t services = 0;
+  size_t external_size = 0, external_used = 0, internal_size = 0, internal_used = 0;
+  void discovered(std::string_view name, std::string_view) override { gateway = name; }
+  void managed_services(size_t n) override { services = n; }
+  void pool_usage(size_t es, size_t eu, size_t is, size_t iu) override {
+    external_size = es;
+    external_used = eu;
+    internal_size = is;
+    internal_used = iu;
+  }
+};
+
 class core_test : public actor_fixture {
 protected:
   core_test() : sink_(std::make_shared<recording_sink>()) {}
@@ -29,6 +44,7 @@ protected:
     if (!fake_)
       fake_ = make_fake_vcd(std::move(fopts));
     engine_options opts;
+    opts.observer = observer_;
     opts.config = make_config(mode);
     opts.vcd = fake_;
     opts.sink = sink_;
@@ -58,6 +74,7 @@ protected:
   std::shared_ptr<recording_sink> sink_;
   std::shared_ptr<engine::shared_state> shared_;
   std::vector<caf::actor> cores_;
+  std::shared_ptr<sampling_observer> observer_ = std::make_shared<sampling_observer>();
   std::vector<engine_phase> phases_;
   std::string detail_;
 };
@@ -86,6 +103,20 @@ TEST_F(core_test, discovers_the_gateway_then_waits_for_the_first_service_list) {
   EXPECT_EQ(fake_->pools()[0].members.size(), 1u);
 }
 
+TEST_F(core_test, samples_pool_usage_and_managed_services_for_the_observer) {
+  auto core = start(config::lb_mode::b);
+  EXPECT_EQ(observer_->gateway, "edge-1");
+  self_->send(core, std::vector<node_description>{worker("w1", "10.0.0.4")});
+  self_->send(core, std::vector<service_spec>{lb_service("default", "a", {80}),
+                                              lb_service("default", "b", {80})});
+  settle(); // 60 s: several sample intervals
+  EXPECT_EQ(observer_->services, 2u);
+  EXPECT_EQ(observer_->external_size, 11u); // 203.0.113.10-20
+  EXPECT_EQ(observer_->external_used, 2u);
+  EXPECT_EQ(observer_->internal_size, 99u); // 192.168.8.2-100
+  EXPECT_EQ(observer_->internal_used, 2u);
+}
+
 TEST_F(core_test, a_relist_removes_services_that_are_gone) {
   auto core = start(config::lb_mode::c);
   self_->send(core, std::vector<node_description>{worker("w1", "10.0.0.4")});
@@ -98,6 +129,47 @@ TEST_F(core_test, a_relist_removes_services_that_are_gone) {
   ASSERT_EQ(fake_->virtual_services().size(), 1u);
   EXPECT_NE(fake_->virtual_services()[0].name.find("default.a."), std::string::npos)
     << fake_->virtual_services()[0].name;
+}
+
+TEST_F(core_test, the_first_list_sweeps_objects_of_services_that_no_longer_exist) {
+  auto core = start(config::lb_mode::c);
+  self_->send(core, std::vector<node_description>{worker("w1", "10.0.0.4")});
+  self_->send(core, std::vector<service_spec>{lb_service("default", "a", {80}),
+                                              lb_service("default", "gone", {80})});
+  settle();
+  ASSERT_EQ(fake_->virtual_services().size(), 2u);
+  self_->send_exit(core, caf::exit_reason::user_shutdown);
+  run();
+  cores_.clear();
+
+  // "default/gone" was deleted while no controller ran (its finalizer removed by hand).
+  auto a = lb_service("default", "a", {80});
+  a.has_finalizer = true;
+  a.ingress_ips = {sink_->ip_of(a.key)};
+  auto again = start(config::lb_mode::c);
+  self_->send(again, std::vector<node_description>{worker("w1", "10.0.0.4")});
+  self_->send(again, std::vector<service_spec>{a});
+  settle();
+  ASSERT_EQ(fake_->virtual_services().size(), 1u);
+  EXPECT_NE(fake_->virtual_services()[0].name.find("default.a."), std::string::npos);
+  EXPECT_EQ(fake_->pools().size(), 1u);
+}
+
+TEST_F(core_test, resync_repairs_an_object_deleted_out_of_band) {
+  auto core = start(config::lb_mode::c);
+  self_->send(core, std::vector<node_description>{worker("w1", "10.0.0.4")});
+  self_->send(core, std::vector<service_spec>{lb_service("default", "a", {80})});
+  settle();
+  ASSERT_EQ(fake_->virtual_services().size(), 1u);
+  auto vs = fake_->virtual_services()[0];
+  bool deleted = false;
+  fake_->delete_virtual_service(vs.id, [&](caf::expected<vcd::task_ref> r) { deleted = bool(r); });
+  ASSERT_TRUE(deleted);
+  ASSERT_TRUE(fake_->virtual_services().empty());
+  self_->send(core, resync_atom::value);
+  settle();
+  ASSERT_EQ(fake_->virtual_services().size(), 1u);
+  EXPECT_EQ(fake_->virtual_services()[0].name, vs.name);
 }
 
 TEST_F(core_test, transient_vcd_errors_are_retried_with_backoff) {
