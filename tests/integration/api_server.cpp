@@ -70,6 +70,12 @@ void api_server::request_delete(const service_key& key) {
   send_locked(i->second);
 }
 
+void api_server::force_delete(const service_key& key) {
+  std::lock_guard guard{mutex_};
+  if (services_.erase(key) > 0 && engine_ != nullptr)
+    engine_->delete_service(key);
+}
+
 void api_server::apply_node(node_description node) {
   std::lock_guard guard{mutex_};
   auto name = node.name;

@@ -41,6 +41,8 @@ public:
   /// Stores `spec` as given, metadata and status included (a Service another controller
   /// managed before); delivered like any change.
   void seed(service_spec spec);
+  /// The Service is gone at once, finalizer or not (finalizers removed by hand, then deleted).
+  void force_delete(const service_key& key);
   void apply_node(node_description node);
   void remove_node(const std::string& name);
 

@@ -467,6 +467,7 @@ void harness::start_engine() {
   o.retry_max = std::chrono::milliseconds{200};
   o.backoff_base = std::chrono::milliseconds{20};
   o.backoff_max = std::chrono::milliseconds{200};
+  o.resync_interval = caf::timespan{0}; // tests resync explicitly (or restart)
   auto e = engine::start(*sys_, std::move(o));
   if (!e)
     throw std::runtime_error("engine: " + describe(e.error()));

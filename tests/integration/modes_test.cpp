@@ -8,6 +8,7 @@
 #include <future>
 #include <iostream>
 
+#include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 #include "adapters/vcd/sim/scenario.hpp"
@@ -381,9 +382,10 @@ TEST_P(modes, objects_with_upstream_names_are_adopted_in_place_and_managed) {
 
 // -- drift -----------------------------------------------------------------------------------
 
-// The engine has no resync on main yet: the repair is triggered by a restart, which re-reads the
-// gateway and re-feeds every Service.
-TEST_P(modes, objects_deleted_behind_the_engines_back_are_recreated) {
+// Objects deleted or edited behind the engine's back come back on the next resync, without a
+// restart, and the IP stays.
+TEST_P(modes, objects_deleted_or_edited_behind_the_engines_back_are_repaired_on_resync) {
+  const bool one_arm = GetParam() != config::lb_mode::c;
   h.start_engine();
   auto svc = lb_service("shop", "drift", {tcp("a", 80, 30080), tcp("b", 81, 30081)});
   h.api().apply(svc);
@@ -391,22 +393,40 @@ TEST_P(modes, objects_deleted_behind_the_engines_back_are_recreated) {
   const auto ip = h.api().ip_of(svc.key);
   auto names_a = naming::namespaced_names(cluster_id, svc.key, "a");
   auto names_b = naming::namespaced_names(cluster_id, svc.key, "b");
-  for (const auto& [kind, name] : std::vector<std::pair<const char*, std::string>>{
-         {"virtualService", names_a.virtual_service}, {"pool", names_a.pool}}) {
+  auto remove = [&](const char* kind, const std::string& name) {
     auto found = h.vcd().find(kind, name);
     ASSERT_EQ(found.size(), 1u) << name;
     ASSERT_TRUE(h.vcd().remove_object(found[0]));
-  }
-  if (GetParam() != config::lb_mode::c) {
-    auto found = h.vcd().find("natRule", names_b.dnat_rule);
-    ASSERT_EQ(found.size(), 1u);
-    ASSERT_TRUE(h.vcd().remove_object(found[0]));
-  }
+  };
+  remove("virtualService", names_a.virtual_service);
+  remove("pool", names_a.pool);
+  if (one_arm)
+    remove("natRule", names_b.dnat_rule);
+  // An edit: port b's pool loses its members.
+  auto pool_b = h.vcd().find("pool", names_b.pool);
+  ASSERT_EQ(pool_b.size(), 1u);
+  ASSERT_TRUE(
+    h.vcd().patch_object(pool_b[0], boost::json::object{{"members", boost::json::array{}}}));
   ASSERT_FALSE(h.problems().empty());
-  h.stop_engine();
-  h.start_engine();
-  expect_converged("repaired");
+  h.current()->resync();
+  expect_converged("repaired by resync");
   EXPECT_EQ(h.api().ip_of(svc.key), ip);
+  EXPECT_EQ(h.vcd().find("pool", names_b.pool), pool_b) << "an edited object is updated in place";
+}
+
+// A Service removed while no controller ran (its finalizer dropped by hand) leaves objects
+// nobody owns: the next engine's first full list sweeps them and frees the IP.
+TEST_P(modes, objects_of_a_service_removed_while_the_engine_was_down_are_swept) {
+  h.start_engine();
+  auto gone = lb_service("shop", "gone", {tcp("a", 80, 30080), udp("b", 53, 30053)});
+  auto kept = lb_service("shop", "kept", {tcp("a", 80, 31080)});
+  h.api().apply(gone);
+  h.api().apply(kept);
+  expect_converged("two Services");
+  h.stop_engine();
+  h.api().force_delete(gone.key);
+  h.start_engine();
+  expect_converged("swept");
 }
 
 // VCD leaves an object whose task failed in place, REALIZATION_FAILED (vcd-cloudapi.md §3.3):
