@@ -416,6 +416,14 @@ void run_seed(config::lb_mode mode, uint64_t seed) {
       std::this_thread::sleep_for(
         std::chrono::milliseconds{std::uniform_int_distribution<int>{0, 12}(user.rng())});
     }
+    // Keep faults and the other tenant going until the engine met a BUSY_ENTITY storm (the
+    // lock is only contended while both mutate), bounded.
+    auto busy = [&] {
+      auto r = h.vcd().stats().rejections;
+      auto i = r.find("busy_entity");
+      return i == r.end() ? uint64_t{0} : i->second;
+    };
+    h.eventually([&] { return busy() >= 10; }, 1500ms);
     tenant.stop();
     std::cout << "[ stress   ] mode " << config::to_string(mode) << " seed " << seed
               << ": other tenant ran " << tenant.rounds() << " create/delete rounds, "
