@@ -407,6 +407,12 @@ harness::harness(harness_options opts) : opts_(std::move(opts)), io_("it-io", 2)
   sys_ = std::make_unique<caf::actor_system>(cfg_);
   vcd::sim::simulator_options so;
   so.core.seed = opts_.sim_seed;
+  if (auto& certs = so.core.seed_state.orgs.at(0).certificates; !certs.empty()) {
+    auto second = certs.front();
+    second.alias = second_cert_alias;
+    second.id = vcd::sim::derived_urn("certificateLibraryItem", second_cert_alias);
+    certs.push_back(std::move(second));
+  }
   for (auto& org : so.core.seed_state.orgs)
     for (auto& vdc : org.vdcs)
       for (auto& gw : vdc.edge_gateways)

@@ -32,6 +32,8 @@ namespace vcdlb::integration {
 inline constexpr const char* cluster_id = "urn:vcloud:entity:vmware:capvcdCluster:1f0c2b7e-it";
 /// The certificate the default simulator scenario has in org1's library.
 inline constexpr const char* sim_cert_alias = "vcdlb-sim-cert";
+/// A second certificate the harness adds to org1's library (for alias changes).
+inline constexpr const char* second_cert_alias = "vcdlb-it-second-cert";
 /// The default scenario's edge gateway allocation and the one-arm range of the config.
 inline constexpr const char* external_first = "203.0.113.10";
 inline constexpr const char* external_last = "203.0.113.250";

@@ -53,6 +53,7 @@ protected:
                         {tcp("http", 80, 30080, "http"), tcp("https", 443, 30443),
                          udp("dns", 53, 30053), tcp("metrics", 9000, 30900)});
     s.annotations.ssl_ports = "443";
+    s.annotations.ssl_cert_alias = sim_cert_alias;
     return s;
   }
 
@@ -137,6 +138,10 @@ TEST_P(modes, a_service_lifecycle_leaves_exactly_what_it_needs_after_every_step)
   step("ssl ports off");
   svc.annotations.ssl_ports = "443,8444";
   step("ssl ports on");
+  svc.annotations.ssl_cert_alias = second_cert_alias;
+  step("certificate alias changed");
+  svc.annotations.ssl_cert_alias = "";
+  step("certificate alias from the config");
   svc.annotations.ssl_no_termination = "true";
   step("ssl no termination");
 
