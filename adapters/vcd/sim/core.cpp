@@ -280,7 +280,8 @@ json::value stats_value(const state& st, bool with_log) {
                  {"auth", s.auth},
                  {"control", s.control},
                  {"tasks_started", s.tasks_started},
-                 {"tasks_failed", s.tasks_failed}};
+                 {"tasks_failed", s.tasks_failed},
+                 {"dnat_overlaps", s.dnat_overlaps}};
   json::object routes_o;
   for (auto& [k, v] : s.by_route)
     routes_o[k] = v;

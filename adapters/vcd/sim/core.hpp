@@ -93,6 +93,11 @@ struct request_stats {
   /// invalid_value, stale_version, unknown_urn, unauthorized, forbidden, not_acceptable,
   /// bad_filter, shared_vip_change, in_use, injected_429, injected_500, injected_503, dropped.
   std::map<std::string, uint64_t> rejections;
+  /// Accepted DNAT rule creates and updates that left two DNAT rules of one gateway on the same
+  /// (external address, protocol, external port): VCD (NSX) accepts such rules silently, so
+  /// the simulator counts them instead of rejecting; vcdlb must keep this at 0 (DESIGN.md
+  /// invariant 1). The protocol is the one of the rule's application port profile.
+  uint64_t dnat_overlaps = 0;
 };
 
 /// One entry of the request log (the last `request_log_capacity` are kept).
