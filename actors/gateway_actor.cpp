@@ -78,18 +78,57 @@ void unindex_object(self_ptr self, object_kind kind, const std::string& id,
   }
 }
 
+// Shares one immutable copy of each distinct member list (pools of one cluster usually have the
+// same members: every eligible node).
+std::shared_ptr<const std::vector<std::string>> intern(self_ptr self,
+                                                       std::vector<std::string> members) {
+  auto& lists = self->state.member_lists;
+  auto fresh = std::make_shared<const std::vector<std::string>>(std::move(members));
+  auto [i, added] = lists.insert(fresh);
+  return *i;
+}
+
+// Forgets member lists no pool refers to any more.
+void prune_member_lists(self_ptr self) {
+  std::erase_if(self->state.member_lists, [](const auto& p) { return p.use_count() == 1; });
+}
+
+// Sets a cached pool's details from a full pool (read or written by us).
+void set_details(self_ptr self, gateway_state::cached_pool& entry, const vcd::pool& p) {
+  auto desc = detail::to_desc(p); // sorts members, flags mixed ports with -1
+  entry.name = p.name;
+  entry.member_count = static_cast<int32_t>(p.members.size());
+  entry.enabled_member_count = static_cast<int32_t>(std::count_if(
+    p.members.begin(), p.members.end(), [](const vcd::pool_member& m) { return m.enabled; }));
+  entry.has_details = true;
+  entry.port = desc.port;
+  entry.tcp_health_monitor = desc.tcp_health_monitor;
+  entry.members = intern(self, std::move(desc.members));
+}
+
+gateway_state::cached_nat to_cached(const vcd::nat_rule& r) {
+  gateway_state::cached_nat n;
+  // The protocol lives on the rule's app port profile; describe() fills it in.
+  n.desc = detail::to_desc(r, ip_protocol::tcp);
+  n.profile_id = r.application_port_profile.id;
+  n.version = r.version;
+  return n;
+}
+
 void replace_nat_rules(self_ptr self, std::vector<vcd::nat_rule> rules) {
   auto& c = self->state.objects;
   for (const auto& [id, r] : c.nat_rules)
-    unindex_object(self, object_kind::dnat_rule, id, r.name);
+    unindex_object(self, object_kind::dnat_rule, id, r.desc.name);
   c.nat_rules.clear();
   for (auto& r : rules) {
     if (r.rule_type != "DNAT" || !naming::parse(r.name, self->state.args.cluster_id))
       continue;
     index_object(self, object_kind::dnat_rule, r.id, r.name);
-    c.nat_rules.emplace(r.id, std::move(r));
+    c.nat_rules.emplace(r.id, to_cached(r));
   }
 }
+
+void maybe_refresh(self_ptr self);
 
 void finish_cache_load(self_ptr self, const caf::error& err) {
   auto& st = self->state;
@@ -99,9 +138,12 @@ void finish_cache_load(self_ptr self, const caf::error& err) {
   st.cache_waiters.clear();
   for (auto& w : waiters)
     w(err);
+  // A refresh that waited for this load (started by a list or an op) may go now.
+  maybe_refresh(self);
 }
 
-// Loads the four object lists once; later callers are served from memory.
+// Loads the four object lists once; later callers are served from memory. A load after
+// `keep_pool_details` was set keeps the details of pools whose summary counts are unchanged.
 void ensure_cache(self_ptr self, std::function<void(const caf::error&)> k) {
   auto& st = self->state;
   if (st.cache_valid) {
@@ -112,14 +154,20 @@ void ensure_cache(self_ptr self, std::function<void(const caf::error&)> k) {
   if (st.cache_loading)
     return;
   st.cache_loading = true;
+  auto old_pools = std::make_shared<std::map<std::string, gateway_state::cached_pool>>();
+  if (st.keep_pool_details)
+    *old_pools = std::move(st.objects.pools);
+  st.keep_pool_details = false;
   st.objects = {};
   auto remaining = std::make_shared<int>(4);
   auto first_error = std::make_shared<caf::error>();
   auto step = [self, remaining, first_error](caf::error err) {
     if (err && !*first_error)
       *first_error = std::move(err);
-    if (--*remaining == 0)
+    if (--*remaining == 0) {
+      prune_member_lists(self);
       finish_cache_load(self, *first_error);
+    }
   };
   const auto gw = st.args.ctx.gateway.id;
   auto client = st.args.client;
@@ -127,22 +175,34 @@ void ensure_cache(self_ptr self, std::function<void(const caf::error&)> k) {
     self, [client, gw](auto cb) { client->list_virtual_service_summaries(gw, {}, std::move(cb)); },
     [self, step](caf::expected<std::vector<vcd::virtual_service_summary>> r) {
       if (r)
-        for (auto& vs : *r)
+        for (const auto& vs : *r)
           if (naming::parse(vs.name, self->state.args.cluster_id)) {
             index_object(self, object_kind::virtual_service, vs.id, vs.name);
-            self->state.objects.vss.emplace(vs.id, std::move(vs));
+            self->state.objects.vss.emplace(
+              vs.id, gateway_state::cached_vs{detail::to_desc(vs), vs.service_engine_group_ref});
           }
       step(r ? caf::error{} : std::move(r.error()));
     });
   call<std::vector<vcd::pool_summary>>(
     self, [client, gw](auto cb) { client->list_pool_summaries(gw, {}, std::move(cb)); },
-    [self, step](caf::expected<std::vector<vcd::pool_summary>> r) {
+    [self, step, old_pools](caf::expected<std::vector<vcd::pool_summary>> r) {
       if (r)
-        for (auto& p : *r)
-          if (naming::parse(p.name, self->state.args.cluster_id)) {
-            index_object(self, object_kind::pool, p.id, p.name);
-            self->state.objects.pool_summaries.emplace(p.id, std::move(p));
-          }
+        for (const auto& p : *r) {
+          if (!naming::parse(p.name, self->state.args.cluster_id))
+            continue;
+          index_object(self, object_kind::pool, p.id, p.name);
+          gateway_state::cached_pool entry;
+          if (auto i = old_pools->find(p.id);
+              i != old_pools->end() && i->second.has_details && i->second.name == p.name
+              && i->second.member_count == p.member_count
+              && i->second.enabled_member_count == p.enabled_member_count)
+            entry = std::move(i->second);
+          entry.name = p.name;
+          entry.member_count = p.member_count;
+          entry.enabled_member_count = p.enabled_member_count;
+          self->state.objects.pools.emplace(p.id, std::move(entry));
+        }
+      old_pools->clear();
       step(r ? caf::error{} : std::move(r.error()));
     });
   call<std::vector<vcd::nat_rule>>(
@@ -159,30 +219,38 @@ void ensure_cache(self_ptr self, std::function<void(const caf::error&)> k) {
     },
     [self, step](caf::expected<std::vector<vcd::app_port_profile>> r) {
       if (r)
-        for (auto& p : *r)
+        for (const auto& p : *r)
           if (naming::parse(p.name, self->state.args.cluster_id)) {
             index_object(self, object_kind::app_port_profile, p.id, p.name);
-            self->state.objects.profiles.emplace(p.id, std::move(p));
+            self->state.objects.profiles.emplace(p.id, detail::to_desc(p));
           }
       step(r ? caf::error{} : std::move(r.error()));
     });
 }
 
+const std::string& name_of(const gateway_state::cached_pool& x) {
+  return x.name;
+}
+const std::string& name_of(const app_port_profile_desc& x) {
+  return x.name;
+}
+
+// (id, object) of the first entry named `name`, or nullptr.
 template <class Map>
-const typename Map::mapped_type* find_by_name(const Map& m, const std::string& name) {
-  for (const auto& [id, x] : m)
-    if (x.name == name)
-      return &x;
+const typename Map::value_type* find_by_name(const Map& m, const std::string& name) {
+  for (const auto& entry : m)
+    if (name_of(entry.second) == name)
+      return &entry;
   return nullptr;
 }
 
-ip_protocol profile_protocol(const gateway_state::cache& c, const vcd::entity_ref& ref) {
-  auto i = c.profiles.find(ref.id);
-  const vcd::app_port_profile* p = i != c.profiles.end() ? &i->second : nullptr;
-  if (p == nullptr && !ref.name.empty())
-    p = find_by_name(c.profiles, ref.name);
-  if (p != nullptr && !p->application_ports.empty() && p->application_ports[0].protocol == "UDP")
-    return ip_protocol::udp;
+ip_protocol profile_protocol(const gateway_state::cache& c, const std::string& id,
+                             const std::string& name) {
+  if (auto i = c.profiles.find(id); i != c.profiles.end())
+    return i->second.protocol;
+  if (!name.empty())
+    if (const auto* p = find_by_name(c.profiles, name))
+      return p->second.protocol;
   return ip_protocol::tcp;
 }
 
@@ -194,22 +262,27 @@ lb_objects describe(const gateway_state::cache& c,
     switch (kind) {
     case object_kind::virtual_service:
       if (auto i = c.vss.find(id); i != c.vss.end())
-        out.virtual_services.push_back(detail::to_desc(i->second));
+        out.virtual_services.push_back(i->second.desc);
       break;
     case object_kind::pool:
-      if (auto i = c.pools.find(id); i != c.pools.end())
-        out.pools.push_back(detail::to_desc(i->second));
-      else if (auto j = c.pool_summaries.find(id); j != c.pool_summaries.end())
-        out.pools.push_back({j->second.id, j->second.name, 0, {}, false});
+      if (auto i = c.pools.find(id); i != c.pools.end()) {
+        const auto& p = i->second;
+        pool_desc d{id, p.name, p.port, {}, p.tcp_health_monitor};
+        if (p.has_details && p.members)
+          d.members = *p.members;
+        out.pools.push_back(std::move(d));
+      }
       break;
     case object_kind::dnat_rule:
-      if (auto i = c.nat_rules.find(id); i != c.nat_rules.end())
-        out.dnat_rules.push_back(
-          detail::to_desc(i->second, profile_protocol(c, i->second.application_port_profile)));
+      if (auto i = c.nat_rules.find(id); i != c.nat_rules.end()) {
+        auto d = i->second.desc;
+        d.protocol = profile_protocol(c, i->second.profile_id, d.profile_name);
+        out.dnat_rules.push_back(std::move(d));
+      }
       break;
     case object_kind::app_port_profile:
       if (auto i = c.profiles.find(id); i != c.profiles.end())
-        out.profiles.push_back(detail::to_desc(i->second));
+        out.profiles.push_back(i->second);
       break;
     }
   }
@@ -225,10 +298,8 @@ std::set<std::pair<object_kind, std::string>> owned(const gateway_state& st,
     auto i = st.objects.owners.find(token);
     if (i == st.objects.owners.end())
       continue;
-    for (const auto& entry : i->second) {
-      // Upstream names carry no namespace: the token matches, the parse confirms the name.
-      result.insert(entry);
-    }
+    // Upstream names carry no namespace: the token matches, the parse confirmed the name.
+    result.insert(i->second.begin(), i->second.end());
   }
   return result;
 }
@@ -237,7 +308,11 @@ std::set<std::pair<object_kind, std::string>> owned(const gateway_state& st,
 void load_pool_details(self_ptr self, std::shared_ptr<std::vector<std::string>> ids,
                        std::function<void(const caf::error&)> k) {
   auto& st = self->state;
-  while (!ids->empty() && st.objects.pools.count(ids->back()))
+  auto loaded = [&st](const std::string& id) {
+    auto i = st.objects.pools.find(id);
+    return i == st.objects.pools.end() || i->second.has_details;
+  };
+  while (!ids->empty() && loaded(ids->back()))
     ids->pop_back();
   if (ids->empty()) {
     k(caf::error{});
@@ -249,13 +324,13 @@ void load_pool_details(self_ptr self, std::shared_ptr<std::vector<std::string>> 
   call<vcd::pool>(
     self, [client, id](auto cb) { client->get_pool(id, std::move(cb)); },
     [self, ids, k, id](caf::expected<vcd::pool> r) {
+      auto& c = self->state.objects;
       if (!r) {
         if (has_code(r.error(), vcd_errc::not_found)) {
           // Deleted behind our back: forget it.
-          auto& c = self->state.objects;
-          if (auto i = c.pool_summaries.find(id); i != c.pool_summaries.end()) {
+          if (auto i = c.pools.find(id); i != c.pools.end()) {
             unindex_object(self, object_kind::pool, id, i->second.name);
-            c.pool_summaries.erase(i);
+            c.pools.erase(i);
           }
           load_pool_details(self, ids, k);
           return;
@@ -263,7 +338,9 @@ void load_pool_details(self_ptr self, std::shared_ptr<std::vector<std::string>> 
         k(r.error());
         return;
       }
-      self->state.objects.pools[id] = std::move(*r);
+      // A refresh may have replaced the cache meanwhile: fill in only a pool it still has.
+      if (auto i = c.pools.find(id); i != c.pools.end())
+        set_details(self, i->second, *r);
       load_pool_details(self, ids, k);
     });
 }
@@ -327,6 +404,8 @@ void mutate(self_ptr self, std::function<void(vcd::callback<vcd::task_ref>)> inv
 
 void start_next_op(self_ptr self);
 
+void maybe_refresh(self_ptr self);
+
 void finish_op(self_ptr self, pending_ptr p, caf::expected<op_result> r);
 
 void run_op(self_ptr self, pending_ptr p);
@@ -345,11 +424,10 @@ void run_pool_op(self_ptr self, pending_ptr p, done_fn done) {
           return;
         }
         auto& c = self->state.objects;
-        if (auto i = c.pool_summaries.find(id); i != c.pool_summaries.end()) {
+        if (auto i = c.pools.find(id); i != c.pools.end()) {
           unindex_object(self, object_kind::pool, id, i->second.name);
-          c.pool_summaries.erase(i);
+          c.pools.erase(i);
         }
-        c.pools.erase(id);
         done(op_result{id});
       });
     return;
@@ -372,16 +450,10 @@ void run_pool_op(self_ptr self, pending_ptr p, done_fn done) {
       if (body.id.empty())
         body.id = r->owner.id;
       auto& c = self->state.objects;
-      vcd::pool_summary summary;
-      summary.id = body.id;
-      summary.name = body.name;
-      summary.member_count = static_cast<int32_t>(body.members.size());
-      if (!c.pool_summaries.count(body.id))
+      if (!c.pools.count(body.id))
         index_object(self, object_kind::pool, body.id, body.name);
-      c.pool_summaries[body.id] = std::move(summary);
-      auto id = body.id;
-      c.pools[id] = std::move(body);
-      done(op_result{id});
+      set_details(self, c.pools[body.id], body);
+      done(op_result{body.id});
     });
 }
 
@@ -427,9 +499,8 @@ void run_profile_op(self_ptr self, pending_ptr p, done_fn done) {
       auto& c = self->state.objects;
       if (!c.profiles.count(body.id))
         index_object(self, object_kind::app_port_profile, body.id, body.name);
-      auto id = body.id;
-      c.profiles[id] = std::move(body);
-      done(op_result{id});
+      c.profiles[body.id] = detail::to_desc(body);
+      done(op_result{body.id});
     });
 }
 
@@ -465,7 +536,7 @@ void run_dnat_op(self_ptr self, pending_ptr p, done_fn done) {
         }
         auto& c = self->state.objects;
         if (auto i = c.nat_rules.find(id); i != c.nat_rules.end()) {
-          unindex_object(self, object_kind::dnat_rule, id, i->second.name);
+          unindex_object(self, object_kind::dnat_rule, id, i->second.desc.name);
           c.nat_rules.erase(i);
         }
         done(op_result{id});
@@ -487,7 +558,7 @@ void run_dnat_op(self_ptr self, pending_ptr p, done_fn done) {
     }
     version = i->second.version;
   }
-  auto body = detail::to_vcd(op.dnat, {profile->name, profile->id}, version);
+  auto body = detail::to_vcd(op.dnat, {profile->second.name, profile->first}, version);
   bool create = op.op == op_kind::create;
   mutate(
     self,
@@ -509,9 +580,10 @@ void run_dnat_op(self_ptr self, pending_ptr p, done_fn done) {
           done(err);
           return;
         }
+        auto port = detail::to_desc(body, ip_protocol::tcp).port;
         for (const auto& [id, rule] : self->state.objects.nat_rules)
-          if (rule.name == body.name && rule.external_addresses == body.external_addresses
-              && rule.dnat_external_port == body.dnat_external_port) {
+          if (rule.desc.name == body.name && rule.desc.external_ip == body.external_addresses
+              && rule.desc.port == port) {
             done(op_result{id});
             return;
           }
@@ -610,24 +682,24 @@ void run_vs_op(self_ptr self, pending_ptr p, done_fn done) {
         }
         auto& c = self->state.objects;
         if (auto i = c.vss.find(id); i != c.vss.end()) {
-          unindex_object(self, object_kind::virtual_service, id, i->second.name);
+          unindex_object(self, object_kind::virtual_service, id, i->second.desc.name);
           c.vss.erase(i);
         }
         done(op_result{id});
       });
     return;
   }
-  const auto* pool = find_by_name(st.objects.pool_summaries, op.vs.pool_name);
+  const auto* pool = find_by_name(st.objects.pools, op.vs.pool_name);
   if (pool == nullptr) {
     done(caf::make_error(vcd_errc::not_found, "pool " + op.vs.pool_name + " does not exist"));
     return;
   }
-  vcd::entity_ref pool_ref{pool->name, pool->id};
+  vcd::entity_ref pool_ref{pool->second.name, pool->first};
   // An update keeps the SEG the virtual service already runs on.
   vcd::entity_ref current_seg;
   if (op.op == op_kind::update)
     if (auto i = st.objects.vss.find(op.vs.id); i != st.objects.vss.end())
-      current_seg = i->second.service_engine_group_ref;
+      current_seg = i->second.seg;
   auto desc = op.vs;
   auto create = op.op == op_kind::create;
   auto with_body = [self, client, desc, pool_ref, create, done](vcd::entity_ref seg) {
@@ -657,7 +729,8 @@ void run_vs_op(self_ptr self, pending_ptr p, done_fn done) {
             auto& c = self->state.objects;
             if (!c.vss.count(body.id))
               index_object(self, object_kind::virtual_service, body.id, body.name);
-            c.vss[body.id] = summary_of(body);
+            c.vss[body.id] = gateway_state::cached_vs{detail::to_desc(summary_of(body)),
+                                                      body.service_engine_group_ref};
             done(op_result{body.id});
           });
       });
@@ -727,9 +800,43 @@ void finish_op(self_ptr self, pending_ptr p, caf::expected<op_result> r) {
   start_next_op(self);
 }
 
+// Starts a due refresh once no mutation is in flight and no load is running. Refresh callers
+// that arrive while it runs wait for the next one (their out-of-band change may postdate it).
+void maybe_refresh(self_ptr self) {
+  auto& st = self->state;
+  if (!st.refresh_pending || st.refreshing || st.op_in_flight || st.cache_loading)
+    return;
+  st.refresh_pending = false;
+  st.refreshing = true;
+  auto waiters = std::make_shared<std::vector<caf::typed_response_promise<caf::ok_atom>>>(
+    std::move(st.refresh_waiters));
+  st.refresh_waiters.clear();
+  st.cache_valid = false;
+  st.keep_pool_details = true;
+  ensure_cache(self, [self, waiters](const caf::error& err) {
+    if (err)
+      spdlog::warn("gateway {}: refresh failed: {}", self->state.args.ctx.gateway.name,
+                   vcdlb::describe(err));
+    for (auto& rp : *waiters)
+      if (err)
+        rp.deliver(err);
+      else
+        rp.deliver(caf::ok_atom::value);
+    self->state.refreshing = false;
+    if (self->state.refresh_pending)
+      maybe_refresh(self);
+    else
+      start_next_op(self);
+  });
+}
+
 void start_next_op(self_ptr self) {
   auto& st = self->state;
-  if (st.op_in_flight || st.rotation.empty())
+  if (st.refresh_pending && !st.op_in_flight && !st.cache_loading) {
+    maybe_refresh(self); // a due refresh goes before the next mutation
+    return;
+  }
+  if (st.op_in_flight || st.refreshing || st.rotation.empty())
     return;
   // The requester served last goes behind the others even if it queued more ops meanwhile.
   if (st.rotation.size() > 1 && st.rotation.front() == st.last_served) {
@@ -748,6 +855,32 @@ void start_next_op(self_ptr self) {
     st.rotation.push_back(who); // round-robin: the next op of this requester waits its turn
   st.op_in_flight = true;
   run_op(self, std::move(p));
+}
+
+// Answers `list(key)`: the Service's objects with every pool's details loaded.
+void list_owned(self_ptr self, caf::typed_response_promise<lb_objects> rp, service_key key) {
+  ensure_cache(self, [self, rp, key](const caf::error& err) mutable {
+    if (err) {
+      rp.deliver(err);
+      return;
+    }
+    auto pools = std::make_shared<std::vector<std::string>>();
+    for (const auto& [kind, id] : owned(self->state, key))
+      if (kind == object_kind::pool)
+        pools->push_back(id);
+    load_pool_details(self, pools, [self, rp, key](const caf::error& err) mutable {
+      if (err) {
+        rp.deliver(err);
+        return;
+      }
+      // A reload started while the details were read: answer from the new cache.
+      if (!self->state.cache_valid) {
+        list_owned(self, rp, key);
+        return;
+      }
+      rp.deliver(describe(self->state.objects, owned(self->state, key)));
+    });
+  });
 }
 
 } // namespace
@@ -775,23 +908,15 @@ gateway_impl::behavior_type gateway_behavior(self_ptr self, gateway_args args) {
     },
     [=](list_atom, const service_key& key) -> caf::result<lb_objects> {
       auto rp = self->make_response_promise<lb_objects>();
-      ensure_cache(self, [self, rp, key](const caf::error& err) mutable {
-        if (err) {
-          rp.deliver(err);
-          return;
-        }
-        auto ids = owned(self->state, key);
-        auto pools = std::make_shared<std::vector<std::string>>();
-        for (const auto& [kind, id] : ids)
-          if (kind == object_kind::pool)
-            pools->push_back(id);
-        load_pool_details(self, pools, [self, rp, key](const caf::error& err) mutable {
-          if (err)
-            rp.deliver(err);
-          else
-            rp.deliver(describe(self->state.objects, owned(self->state, key)));
-        });
-      });
+      list_owned(self, rp, key);
+      return rp;
+    },
+    [=](refresh_atom) -> caf::result<caf::ok_atom> {
+      auto& st = self->state;
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      st.refresh_waiters.push_back(rp);
+      st.refresh_pending = true;
+      maybe_refresh(self);
       return rp;
     },
     [=](lb_op& op) -> caf::result<op_result> {

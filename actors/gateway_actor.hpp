@@ -18,6 +18,14 @@
 ///   loaded once (4 list calls) and kept up to date by the actor's own mutations, so a
 ///   reconcile neither re-lists the gateway nor GETs before it creates. Pool details are read
 ///   once per pool, when a Service first asks for its objects.
+/// - `refresh` re-lists the four kinds (drift repair: objects deleted or edited out of band)
+///   and replaces the cache. It waits for the mutation in flight and runs before the next one,
+///   so no op ever works on a half-replaced cache. Pool details survive a refresh only while
+///   the pool's summary still shows the member counts they were read (or written) with; the
+///   others are re-read lazily. A member swap that keeps both counts is invisible to the
+///   summaries and is repaired by the next write of the pool.
+/// - The cache is compact (only what the planner needs); pools with the same member list share
+///   one immutable copy of it.
 ///
 /// Adapter callbacks come back as `resume` messages: the actor's state is only touched from
 /// its own handlers. Timing uses the actor clock only (testable on the deterministic scheduler).
@@ -86,14 +94,44 @@ struct gateway_state {
     caf::typed_response_promise<op_result> rp;
     uint32_t attempt = 0;
   };
+  /// A virtual service as the planner sees it, plus the SEG it runs on (kept on update).
+  struct cached_vs {
+    virtual_service_desc desc;
+    vcd::entity_ref seg;
+  };
+  /// A pool: its summary's member counts and, once read, its details.
+  struct cached_pool {
+    std::string name;
+    /// From the summary, or from our own write: the details are valid for these counts.
+    int32_t member_count = 0;
+    int32_t enabled_member_count = 0;
+    bool has_details = false;
+    int32_t port = 0;
+    bool tcp_health_monitor = false;
+    std::shared_ptr<const std::vector<std::string>> members; ///< sorted; interned
+  };
+  /// A DNAT rule: the planner's view (protocol filled from its profile on describe) plus what
+  /// an update needs.
+  struct cached_nat {
+    dnat_rule_desc desc;
+    std::string profile_id;
+    int64_t version = -1;
+  };
   struct cache {
-    std::map<std::string, vcd::virtual_service_summary> vss; ///< by id
-    std::map<std::string, vcd::pool_summary> pool_summaries; ///< by id
-    std::map<std::string, vcd::pool> pools;                  ///< details by id
-    std::map<std::string, vcd::nat_rule> nat_rules;          ///< by id
-    std::map<std::string, vcd::app_port_profile> profiles;   ///< by id (this cluster's)
+    std::map<std::string, cached_vs> vss;                  ///< by id
+    std::map<std::string, cached_pool> pools;              ///< by id
+    std::map<std::string, cached_nat> nat_rules;           ///< by id
+    std::map<std::string, app_port_profile_desc> profiles; ///< by id (this cluster's)
     /// Owner token ("u:<svc name>" upstream, "h:<service hash>" namespaced) -> objects.
     std::map<std::string, std::set<std::pair<object_kind, std::string>>> owners;
+  };
+  /// Orders interned member lists by content.
+  struct members_less {
+    using is_transparent = void;
+    bool operator()(const std::shared_ptr<const std::vector<std::string>>& a,
+                    const std::shared_ptr<const std::vector<std::string>>& b) const {
+      return *a < *b;
+    }
   };
 
   gateway_args args;
@@ -108,6 +146,14 @@ struct gateway_state {
   bool cache_valid = false;
   bool cache_loading = false;
   std::vector<std::function<void(const caf::error&)>> cache_waiters;
+  /// The next load keeps pool details whose member counts did not change (set by refresh).
+  bool keep_pool_details = false;
+  /// Member lists shared by pools with the same members (pruned on refresh).
+  std::set<std::shared_ptr<const std::vector<std::string>>, members_less> member_lists;
+  /// Callers of `refresh` waiting for the next one to start; true while one is due.
+  std::vector<caf::typed_response_promise<caf::ok_atom>> refresh_waiters;
+  bool refresh_pending = false;
+  bool refreshing = false;
   vcd::entity_ref seg;                                 ///< chosen service engine group (lazily)
   std::map<std::string, vcd::entity_ref> certificates; ///< alias -> library item
   std::mt19937_64 rng;

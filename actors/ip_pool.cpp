@@ -51,6 +51,9 @@ caf::expected<ip_pool> ip_pool::make(const pool_seed& seed) {
   for (const auto& ip : seed.used_by_others)
     if (auto a = ipv4::parse(ip))
       pool.used_by_others_.insert(*a);
+  for (const auto& ip : seed.leftover_ips)
+    if (auto a = ipv4::parse(ip); a && pool.used_by_others_.count(*a))
+      pool.leftovers_.insert(*a);
   // Re-reserve in key order so the outcome does not depend on the order of the seed. A
   // reservation that contradicts an earlier one (two Services, one IP, no common sharing key)
   // loses that IP and gets a fresh one on its next allocate.
@@ -292,6 +295,17 @@ void ip_pool::release(const service_key& key) {
     entries_.erase(i);
   }
   std::erase_if(claims_, [&](const auto& kv) { return kv.second == key; });
+}
+
+void ip_pool::release_leftovers(const std::vector<std::string>& ips) {
+  for (const auto& text : ips) {
+    auto ip = ipv4::parse(text);
+    if (!ip || leftovers_.erase(*ip) == 0)
+      continue;
+    used_by_others_.erase(*ip);
+    external_hint_ = std::min(external_hint_, *ip);
+    internal_hint_ = std::min(internal_hint_, *ip);
+  }
 }
 
 caf::error ip_pool::claim(const service_key& key, const std::vector<listener_key>& ls) {

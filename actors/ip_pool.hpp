@@ -43,6 +43,10 @@ public:
   /// Claims listeners for `key`, all or nothing. Error: lb_errc::port_conflict naming the holder.
   [[nodiscard]] caf::error claim(const service_key& key, const std::vector<listener_key>& ls);
 
+  /// Frees addresses that were held back only for leftover objects (pool_seed::leftover_ips)
+  /// once those objects are gone; any other address in `ips` is ignored.
+  void release_leftovers(const std::vector<std::string>& ips);
+
   /// Releases the listed listeners held by `key` (others are ignored).
   void unclaim(const service_key& key, const std::vector<listener_key>& ls);
 
@@ -80,6 +84,7 @@ private:
   std::optional<ipv4::range> vip_subnet_;
   std::optional<ipv4::range> internal_range_;
   std::set<uint32_t> used_by_others_;
+  std::set<uint32_t> leftovers_; ///< the part of used_by_others_ held only for leftovers
   std::map<service_key, entry> entries_;
   std::map<uint32_t, std::vector<service_key>> external_holders_;
   std::map<uint32_t, service_key> internal_holders_;

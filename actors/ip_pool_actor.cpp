@@ -49,6 +49,13 @@ ip_pool_actor::behavior_type ip_pool_behavior(ip_pool_actor::stateful_pointer<ip
       else
         st.waiting.emplace_back([self, key] { self->state.pool->release(key); });
     },
+    [=](release_atom, const std::vector<std::string>& ips) {
+      auto& st = self->state;
+      if (st.pool)
+        st.pool->release_leftovers(ips);
+      else
+        st.waiting.emplace_back([self, ips] { self->state.pool->release_leftovers(ips); });
+    },
     [=](claim_atom, const service_key& key,
         const std::vector<listener_key>& ls) -> caf::result<caf::ok_atom> {
       auto& st = self->state;

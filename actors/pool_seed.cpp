@@ -107,20 +107,29 @@ pool_seed make_pool_seed(const seed_inputs& in, std::string_view own_class) {
     seed.reservations.push_back(std::move(r));
   }
   std::set<std::string> others;
+  std::set<std::string> used_otherwise; ///< used by something that is not a VS or DNAT rule
   if (in.used != nullptr)
     for (const auto& u : *in.used)
-      if (!ours_ips.count(u.ip_address))
+      if (!ours_ips.count(u.ip_address)) {
         others.insert(u.ip_address);
+        if (u.category != "Load_Balancer" && u.category != "DNAT")
+          used_otherwise.insert(u.ip_address);
+      }
   // Objects of no known Service: their addresses stay out of the pool until they are removed.
+  std::set<std::string> leftovers;
   for (size_t i = 0; i < objects.size(); ++i)
     if (owner[i] < 0) {
       // (A leftover on an IP that a live Service holds is covered by that Service's claims
       // being absent for it; the IP itself stays that Service's.)
       for (const auto* ip : {&objects[i].external, &objects[i].internal})
-        if (!ip->empty() && !ours_ips.count(*ip))
+        if (!ip->empty() && !ours_ips.count(*ip)) {
           others.insert(*ip);
+          if (!used_otherwise.count(*ip))
+            leftovers.insert(*ip);
+        }
     }
   seed.used_by_others.assign(others.begin(), others.end());
+  seed.leftover_ips.assign(leftovers.begin(), leftovers.end());
   return seed;
 }
 

@@ -33,7 +33,9 @@ struct seed_inputs {
 /// in mode A, one slot in mode B), its sharing key, and the listeners of its VSs and DNAT
 /// rules as claims. Upstream-named objects (no namespace) go to the Service of that name whose
 /// status IP they use, else to the first such Service by key. Objects that belong to no known
-/// Service keep their addresses out of the pool (used_by_others) until they are cleaned up.
+/// Service keep their addresses out of the pool (used_by_others) until they are cleaned up;
+/// those not also used by something other than a VS or DNAT rule are listed in leftover_ips,
+/// so the pool frees them once a sweep removed the objects.
 [[nodiscard]] pool_seed make_pool_seed(const seed_inputs& in, std::string_view own_class);
 
 } // namespace vcdlb

@@ -32,6 +32,9 @@ struct service_deps {
   caf::timespan request_timeout = std::chrono::minutes{10}; ///< gateway ops may queue long
   caf::timespan backoff_base = std::chrono::seconds{5};
   caf::timespan backoff_max = std::chrono::seconds{300};
+  /// The service manager's periodic resync (gateway refresh + reconcile of every Service);
+  /// 0 = only on request.
+  caf::timespan resync_interval = std::chrono::minutes{10};
 };
 
 struct service_state {

@@ -1,60 +1,269 @@
 #include "actors/service_manager.hpp"
 
+#include <utility>
+
+#include "actors/naming.hpp"
+#include "actors/plan.hpp"
+#include "caf/send.hpp"
 #include "caf/typed_event_based_actor.hpp"
+#include "protocol/errors.hpp"
 #include "spdlog/spdlog.h"
 
 namespace vcdlb {
 
 namespace {
 
-using self_ptr = service_manager_actor::stateful_pointer<service_manager_state>;
+using self_ptr = service_manager_impl::stateful_pointer<service_manager_state>;
 
 void spawn_for(self_ptr self, const service_spec& spec) {
   auto& st = self->state;
-  // Linked: service actors end with their manager (shutdown); see the exit handler.
-  auto actor = self->spawn<caf::linked>(service_behavior, spec.key, st.deps);
+  // Monitored, not linked: a link would carry a child's `kill` to the manager, and no exit
+  // handler can stop that. The manager ends its children itself (see the attached functor).
+  auto actor = self->spawn(service_behavior, spec.key, st.deps);
   self->monitor(actor);
-  st.children.insert(actor.address());
+  st.children->insert(actor.address());
   self->send(st.nodes, subscribe_atom::value, spec.key, actor);
   self->send(actor, spec);
-  st.actors.emplace(spec.key, std::move(actor));
+  st.actors.insert_or_assign(spec.key, service_manager_state::child{std::move(actor), spec});
+}
+
+// -- resync ------------------------------------------------------------------------------------
+
+void resync(self_ptr self) {
+  auto& st = self->state;
+  if (st.resync_running) {
+    st.resync_again = true;
+    return;
+  }
+  st.resync_running = true;
+  auto done = [self] {
+    auto& st = self->state;
+    st.resync_running = false;
+    if (std::exchange(st.resync_again, false))
+      resync(self);
+  };
+  self->request(st.deps->gateway, st.deps->request_timeout, refresh_atom::value)
+    .then(
+      [self, done](caf::ok_atom) {
+        auto& st = self->state;
+        // Level-triggered actors: a reconcile with nothing changed costs no VCD call.
+        for (const auto& [key, c] : st.actors)
+          if (!st.retiring.count(key))
+            self->send(c.handle, reconcile_atom::value);
+        done();
+      },
+      [done](caf::error& err) {
+        spdlog::warn("resync: the gateway refresh failed ({}); the next resync retries",
+                     describe(err));
+        done();
+      });
+}
+
+// -- sweep -------------------------------------------------------------------------------------
+
+std::string token_of(const naming::parsed_name& p) {
+  return p.scheme == config::naming_scheme::upstream ? "u:" + p.service : "h:" + p.service_hash;
+}
+
+struct orphans {
+  lb_objects objects;
+  std::set<std::string> tokens;
+  std::vector<service_key> keys; ///< owners whose key the name reveals in full
+  std::vector<std::string> ips;  ///< addresses the orphans use
+};
+
+// The objects of `all` that belong to no key in `existing` and to no live service actor.
+orphans find_orphans(const service_manager_state& st, const lb_objects& all,
+                     const std::vector<service_key>& existing) {
+  const auto& cid = st.deps->settings.cluster_id;
+  std::set<std::string> hashes;
+  std::set<std::string> names;
+  auto keep = [&](const service_key& k) {
+    hashes.insert(naming::service_hash(cid, k));
+    names.insert(k.name);
+  };
+  for (const auto& k : existing)
+    keep(k);
+  for (const auto& [k, c] : st.actors)
+    keep(k);
+  for (const auto& [k, spec] : st.held)
+    keep(k);
+  orphans out;
+  std::set<service_key> keys;
+  std::set<std::string> ips;
+  auto check = [&](const std::string& name, auto&& add) {
+    auto p = naming::parse(name, cid);
+    if (!p) // another cluster's object, or not ours at all
+      return;
+    bool orphan = p->scheme == config::naming_scheme::upstream ? !names.count(p->service)
+                                                               : !hashes.count(p->service_hash);
+    if (!orphan)
+      return;
+    out.tokens.insert(token_of(*p));
+    if (p->scheme == config::naming_scheme::namespaced && p->complete)
+      keys.insert({p->ns, p->service});
+    add();
+  };
+  for (const auto& x : all.profiles)
+    check(x.name, [&] { out.objects.profiles.push_back(x); });
+  for (const auto& x : all.dnat_rules)
+    check(x.name, [&] {
+      out.objects.dnat_rules.push_back(x);
+      ips.insert(x.external_ip);
+      ips.insert(x.internal_ip);
+    });
+  for (const auto& x : all.pools)
+    check(x.name, [&] { out.objects.pools.push_back(x); });
+  for (const auto& x : all.virtual_services)
+    check(x.name, [&] {
+      out.objects.virtual_services.push_back(x);
+      ips.insert(x.vip);
+    });
+  ips.erase(std::string{});
+  out.keys.assign(keys.begin(), keys.end());
+  out.ips.assign(ips.begin(), ips.end());
+  sort_by_name(out.objects);
+  return out;
+}
+
+void maybe_sweep(self_ptr self);
+
+void finish_sweep(self_ptr self,
+                  std::shared_ptr<std::vector<caf::typed_response_promise<uint64_t>>> waiters,
+                  caf::expected<uint64_t> result) {
+  auto& st = self->state;
+  for (auto& rp : *waiters)
+    if (result)
+      rp.deliver(*result);
+    else
+      rp.deliver(result.error());
+  st.sweeping = false;
+  st.sweep_tokens.clear();
+  auto held = std::move(st.held);
+  st.held.clear();
+  for (auto& [key, spec] : held)
+    if (!st.actors.count(key))
+      spawn_for(self, spec);
+  maybe_sweep(self);
+}
+
+void run_sweep_ops(self_ptr self, std::shared_ptr<const std::vector<lb_op>> ops, size_t i,
+                   std::function<void(caf::error)> k) {
+  if (i == ops->size()) {
+    k({});
+    return;
+  }
+  auto& st = self->state;
+  self->request(st.deps->gateway, st.deps->request_timeout, (*ops)[i])
+    .then([self, ops, i, k](const op_result&) { run_sweep_ops(self, ops, i + 1, k); },
+          [k](caf::error& err) { k(std::move(err)); });
+}
+
+void maybe_sweep(self_ptr self) {
+  auto& st = self->state;
+  if (st.sweeping || st.sweep_waiters.empty())
+    return;
+  st.sweeping = true;
+  auto keys = std::move(st.sweep_keys);
+  st.sweep_keys.clear();
+  auto waiters = std::make_shared<std::vector<caf::typed_response_promise<uint64_t>>>(
+    std::move(st.sweep_waiters));
+  st.sweep_waiters.clear();
+  self->request(st.deps->gateway, st.deps->request_timeout, list_atom::value)
+    .then(
+      [self, keys, waiters](const lb_objects& all) {
+        auto& st = self->state;
+        // Decided now, not when the sweep was asked for: a Service that got an actor since
+        // keeps its objects.
+        auto found = find_orphans(st, all, keys);
+        if (found.objects.empty()) {
+          finish_sweep(self, waiters, uint64_t{0});
+          return;
+        }
+        spdlog::info("sweep: removing {} objects of {} Services that no longer exist",
+                     found.objects.size(), found.tokens.size());
+        st.sweep_tokens = found.tokens;
+        auto ops = std::make_shared<const std::vector<lb_op>>(make_plan({}, found.objects));
+        auto count = static_cast<uint64_t>(found.objects.size());
+        run_sweep_ops(self, ops, 0,
+                      [self, waiters, count, keys = std::move(found.keys),
+                       ips = std::move(found.ips)](caf::error err) {
+                        auto& st = self->state;
+                        if (err) {
+                          spdlog::warn("sweep: {}; the next sweep retries", describe(err));
+                          finish_sweep(self, waiters, std::move(err));
+                          return;
+                        }
+                        // The objects are gone: their owners' IPs and claims can go too.
+                        for (const auto& key : keys)
+                          self->send(st.deps->pool, release_atom::value, key);
+                        if (!ips.empty())
+                          self->send(st.deps->pool, release_atom::value, ips);
+                        finish_sweep(self, waiters, count);
+                      });
+      },
+      [self, waiters](caf::error& err) {
+        spdlog::warn("sweep: listing the gateway failed ({}); the next sweep retries",
+                     describe(err));
+        finish_sweep(self, waiters, std::move(err));
+      });
+}
+
+// True when a sweep is removing objects that a Service of this key would own.
+bool swept(const service_manager_state& st, const service_key& key) {
+  if (st.sweep_tokens.empty())
+    return false;
+  return st.sweep_tokens.count("u:" + key.name) > 0
+         || st.sweep_tokens.count("h:" + naming::service_hash(st.deps->settings.cluster_id, key))
+              > 0;
 }
 
 } // namespace
 
-service_manager_actor::behavior_type
+service_manager_impl::behavior_type
 service_manager_behavior(self_ptr self, std::shared_ptr<const service_deps> deps,
                          node_set_actor nodes) {
   self->state.deps = std::move(deps);
   self->state.nodes = std::move(nodes);
-  // A child's exit is handled by the down handler; any other exit request ends the manager
-  // (and, through the links, every service actor).
-  self->set_exit_handler([self](caf::exit_msg& em) {
-    if (self->state.children.erase(em.source) > 0)
-      return;
-    self->quit(em.reason);
+  // However the manager ends, its service actors end with it.
+  self->attach_functor([children = self->state.children] {
+    for (const auto& child : *children)
+      caf::anon_send_exit(child, caf::exit_reason::user_shutdown);
   });
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
+    st.children->erase(dm.source);
     for (auto i = st.actors.begin(); i != st.actors.end(); ++i) {
-      if (i->second.address() != dm.source)
+      if (i->second.handle.address() != dm.source)
         continue;
       auto key = i->first;
+      auto last = std::move(i->second.last);
       st.actors.erase(i);
       auto r = st.retiring.find(key);
-      if (r != st.retiring.end()) {
+      if (r != st.retiring.end() && dm.reason) {
+        // It died during its cleanup: a fresh actor finishes it.
+        spdlog::error("service actor for {} terminated abnormally during cleanup ({}); "
+                      "respawning it",
+                      to_string(key), to_string(dm.reason));
+        spawn_for(self, last);
+        self->send(st.nodes, unsubscribe_atom::value, key);
+      } else if (r != st.retiring.end()) {
         auto next = std::move(r->second);
         st.retiring.erase(r);
         if (next)
           spawn_for(self, *next);
       } else if (dm.reason) {
-        // It failed. The next snapshot of the key spawns a new one.
-        spdlog::error("service actor for {} terminated unexpectedly: {}", to_string(key),
-                      to_string(dm.reason));
+        // It failed; the Service must not be lost. Its state is the snapshot plus what the
+        // gateway and the ip pool hold, so a fresh actor with the snapshot picks up cleanly.
+        spdlog::error("service actor for {} terminated abnormally ({}); respawning it",
+                      to_string(key), to_string(dm.reason));
+        spawn_for(self, last);
       }
       return;
     }
   });
+  if (auto interval = self->state.deps->resync_interval; interval.count() > 0)
+    self->delayed_send(self, interval, tick_atom::value);
   return {
     [=](const service_spec& spec) {
       auto& st = self->state;
@@ -63,15 +272,21 @@ service_manager_behavior(self_ptr self, std::shared_ptr<const service_deps> deps
         return;
       }
       if (auto i = st.actors.find(spec.key); i != st.actors.end()) {
-        self->send(i->second, spec);
+        i->second.last = spec;
+        self->send(i->second.handle, spec);
         return;
       }
       if (!wants_load_balancer(spec, st.deps->settings.load_balancer_class) && !spec.has_finalizer)
         return; // never ours: no actor, no memory
+      if (swept(st, spec.key)) {
+        st.held.insert_or_assign(spec.key, spec); // spawned once the sweep removed the leftovers
+        return;
+      }
       spawn_for(self, spec);
     },
     [=](remove_atom, const service_key& key) {
       auto& st = self->state;
+      st.held.erase(key);
       auto i = st.actors.find(key);
       if (i == st.actors.end())
         return;
@@ -81,10 +296,24 @@ service_manager_behavior(self_ptr self, std::shared_ptr<const service_deps> deps
       gone.uid = "(deleted)";
       gone.deletion_requested = true;
       st.retiring.emplace(key, std::nullopt);
-      self->send(i->second, gone);
+      i->second.last = gone;
+      self->send(i->second.handle, gone);
       self->send(st.nodes, unsubscribe_atom::value, key);
     },
     [=](caf::get_atom) { return static_cast<uint64_t>(self->state.actors.size()); },
+    [=](resync_atom) { resync(self); },
+    [=](tick_atom) {
+      resync(self);
+      self->delayed_send(self, self->state.deps->resync_interval, tick_atom::value);
+    },
+    [=](sweep_atom, std::vector<service_key>& keys) -> caf::result<uint64_t> {
+      auto& st = self->state;
+      auto rp = self->make_response_promise<uint64_t>();
+      st.sweep_keys = std::move(keys); // the newest list wins
+      st.sweep_waiters.push_back(rp);
+      maybe_sweep(self);
+      return rp;
+    },
   };
 }
 

@@ -39,6 +39,9 @@ using ip_pool_actor = caf::typed_actor<
   caf::replies_to<allocate_atom, ip_request>::with<ip_assignment>,
   // Drop every reservation and claim of the Service (after its objects are gone).
   caf::reacts_to<release_atom, service_key>,
+  // Free addresses held back for leftover objects (pool_seed::leftover_ips) after a sweep
+  // removed those objects; other addresses are ignored.
+  caf::reacts_to<release_atom, std::vector<std::string>>,
   // Claim listeners before creating a VS / DNAT on them; error: lb_errc::port_conflict.
   caf::replies_to<claim_atom, service_key, std::vector<listener_key>>::with<caf::ok_atom>,
   // Release listeners after the gateway confirmed the objects on them are deleted.
@@ -55,7 +58,11 @@ using gateway_actor = caf::typed_actor<
   // name), complete, sorted by name: the `observed` input of the planner.
   caf::replies_to<list_atom, service_key>::with<lb_objects>,
   // Run one create/update/remove; the reply carries the object's id.
-  caf::replies_to<lb_op>::with<op_result>>;
+  caf::replies_to<lb_op>::with<op_result>,
+  // Drift repair: re-list the gateway's objects and replace the cache (4 list calls; waits for
+  // the mutation in flight, runs before the next one); pool details whose summary changed are
+  // dropped and re-read lazily. Replies once the new cache is in place.
+  caf::replies_to<refresh_atom>::with<caf::ok_atom>>;
 
 /// Eligible backend nodes; debounces churn and notifies subscribed Services of changes.
 /// Nothing is published before the first full list arrived (an empty set during start-up would
@@ -70,11 +77,18 @@ using node_set_actor =
                    caf::reacts_to<flush_atom>, // internal: the debounce timer fired
                    caf::replies_to<caf::get_atom>::with<node_members>>;
 
-/// Spawns one service_actor per Service key, routes snapshots to it, monitors it.
-using service_manager_actor =
-  caf::typed_actor<caf::reacts_to<service_spec>,                    // Service added or changed
-                   caf::reacts_to<remove_atom, service_key>,        // Service gone from the API (no
-                                                                    // finalizer left)
-                   caf::replies_to<caf::get_atom>::with<uint64_t>>; // number of live service actors
+/// Spawns one service_actor per Service key, routes snapshots to it, monitors it (a service
+/// actor that dies abnormally is respawned with its last snapshot).
+using service_manager_actor = caf::typed_actor<
+  caf::reacts_to<service_spec>,                   // Service added or changed
+  caf::reacts_to<remove_atom, service_key>,       // Service gone from the API (no finalizer left)
+  caf::replies_to<caf::get_atom>::with<uint64_t>, // number of live service actors
+  // Drift repair: the gateway refreshes its cache, then every live service actor reconciles.
+  // Also runs on the manager's own timer (service_deps::resync_interval).
+  caf::reacts_to<resync_atom>,
+  // Garbage collection: every Service key that exists in the API now (all namespaces, all
+  // types). Objects of this cluster owned by none of them and by no live service actor are
+  // removed and their IPs released. Replies with the number of objects removed.
+  caf::replies_to<sweep_atom, std::vector<service_key>>::with<uint64_t>>;
 
 } // namespace vcdlb

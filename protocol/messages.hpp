@@ -70,6 +70,9 @@ struct pool_seed {
   ip_range internal_range;                 ///< oneArm start..end; empty in mode C
   std::vector<std::string> used_by_others; ///< usedIpAddresses that no Service of ours holds
   std::vector<ip_reservation> reservations;
+  /// The part of used_by_others held back only for objects of this cluster that belong to no
+  /// known Service (freed by `release` with addresses once a sweep removed them).
+  std::vector<std::string> leftover_ips;
 
   friend bool operator==(const pool_seed&, const pool_seed&) = default;
 };
@@ -77,7 +80,7 @@ struct pool_seed {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pool_seed& x) {
   return f(caf::meta::type_name("vcdlb::pool_seed"), x.external_ranges, x.vip_subnet,
-           x.internal_range, x.used_by_others, x.reservations);
+           x.internal_range, x.used_by_others, x.reservations, x.leftover_ips);
 }
 
 /// service_actor -> ip_pool: the IPs this Service needs now.

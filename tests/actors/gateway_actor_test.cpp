@@ -138,6 +138,19 @@ protected:
     return out;
   }
 
+  // Asks for a refresh and waits for its reply.
+  void refresh() {
+    self_->send(gw_, refresh_atom::value);
+    bool got = false;
+    settle([&] {
+      if (!got)
+        got =
+          try_receive([](caf::ok_atom) {}, [&](caf::error& e) { ADD_FAILURE() << describe(e); });
+      return got;
+    });
+    EXPECT_TRUE(got);
+  }
+
   void execute(const std::vector<lb_op>& plan) {
     auto out = std::make_shared<outcome>();
     submit("svc", plan, out);
@@ -353,6 +366,86 @@ TEST_F(gateway_actor_test, list_all_returns_this_clusters_objects_only) {
   ASSERT_TRUE(got);
   EXPECT_EQ(all.pools.size(), 2u);
   EXPECT_EQ(all.virtual_services.size(), 2u);
+}
+
+TEST_F(gateway_actor_test, refresh_sees_out_of_band_changes_and_keeps_unchanged_pool_details) {
+  start();
+  auto svc = service("web");
+  auto want = desired(svc, config::lb_mode::c, "203.0.113.10");
+  execute(make_plan(want, list(svc.key)));
+  EXPECT_TRUE(make_plan(want, list(svc.key)).empty());
+  // Nothing changed: the refresh is exactly the 4 lists, and the pool details it kept answer
+  // the next list without a GET.
+  fake_->reset_calls();
+  refresh();
+  EXPECT_EQ(fake_->total_calls(), 4u);
+  EXPECT_EQ(fake_->calls(operation::list_pool_summaries), 1u);
+  EXPECT_TRUE(make_plan(want, list(svc.key)).empty());
+  EXPECT_EQ(fake_->total_calls(), 4u);
+  // Behind the engine's back: one VS deleted, one pool loses a member.
+  auto vs = fake_->virtual_service_by_name(want.virtual_services[0].name);
+  ASSERT_TRUE(vs);
+  fake_->delete_virtual_service(vs->id, [](caf::expected<vcd::task_ref>) {});
+  auto pool = fake_->pool_by_name(want.pools[1].name);
+  ASSERT_TRUE(pool);
+  pool->members.pop_back();
+  fake_->put_pool(*pool);
+  // Before the refresh the cache still shows the old world.
+  EXPECT_TRUE(make_plan(want, list(svc.key)).empty());
+  fake_->reset_calls();
+  refresh();
+  auto observed = list(svc.key);
+  EXPECT_EQ(fake_->calls(operation::get_pool), 1u); // only the edited pool is re-read
+  EXPECT_EQ(fake_->mutation_calls(), 0u);
+  auto plan = make_plan(want, observed);
+  ASSERT_EQ(plan.size(), 2u);
+  EXPECT_EQ(plan[0].op, op_kind::update);
+  EXPECT_EQ(plan[0].kind, object_kind::pool);
+  EXPECT_EQ(plan[1].op, op_kind::create);
+  EXPECT_EQ(plan[1].kind, object_kind::virtual_service);
+  execute(plan);
+  EXPECT_EQ(fake_->pool_by_name(want.pools[1].name)->members.size(), 2u);
+  EXPECT_TRUE(fake_->virtual_service_by_name(want.virtual_services[0].name));
+  EXPECT_TRUE(make_plan(want, list(svc.key)).empty());
+}
+
+TEST_F(gateway_actor_test, refresh_waits_for_the_mutation_in_flight) {
+  vcd::fake_options opts;
+  opts.task_polls = 2;
+  fake_ = std::make_shared<vcd::fake_client>(opts);
+  vcd::edge_gateway g;
+  g.name = "edge-1";
+  gw_id_ = fake_->add_gateway(g);
+  start();
+  auto svc = service("web");
+  svc.ports.resize(1);
+  auto want = desired(svc, config::lb_mode::c, "203.0.113.10");
+  list(svc.key); // cache loaded
+  fake_->reset_calls();
+  auto out = std::make_shared<outcome>();
+  submit("svc", {make_create(want.pools[0])}, out);
+  run();
+  self_->send(gw_, refresh_atom::value);
+  run();
+  // The create is waiting for its task: the refresh must not list yet.
+  EXPECT_EQ(fake_->calls(operation::create_pool), 1u);
+  EXPECT_EQ(fake_->calls(operation::list_pool_summaries), 0u);
+  bool refreshed = false;
+  settle([&] {
+    if (!refreshed)
+      refreshed = try_receive([](caf::ok_atom) {});
+    return refreshed && out->replies == 1;
+  });
+  EXPECT_TRUE(refreshed);
+  EXPECT_TRUE(out->errors.empty());
+  EXPECT_EQ(fake_->calls(operation::list_pool_summaries), 1u);
+  EXPECT_EQ(fake_->calls(operation::get_task), 3u); // the task finished before the lists
+  // The refreshed cache has the new pool (with the details written by the op).
+  fake_->reset_calls();
+  auto observed = list(svc.key);
+  EXPECT_EQ(fake_->total_calls(), 0u);
+  ASSERT_EQ(observed.pools.size(), 1u);
+  EXPECT_EQ(observed.pools[0].members, want.pools[0].members);
 }
 
 } // namespace

@@ -103,6 +103,44 @@ TEST(pool_seed, restores_services_from_status_and_objects_and_keeps_others_out) 
   ASSERT_TRUE(fresh);
   EXPECT_EQ(fresh->external_ip, "203.0.113.13");
   EXPECT_EQ(fresh->internal_ips[0].second, "192.168.8.5");
+  // The leftover's addresses (not the SNAT one) come free once a sweep removed its objects.
+  EXPECT_EQ(seed.leftover_ips, (std::vector<std::string>{"192.168.8.4", "203.0.113.12"}));
+  pool->release_leftovers({"203.0.113.12", "203.0.113.15", "192.168.8.4", "not-an-ip"});
+  auto next = pool->allocate({{"new", "svc2"}, "", "", "", {}, {""}});
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->external_ip, "203.0.113.12");
+  EXPECT_EQ(next->internal_ips[0].second, "192.168.8.4");
+  auto last = pool->allocate({{"new", "svc3"}, "", "", "", {}, {""}});
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->external_ip, "203.0.113.14"); // .15 is still the SNAT's
+}
+
+TEST(pool_seed, a_leftover_address_also_used_otherwise_is_never_freed) {
+  auto gw = gateway();
+  lb_objects ours;
+  auto gone = svc("old", "gone");
+  merge(ours, objects_of(gone, lb_mode::c, {"203.0.113.12", {}}));
+  std::vector<vcd::used_ip> used{{"203.0.113.12", "Load_Balancer", {}},
+                                 {"203.0.113.12", "SNAT", {}}};
+  std::vector<service_spec> services;
+  seed_inputs in;
+  in.gateway = &gw;
+  in.used = &used;
+  in.mode = lb_mode::c;
+  in.cluster_id = cid;
+  in.ours = &ours;
+  in.services = &services;
+  auto seed = make_pool_seed(in, "");
+  EXPECT_EQ(seed.used_by_others, (std::vector<std::string>{"203.0.113.12"}));
+  EXPECT_TRUE(seed.leftover_ips.empty());
+  auto pool = ip_pool::make(seed);
+  ASSERT_TRUE(pool);
+  pool->release_leftovers({"203.0.113.12"});
+  for (int i = 0; i < 10; ++i) {
+    auto got = pool->allocate({{"new", "s" + std::to_string(i)}, "", "", "", {}, {}});
+    ASSERT_TRUE(got);
+    EXPECT_NE(got->external_ip, "203.0.113.12");
+  }
 }
 
 TEST(pool_seed, upstream_objects_go_to_the_service_whose_ip_they_use) {
