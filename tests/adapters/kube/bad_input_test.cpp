@@ -224,7 +224,7 @@ TEST(kube_bad_input, garbage_and_wrong_roots_are_bad_response) {
     "{'a':1}",
     "{\"a\":1,}",
     std::string("\0{}", 3),
-    std::string("{\"metadata\":{\"name\":\"a\0b\"}}", 29),
+    std::string("{\"metadata\":{\"name\":\"a\0b\"}}", 27), // 27 bytes, NUL included
     "<html>502 Bad Gateway</html>",
     "\xEF\xBB\xBF{}", // a byte order mark is not JSON
   };
