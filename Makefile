@@ -22,11 +22,11 @@ CTEST_ARGS =
 ifeq ($(SANITIZE),thread)
 # The fuzz corpus replays are single-threaded decoders: nothing for TSan to find.
 CMAKE_FLAGS += -DVCDLB_FUZZ_REPLAY=OFF
-# Tests that run actors on CAF's real scheduler threads next to Asio threads. Debian's CAF is
+# Tests that run actors on CAF's real scheduler threads next to Asio or test threads. Debian's CAF is
 # not instrumented, so TSan sees none of its hand-offs and reports each one, also transitively
 # in vcdlb code that an actor reached (tsan.supp covers what is local to CAF). They run in
 # `make test` and `make test-asan`; see docs/reliability.md.
-CTEST_ARGS += -E '^(bridge\.|sim_integration\.(informer_stays|status_writes|finalizer_flow|events_are|token_file|leader_election))'
+CTEST_ARGS += -E '^(bridge\.|engine_test\.|sim_integration\.(informer_stays|status_writes|finalizer_flow|events_are|token_file|leader_election))'
 endif
 
 # Sanitizer run-time options (an environment value set by the caller wins). Every finding stops
