@@ -72,6 +72,9 @@ struct controller::impl {
   std::unique_ptr<runtime::ops_server> ops;
 
   std::shared_ptr<kube::beast_client> kube;
+  /// The Lease's own client: renewals must not wait behind status and Event writes in the
+  /// main client's rate limiter (a burst of Services would otherwise cost the lease).
+  std::shared_ptr<kube::beast_client> election_kube;
   std::shared_ptr<vcd::client> vcd;
   std::shared_ptr<kube::service_writer> writer;
   std::shared_ptr<kube::event_recorder> recorder;
@@ -423,10 +426,18 @@ caf::expected<std::unique_ptr<controller>> controller::start(controller_options 
   ko.burst = p->opts.kube_burst;
   ko.user_agent = "vcdlb/" VCDLB_VERSION;
   auto source = ko.connection.source;
+  kube::beast_client_options eo;
+  eo.connection = ko.connection;
+  eo.qps = 0; // a renewal every retry period: nothing to limit
+  eo.user_agent = "vcdlb/" VCDLB_VERSION " leader-election";
   auto kc = kube::beast_client::make(p->io.context(), std::move(ko));
   if (!kc)
     return kc.error();
   p->kube = std::move(*kc);
+  auto ec = kube::beast_client::make(p->io.context(), std::move(eo));
+  if (!ec)
+    return ec.error();
+  p->election_kube = std::move(*ec);
 
   auto vo = vcd::make_connection_options(cfg, p->opts.loaded.creds);
   auto vc = vcd::beast_client::connect(p->io.context(), std::move(vo.http), std::move(vo.client));
@@ -463,7 +474,7 @@ caf::expected<std::unique_ptr<controller>> controller::start(controller_options 
 
   if (p->opts.leader_elect) {
     le.on_change = [self](bool leading) { self->on_leading(leading); };
-    auto el = kube::spawn_leader_elector(*p->sys, p->kube, std::move(le));
+    auto el = kube::spawn_leader_elector(*p->sys, p->election_kube, std::move(le));
     if (!el) {
       // validate() passed above, so this is not expected; clean up what already runs.
       auto err = std::move(el.error());
@@ -575,6 +586,7 @@ void controller::stop(std::chrono::milliseconds grace) {
   if (p.ops)
     p.ops->stop();
   p.kube->shutdown();
+  p.election_kube->shutdown();
   p.io.stop();
   // Waits until every actor is gone, so no engine callback can reach members destroyed
   // before the system would be (the system is the last member to go otherwise).
