@@ -177,7 +177,7 @@ void converge(self_ptr self, service_plan plan, lb_objects observed) {
       [self, plan, observed](const ip_assignment& ips) {
         auto& st = self->state;
         const auto& settings = st.deps->settings;
-        auto desired = desired_objects(st.status.key, plan, st.members.ips, ips, settings,
+        auto desired = desired_objects(st.status.key, plan, st.members.list(), ips, settings,
                                        upstream_ports(observed, settings.cluster_id));
         if (!desired) {
           finish(self, std::move(desired.error()));
@@ -236,7 +236,7 @@ void ensure(self_ptr self) {
     st.busy = false;
     return;
   }
-  if (st.members.ips.empty())
+  if (st.members.list().empty())
     event(self, event_type::warning, "UnAvailableLoadBalancer",
           "There are no available nodes for LoadBalancer");
   // Finalizer before any cloud object, so a delete can never skip the cleanup.
@@ -289,7 +289,7 @@ service_actor::behavior_type service_behavior(self_ptr self, service_key key,
     },
     [=](const node_members& m) {
       auto& st = self->state;
-      if (st.have_members && m.ips == st.members.ips)
+      if (st.have_members && m.list() == st.members.list())
         return;
       st.members = m;
       st.have_members = true;
