@@ -88,6 +88,23 @@ std::shared_ptr<const std::vector<std::string>> intern(self_ptr self,
   return *i;
 }
 
+std::shared_ptr<const vcd::entity_ref> intern_seg(self_ptr self, const vcd::entity_ref& ref) {
+  auto& refs = self->state.seg_refs;
+  for (const auto& r : refs)
+    if (*r == ref)
+      return r;
+  refs.push_back(std::make_shared<const vcd::entity_ref>(ref));
+  return refs.back();
+}
+
+// The id lives in the cache's map key; a copy in the value would only cost memory.
+template <class Desc>
+Desc without_id(Desc d) {
+  d.id.clear();
+  d.id.shrink_to_fit();
+  return d;
+}
+
 // Forgets member lists no pool refers to any more.
 void prune_member_lists(self_ptr self) {
   std::erase_if(self->state.member_lists, [](const auto& p) { return p.use_count() == 1; });
@@ -109,7 +126,7 @@ void set_details(self_ptr self, gateway_state::cached_pool& entry, const vcd::po
 gateway_state::cached_nat to_cached(const vcd::nat_rule& r) {
   gateway_state::cached_nat n;
   // The protocol lives on the rule's app port profile; describe() fills it in.
-  n.desc = detail::to_desc(r, ip_protocol::tcp);
+  n.desc = without_id(detail::to_desc(r, ip_protocol::tcp));
   n.profile_id = r.application_port_profile.id;
   n.version = r.version;
   return n;
@@ -179,7 +196,8 @@ void ensure_cache(self_ptr self, std::function<void(const caf::error&)> k) {
           if (naming::parse(vs.name, self->state.args.cluster_id)) {
             index_object(self, object_kind::virtual_service, vs.id, vs.name);
             self->state.objects.vss.emplace(
-              vs.id, gateway_state::cached_vs{detail::to_desc(vs), vs.service_engine_group_ref});
+              vs.id, gateway_state::cached_vs{without_id(detail::to_desc(vs)),
+                                              intern_seg(self, vs.service_engine_group_ref)});
           }
       step(r ? caf::error{} : std::move(r.error()));
     });
@@ -222,7 +240,7 @@ void ensure_cache(self_ptr self, std::function<void(const caf::error&)> k) {
         for (const auto& p : *r)
           if (naming::parse(p.name, self->state.args.cluster_id)) {
             index_object(self, object_kind::app_port_profile, p.id, p.name);
-            self->state.objects.profiles.emplace(p.id, detail::to_desc(p));
+            self->state.objects.profiles.emplace(p.id, without_id(detail::to_desc(p)));
           }
       step(r ? caf::error{} : std::move(r.error()));
     });
@@ -261,8 +279,10 @@ lb_objects describe(const gateway_state::cache& c,
   for (const auto& [kind, id] : ids) {
     switch (kind) {
     case object_kind::virtual_service:
-      if (auto i = c.vss.find(id); i != c.vss.end())
+      if (auto i = c.vss.find(id); i != c.vss.end()) {
         out.virtual_services.push_back(i->second.desc);
+        out.virtual_services.back().id = id;
+      }
       break;
     case object_kind::pool:
       if (auto i = c.pools.find(id); i != c.pools.end()) {
@@ -276,13 +296,16 @@ lb_objects describe(const gateway_state::cache& c,
     case object_kind::dnat_rule:
       if (auto i = c.nat_rules.find(id); i != c.nat_rules.end()) {
         auto d = i->second.desc;
+        d.id = id;
         d.protocol = profile_protocol(c, i->second.profile_id, d.profile_name);
         out.dnat_rules.push_back(std::move(d));
       }
       break;
     case object_kind::app_port_profile:
-      if (auto i = c.profiles.find(id); i != c.profiles.end())
+      if (auto i = c.profiles.find(id); i != c.profiles.end()) {
         out.profiles.push_back(i->second);
+        out.profiles.back().id = id;
+      }
       break;
     }
   }
@@ -499,7 +522,7 @@ void run_profile_op(self_ptr self, pending_ptr p, done_fn done) {
       auto& c = self->state.objects;
       if (!c.profiles.count(body.id))
         index_object(self, object_kind::app_port_profile, body.id, body.name);
-      c.profiles[body.id] = detail::to_desc(body);
+      c.profiles[body.id] = without_id(detail::to_desc(body));
       done(op_result{body.id});
     });
 }
@@ -699,7 +722,8 @@ void run_vs_op(self_ptr self, pending_ptr p, done_fn done) {
   vcd::entity_ref current_seg;
   if (op.op == op_kind::update)
     if (auto i = st.objects.vss.find(op.vs.id); i != st.objects.vss.end())
-      current_seg = i->second.seg;
+      if (i->second.seg)
+        current_seg = *i->second.seg;
   auto desc = op.vs;
   auto create = op.op == op_kind::create;
   auto with_body = [self, client, desc, pool_ref, create, done](vcd::entity_ref seg) {
@@ -729,8 +753,9 @@ void run_vs_op(self_ptr self, pending_ptr p, done_fn done) {
             auto& c = self->state.objects;
             if (!c.vss.count(body.id))
               index_object(self, object_kind::virtual_service, body.id, body.name);
-            c.vss[body.id] = gateway_state::cached_vs{detail::to_desc(summary_of(body)),
-                                                      body.service_engine_group_ref};
+            c.vss[body.id] =
+              gateway_state::cached_vs{without_id(detail::to_desc(summary_of(body))),
+                                       intern_seg(self, body.service_engine_group_ref)};
             done(op_result{body.id});
           });
       });
