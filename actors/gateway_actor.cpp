@@ -59,10 +59,18 @@ std::string owner_token(const naming::parsed_name& p) {
   return p.scheme == config::naming_scheme::upstream ? "u:" + p.service : "h:" + p.service_hash;
 }
 
+// `id` must be the key of the object's cache entry: the index keeps a pointer to it.
 void index_object(self_ptr self, object_kind kind, const std::string& id, const std::string& name) {
   auto& st = self->state;
   if (auto p = naming::parse(name, st.args.cluster_id))
-    st.objects.owners[owner_token(*p)].emplace(kind, id);
+    st.objects.owners[owner_token(*p)].emplace_back(kind, &id);
+}
+
+using id_set = std::set<std::pair<object_kind, std::string>>;
+
+void add_ids(id_set& out, const std::vector<std::pair<object_kind, const std::string*>>& ids) {
+  for (const auto& [kind, id] : ids)
+    out.emplace(kind, *id);
 }
 
 void unindex_object(self_ptr self, object_kind kind, const std::string& id,
@@ -71,7 +79,7 @@ void unindex_object(self_ptr self, object_kind kind, const std::string& id,
   if (auto p = naming::parse(name, st.args.cluster_id)) {
     auto i = st.objects.owners.find(owner_token(*p));
     if (i != st.objects.owners.end()) {
-      i->second.erase({kind, id});
+      std::erase_if(i->second, [&](const auto& x) { return x.first == kind && *x.second == id; });
       if (i->second.empty())
         st.objects.owners.erase(i);
     }
@@ -140,8 +148,8 @@ void replace_nat_rules(self_ptr self, std::vector<vcd::nat_rule> rules) {
   for (auto& r : rules) {
     if (r.rule_type != "DNAT" || !naming::parse(r.name, self->state.args.cluster_id))
       continue;
-    index_object(self, object_kind::dnat_rule, r.id, r.name);
-    c.nat_rules.emplace(r.id, to_cached(r));
+    if (auto [it, added] = c.nat_rules.emplace(r.id, to_cached(r)); added)
+      index_object(self, object_kind::dnat_rule, it->first, r.name);
   }
 }
 
@@ -194,10 +202,11 @@ void ensure_cache(self_ptr self, std::function<void(const caf::error&)> k) {
       if (r)
         for (const auto& vs : *r)
           if (naming::parse(vs.name, self->state.args.cluster_id)) {
-            index_object(self, object_kind::virtual_service, vs.id, vs.name);
-            self->state.objects.vss.emplace(
+            auto [it, added] = self->state.objects.vss.emplace(
               vs.id, gateway_state::cached_vs{without_id(detail::to_desc(vs)),
                                               intern_seg(self, vs.service_engine_group_ref)});
+            if (added)
+              index_object(self, object_kind::virtual_service, it->first, vs.name);
           }
       step(r ? caf::error{} : std::move(r.error()));
     });
@@ -208,7 +217,6 @@ void ensure_cache(self_ptr self, std::function<void(const caf::error&)> k) {
         for (const auto& p : *r) {
           if (!naming::parse(p.name, self->state.args.cluster_id))
             continue;
-          index_object(self, object_kind::pool, p.id, p.name);
           gateway_state::cached_pool entry;
           if (auto i = old_pools->find(p.id);
               i != old_pools->end() && i->second.has_details && i->second.name == p.name
@@ -218,7 +226,8 @@ void ensure_cache(self_ptr self, std::function<void(const caf::error&)> k) {
           entry.name = p.name;
           entry.member_count = p.member_count;
           entry.enabled_member_count = p.enabled_member_count;
-          self->state.objects.pools.emplace(p.id, std::move(entry));
+          if (auto [it, added] = self->state.objects.pools.emplace(p.id, std::move(entry)); added)
+            index_object(self, object_kind::pool, it->first, p.name);
         }
       old_pools->clear();
       step(r ? caf::error{} : std::move(r.error()));
@@ -239,8 +248,10 @@ void ensure_cache(self_ptr self, std::function<void(const caf::error&)> k) {
       if (r)
         for (const auto& p : *r)
           if (naming::parse(p.name, self->state.args.cluster_id)) {
-            index_object(self, object_kind::app_port_profile, p.id, p.name);
-            self->state.objects.profiles.emplace(p.id, without_id(detail::to_desc(p)));
+            auto [it, added] =
+              self->state.objects.profiles.emplace(p.id, without_id(detail::to_desc(p)));
+            if (added)
+              index_object(self, object_kind::app_port_profile, it->first, p.name);
           }
       step(r ? caf::error{} : std::move(r.error()));
     });
@@ -322,7 +333,7 @@ std::set<std::pair<object_kind, std::string>> owned(const gateway_state& st,
     if (i == st.objects.owners.end())
       continue;
     // Upstream names carry no namespace: the token matches, the parse confirmed the name.
-    result.insert(i->second.begin(), i->second.end());
+    add_ids(result, i->second);
   }
   return result;
 }
@@ -473,9 +484,10 @@ void run_pool_op(self_ptr self, pending_ptr p, done_fn done) {
       if (body.id.empty())
         body.id = r->owner.id;
       auto& c = self->state.objects;
-      if (!c.pools.count(body.id))
-        index_object(self, object_kind::pool, body.id, body.name);
-      set_details(self, c.pools[body.id], body);
+      auto [it, added] = c.pools.try_emplace(body.id);
+      if (added)
+        index_object(self, object_kind::pool, it->first, body.name);
+      set_details(self, it->second, body);
       done(op_result{body.id});
     });
 }
@@ -520,9 +532,10 @@ void run_profile_op(self_ptr self, pending_ptr p, done_fn done) {
       if (body.id.empty())
         body.id = r->owner.id;
       auto& c = self->state.objects;
-      if (!c.profiles.count(body.id))
-        index_object(self, object_kind::app_port_profile, body.id, body.name);
-      c.profiles[body.id] = without_id(detail::to_desc(body));
+      auto [it, added] = c.profiles.try_emplace(body.id);
+      if (added)
+        index_object(self, object_kind::app_port_profile, it->first, body.name);
+      it->second = without_id(detail::to_desc(body));
       done(op_result{body.id});
     });
 }
@@ -751,11 +764,11 @@ void run_vs_op(self_ptr self, pending_ptr p, done_fn done) {
             if (body.id.empty())
               body.id = r->owner.id;
             auto& c = self->state.objects;
-            if (!c.vss.count(body.id))
-              index_object(self, object_kind::virtual_service, body.id, body.name);
-            c.vss[body.id] =
-              gateway_state::cached_vs{without_id(detail::to_desc(summary_of(body))),
-                                       intern_seg(self, body.service_engine_group_ref)};
+            auto [it, added] = c.vss.try_emplace(body.id);
+            if (added)
+              index_object(self, object_kind::virtual_service, it->first, body.name);
+            it->second = gateway_state::cached_vs{without_id(detail::to_desc(summary_of(body))),
+                                                  intern_seg(self, body.service_engine_group_ref)};
             done(op_result{body.id});
           });
       });
@@ -924,9 +937,9 @@ gateway_impl::behavior_type gateway_behavior(self_ptr self, gateway_args args) {
           rp.deliver(err);
           return;
         }
-        std::set<std::pair<object_kind, std::string>> all;
+        id_set all;
         for (const auto& [token, ids] : self->state.objects.owners)
-          all.insert(ids.begin(), ids.end());
+          add_ids(all, ids);
         rp.deliver(describe(self->state.objects, all));
       });
       return rp;

@@ -123,8 +123,10 @@ struct gateway_state {
     std::map<std::string, cached_pool> pools;              ///< by id
     std::map<std::string, cached_nat> nat_rules;           ///< by id
     std::map<std::string, app_port_profile_desc> profiles; ///< by id (this cluster's; no id)
-    /// Owner token ("u:<svc name>" upstream, "h:<service hash>" namespaced) -> objects.
-    std::map<std::string, std::set<std::pair<object_kind, std::string>>> owners;
+    /// Owner token ("u:<svc name>" upstream, "h:<service hash>" namespaced) -> objects, each
+    /// as its kind and a pointer to its id: the key of its entry above (std::map keys do not
+    /// move; an entry is unindexed before it is erased).
+    std::map<std::string, std::vector<std::pair<object_kind, const std::string*>>> owners;
   };
   /// Orders interned member lists by content.
   struct members_less {
