@@ -30,10 +30,11 @@ build: configure
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
-# Until the controller demo lands, the demo checks the shipped example configuration.
+# The controller against the in-process VCD and Kubernetes simulators with example Services
+# (README). Options: make demo DEMO_ARGS="--mode A --services 20 --keep-running".
+DEMO_ARGS ?=
 demo: build
-	$(BUILD_DIR)/bin/vcdlb check-config --cloud-config config/examples/mode-b.yaml \
-	  --secrets-dir config/examples/basic-auth
+	$(BUILD_DIR)/bin/vcdlb demo $(DEMO_ARGS)
 
 # libFuzzer targets (fuzz/): a clang build with coverage, ASan and UBSan in build-fuzz/, then a
 # short bounded run of every fuzzer from its corpus. FUZZ_SECONDS sets the time per target.

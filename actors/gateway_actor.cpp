@@ -29,6 +29,7 @@ void drain_io(self_ptr self) {
     start();
   }
   if (!st.io_waiting.empty() && !st.tick_scheduled) {
+    st.args.observer->gateway_throttled();
     st.tick_scheduled = true;
     self->delayed_send(self, st.bucket->wait(now), tick_atom::value);
   }
@@ -224,6 +225,7 @@ void ensure_cache(self_ptr self, std::function<void(const caf::error&)> k) {
               && i->second.enabled_member_count == p.enabled_member_count)
             entry = std::move(i->second);
           entry.name = p.name;
+          entry.failed = detail::realization_failed(p.status);
           entry.member_count = p.member_count;
           entry.enabled_member_count = p.enabled_member_count;
           if (auto [it, added] = self->state.objects.pools.emplace(p.id, std::move(entry)); added)
@@ -298,7 +300,7 @@ lb_objects describe(const gateway_state::cache& c,
     case object_kind::pool:
       if (auto i = c.pools.find(id); i != c.pools.end()) {
         const auto& p = i->second;
-        pool_desc d{id, p.name, p.port, {}, p.tcp_health_monitor};
+        pool_desc d{id, p.name, p.port, {}, p.tcp_health_monitor, p.failed};
         if (p.has_details && p.members)
           d.members = *p.members;
         out.pools.push_back(std::move(d));
@@ -393,6 +395,7 @@ void wait_task(self_ptr self, vcd::task_ref ref, uint32_t n, caf::actor_clock::t
   auto delay = detail::poll_delay(n, s.poll_initial, s.poll_max, s.poll_multiplier);
   after(self, delay, [self, ref, n, deadline, k] {
     auto client = self->state.args.client;
+    self->state.args.observer->task_polled();
     call<vcd::task>(
       self, [client, ref](auto cb) { client->get_task(ref, std::move(cb)); },
       [self, ref, n, deadline, k](caf::expected<vcd::task> r) {
@@ -429,8 +432,12 @@ void mutate(self_ptr self, std::function<void(vcd::callback<vcd::task_ref>)> inv
       k(std::move(r.error()));
       return;
     }
-    auto deadline = self->clock().now() + self->state.args.settings.task_timeout;
-    wait_task(self, *r, 0, deadline, k);
+    auto started = self->clock().now();
+    auto deadline = started + self->state.args.settings.task_timeout;
+    wait_task(self, *r, 0, deadline, [self, started, k](caf::expected<vcd::task> t) {
+      self->state.args.observer->task_finished(static_cast<bool>(t), self->clock().now() - started);
+      k(std::move(t));
+    });
   });
 }
 
@@ -813,17 +820,24 @@ void run_op(self_ptr self, pending_ptr p) {
 void finish_op(self_ptr self, pending_ptr p, caf::expected<op_result> r) {
   auto& st = self->state;
   const auto& s = st.args.settings;
-  if (!r && is_retryable(r.error()) && p->attempt + 1 < s.max_attempts) {
+  if (!r && !st.draining && is_retryable(r.error()) && p->attempt + 1 < s.max_attempts) {
     auto info = vcd::parse_error_info(r.error());
     auto delay = info.retry_after_seconds >= 0
                    ? caf::timespan{std::chrono::seconds{info.retry_after_seconds}}
                    : detail::retry_delay(p->attempt, s.retry_base, s.retry_max, st.rng);
     ++p->attempt;
+    st.args.observer->gateway_retry(code_name(r.error()));
     spdlog::debug("gateway {}: {} failed ({}), attempt {} in {} ms", st.args.ctx.gateway.name,
                   to_string(p->op), vcdlb::describe(r.error()), p->attempt + 1,
                   std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());
     // The op keeps the gateway's mutation slot while it waits: the gateway is busy anyway.
-    after(self, delay, [self, p] { run_op(self, p); });
+    after(self, delay, [self, p] {
+      if (self->state.draining) // shutting down: the retry would be a new mutation
+        finish_op(self, p,
+                  caf::make_error(lb_errc::shutting_down, "the controller is shutting down"));
+      else
+        run_op(self, p);
+    });
     return;
   }
   if (r) {
@@ -835,7 +849,14 @@ void finish_op(self_ptr self, pending_ptr p, caf::expected<op_result> r) {
     p->rp.deliver(std::move(r.error()));
   }
   st.op_in_flight = false;
+  if (st.draining) {
+    for (auto& rp : st.drain_waiters)
+      rp.deliver(caf::ok_atom::value);
+    st.drain_waiters.clear();
+  }
+  st.args.observer->mailbox_depth("gateway", self->mailbox().size());
   start_next_op(self);
+  st.args.observer->gateway_queue(st.queued, st.op_in_flight);
 }
 
 // Starts a due refresh once no mutation is in flight and no load is running. Refresh callers
@@ -891,6 +912,7 @@ void start_next_op(self_ptr self) {
     st.queues.erase(i);
   else
     st.rotation.push_back(who); // round-robin: the next op of this requester waits its turn
+  --st.queued;
   st.op_in_flight = true;
   run_op(self, std::move(p));
 }
@@ -959,6 +981,8 @@ gateway_impl::behavior_type gateway_behavior(self_ptr self, gateway_args args) {
     },
     [=](lb_op& op) -> caf::result<op_result> {
       auto& st = self->state;
+      if (st.draining)
+        return caf::make_error(lb_errc::shutting_down, "the controller is shutting down");
       // Read the sender before make_response_promise(), which takes it from the message.
       auto who = self->current_sender() ? self->current_sender()->address() : caf::actor_addr{};
       auto p = std::make_shared<gateway_state::pending_op>();
@@ -968,8 +992,25 @@ gateway_impl::behavior_type gateway_behavior(self_ptr self, gateway_args args) {
       if (q.empty())
         st.rotation.push_back(who);
       q.push_back(p);
+      ++st.queued;
       start_next_op(self);
+      st.args.observer->gateway_queue(st.queued, st.op_in_flight);
       return p->rp;
+    },
+    [=](drain_atom) -> caf::result<caf::ok_atom> {
+      auto& st = self->state;
+      st.draining = true;
+      for (auto& [who, queue] : st.queues)
+        for (auto& p : queue)
+          p->rp.deliver(caf::make_error(lb_errc::shutting_down, "the controller is shutting down"));
+      st.queues.clear();
+      st.rotation.clear();
+      st.queued = 0;
+      if (!st.op_in_flight)
+        return caf::ok_atom::value;
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      st.drain_waiters.push_back(rp);
+      return rp;
     },
     [=](resume_atom, detail::resume& r) { r.fn(); },
     [=](tick_atom) {

@@ -41,6 +41,7 @@
 
 #include "actors/detail/pacing.hpp"
 #include "actors/detail/vcd_convert.hpp"
+#include "actors/engine_observer.hpp"
 #include "adapters/vcd/client.hpp"
 #include "caf/allowed_unsafe_message_type.hpp"
 #include "caf/typed_response_promise.hpp"
@@ -68,6 +69,8 @@ struct gateway_args {
   detail::gateway_context ctx;
   std::string cluster_id; ///< untrimmed; selects this cluster's objects by name
   gateway_settings settings;
+  /// Told about queueing, retries, throttling and tasks (metrics); never null.
+  std::shared_ptr<engine_observer> observer = std::make_shared<engine_observer>();
 };
 
 namespace detail {
@@ -106,6 +109,7 @@ struct gateway_state {
     /// From the summary, or from our own write: the details are valid for these counts.
     int32_t member_count = 0;
     int32_t enabled_member_count = 0;
+    bool failed = false; ///< its summary says REALIZATION_FAILED
     bool has_details = false;
     int32_t port = 0;
     bool tcp_health_monitor = false;
@@ -143,6 +147,9 @@ struct gateway_state {
   bool tick_scheduled = false;
   std::map<caf::actor_addr, std::deque<std::shared_ptr<pending_op>>> queues;
   std::deque<caf::actor_addr> rotation; ///< requesters with queued ops, in serving order
+  size_t queued = 0;                    ///< ops in all queues (not the one in flight)
+  bool draining = false;                ///< shutting down: no new ops, no retries
+  std::vector<caf::typed_response_promise<caf::ok_atom>> drain_waiters;
   caf::actor_addr last_served;
   bool op_in_flight = false;
   cache objects;

@@ -184,6 +184,17 @@ caf::expected<ip_assignment> ip_pool::allocate(const ip_request& req) {
   ports.erase(std::unique(ports.begin(), ports.end()), ports.end());
   auto found = entries_.find(key);
   const entry* current = found != entries_.end() ? &found->second : nullptr;
+  // Refused on its own IP because a sibling uses a port it wants: it keeps only the ports it
+  // still wants, so a sibling waiting for one of its old ports is not refused in turn (two
+  // Services swapping ports would otherwise block each other forever).
+  auto refused_on_own_ip = [&](caf::error err) {
+    if (has_code(err, lb_errc::port_conflict)) {
+      auto& kept = found->second.ports;
+      std::erase_if(
+        kept, [&](const auto& p) { return !std::binary_search(ports.begin(), ports.end(), p); });
+    }
+    return err;
+  };
   // 1. The external IP.
   uint32_t target = 0;
   bool from_search = false;
@@ -195,11 +206,12 @@ caf::expected<ip_assignment> ip_pool::allocate(const ip_request& req) {
       return unavailable("spec.loadBalancerIP " + req.requested_ip
                          + " is not in the edge gateway's external IP ranges");
     if (auto err = check_shareable(*ip, key, req.sharing_key, ports))
-      return err;
+      return current != nullptr && current->external == *ip ? refused_on_own_ip(std::move(err))
+                                                            : err;
     target = *ip;
   } else if (current != nullptr && current->external != 0) {
     if (auto err = check_shareable(current->external, key, req.sharing_key, ports))
-      return err;
+      return refused_on_own_ip(std::move(err));
     target = current->external;
   } else {
     auto status_ip = ipv4::parse(req.current_ip);

@@ -68,6 +68,9 @@ struct kind_diff {
   std::vector<lb_op> creates;
   std::vector<lb_op> updates;
   std::vector<lb_op> removes;
+  /// Removes of objects VCD failed to realize that are created again under the same name:
+  /// they must go before the create (names are unique per kind).
+  std::vector<lb_op> replaced;
 };
 
 template <class T>
@@ -97,7 +100,7 @@ kind_diff diff(const std::vector<T>& desired, const std::vector<T>& observed) {
       ++end;
     size_t keep = j;
     for (size_t k = j; k < end; ++k)
-      if (same(want, observed[k])) {
+      if (same(want, observed[k]) && !observed[k].failed) {
         keep = k;
         break;
       }
@@ -105,7 +108,10 @@ kind_diff diff(const std::vector<T>& desired, const std::vector<T>& observed) {
       if (k != keep)
         remove(observed[k]);
     const auto& have = observed[keep];
-    if (!same(want, have)) {
+    if (have.failed) {
+      result.replaced.push_back(make_remove(kind_of(&have), have.name, have.id));
+      result.creates.push_back(make_create(want));
+    } else if (!same(want, have)) {
       if (updatable(want, have)) {
         T updated = want;
         updated.id = have.id;
@@ -123,14 +129,6 @@ kind_diff diff(const std::vector<T>& desired, const std::vector<T>& observed) {
 
 void append(std::vector<lb_op>& out, std::vector<lb_op>& xs) {
   std::move(xs.begin(), xs.end(), std::back_inserter(out));
-}
-
-template <class T>
-const T* find_by_id(const std::vector<T>& xs, const std::string& id) {
-  for (const auto& x : xs)
-    if (x.id == id)
-      return &x;
-  return nullptr;
 }
 
 template <class T>
@@ -174,12 +172,18 @@ std::vector<lb_op> make_plan(const lb_objects& desired, const lb_objects& observ
   auto pools = diff(desired.pools, observed.pools);
   auto vss = diff(desired.virtual_services, observed.virtual_services);
   std::vector<lb_op> plan;
-  plan.reserve(profiles.creates.size() + profiles.updates.size() + profiles.removes.size()
-               + dnats.creates.size() + dnats.updates.size() + dnats.removes.size()
-               + pools.creates.size() + pools.updates.size() + pools.removes.size()
-               + vss.creates.size() + vss.updates.size() + vss.removes.size());
+  plan.reserve(vss.replaced.size() + dnats.replaced.size() + pools.replaced.size()
+               + profiles.replaced.size() + profiles.creates.size() + profiles.updates.size()
+               + profiles.removes.size() + dnats.creates.size() + dnats.updates.size()
+               + dnats.removes.size() + pools.creates.size() + pools.updates.size()
+               + pools.removes.size() + vss.creates.size() + vss.updates.size()
+               + vss.removes.size());
   append(plan, vss.removes);
+  append(plan, vss.replaced);
   append(plan, dnats.removes);
+  append(plan, dnats.replaced);
+  append(plan, pools.replaced);
+  append(plan, profiles.replaced);
   append(plan, profiles.creates);
   append(plan, profiles.updates);
   append(plan, dnats.updates);
@@ -191,36 +195,6 @@ std::vector<lb_op> make_plan(const lb_objects& desired, const lb_objects& observ
   append(plan, dnats.creates);
   append(plan, vss.creates);
   return plan;
-}
-
-std::vector<listener_key> freed_listeners(const std::vector<lb_op>& plan,
-                                          const lb_objects& observed) {
-  std::vector<listener_key> result;
-  for (const auto& op : plan) {
-    if (op.op != op_kind::remove)
-      continue;
-    if (op.kind == object_kind::virtual_service) {
-      if (const auto* vs = find_by_id(observed.virtual_services, op.vs.id))
-        result.push_back(vs->listener());
-    } else if (op.kind == object_kind::dnat_rule) {
-      if (const auto* d = find_by_id(observed.dnat_rules, op.dnat.id))
-        result.push_back(listener_of(*d));
-    }
-  }
-  return result;
-}
-
-std::vector<listener_key> taken_listeners(const std::vector<lb_op>& plan) {
-  std::vector<listener_key> result;
-  for (const auto& op : plan) {
-    if (op.op != op_kind::create)
-      continue;
-    if (op.kind == object_kind::virtual_service)
-      result.push_back(op.vs.listener());
-    else if (op.kind == object_kind::dnat_rule)
-      result.push_back(listener_of(op.dnat));
-  }
-  return result;
 }
 
 bool apply(lb_objects& objs, const lb_op& op, const std::string& new_id) {

@@ -31,13 +31,6 @@ namespace vcdlb {
 /// (sort_by_name); pool member lists need not be sorted.
 [[nodiscard]] std::vector<lb_op> make_plan(const lb_objects& desired, const lb_objects& observed);
 
-/// The listeners a plan's removals free (removed or replaced VSs and DNAT rules).
-[[nodiscard]] std::vector<listener_key> freed_listeners(const std::vector<lb_op>& plan,
-                                                        const lb_objects& observed);
-
-/// The listeners a plan's creations take (created VSs and DNAT rules).
-[[nodiscard]] std::vector<listener_key> taken_listeners(const std::vector<lb_op>& plan);
-
 /// The listener of a DNAT rule: (external IP, protocol, port).
 [[nodiscard]] listener_key listener_of(const dnat_rule_desc& d);
 

@@ -27,9 +27,24 @@ std::string current_ip(const service_spec& spec) {
   return spec.ingress_ips.empty() ? std::string{} : spec.ingress_ips.front();
 }
 
+// Reports the reconcile that starts now to the observer (finish() reports its end).
+void begin(self_ptr self, reconcile_kind kind) {
+  auto& st = self->state;
+  st.observed = true;
+  st.mutated = false;
+  st.kind = kind;
+  st.started = self->clock().now();
+  st.deps->observer->reconcile_started();
+}
+
 void finish(self_ptr self, caf::error err) {
   auto& st = self->state;
   st.busy = false;
+  if (st.observed) {
+    st.observed = false;
+    st.deps->observer->reconcile_finished(st.kind, !err, st.mutated,
+                                          self->clock().now() - st.started);
+  }
   if (err) {
     ++st.status.failures;
     st.status.phase = service_phase::failed;
@@ -129,6 +144,7 @@ void quit_if_gone(self_ptr self) {
 }
 
 void cleanup(self_ptr self) {
+  begin(self, reconcile_kind::cleanup);
   auto& st = self->state;
   const auto key = st.status.key;
   self->request(st.deps->gateway, st.deps->request_timeout, list_atom::value, key)
@@ -138,6 +154,7 @@ void cleanup(self_ptr self) {
         bool had_objects = !observed.empty();
         if (!had_objects && !st.spec->has_finalizer) {
           st.status.phase = service_phase::released;
+          st.claimed.clear(); // the release drops them in the pool
           self->send(st.deps->pool, release_atom::value, key);
           finish(self, {});
           quit_if_gone(self);
@@ -146,6 +163,7 @@ void cleanup(self_ptr self) {
         if (had_objects)
           event(self, event_type::normal, "DeletingLoadBalancer", "Deleting load balancer");
         auto ops = std::make_shared<const std::vector<lb_op>>(make_plan({}, observed));
+        st.mutated = !ops->empty();
         run_ops(self, ops, 0, [self, key](caf::error err) {
           if (err) {
             finish(self, std::move(err));
@@ -153,6 +171,7 @@ void cleanup(self_ptr self) {
           }
           auto& st = self->state;
           // Every object is gone: the IPs and claims can go, then the finalizer.
+          st.claimed.clear(); // the release drops them in the pool
           self->send(st.deps->pool, release_atom::value, key);
           write_status(self, false, {}, [self](caf::error err) {
             if (!err) {
@@ -167,15 +186,83 @@ void cleanup(self_ptr self) {
       [self](caf::error& e) { finish(self, std::move(e)); });
 }
 
+using port_set = std::vector<std::pair<ip_protocol, int32_t>>;
+
+port_set ports_of(const std::vector<listener_key>& ls) {
+  port_set ports;
+  for (const auto& l : ls)
+    ports.emplace_back(l.protocol, l.port);
+  std::sort(ports.begin(), ports.end());
+  return ports;
+}
+
+bool wants_port(const port_set& wanted, const listener_key& l) {
+  return std::binary_search(wanted.begin(), wanted.end(), std::pair{l.protocol, l.port});
+}
+
+// Releases claims the Service holds on listeners outside `keep` (all of them are free of its
+// objects by now).
+void release_claims(self_ptr self, std::vector<listener_key> extra,
+                    const std::vector<listener_key>& keep) {
+  auto& st = self->state;
+  std::vector<listener_key> release;
+  for (auto* from : {&st.claimed, &extra})
+    for (const auto& l : *from)
+      if (!std::binary_search(keep.begin(), keep.end(), l))
+        release.push_back(l);
+  std::sort(release.begin(), release.end());
+  release.erase(std::unique(release.begin(), release.end()), release.end());
+  std::erase_if(st.claimed, [&](const listener_key& l) {
+    return std::binary_search(release.begin(), release.end(), l);
+  });
+  if (!release.empty())
+    self->send(st.deps->pool, unclaim_atom::value, st.status.key, std::move(release));
+}
+
+// The Service was refused a port another Service on its shared IP holds. Before backing off,
+// it gives up what it no longer wants: the virtual services and DNAT rules on ports outside
+// `wanted`, and their claims. Two Services that swap ports would otherwise each wait for the
+// other forever.
+void give_up_unwanted(self_ptr self, const lb_objects& observed, const port_set& wanted,
+                      caf::error refused) {
+  auto keep = observed;
+  std::vector<listener_key> dropped;
+  std::erase_if(keep.virtual_services, [&](const virtual_service_desc& vs) {
+    bool drop = !wants_port(wanted, vs.listener());
+    if (drop)
+      dropped.push_back(vs.listener());
+    return drop;
+  });
+  std::erase_if(keep.dnat_rules, [&](const dnat_rule_desc& d) {
+    bool drop = !wants_port(wanted, listener_of(d));
+    if (drop)
+      dropped.push_back(listener_of(d));
+    return drop;
+  });
+  auto ops = std::make_shared<const std::vector<lb_op>>(make_plan(keep, observed));
+  self->state.mutated = !ops->empty();
+  run_ops(self, ops, 0, [self, dropped, wanted, refused](caf::error err) {
+    if (!err) {
+      std::vector<listener_key> still; // claims on ports it still wants stay
+      for (const auto& l : self->state.claimed)
+        if (wants_port(wanted, l))
+          still.push_back(l);
+      release_claims(self, dropped, still);
+    }
+    finish(self, err ? std::move(err) : refused);
+  });
+}
+
 void converge(self_ptr self, service_plan plan, lb_objects observed) {
   auto& st = self->state;
   const auto& spec = *st.spec;
   const auto& settings = st.deps->settings;
   ip_request req{spec.key,         spec.load_balancer_ip, current_ip(spec),
                  plan.sharing_key, plan.listeners(),      plan.internal_slots(settings.mode)};
+  auto wanted_ports = ports_of(req.listeners);
   self->request(st.deps->pool, std::chrono::seconds{60}, allocate_atom::value, req)
     .then(
-      [self, plan, observed](const ip_assignment& ips) {
+      [self, plan, observed, wanted_ports](const ip_assignment& ips) {
         auto& st = self->state;
         const auto& settings = st.deps->settings;
         auto desired = desired_objects(st.status.key, plan, st.members.list(), ips, settings,
@@ -186,19 +273,16 @@ void converge(self_ptr self, service_plan plan, lb_objects observed) {
         }
         auto ops = std::make_shared<const std::vector<lb_op>>(make_plan(*desired, observed));
         auto wanted = listeners_of(*desired);
-        auto freed = freed_listeners(*ops, observed);
-        std::erase_if(freed, [&](const listener_key& l) {
-          return std::binary_search(wanted.begin(), wanted.end(), l);
-        });
         auto ip = ips.external_ip;
-        auto after_ops = [self, ip, freed, changed = !ops->empty()](caf::error err) {
+        auto after_ops = [self, ip, wanted, had = listeners_of(observed),
+                          changed = !ops->empty()](caf::error err) {
           if (err) {
             finish(self, std::move(err));
             return;
           }
-          auto& st = self->state;
-          if (!freed.empty())
-            self->send(st.deps->pool, unclaim_atom::value, st.status.key, freed);
+          // Every object is where it should be: claims outside `wanted` (listeners of
+          // removed or moved objects, leftovers of failed attempts) can go.
+          release_claims(self, had, wanted);
           write_status(self, true, ip, [self, changed](caf::error err) {
             if (!err) {
               self->state.status.phase = service_phase::converged;
@@ -213,21 +297,40 @@ void converge(self_ptr self, service_plan plan, lb_objects observed) {
           return;
         }
         st.status.phase = service_phase::converging;
+        st.mutated = true;
         event(self, event_type::normal, "EnsuringLoadBalancer", "Ensuring load balancer");
         // Claims first: a VS or DNAT rule is created only on a listener granted to us.
         self
           ->request(st.deps->pool, std::chrono::seconds{60}, claim_atom::value, st.status.key,
                     wanted)
-          .then([self, ops, after_ops](caf::ok_atom) { run_ops(self, ops, 0, after_ops); },
-                [self](caf::error& e) { finish(self, std::move(e)); });
+          .then(
+            [self, ops, wanted, after_ops](caf::ok_atom) {
+              auto& claimed = self->state.claimed;
+              claimed.insert(claimed.end(), wanted.begin(), wanted.end());
+              std::sort(claimed.begin(), claimed.end());
+              claimed.erase(std::unique(claimed.begin(), claimed.end()), claimed.end());
+              run_ops(self, ops, 0, after_ops);
+            },
+            [self, observed, wanted_ports](caf::error& e) {
+              if (has_code(e, lb_errc::port_conflict))
+                give_up_unwanted(self, observed, wanted_ports, std::move(e));
+              else
+                finish(self, std::move(e));
+            });
       },
-      [self](caf::error& e) { finish(self, std::move(e)); });
+      [self, observed, wanted_ports](caf::error& e) {
+        if (has_code(e, lb_errc::port_conflict))
+          give_up_unwanted(self, observed, wanted_ports, std::move(e));
+        else
+          finish(self, std::move(e));
+      });
 }
 
 void ensure(self_ptr self) {
   auto& st = self->state;
   auto plan = plan_ports(*st.spec, st.deps->settings);
   if (!plan) {
+    begin(self, reconcile_kind::ensure);
     finish(self, std::move(plan.error()));
     return;
   }
@@ -237,6 +340,7 @@ void ensure(self_ptr self) {
     st.busy = false;
     return;
   }
+  begin(self, reconcile_kind::ensure);
   if (st.members.list().empty())
     event(self, event_type::warning, "UnAvailableLoadBalancer",
           "There are no available nodes for LoadBalancer");

@@ -18,6 +18,7 @@
 #include <optional>
 
 #include "actors/desired_state.hpp"
+#include "actors/engine_observer.hpp"
 #include "caf/actor_system.hpp"
 #include "caf/allowed_unsafe_message_type.hpp"
 #include "protocol/interfaces.hpp"
@@ -36,6 +37,8 @@ struct service_deps {
   /// The service manager's periodic resync (gateway refresh + reconcile of every Service);
   /// 0 = only on request.
   caf::timespan resync_interval = std::chrono::minutes{10};
+  /// Told about every reconcile (metrics); never null.
+  std::shared_ptr<engine_observer> observer = std::make_shared<engine_observer>();
 };
 
 namespace detail {
@@ -63,7 +66,12 @@ struct service_state {
   node_members members;
   bool have_members = false;
   service_status status;
+  std::vector<listener_key> claimed; ///< listeners granted to it (sorted); see release_claims
   bool busy = false;
+  bool observed = false; ///< the running reconcile was reported to the observer as started
+  bool mutated = false;  ///< the running reconcile ran at least one VCD op
+  reconcile_kind kind = reconcile_kind::ensure;
+  caf::actor_clock::time_point started;
   bool dirty = false;
   bool retry_scheduled = false;
   static constexpr const char* name = "service";

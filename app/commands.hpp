@@ -9,17 +9,24 @@
 
 namespace vcdlb::app {
 
+/// `vcdlb controller`: the load-balancer controller (app/controller_command.cpp).
+command add_controller_command(CLI::App& root);
 command add_check_config_command(CLI::App& root);
 command add_vcd_sim_command(CLI::App& root);
 /// `vcdlb kube-sim`: the Kubernetes API server double (app/kube_sim_command.cpp).
 command add_kube_sim_command(CLI::App& root);
+/// `vcdlb demo`: the controller against both simulators with example Services
+/// (app/demo_command.cpp).
+command add_demo_command(CLI::App& root);
 
 /// Registers every subcommand on `root`.
 inline std::vector<command> all_commands(CLI::App& root) {
   return {
+    add_controller_command(root),
     add_check_config_command(root),
     add_vcd_sim_command(root),
     add_kube_sim_command(root),
+    add_demo_command(root),
   };
 }
 

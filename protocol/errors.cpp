@@ -99,7 +99,7 @@ std::string error_detail(const caf::error& err) {
   return {};
 }
 
-std::string describe(const caf::error& err) {
+std::string code_name(const caf::error& err) {
   if (!err)
     return "ok";
   const auto cat = err.category();
@@ -116,7 +116,14 @@ std::string describe(const caf::error& err) {
   else if (cat == caf::atom("lb"))
     name = "lb." + to_string(static_cast<lb_errc>(code));
   else
-    name = caf::to_string(err);
+    name = caf::to_string(caf::error{code, cat});
+  return name;
+}
+
+std::string describe(const caf::error& err) {
+  if (!err)
+    return "ok";
+  auto name = code_name(err);
   auto detail = error_detail(err);
   return detail.empty() ? name : name + ": " + detail;
 }

@@ -112,6 +112,9 @@ template <class Enum>
 /// The detail string stored in an error's context, or "" when there is none.
 [[nodiscard]] std::string error_detail(const caf::error& err);
 
+/// "vcd.busy_entity" -- the category and code alone (metric labels); "ok" for no error.
+[[nodiscard]] std::string code_name(const caf::error& err);
+
 /// "vcd.busy_entity: <detail>" -- for logs and Events, no CAF actor system needed.
 [[nodiscard]] std::string describe(const caf::error& err);
 

@@ -62,7 +62,10 @@ using gateway_actor = caf::typed_actor<
   // Drift repair: re-list the gateway's objects and replace the cache (4 list calls; waits for
   // the mutation in flight, runs before the next one); pool details whose summary changed are
   // dropped and re-read lazily. Replies once the new cache is in place.
-  caf::replies_to<refresh_atom>::with<caf::ok_atom>>;
+  caf::replies_to<refresh_atom>::with<caf::ok_atom>,
+  // Shutdown: refuse new ops and fail queued ones (lb_errc::shutting_down), no more retries;
+  // replies once the mutation in flight (if any) has finished.
+  caf::replies_to<drain_atom>::with<caf::ok_atom>>;
 
 /// Eligible backend nodes; debounces churn and notifies subscribed Services of changes.
 /// Nothing is published before the first full list arrived (an empty set during start-up would

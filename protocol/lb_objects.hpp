@@ -60,12 +60,14 @@ struct app_port_profile_desc {
   ip_protocol protocol = ip_protocol::tcp;
   int32_t port = 0;
 
+  bool failed = false; ///< VCD could not realize it (REALIZATION_FAILED): to be replaced
   friend bool operator==(const app_port_profile_desc&, const app_port_profile_desc&) = default;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, app_port_profile_desc& x) {
-  return f(caf::meta::type_name("vcdlb::app_port_profile_desc"), x.id, x.name, x.protocol, x.port);
+  return f(caf::meta::type_name("vcdlb::app_port_profile_desc"), x.id, x.name, x.protocol, x.port,
+           x.failed);
 }
 
 /// DNAT rule (one-arm modes): external_ip:port -> internal_ip (no port translation).
@@ -78,13 +80,14 @@ struct dnat_rule_desc {
   int32_t port = 0;                        ///< dnatExternalPort
   std::string profile_name;                ///< the app port profile it uses
 
+  bool failed = false; ///< VCD could not realize it (REALIZATION_FAILED): to be replaced
   friend bool operator==(const dnat_rule_desc&, const dnat_rule_desc&) = default;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, dnat_rule_desc& x) {
   return f(caf::meta::type_name("vcdlb::dnat_rule_desc"), x.id, x.name, x.external_ip,
-           x.internal_ip, x.protocol, x.port, x.profile_name);
+           x.internal_ip, x.protocol, x.port, x.profile_name, x.failed);
 }
 
 /// ALB pool: every member on the same NodePort, ROUND_ROBIN, graceful timeout 0.
@@ -95,13 +98,14 @@ struct pool_desc {
   std::vector<std::string> members; ///< member IPs, sorted, unique
   bool tcp_health_monitor = false;  ///< one TCP health monitor
 
+  bool failed = false; ///< VCD could not realize it (REALIZATION_FAILED): to be replaced
   friend bool operator==(const pool_desc&, const pool_desc&) = default;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pool_desc& x) {
   return f(caf::meta::type_name("vcdlb::pool_desc"), x.id, x.name, x.port, x.members,
-           x.tcp_health_monitor);
+           x.tcp_health_monitor, x.failed);
 }
 
 /// ALB virtual service: one service port on one VIP, backed by one pool.
@@ -118,13 +122,14 @@ struct virtual_service_desc {
 
   [[nodiscard]] listener_key listener() const { return {vip, protocol, port}; }
 
+  bool failed = false; ///< VCD could not realize it (REALIZATION_FAILED): to be replaced
   friend bool operator==(const virtual_service_desc&, const virtual_service_desc&) = default;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, virtual_service_desc& x) {
   return f(caf::meta::type_name("vcdlb::virtual_service_desc"), x.id, x.name, x.vip, x.protocol,
-           x.port, x.profile, x.ssl, x.cert_alias, x.pool_name);
+           x.port, x.profile, x.ssl, x.cert_alias, x.pool_name, x.failed);
 }
 
 /// A set of objects: what one Service needs, or the part of a gateway that belongs to it.

@@ -25,6 +25,10 @@ app_profile profile_from(std::string_view type) {
 
 } // namespace
 
+bool realization_failed(const std::string& status) {
+  return status == "REALIZATION_FAILED";
+}
+
 virtual_service_desc to_desc(const vcd::virtual_service_summary& x) {
   virtual_service_desc d;
   d.id = x.id;
@@ -40,6 +44,7 @@ virtual_service_desc to_desc(const vcd::virtual_service_summary& x) {
   if (d.ssl)
     d.cert_alias = x.certificate_ref.name;
   d.pool_name = x.load_balancer_pool_ref.name;
+  d.failed = realization_failed(x.status);
   return d;
 }
 
@@ -58,6 +63,7 @@ pool_desc to_desc(const vcd::pool& x) {
   std::sort(d.members.begin(), d.members.end());
   d.tcp_health_monitor = std::any_of(x.health_monitors.begin(), x.health_monitors.end(),
                                      [](const vcd::health_monitor& h) { return h.type == "TCP"; });
+  d.failed = realization_failed(x.status);
   return d;
 }
 
@@ -77,6 +83,7 @@ app_port_profile_desc to_desc(const vcd::app_port_profile& x) {
   app_port_profile_desc d;
   d.id = x.id;
   d.name = x.name;
+  d.failed = realization_failed(x.status);
   if (!x.application_ports.empty()) {
     const auto& p = x.application_ports.front();
     d.protocol = p.protocol == "UDP" ? ip_protocol::udp : ip_protocol::tcp;

@@ -19,6 +19,9 @@ struct gateway_context {
   std::string vdc_id;
 };
 
+/// True for VCD's `status` of an object it could not realize (it must be replaced).
+[[nodiscard]] bool realization_failed(const std::string& status);
+
 [[nodiscard]] virtual_service_desc to_desc(const vcd::virtual_service_summary& x);
 /// A pool with its details (members, monitors).
 [[nodiscard]] pool_desc to_desc(const vcd::pool& x);

@@ -482,6 +482,12 @@ void beast_client::patch_service_finalizers(service_key key, std::vector<std::st
     detail::encode_finalizers_patch(finalizers, resource_version), merge_patch, std::move(done));
 }
 
+void beast_client::create_service(service_snapshot svc, callback<service_snapshot> done) {
+  auto path = collection<service_snapshot>(svc.ns);
+  impl_->write<service_snapshot>("POST", std::move(path), detail::encode_service(svc),
+                                 "application/json", std::move(done));
+}
+
 void beast_client::list_nodes(list_options opts, callback<list_result<node_snapshot>> done) {
   opts.ns.clear();
   impl_->list<node_snapshot>(opts, std::move(done));

@@ -64,6 +64,12 @@ public:
   void patch_service_finalizers(service_key key, std::vector<std::string> finalizers,
                                 std::string resource_version,
                                 callback<service_snapshot> done) override;
+  /// `POST /api/v1/namespaces/{ns}/services` with `svc` (detail::encode_service: metadata and
+  /// spec only; unset NodePorts are allocated by the server). Returns the stored object; 409
+  /// kube_errc::already_exists when the name is taken. Not part of `kube::client`: the engine
+  /// never creates Services; tools such as `vcdlb demo` do.
+  void create_service(service_snapshot svc, callback<service_snapshot> done);
+
   void list_nodes(list_options opts, callback<list_result<node_snapshot>> done) override;
   watch_ptr watch_nodes(watch_options opts, watch_handler<node_snapshot> h) override;
   void get_node(std::string name, callback<node_snapshot> done) override;

@@ -262,7 +262,7 @@ TEST_F(gateway_actor_test, terminal_errors_are_reported_and_gone_objects_count_a
                        "urn:vcloud:loadBalancerVirtualService:gone")});
 }
 
-TEST_F(gateway_actor_test, a_failed_create_that_left_an_object_is_seen_on_the_next_read) {
+TEST_F(gateway_actor_test, a_failed_create_that_left_an_object_is_replaced) {
   start();
   auto svc = service("web");
   svc.ports.resize(1);
@@ -278,9 +278,19 @@ TEST_F(gateway_actor_test, a_failed_create_that_left_an_object_is_seen_on_the_ne
   auto observed = list(svc.key);
   EXPECT_EQ(fake_->calls(operation::list_pool_summaries), 1u); // re-read, not the stale cache
   ASSERT_EQ(observed.pools.size(), 1u);
-  // The next plan keeps (or updates) the leftover instead of failing on a duplicate name.
-  for (const auto& op : make_plan(want, observed))
-    EXPECT_FALSE(op.op == op_kind::create && op.kind == object_kind::pool) << to_string(op);
+  EXPECT_TRUE(observed.pools[0].failed);
+  // The next plan replaces the leftover: remove first, so the create's name is free.
+  auto next = make_plan(want, observed);
+  ASSERT_GE(next.size(), 2u);
+  EXPECT_TRUE(next[0].op == op_kind::remove && next[0].kind == object_kind::pool)
+    << to_string(next[0]);
+  EXPECT_TRUE(next[1].op == op_kind::create && next[1].kind == object_kind::pool)
+    << to_string(next[1]);
+  execute(next);
+  auto pool = fake_->pool_by_name(want.pools[0].name);
+  ASSERT_TRUE(pool);
+  EXPECT_EQ(pool->status, "REALIZED");
+  EXPECT_FALSE(list(svc.key).pools.at(0).failed);
 }
 
 TEST_F(gateway_actor_test, one_mutation_at_a_time_served_round_robin) {
@@ -446,6 +456,37 @@ TEST_F(gateway_actor_test, refresh_waits_for_the_mutation_in_flight) {
   EXPECT_EQ(fake_->total_calls(), 0u);
   ASSERT_EQ(observed.pools.size(), 1u);
   EXPECT_EQ(observed.pools[0].members, want.pools[0].members);
+}
+
+TEST_F(gateway_actor_test, drain_finishes_the_op_in_flight_and_refuses_the_rest) {
+  fake_->options().task_polls = 3; // the first create stays in flight for a while
+  start();
+  auto svc = service("web");
+  auto plan = make_plan(desired(svc, config::lb_mode::c, "203.0.113.10"), list(svc.key));
+  ASSERT_GE(plan.size(), 2u);
+  auto out = std::make_shared<outcome>();
+  submit("a", {plan[0]}, out);
+  submit("b", {plan[1]}, out);
+  run(); // a's op is in flight, b's queued
+  self_->send(gw_, drain_atom::value);
+  run();
+  bool drained = false;
+  EXPECT_FALSE(try_receive([&](caf::ok_atom) { drained = true; })); // waits for a's task
+  settle([&] { return out->replies == 2; });
+  ASSERT_EQ(out->replies, 2u);
+  EXPECT_EQ(out->order, std::vector<std::string>{"a:" + to_string(plan[0])});
+  ASSERT_EQ(out->errors.size(), 1u);
+  EXPECT_TRUE(has_code(out->errors[0], lb_errc::shutting_down));
+  EXPECT_TRUE(try_receive([&](caf::ok_atom) { drained = true; }));
+  EXPECT_TRUE(drained);
+  // Nothing new starts any more.
+  auto late = std::make_shared<outcome>();
+  fake_->reset_calls();
+  submit("c", {plan[1]}, late);
+  settle([&] { return late->replies == 1; });
+  ASSERT_EQ(late->errors.size(), 1u);
+  EXPECT_TRUE(has_code(late->errors[0], lb_errc::shutting_down));
+  EXPECT_EQ(fake_->mutation_calls(), 0u);
 }
 
 } // namespace

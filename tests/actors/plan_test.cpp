@@ -170,6 +170,24 @@ TEST(plan, fresh_service_creates_in_dependency_order) {
                      "create virtual_service https"}));
 }
 
+TEST(plan, objects_vcd_failed_to_realize_are_replaced_remove_first) {
+  world w;
+  auto want = objects_for(base_service(), w);
+  // A pool create failed (the object stays as REALIZATION_FAILED), so nothing after it was
+  // made; a profile failed too.
+  auto before = observed(want);
+  before.pools[0].failed = true; // "http": its virtual service never came
+  before.virtual_services.erase(before.virtual_services.begin());
+  before.profiles[1].failed = true; // "https": its DNAT rule never came
+  before.dnat_rules.erase(before.dnat_rules.begin() + 1);
+  auto plan = make_plan(want, before);
+  EXPECT_EQ(
+    describe_plan(plan),
+    (strings{"remove pool http", "remove app_port_profile https", "create app_port_profile https",
+             "create pool http", "create dnat_rule https", "create virtual_service http"}));
+  expect_converges(before, want);
+}
+
 TEST(plan, port_added) {
   world w;
   auto before = observed(objects_for(base_service(), w));
@@ -363,20 +381,6 @@ TEST(plan, duplicate_names_are_reduced_to_one) {
   ASSERT_EQ(plan.size(), 1u);
   EXPECT_EQ(plan[0].op, op_kind::remove);
   EXPECT_EQ(plan[0].dnat.id, "id:leaked-copy"); // the one that matches is kept
-}
-
-TEST(plan, listener_bookkeeping_for_claims) {
-  world w;
-  auto before = observed(objects_for(base_service(), w));
-  auto svc = base_service();
-  svc.ports[0].port = 8080;
-  auto plan = make_plan(objects_for(svc, w), before);
-  EXPECT_EQ(freed_listeners(plan, before),
-            (std::vector<listener_key>{{"192.168.8.2", ip_protocol::tcp, 80},
-                                       {"203.0.113.5", ip_protocol::tcp, 80}}));
-  EXPECT_EQ(taken_listeners(plan),
-            (std::vector<listener_key>{{"203.0.113.5", ip_protocol::tcp, 8080},
-                                       {"192.168.8.2", ip_protocol::tcp, 8080}}));
 }
 
 // Property: for random pairs (before, after) of Services, modes, members and IPs, executing the

@@ -253,4 +253,40 @@ TEST_F(service_actor_test, requested_ip_taken_by_another_service_is_reported_not
   EXPECT_EQ(status_of(sa).external_ip, "203.0.113.10");
 }
 
+TEST_F(service_actor_test, two_services_on_a_shared_ip_can_swap_their_ports) {
+  // a: 80, b: 81 on one IP; then a wants 81 and b wants 80. Each needs the listener the other
+  // holds: the one refused gives up what it no longer wants, so both converge.
+  auto a = web();
+  a.annotations.sharing_key = "k";
+  auto b = web();
+  b.key = {"shop", "api"};
+  b.uid = "uid-2";
+  b.annotations.sharing_key = "k";
+  b.ports[0].port = 81;
+  b.ports[0].node_port = 30081;
+  auto sa = spawn_service(a.key);
+  auto sb = spawn_service(b.key);
+  for (auto* s : {&sa, &sb})
+    self_->send(*s, make_node_members(1, {"10.0.0.1"}));
+  self_->send(sa, a);
+  settle();
+  self_->send(sb, b);
+  settle();
+  ASSERT_EQ(status_of(sa).external_ip, status_of(sb).external_ip);
+  ASSERT_EQ(fake_->virtual_services().size(), 2u);
+
+  a.ports[0].port = 81;
+  b.ports[0].port = 80;
+  self_->send(sa, a);
+  self_->send(sb, b);
+  settle(60s); // covers the refused one's first backoff
+  EXPECT_EQ(status_of(sa).phase, service_phase::converged);
+  EXPECT_EQ(status_of(sb).phase, service_phase::converged);
+  std::map<std::string, int32_t> ports;
+  for (const auto& vs : fake_->virtual_services())
+    ports[vs.name.find("shop.web") != std::string::npos ? "web" : "api"] =
+      vs.service_ports.at(0).port_start;
+  EXPECT_EQ(ports, (std::map<std::string, int32_t>{{"web", 81}, {"api", 80}}));
+}
+
 } // namespace

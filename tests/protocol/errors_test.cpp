@@ -23,6 +23,13 @@ TEST(errors, describe_names_category_code_and_detail) {
   EXPECT_EQ(describe(caf::error{}), "ok");
 }
 
+TEST(errors, code_name_leaves_the_detail_out) {
+  EXPECT_EQ(code_name(caf::make_error(vcd_errc::busy_entity, std::string{"gateway locked"})),
+            "vcd.busy_entity");
+  EXPECT_EQ(code_name(caf::make_error(net_errc::timeout)), "net.timeout");
+  EXPECT_EQ(code_name(caf::error{}), "ok");
+}
+
 TEST(errors, unknown_codes_render_without_crashing) {
   EXPECT_EQ(describe(caf::error{200, caf::atom("vcd")}), "vcd.code-200");
 }

@@ -116,6 +116,57 @@ std::string encode_event_patch(int32_t count, std::string_view last_timestamp,
   return json::serialize(root);
 }
 
+std::string encode_service(const service_snapshot& svc) {
+  auto string_map = [](const std::map<std::string, std::string>& m) {
+    json::object o;
+    for (const auto& [k, v] : m)
+      o[k] = v;
+    return o;
+  };
+  json::object meta;
+  meta["name"] = svc.name;
+  meta["namespace"] = svc.ns;
+  if (!svc.labels.empty())
+    meta["labels"] = string_map(svc.labels);
+  if (!svc.annotations.empty())
+    meta["annotations"] = string_map(svc.annotations);
+  json::object spec;
+  if (!svc.type.empty())
+    spec["type"] = svc.type;
+  json::array ports;
+  for (const auto& p : svc.ports) {
+    json::object po;
+    if (!p.name.empty())
+      po["name"] = p.name;
+    po["protocol"] = p.protocol;
+    po["port"] = p.port;
+    if (p.node_port > 0)
+      po["nodePort"] = p.node_port;
+    if (!p.app_protocol.empty())
+      po["appProtocol"] = p.app_protocol;
+    ports.push_back(std::move(po));
+  }
+  spec["ports"] = std::move(ports);
+  if (!svc.load_balancer_class.empty())
+    spec["loadBalancerClass"] = svc.load_balancer_class;
+  if (!svc.load_balancer_ip.empty())
+    spec["loadBalancerIP"] = svc.load_balancer_ip;
+  if (!svc.external_traffic_policy.empty())
+    spec["externalTrafficPolicy"] = svc.external_traffic_policy;
+  if (!svc.load_balancer_source_ranges.empty()) {
+    json::array ranges;
+    for (const auto& r : svc.load_balancer_source_ranges)
+      ranges.push_back(json::string{r});
+    spec["loadBalancerSourceRanges"] = std::move(ranges);
+  }
+  json::object root;
+  root["apiVersion"] = "v1";
+  root["kind"] = "Service";
+  root["metadata"] = std::move(meta);
+  root["spec"] = std::move(spec);
+  return json::serialize(root);
+}
+
 std::string encode_lease(const lease& l) {
   json::object meta;
   meta["name"] = l.name;

@@ -28,6 +28,13 @@ namespace vcdlb::kube::detail {
 [[nodiscard]] std::string encode_event_patch(int32_t count, std::string_view last_timestamp,
                                              std::string_view message);
 
+/// A core/v1 Service for POST: metadata (name, namespace, labels, annotations) and the spec
+/// fields of `service_snapshot` (type, ports, loadBalancerClass, loadBalancerIP,
+/// externalTrafficPolicy, loadBalancerSourceRanges). Unset values (empty, 0) are left out so
+/// the server applies its defaults (e.g. allocates NodePorts). Status and server-owned
+/// metadata are never sent.
+[[nodiscard]] std::string encode_service(const service_snapshot& svc);
+
 /// A coordination.k8s.io/v1 Lease for POST or PUT (resourceVersion included when set).
 [[nodiscard]] std::string encode_lease(const lease& l);
 

@@ -226,6 +226,40 @@ TEST_F(sim_integration, status_writes_only_when_changed) {
             R"({"loadBalancer":{"ingress":[{"ip":"192.0.2.20","ipMode":"VIP"}]}})");
 }
 
+TEST_F(sim_integration, create_service_sends_metadata_and_spec_and_the_server_allocates) {
+  start();
+  auto c = client();
+  service_snapshot svc;
+  svc.ns = "default";
+  svc.name = "dns";
+  svc.type = "LoadBalancer";
+  svc.annotations = {{"vcdlb.io/allow-shared-ip", "k1"}};
+  svc.labels = {{"app", "dns"}};
+  svc.load_balancer_ip = "203.0.113.40";
+  svc.load_balancer_class = "vcdlb.example.com/vcd";
+  svc.ports = {{"dns-udp", "UDP", 53, 0, ""}, {"dns-tcp", "TCP", 53, 31053, "tcp"}};
+  auto stored = wait<service_snapshot>([&](auto cb) { c->create_service(svc, cb); });
+  ASSERT_TRUE(stored) << describe(stored.error());
+  EXPECT_EQ(stored->annotations, svc.annotations);
+  EXPECT_EQ(stored->labels, svc.labels);
+  EXPECT_EQ(stored->load_balancer_ip, "203.0.113.40");
+  EXPECT_EQ(stored->load_balancer_class, "vcdlb.example.com/vcd");
+  ASSERT_EQ(stored->ports.size(), 2u);
+  EXPECT_EQ(stored->ports[0].protocol, "UDP");
+  EXPECT_GT(stored->ports[0].node_port, 0); // allocated by the server
+  EXPECT_EQ(stored->ports[1].node_port, 31053);
+  EXPECT_EQ(stored->ports[1].app_protocol, "tcp");
+  EXPECT_FALSE(stored->uid.empty());
+  EXPECT_TRUE(core().get_object("v1", "Service", "default", "dns"));
+  auto again = wait<service_snapshot>([&](auto cb) { c->create_service(svc, cb); });
+  ASSERT_FALSE(again);
+  EXPECT_TRUE(has_code(again.error(), kube_errc::already_exists)) << describe(again.error());
+  svc.ns = "no-such-namespace";
+  auto nowhere = wait<service_snapshot>([&](auto cb) { c->create_service(svc, cb); });
+  ASSERT_FALSE(nowhere);
+  EXPECT_TRUE(has_code(nowhere.error(), kube_errc::not_found)) << describe(nowhere.error());
+}
+
 TEST_F(sim_integration, finalizer_flow_with_conflicts) {
   start();
   ASSERT_TRUE(create_service("default", "web"));

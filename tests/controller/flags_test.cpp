@@ -1,0 +1,172 @@
+#include "controller/flags.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+namespace vcdlb {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string mode_c_yaml = R"(vcd:
+  host: https://vcd.example.com
+  org: acme
+  vdc: acme-ovdc
+loadbalancer:
+  network: acme-net
+  enableVirtualServiceSharedIP: true
+clusterid: urn:vcloud:entity:vmware:capvcdCluster:5d2e7f3a-9c41-4b8e-a0f2-1c3d5e7f9a0b
+vAppName: acme-k8s
+)";
+
+class flags_test : public ::testing::Test {
+protected:
+  flags_test() {
+    dir_ = fs::temp_directory_path() / ("vcdlb-flags-test-" + std::to_string(::getpid()));
+    fs::create_directories(dir_ / "auth");
+    write("auth/username", "demo-user\n");
+    write("auth/password", "not-a-real-password\n");
+    write("config.yaml", mode_c_yaml);
+  }
+  ~flags_test() override { fs::remove_all(dir_); }
+
+  void write(const std::string& name, const std::string& text) {
+    std::ofstream{dir_ / name} << text;
+  }
+
+  // Parses `args` after the config and secrets flags.
+  controller_flags parse(std::vector<std::string> args) {
+    controller_flags f;
+    CLI::App app;
+    add_controller_flags(app, f);
+    std::vector<std::string> argv{"vcdlb", "--cloud-config", (dir_ / "config.yaml").string(),
+                                  "--secrets-dir", (dir_ / "auth").string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<const char*> raw;
+    for (auto& a : argv)
+      raw.push_back(a.c_str());
+    app.parse(static_cast<int>(raw.size()), raw.data());
+    return f;
+  }
+
+  controller_options options(std::vector<std::string> args) {
+    auto opts = make_controller_options(parse(std::move(args)), {});
+    EXPECT_TRUE(opts.ok()) << (opts.ok() ? "" : opts.problems().front().message);
+    return opts.ok() ? std::move(opts.value()) : controller_options{};
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(flags_test, defaults_come_from_the_file) {
+  auto o = options({});
+  EXPECT_TRUE(o.leader_elect);
+  EXPECT_EQ(o.metrics_address, "0.0.0.0:10271");
+  EXPECT_EQ(o.kubeconfig, "");
+  const auto& le = o.loaded.config.vcdlb.leader_election;
+  EXPECT_EQ(le.lease_name, "vcdlb");
+  EXPECT_EQ(le.lease_namespace, "kube-system");
+  EXPECT_EQ(le.lease_duration, std::chrono::seconds{15});
+  EXPECT_EQ(o.loaded.config.vcd.org, "acme");
+  EXPECT_EQ(o.loaded.config.vcdlb.log.level, "info");
+}
+
+TEST_F(flags_test, the_deployment_command_line_parses) {
+  // deploy/manifests/deployment.yaml, minus the paths this test replaces.
+  auto o = options({"--leader-elect=true", "--leader-elect-lease-name=vcdlb",
+                    "--leader-elect-namespace=kube-system", "--metrics-bind-address=0.0.0.0:10271",
+                    "--log-format=json"});
+  EXPECT_TRUE(o.leader_elect);
+  EXPECT_EQ(o.loaded.config.vcdlb.log.format, config::log_format::json);
+}
+
+TEST_F(flags_test, flags_override_the_file) {
+  write("config.yaml", mode_c_yaml
+                         + "vcdlb:\n  leaderElection:\n    enabled: false\n"
+                           "    leaseName: from-file\n  metricsAddress: 127.0.0.1:1\n");
+  auto o =
+    options({"--leader-elect", "--leader-elect-lease-name", "lb", "--leader-elect-namespace=ops",
+             "--leader-elect-lease-duration=4s", "--leader-elect-renew-deadline=3s",
+             "--leader-elect-retry-period=500ms", "--metrics-bind-address=127.0.0.1:0",
+             "--kubeconfig=/k", "--context=c", "-v", "4"});
+  const auto& le = o.loaded.config.vcdlb.leader_election;
+  EXPECT_TRUE(o.leader_elect);
+  EXPECT_TRUE(le.enabled);
+  EXPECT_EQ(le.lease_name, "lb");
+  EXPECT_EQ(le.lease_namespace, "ops");
+  EXPECT_EQ(le.lease_duration, std::chrono::seconds{4});
+  EXPECT_EQ(le.renew_deadline, std::chrono::seconds{3});
+  EXPECT_EQ(le.retry_period, std::chrono::milliseconds{500});
+  EXPECT_EQ(o.metrics_address, "127.0.0.1:0");
+  EXPECT_EQ(o.kubeconfig, "/k");
+  EXPECT_EQ(o.kube_context, "c");
+  EXPECT_EQ(o.loaded.config.vcdlb.log.level, "debug");
+}
+
+TEST_F(flags_test, the_file_decides_when_the_flag_is_absent) {
+  write("config.yaml", mode_c_yaml + "vcdlb:\n  leaderElection:\n    enabled: false\n");
+  EXPECT_FALSE(options({}).leader_elect);
+  EXPECT_TRUE(options({"--leader-elect=true"}).leader_elect);
+}
+
+TEST_F(flags_test, leader_elect_takes_go_booleans) {
+  EXPECT_FALSE(options({"--leader-elect=false"}).leader_elect);
+  EXPECT_FALSE(options({"--leader-elect=0"}).leader_elect);
+  EXPECT_TRUE(options({"--leader-elect=T"}).leader_elect);
+  EXPECT_THROW(parse({"--leader-elect=maybe"}), CLI::ValidationError);
+}
+
+TEST_F(flags_test, an_empty_metrics_address_turns_the_endpoint_off) {
+  EXPECT_EQ(options({"--metrics-bind-address="}).metrics_address, "");
+}
+
+TEST_F(flags_test, concurrent_service_syncs_is_accepted) {
+  auto f = parse({"--concurrent-service-syncs=5"});
+  EXPECT_EQ(f.concurrent_service_syncs, 5);
+  EXPECT_TRUE(make_controller_options(f, {}).ok());
+}
+
+TEST_F(flags_test, verbosity_maps_to_levels) {
+  EXPECT_EQ(level_for_verbosity(0), "info");
+  EXPECT_EQ(level_for_verbosity(2), "info");
+  EXPECT_EQ(level_for_verbosity(4), "debug");
+  EXPECT_EQ(level_for_verbosity(5), "debug");
+  EXPECT_EQ(level_for_verbosity(6), "trace");
+  EXPECT_EQ(options({"--v=6"}).loaded.config.vcdlb.log.level, "trace");
+}
+
+TEST_F(flags_test, a_bad_duration_names_the_flag) {
+  auto o = make_controller_options(parse({"--leader-elect-lease-duration=soon"}), {});
+  ASSERT_FALSE(o.ok());
+  EXPECT_EQ(o.problems().front().key, "--leader-elect-lease-duration");
+}
+
+TEST_F(flags_test, flags_that_break_the_timing_rules_are_reported) {
+  auto o = make_controller_options(parse({"--leader-elect-lease-duration=2s"}), {});
+  ASSERT_FALSE(o.ok()); // renewDeadline 10s is not below the lease duration
+  EXPECT_NE(o.problems().front().key.find("leaderElection"), std::string::npos)
+    << o.problems().front().key;
+}
+
+TEST_F(flags_test, config_problems_name_the_key) {
+  write("config.yaml", "vcd:\n  host: https://vcd.example.com\n");
+  auto o = make_controller_options(parse({}), {});
+  ASSERT_FALSE(o.ok());
+  bool names_network = false;
+  for (const auto& p : o.problems())
+    names_network |= p.key == "loadbalancer.network";
+  EXPECT_TRUE(names_network);
+}
+
+TEST_F(flags_test, missing_secrets_are_a_problem) {
+  fs::remove(dir_ / "auth" / "password");
+  EXPECT_FALSE(make_controller_options(parse({}), {}).ok());
+}
+
+} // namespace
+} // namespace vcdlb

@@ -1,0 +1,66 @@
+#include "controller/detail/metered_vcd_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include "adapters/vcd/errors.hpp"
+#include "adapters/vcd/fake_client.hpp"
+
+namespace vcdlb::detail {
+namespace {
+
+class metered_vcd_client_test : public ::testing::Test {
+protected:
+  metered_vcd_client_test() : fake_(std::make_shared<vcd::fake_client>()) {
+    metrics_ = *runtime::vcdlb_metrics::make(registry_, {});
+    client_ = std::make_shared<metered_vcd_client>(fake_, metrics_);
+  }
+
+  double requests(const char* op, const char* code) const {
+    return metrics_->vcd_requests_total.with(op, code)->value();
+  }
+  uint64_t timed(const char* op, const char* code) const {
+    return metrics_->vcd_request_duration_seconds.with(op, code)->read().count;
+  }
+
+  runtime::metrics::registry registry_;
+  std::shared_ptr<const runtime::vcdlb_metrics> metrics_;
+  std::shared_ptr<vcd::fake_client> fake_;
+  std::shared_ptr<metered_vcd_client> client_;
+};
+
+TEST_F(metered_vcd_client_test, successes_count_by_operation) {
+  int done = 0;
+  client_->login([&](caf::expected<vcd::session_info> r) { done += r ? 1 : 0; });
+  client_->login([&](caf::expected<vcd::session_info> r) { done += r ? 1 : 0; });
+  EXPECT_EQ(done, 2);
+  EXPECT_EQ(requests("login", "200"), 2.0);
+  EXPECT_EQ(timed("login", "200"), 2u);
+}
+
+TEST_F(metered_vcd_client_test, errors_count_by_http_status) {
+  fake_->fail_next(vcd::operation::get_org_vdc_network,
+                   vcd::make_http_error(503, "", "maintenance", 5, false));
+  caf::error seen;
+  client_->get_org_vdc_network(
+    "net", [&](caf::expected<vcd::org_vdc_network> r) { seen = r ? caf::error{} : r.error(); });
+  EXPECT_TRUE(has_code(seen, vcd_errc::unavailable)); // the caller still gets the error
+  EXPECT_EQ(requests("get_org_vdc_network", "503"), 1.0);
+  EXPECT_EQ(timed("get_org_vdc_network", "503"), 1u);
+}
+
+TEST_F(metered_vcd_client_test, no_response_counts_as_error_code) {
+  fake_->fail_next(vcd::operation::get_edge_gateway,
+                   caf::make_error(vcd_errc::unavailable, "connection refused"));
+  client_->get_edge_gateway("gw", [](caf::expected<vcd::edge_gateway>) {});
+  EXPECT_EQ(requests("get_edge_gateway", "<error>"), 1.0);
+}
+
+TEST_F(metered_vcd_client_test, a_rejected_mutation_counts_its_status) {
+  // Unknown ids answer 403 in VCD (and the fake), not the 202 of an accepted task.
+  client_->delete_pool("urn:vcloud:pool:nope", [](caf::expected<vcd::task_ref>) {});
+  EXPECT_EQ(requests("delete_pool", "403"), 1.0);
+  EXPECT_EQ(requests("delete_pool", "202"), 0.0);
+}
+
+} // namespace
+} // namespace vcdlb::detail
