@@ -15,6 +15,18 @@ caf::error invalid(std::string msg) {
   return caf::make_error(lb_errc::invalid_service, std::move(msg));
 }
 
+// Values from the Service are quoted in error messages, which become Events and log lines; an
+// oversized annotation must not make an oversized message. Cuts at a UTF-8 boundary.
+std::string shown(std::string_view value) {
+  constexpr size_t max_shown = 64;
+  if (value.size() <= max_shown)
+    return std::string{value};
+  size_t cut = max_shown;
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80)
+    --cut;
+  return std::string{value.substr(0, cut)} + "... (" + std::to_string(value.size()) + " bytes)";
+}
+
 std::string lower(std::string_view s) {
   std::string out{s};
   for (auto& c : out)
@@ -37,7 +49,7 @@ std::string port_label(const service_port& p) {
   out += to_string(p.protocol);
   if (!p.name.empty()) {
     out += " (";
-    out += p.name;
+    out += shown(p.name);
     out += ')';
   }
   return out;
@@ -74,7 +86,7 @@ caf::expected<std::set<int32_t>> parse_ssl_ports(std::string_view text) {
       value = value * 10 + (c - '0');
     }
     if (!ok || value < 1 || value > 65535)
-      return invalid("annotation " + std::string{annotations::ssl_ports} + ": '" + std::string{item}
+      return invalid("annotation " + std::string{annotations::ssl_ports} + ": '" + shown(item)
                      + "' is not a port number (expected e.g. \"443,8443\")");
     result.insert(value);
     if (comma == std::string_view::npos)
@@ -90,8 +102,8 @@ caf::expected<bool> parse_no_termination(std::string_view text) {
     return false;
   if (v == "true")
     return true;
-  return invalid("annotation " + std::string{annotations::ssl_no_termination} + ": '"
-                 + std::string{text} + "' is neither \"true\" nor \"false\"");
+  return invalid("annotation " + std::string{annotations::ssl_no_termination} + ": '" + shown(text)
+                 + "' is neither \"true\" nor \"false\"");
 }
 
 const std::string* find_slot(const ip_assignment& ips, std::string_view slot) {
@@ -136,7 +148,8 @@ caf::expected<service_plan> plan_ports(const service_spec& svc, const engine_set
   if (svc.ports.empty())
     return invalid("the Service has no ports");
   if (!svc.load_balancer_ip.empty() && !ipv4::parse(svc.load_balancer_ip))
-    return invalid("spec.loadBalancerIP '" + svc.load_balancer_ip + "' is not an IPv4 address");
+    return invalid("spec.loadBalancerIP '" + shown(svc.load_balancer_ip)
+                   + "' is not an IPv4 address");
   auto ssl_ports = parse_ssl_ports(svc.annotations.ssl_ports);
   if (!ssl_ports)
     return std::move(ssl_ports.error());
@@ -152,9 +165,9 @@ caf::expected<service_plan> plan_ports(const service_spec& svc, const engine_set
   for (const auto& p : svc.ports) {
     const auto label = port_label(p);
     if (!valid_port_name(p.name))
-      return invalid("port " + label + ": '" + p.name + "' is not a valid port name");
+      return invalid("port " + label + ": '" + shown(p.name) + "' is not a valid port name");
     if (!seen_names.insert(p.name).second)
-      return invalid("port name '" + p.name + "' is used twice");
+      return invalid("port name '" + shown(p.name) + "' is used twice");
     if (p.protocol == ip_protocol::sctp)
       return invalid("port " + label + ": SCTP is not supported by NSX ALB; use TCP or UDP");
     if (p.port < 1 || p.port > 65535)

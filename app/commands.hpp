@@ -18,6 +18,8 @@ command add_kube_sim_command(CLI::App& root);
 /// `vcdlb demo`: the controller against both simulators with example Services
 /// (app/demo_command.cpp).
 command add_demo_command(CLI::App& root);
+/// `vcdlb bench`: throughput, convergence and cost against the simulator (app/bench_command.cpp).
+command add_bench_command(CLI::App& root);
 
 /// Registers every subcommand on `root`.
 inline std::vector<command> all_commands(CLI::App& root) {
@@ -27,6 +29,7 @@ inline std::vector<command> all_commands(CLI::App& root) {
     add_vcd_sim_command(root),
     add_kube_sim_command(root),
     add_demo_command(root),
+    add_bench_command(root),
   };
 }
 

@@ -33,6 +33,7 @@ struct vcd_sim_options {
   double drop_rate = 0;
   double task_failure_rate = 0;
   int64_t token_ttl_s = 3600;
+  bool no_gateway_lock = false;
   uint64_t seed = 1;
   std::string api_version;
   bool print_scenario = false;
@@ -81,6 +82,7 @@ int run(const vcd_sim_options& o) {
   f.drop_rate = o.drop_rate;
   f.task_failure_rate = o.task_failure_rate;
   f.token_ttl = std::chrono::seconds{o.token_ttl_s};
+  f.gateway_lock = !o.no_gateway_lock;
   so.listen = o.listen;
   so.plain_http = o.plain_http;
   so.io_threads = o.io_threads;
@@ -153,6 +155,8 @@ command add_vcd_sim_command(CLI::App& root) {
   cli->add_option("--token-ttl-s", o->token_ttl_s, "lifetime of issued access tokens")
     ->capture_default_str()
     ->check(CLI::PositiveNumber);
+  cli->add_flag("--no-gateway-lock", o->no_gateway_lock,
+                "let mutations of one gateway overlap instead of answering BUSY_ENTITY");
   cli->add_option("--seed", o->seed, "seed of every random draw (faults, ids, tokens)")
     ->capture_default_str();
   cli->add_option("--api-version", o->api_version,

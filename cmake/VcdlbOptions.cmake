@@ -16,6 +16,15 @@ if(VCDLB_SANITIZE)
   endif()
   # Applied globally so that every object in a test binary agrees on the instrumentation.
   add_compile_options(-fsanitize=${VCDLB_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  if(VCDLB_SANITIZE MATCHES "undefined")
+    # CAF 0.17.6's headers, compiled into our objects, hold two UB patterns that fire in every
+    # test running actors (found by make test-asan): init_fun_factory_helper binds a reference to
+    # *nullptr when spawn() gets no arguments (check "null"), and the intrusive task_queue casts
+    # its sentinel node to mailbox_element (check "vptr"). Fatal checks cannot be suppressed at
+    # run time and GCC has no ignore list, so these two checks are off; ASan still stops on any
+    # real null dereference (SEGV) and on memory errors a bad cast leads to.
+    add_compile_options(-fno-sanitize=null,vptr)
+  endif()
   if(VCDLB_SANITIZE STREQUAL "thread")
     # GCC 12 warns that TSan does not model the atomic_thread_fence Asio uses; not an error.
     add_compile_options(-Wno-error=tsan)

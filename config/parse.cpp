@@ -196,6 +196,45 @@ public:
   void OnMapEnd() override {}
 };
 
+// Offset of the first byte of `text` that is not part of a well-formed UTF-8 sequence (no
+// overlongs, surrogates or code points above U+10FFFF), or npos. yaml-cpp passes such bytes
+// through into strings, which would then reach URLs, JSON bodies and logs.
+size_t invalid_utf8_at(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    size_t len = 0;
+    unsigned char lo = 0x80;
+    unsigned char hi = 0xBF;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      lo = c == 0xE0 ? 0xA0 : 0x80;
+      hi = c == 0xED ? 0x9F : 0xBF;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      lo = c == 0xF0 ? 0x90 : 0x80;
+      hi = c == 0xF4 ? 0x8F : 0xBF;
+    } else {
+      return i;
+    }
+    if (i + len > text.size())
+      return i;
+    for (size_t k = 1; k < len; ++k) {
+      const auto b = static_cast<unsigned char>(text[i + k]);
+      if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF))
+        return i;
+    }
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
 // Parses, applies defaults, validates. `positions` receives where each key was found.
 checked<cloud_config> parse_impl(std::string_view text, const parse_options& options,
                                  position_map& positions) {
@@ -204,6 +243,16 @@ checked<cloud_config> parse_impl(std::string_view text, const parse_options& opt
       whole_file(config_errc::invalid_yaml, 0, 0,
                  "the configuration is " + std::to_string(text.size()) + " bytes; at most "
                    + std::to_string(max_config_file_size) + " are accepted")};
+  if (auto bad = invalid_utf8_at(text); bad != std::string_view::npos) {
+    const auto before = text.substr(0, bad);
+    const auto line = static_cast<int>(std::count(before.begin(), before.end(), '\n')) + 1;
+    const auto line_start = before.rfind('\n');
+    const auto column =
+      static_cast<int>(line_start == std::string_view::npos ? bad + 1 : bad - line_start);
+    return std::vector<problem>{
+      whole_file(config_errc::invalid_yaml, line, column,
+                 "the configuration is not valid UTF-8 (byte " + std::to_string(bad) + ")")};
+  }
   YAML::Node root;
   try {
     // yaml-cpp 0.7's LoadAll never returns on stray flow indicators (" , a: b" yields empty

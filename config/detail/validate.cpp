@@ -17,8 +17,16 @@ namespace {
 using std::chrono::milliseconds;
 using namespace std::chrono_literals;
 
+// Values are echoed in problems; an oversized one is cut (at a UTF-8 boundary) so that the
+// message stays readable.
 std::string quoted(std::string_view s) {
-  return "\"" + std::string{s} + "\"";
+  constexpr size_t max_shown = 64;
+  if (s.size() <= max_shown)
+    return "\"" + std::string{s} + "\"";
+  size_t cut = max_shown;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80)
+    --cut;
+  return "\"" + std::string{s.substr(0, cut)} + "...\" (" + std::to_string(s.size()) + " bytes)";
 }
 
 std::string text_of(milliseconds d) {

@@ -682,6 +682,11 @@ caf::expected<T> decode(std::string_view body, const char* what) {
     T out;
     if (auto e = read(root, out))
       return fail(simdjson::error_message(e));
+    // In bounds after the root object means more tokens follow (3.0 has no document::at_end);
+    // a body with trailing content is not the document we asked for.
+    const char* where = nullptr;
+    if (doc.current_location().get(where) == SUCCESS)
+      return fail("trailing content after the JSON document");
     return out;
   } catch (const std::exception& ex) {
     return fail(ex.what());

@@ -32,7 +32,16 @@ void append_utf8(std::string& out, unsigned long cp) {
   }
 }
 
-// Decodes &lt; &gt; &amp; &quot; &apos; &#N; &#xN;. Unknown entities stay as they are.
+// Whether `cp` may appear in an XML document (XML 1.0 Char): no NUL or other C0 control
+// except tab, LF, CR; no surrogates; at most U+10FFFF.
+bool xml_char(unsigned long cp) {
+  if (cp < 0x20)
+    return cp == 0x9 || cp == 0xA || cp == 0xD;
+  return (cp < 0xD800 || cp > 0xDFFF) && cp != 0xFFFE && cp != 0xFFFF && cp < 0x110000;
+}
+
+// Decodes &lt; &gt; &amp; &quot; &apos; &#N; &#xN;. Unknown entities and references to
+// characters XML does not allow stay as they are.
 std::string unescape(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -66,7 +75,7 @@ std::string unescape(std::string_view s) {
         base = 16;
       }
       auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), cp, base);
-      if (ec != std::errc{} || ptr != digits.data() + digits.size()) {
+      if (ec != std::errc{} || ptr != digits.data() + digits.size() || !xml_char(cp)) {
         out += s.substr(i, end - i + 1);
       } else {
         append_utf8(out, cp);
@@ -185,6 +194,39 @@ bool for_each_element(std::string_view xml, F&& f) {
   return true;
 }
 
+// Whether the document ends with the root element closed: its end tag `</root>` (any prefix)
+// or, for an empty root, its self-closing start tag, followed by nothing but whitespace. A body
+// cut short (e.g. by a proxy) is thus an error instead of a document with children missing.
+bool root_closed(std::string_view xml, std::string_view root) {
+  while (!xml.empty() && is_space(xml.back()))
+    xml.remove_suffix(1);
+  if (xml.empty() || xml.back() != '>')
+    return false;
+  auto lt = xml.rfind('<');
+  if (lt == std::string_view::npos)
+    return false;
+  auto tag = xml.substr(lt + 1, xml.size() - lt - 2); // between '<' and '>'
+  if (!tag.empty() && tag.front() == '/') {
+    tag.remove_prefix(1);
+    while (!tag.empty() && is_space(tag.back()))
+      tag.remove_suffix(1);
+    return local_name(tag) == root;
+  }
+  if (tag.empty() || tag.back() != '/')
+    return false;
+  size_t end = 0;
+  while (end < tag.size() && !is_space(tag[end]) && tag[end] != '/')
+    ++end;
+  if (local_name(tag.substr(0, end)) != root)
+    return false;
+  // A self-closing root is the only element: only declarations and comments come before it.
+  auto before = xml.substr(0, lt);
+  for (size_t p = before.find('<'); p != std::string_view::npos; p = before.find('<', p + 1))
+    if (p + 1 >= before.size() || (before[p + 1] != '?' && before[p + 1] != '!'))
+      return false;
+  return true;
+}
+
 std::string trim(std::string_view s) {
   while (!s.empty() && is_space(s.front()))
     s.remove_prefix(1);
@@ -226,6 +268,8 @@ caf::expected<std::vector<std::string>> decode_versions(std::string_view xml) {
   });
   if (!ok)
     return bad("cannot decode /api/versions: malformed XML");
+  if (!root_closed(xml, "SupportedVersions"))
+    return bad("cannot decode /api/versions: the document does not end with </SupportedVersions>");
   if (out.empty())
     return bad("cannot decode /api/versions: no <Version> element");
   return out;
@@ -271,6 +315,8 @@ caf::expected<task> decode_task(std::string_view xml) {
     return bad("cannot decode task: malformed XML");
   if (!root_seen)
     return bad("cannot decode task: the document is not a <Task>");
+  if (!root_closed(xml, "Task"))
+    return bad("cannot decode task: the document does not end with </Task> (truncated?)");
   if (!parse_task_status(status, t.status))
     return bad("cannot decode task: unknown status '" + status + "'");
   if (t.id.empty() && t.href.empty())

@@ -93,6 +93,22 @@ http::response sim_patch_object(ctx& c) {
   return json_reply(c, 200, render(c.st, *c.st.find(c.params.at(0)), c.st.max_version, c.now));
 }
 
+std::string_view category_name(category cat) {
+  switch (cat) {
+  case category::read:
+    return "read";
+  case category::mutation:
+    return "mutation";
+  case category::task_poll:
+    return "task_poll";
+  case category::auth:
+    return "auth";
+  case category::control:
+    return "control";
+  }
+  return "read";
+}
+
 constexpr category R = category::read;
 constexpr category M = category::mutation;
 constexpr category A = category::auth;
@@ -264,7 +280,8 @@ json::value stats_value(const state& st, bool with_log) {
                  {"auth", s.auth},
                  {"control", s.control},
                  {"tasks_started", s.tasks_started},
-                 {"tasks_failed", s.tasks_failed}};
+                 {"tasks_failed", s.tasks_failed},
+                 {"dnat_overlaps", s.dnat_overlaps}};
   json::object routes_o;
   for (auto& [k, v] : s.by_route)
     routes_o[k] = v;
@@ -285,7 +302,8 @@ json::value stats_value(const state& st, bool with_log) {
                                  {"route", r.route},
                                  {"target", r.target},
                                  {"status", r.status},
-                                 {"reason", r.reason}});
+                                 {"reason", r.reason},
+                                 {"category", r.category}});
     o["log"] = std::move(log);
   }
   return o;
@@ -411,7 +429,10 @@ handle_result core::handle(const http::request& req) {
                      found != nullptr ? std::string{found->pattern} : "",
                      req.target,
                      result.drop ? 0u : result.response.status,
-                     result.drop ? "dropped" : c.reason};
+                     result.drop ? "dropped" : c.reason,
+                     std::string{category_name(cat)}};
+  if (st.observer)
+    st.observer(rec, req);
   st.log.push_back(std::move(rec));
   if (st.log.size() > request_log_capacity)
     st.log.pop_front();
@@ -441,6 +462,23 @@ json::value core::stats_json() const {
 std::vector<request_record> core::request_log() const {
   std::lock_guard guard{state_->mu};
   return {state_->log.begin(), state_->log.end()};
+}
+
+std::vector<task_record> core::task_log() {
+  std::lock_guard guard{state_->mu};
+  state_->settle(state_->now());
+  std::vector<task_record> out;
+  out.reserve(state_->task_order.size());
+  for (const auto& uuid : state_->task_order) {
+    const auto& t = state_->tasks.at(uuid);
+    out.push_back({t.uuid, t.operation_name, t.gateway_id, t.start, t.end, t.status});
+  }
+  return out;
+}
+
+void core::set_request_observer(request_observer fn) {
+  std::lock_guard guard{state_->mu};
+  state_->observer = std::move(fn);
 }
 
 void core::reset_stats() {

@@ -8,7 +8,8 @@
 /// virtual services, NAT rules (cursor paging), application port profiles, the certificate
 /// library, org/VDC/network lookups, tasks (`/api/task/{id}`) and a per-gateway busy lock.
 /// Mutations answer 202 with a `Location` task that runs for `fault_settings::task_duration`
-/// of the injected clock; the gateway stays locked until it ends.
+/// of the injected clock; the gateway stays locked until it ends (unless
+/// `fault_settings::gateway_lock` is off).
 ///
 /// Behaviour decisions where the reference leaves a choice (see vcd-cloudapi.md §3.3, §11):
 /// - A created object is visible at once with `status` PENDING, CONFIGURING once its task has
@@ -37,6 +38,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -91,6 +93,11 @@ struct request_stats {
   /// invalid_value, stale_version, unknown_urn, unauthorized, forbidden, not_acceptable,
   /// bad_filter, shared_vip_change, in_use, injected_429, injected_500, injected_503, dropped.
   std::map<std::string, uint64_t> rejections;
+  /// Accepted DNAT rule creates and updates that left two DNAT rules of one gateway on the same
+  /// (external address, protocol, external port): VCD (NSX) accepts such rules silently, so
+  /// the simulator counts them instead of rejecting; vcdlb must keep this at 0 (DESIGN.md
+  /// invariant 1). The protocol is the one of the rule's application port profile.
+  uint64_t dnat_overlaps = 0;
 };
 
 /// One entry of the request log (the last `request_log_capacity` are kept).
@@ -101,6 +108,25 @@ struct request_record {
   std::string target;
   unsigned status = 0;
   std::string reason; ///< rejection reason, if any
+  /// "read", "mutation", "task_poll", "auth" or "control", as counted in `request_stats`
+  /// (an unrouted request counts as a read).
+  std::string category;
+};
+
+/// Called for every handled request, after it was counted, with its log entry and the request
+/// itself. Runs on the thread that called `handle` with the core's lock held: it must be cheap
+/// and must not call back into the core.
+using request_observer = std::function<void(const request_record&, const http::request&)>;
+
+/// One task as the simulator ran it (or still runs it), for accounting such as the time a
+/// gateway was locked by a mutating task.
+struct task_record {
+  std::string id;             ///< the task uuid
+  std::string operation_name; ///< NAT_RULE_CREATE, LOAD_BALANCER_POOL_UPDATE, ...
+  std::string gateway_id;     ///< the gateway it locks; "" for org-scoped tasks (profiles)
+  time_point start{};         ///< by the simulator's clock
+  time_point end{};           ///< when it ends (or ended)
+  std::string status;         ///< running, success or error
 };
 
 class core {
@@ -126,6 +152,10 @@ public:
   [[nodiscard]] request_stats stats() const;
   [[nodiscard]] boost::json::value stats_json() const;
   [[nodiscard]] std::vector<request_record> request_log() const;
+  /// Every task started since start (not cleared by `reset_stats`), in start order.
+  [[nodiscard]] std::vector<task_record> task_log();
+  /// Installs (or, with an empty function, removes) the per-request observer.
+  void set_request_observer(request_observer fn);
   void reset_stats();
   /// Tasks still running (by the injected clock).
   [[nodiscard]] size_t running_tasks();

@@ -19,6 +19,7 @@ std::string to_json(const fault_settings& f) {
   o["rate_503"] = f.rate_503;
   o["drop_rate"] = f.drop_rate;
   o["token_ttl_s"] = f.token_ttl.count();
+  o["gateway_lock"] = f.gateway_lock;
   return json::serialize(o);
 }
 
@@ -32,6 +33,12 @@ caf::expected<fault_settings> apply_json(fault_settings base, std::string_view t
   };
   for (const auto& [key_sv, value] : v.as_object()) {
     std::string key{key_sv};
+    if (key == "gateway_lock") {
+      if (!value.is_bool())
+        return bad(key, "expected true or false");
+      base.gateway_lock = value.get_bool();
+      continue;
+    }
     if (!value.is_number())
       return bad(key, "expected a number");
     double x = value.is_double()  ? value.as_double()

@@ -23,10 +23,14 @@ struct fault_settings {
   double rate_503 = 0;                          ///< 503 Service Unavailable
   double drop_rate = 0;                         ///< close the connection without a response
   std::chrono::seconds token_ttl{3600};         ///< lifetime of issued access tokens
+  /// VCD's per-gateway lock: a gateway-bound mutation while another task of the gateway runs
+  /// is refused with BUSY_ENTITY. Off: mutations overlap freely (what-if runs of the bench).
+  bool gateway_lock = true;
 };
 
 /// JSON object with the fields above: {"latency_ms", "task_ms", "health_delay_ms",
-/// "task_failure_rate", "rate_429", "rate_500", "rate_503", "drop_rate", "token_ttl_s"}.
+/// "task_failure_rate", "rate_429", "rate_500", "rate_503", "drop_rate", "token_ttl_s",
+/// "gateway_lock" (true/false)}.
 [[nodiscard]] std::string to_json(const fault_settings& f);
 
 /// Applies the fields present in the JSON object `text` to `base` (others stay). Errors

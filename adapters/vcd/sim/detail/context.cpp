@@ -109,7 +109,7 @@ std::optional<std::string> name_filter_hint(const ctx& c) {
 }
 
 std::optional<http::response> check_busy(ctx& c, const gateway_rec& g) {
-  if (g.lock_task.empty())
+  if (g.lock_task.empty() || !c.st.faults.gateway_lock)
     return std::nullopt;
   const auto& t = c.st.tasks.at(g.lock_task);
   // The canonical text clients have regex-matched for a decade (reference §4.3).

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <array>
+#include <tuple>
+#include <utility>
 
 #include "adapters/vcd/sim/detail/handlers.hpp"
 #include "adapters/vcd/sim/detail/ipv4.hpp"
@@ -157,6 +159,62 @@ task_rec& start_nat_task(ctx& c, entry& e, task_rec::action act, const gateway_r
   return t;
 }
 
+// The (protocol, external port range) a DNAT rule matches: the port from dnatExternalPort,
+// else from its application port profile; "ANY" or nothing is the whole range.
+struct dnat_match {
+  std::string protocol = "TCP";
+  int lo = 1;
+  int hi = 65535;
+};
+
+std::pair<int, int> port_range(const std::string& spec) {
+  if (spec.empty() || spec == "ANY" || !valid_port_spec(spec, false))
+    return {1, 65535};
+  auto dash = spec.find('-');
+  if (dash == std::string::npos)
+    return {std::stoi(spec), std::stoi(spec)};
+  return {std::stoi(spec.substr(0, dash)), std::stoi(spec.substr(dash + 1))};
+}
+
+dnat_match match_of(state& st, const json::object& rule) {
+  dnat_match m;
+  std::string port = str_field(rule, "dnatExternalPort");
+  if (const auto* p = st.find(ref_id(rule, "applicationPortProfile"));
+      p != nullptr && p->k == kind::app_port_profile) {
+    const auto* ports = p->body.if_contains("applicationPorts");
+    if (ports != nullptr && ports->is_array() && !ports->get_array().empty()
+        && ports->get_array()[0].is_object()) {
+      const auto& first = ports->get_array()[0].get_object();
+      m.protocol = str_field(first, "protocol");
+      const auto* dp = first.if_contains("destinationPorts");
+      if ((port.empty() || port == "ANY") && dp != nullptr && dp->is_array()
+          && dp->get_array().size() == 1 && dp->get_array()[0].is_string())
+        port = std::string{dp->get_array()[0].get_string()};
+    }
+  }
+  std::tie(m.lo, m.hi) = port_range(port);
+  return m;
+}
+
+// Counts an accepted rule that shares (external address, protocol, port) with another DNAT
+// rule of the gateway (stats.dnat_overlaps; see core.hpp).
+void count_dnat_overlap(ctx& c, const entry& rule) {
+  if (str_field(rule.body, "type") != "DNAT")
+    return;
+  auto ext = str_field(rule.body, "externalAddresses");
+  auto mine = match_of(c.st, rule.body);
+  for (const auto& [seq, e] : c.st.objects) {
+    if (e.k != kind::nat_rule || e.id == rule.id || e.gateway_id != rule.gateway_id
+        || str_field(e.body, "type") != "DNAT" || str_field(e.body, "externalAddresses") != ext)
+      continue;
+    auto other = match_of(c.st, e.body);
+    if (other.protocol == mine.protocol && other.lo <= mine.hi && mine.lo <= other.hi) {
+      ++c.st.stats.dnat_overlaps;
+      return;
+    }
+  }
+}
+
 } // namespace
 
 json::object render_nat_rule(state&, const entry& e, int version) {
@@ -243,6 +301,7 @@ http::response post_nat_rule(ctx& c) {
   if (auto busy = check_busy(c, *gw))
     return std::move(*busy);
   auto& e = c.st.insert(new_entry(c, kind::nat_rule, gw->id, gw->org_id, std::move(*body)));
+  count_dnat_overlap(c, e);
   return accepted(c, start_nat_task(c, e, task_rec::action::create, *gw));
 }
 
@@ -297,6 +356,7 @@ http::response put_nat_rule(ctx& c) {
     return std::move(*busy);
   e->body = std::move(*body);
   ++e->version;
+  count_dnat_overlap(c, *e);
   return accepted(c, start_nat_task(c, *e, task_rec::action::update, *gw));
 }
 

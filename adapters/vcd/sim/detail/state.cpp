@@ -169,6 +169,7 @@ task_rec& state::start_task(task_rec t) {
     if (auto* g = gateway(t.gateway_id))
       g->lock_task = t.uuid;
   running.push_back(t.uuid);
+  task_order.push_back(t.uuid);
   auto uuid = t.uuid;
   return tasks.emplace(uuid, std::move(t)).first->second;
 }

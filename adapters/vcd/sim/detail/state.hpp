@@ -140,6 +140,8 @@ struct state {
   request_stats stats;
   std::deque<request_record> log;
   uint64_t log_seq = 0;
+  request_observer observer;
+  std::vector<std::string> task_order; ///< uuids of every task in start order
 
   explicit state(core_options opts);
 

@@ -110,6 +110,11 @@ TEST_F(vcd_sim_faults, control_endpoint_reads_and_changes_faults) {
   EXPECT_EQ(f.task_duration, 2000ms);
   EXPECT_DOUBLE_EQ(f.rate_503, 0.25);
   EXPECT_EQ(f.token_ttl, std::chrono::seconds{30});
+  req.body = R"({"gateway_lock": false})";
+  ASSERT_EQ(sim->handle(req).response.status, 200u);
+  EXPECT_FALSE(sim->faults().gateway_lock);
+  req.body = R"({"gateway_lock": 1})";
+  EXPECT_EQ(sim->handle(req).response.status, 400u);
   req.body = R"({"rate_503": 2})";
   EXPECT_EQ(sim->handle(req).response.status, 400u);
   req.body = R"({"bogus": 1})";

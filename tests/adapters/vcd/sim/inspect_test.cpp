@@ -89,4 +89,30 @@ TEST_F(vcd_sim_inspect, out_of_band_delete_and_edit_for_drift_tests) {
   EXPECT_EQ(sim->stats().tasks_started, 2u); // no task for out-of-band changes
 }
 
+TEST_F(vcd_sim_inspect, observer_sees_every_request_with_its_category) {
+  sim->reset_stats();
+  std::vector<std::pair<std::string, std::string>> seen; // category, body
+  sim->set_request_observer([&](const request_record& rec, const http::request& req) {
+    seen.emplace_back(rec.category, req.body);
+  });
+  auto r = post("/cloudapi/1.0.0/loadBalancer/pools", pool_body("p"));
+  task_json(r);
+  call("GET", gw_path("/loadBalancer/poolSummaries"));
+  http::request ctl;
+  ctl.target = "/_sim/faults";
+  EXPECT_EQ(sim->handle(ctl).response.status, 200u);
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen[0].first, "mutation");
+  EXPECT_NE(seen[0].second.find("\"name\":\"p\""), std::string::npos);
+  EXPECT_EQ(seen[1].first, "task_poll");
+  EXPECT_EQ(seen[2].first, "read");
+  EXPECT_EQ(seen[3].first, "control");
+  auto log = sim->request_log();
+  ASSERT_EQ(log.size(), 4u);
+  EXPECT_EQ(log[1].category, "task_poll");
+  sim->set_request_observer({});
+  call("GET", gw_path());
+  EXPECT_EQ(seen.size(), 4u);
+}
+
 } // namespace

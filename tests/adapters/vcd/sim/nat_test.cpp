@@ -142,4 +142,56 @@ TEST_F(vcd_sim_nat, app_port_profiles_filter_by_name_and_scope_and_reject_duplic
   EXPECT_EQ(call("DELETE", "/cloudapi/1.0.0/applicationPortProfiles/" + str(p, "id")).status, 400u);
 }
 
+TEST_F(vcd_sim_nat, counts_dnat_rules_that_overlap_on_address_protocol_and_port) {
+  auto make_profile = [&](const std::string& name, const char* proto, const char* port) {
+    auto body = profile(name, port);
+    body["applicationPorts"].as_array()[0].as_object()["protocol"] = proto;
+    auto r = post("/cloudapi/1.0.0/applicationPortProfiles", body);
+    EXPECT_EQ(r.status, 202u) << r.body;
+    finish_tasks();
+    return sim->find("appPortProfile", name).at(0);
+  };
+  auto tcp80 = make_profile("tcp80", "TCP", "80");
+  auto udp80 = make_profile("udp80", "UDP", "80");
+  auto tcp81 = make_profile("tcp81", "TCP", "81");
+  auto rule = [&](const std::string& name, const std::string& ext, const std::string& port,
+                  const std::string& profile_id) {
+    auto body = dnat(name, ext);
+    if (port.empty())
+      body.erase("dnatExternalPort");
+    else
+      body["dnatExternalPort"] = port;
+    body["applicationPortProfile"] = json::object{{"id", profile_id}};
+    auto r = post(gw_path("/nat/rules"), body);
+    EXPECT_EQ(r.status, 202u) << r.body;
+    finish_tasks();
+  };
+  rule("a", "203.0.113.10", "80", tcp80);
+  rule("b", "203.0.113.10", "80", udp80); // other protocol
+  rule("c", "203.0.113.11", "80", tcp80); // other address
+  rule("d", "203.0.113.10", "81", tcp81); // other port
+  EXPECT_EQ(sim->stats().dnat_overlaps, 0u);
+  // Moving d onto a's port is accepted (NSX does) but counted.
+  auto rules = body_of(call("GET", gw_path("/nat/rules"))).at("values").as_array();
+  json::object d;
+  for (const auto& r : rules)
+    if (str(r, "name") == "d")
+      d = r.as_object();
+  d["dnatExternalPort"] = "80";
+  d["applicationPortProfile"] = json::object{{"id", tcp80}};
+  EXPECT_EQ(put(gw_path("/nat/rules/" + str(d, "id")), d).status, 202u);
+  finish_tasks();
+  EXPECT_EQ(sim->stats().dnat_overlaps, 1u);
+  // Without dnatExternalPort the profile's port is matched.
+  rule("e", "203.0.113.11", "", tcp80);
+  EXPECT_EQ(sim->stats().dnat_overlaps, 2u);
+  EXPECT_EQ(str(sim->stats_json(), "dnat_overlaps"), "2");
+  // An SNAT rule is no listener.
+  auto snat = dnat("s", "203.0.113.10");
+  snat["ruleType"] = "SNAT";
+  snat.erase("dnatExternalPort");
+  EXPECT_EQ(post(gw_path("/nat/rules"), snat).status, 202u);
+  EXPECT_EQ(sim->stats().dnat_overlaps, 2u);
+}
+
 } // namespace

@@ -202,4 +202,48 @@ TEST_F(vcd_sim_tasks, gateways_lock_independently) {
   EXPECT_EQ(sim->running_tasks(), 2u);
 }
 
+TEST_F(vcd_sim_tasks, without_the_gateway_lock_mutations_overlap) {
+  auto f = sim->faults();
+  f.gateway_lock = false;
+  sim->set_faults(f);
+  EXPECT_EQ(post("/cloudapi/1.0.0/loadBalancer/pools", pool_body("p1")).status, 202u);
+  EXPECT_EQ(post("/cloudapi/1.0.0/loadBalancer/pools", pool_body("p2")).status, 202u);
+  EXPECT_EQ(sim->running_tasks(), 2u);
+  EXPECT_EQ(sim->stats().rejections.count("busy_entity"), 0u);
+}
+
+TEST_F(vcd_sim_tasks, task_log_has_every_task_with_its_gateway_and_times) {
+  auto t0 = clock.now();
+  auto p = make_pool("p"); // runs to completion
+  clock.advance(50ms);
+  auto t1 = clock.now();
+  ASSERT_EQ(post("/cloudapi/1.0.0/loadBalancer/pools", pool_body("q")).status, 202u);
+  ASSERT_EQ(post("/cloudapi/1.0.0/applicationPortProfiles",
+                 json::object{{"name", "app"},
+                              {"scope", "TENANT"},
+                              {"orgRef", json::object{{"id", default_scenario().orgs[0].id}}},
+                              {"contextEntityId", default_scenario().orgs[0].vdcs[0].id},
+                              {"applicationPorts",
+                               json::array{json::object{{"protocol", "TCP"},
+                                                        {"destinationPorts", json::array{"80"}}}}}})
+              .status,
+            202u);
+  auto log = sim->task_log();
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[0].operation_name, "LOAD_BALANCER_POOL_CREATE");
+  EXPECT_EQ(log[0].gateway_id, gw);
+  EXPECT_EQ(log[0].status, "success");
+  EXPECT_GE(log[0].start, t0);
+  EXPECT_EQ(log[0].end - log[0].start, sim->faults().task_duration);
+  EXPECT_EQ(log[1].start, t1);
+  EXPECT_EQ(log[1].status, "running");
+  EXPECT_EQ(log[2].operation_name, "APPLICATION_PORT_PROFILE_CREATE");
+  EXPECT_EQ(log[2].gateway_id, ""); // profiles lock no gateway
+  finish_tasks();
+  EXPECT_EQ(sim->task_log()[1].status, "success");
+  // Not cleared with the request counters.
+  sim->reset_stats();
+  EXPECT_EQ(sim->task_log().size(), 3u);
+}
+
 } // namespace
