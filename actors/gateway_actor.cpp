@@ -60,10 +60,18 @@ std::string owner_token(const naming::parsed_name& p) {
   return p.scheme == config::naming_scheme::upstream ? "u:" + p.service : "h:" + p.service_hash;
 }
 
+// `id` must be the key of the object's cache entry: the index keeps a pointer to it.
 void index_object(self_ptr self, object_kind kind, const std::string& id, const std::string& name) {
   auto& st = self->state;
   if (auto p = naming::parse(name, st.args.cluster_id))
-    st.objects.owners[owner_token(*p)].emplace(kind, id);
+    st.objects.owners[owner_token(*p)].emplace_back(kind, &id);
+}
+
+using id_set = std::set<std::pair<object_kind, std::string>>;
+
+void add_ids(id_set& out, const std::vector<std::pair<object_kind, const std::string*>>& ids) {
+  for (const auto& [kind, id] : ids)
+    out.emplace(kind, *id);
 }
 
 void unindex_object(self_ptr self, object_kind kind, const std::string& id,
@@ -72,7 +80,7 @@ void unindex_object(self_ptr self, object_kind kind, const std::string& id,
   if (auto p = naming::parse(name, st.args.cluster_id)) {
     auto i = st.objects.owners.find(owner_token(*p));
     if (i != st.objects.owners.end()) {
-      i->second.erase({kind, id});
+      std::erase_if(i->second, [&](const auto& x) { return x.first == kind && *x.second == id; });
       if (i->second.empty())
         st.objects.owners.erase(i);
     }
@@ -87,6 +95,23 @@ std::shared_ptr<const std::vector<std::string>> intern(self_ptr self,
   auto fresh = std::make_shared<const std::vector<std::string>>(std::move(members));
   auto [i, added] = lists.insert(fresh);
   return *i;
+}
+
+std::shared_ptr<const vcd::entity_ref> intern_seg(self_ptr self, const vcd::entity_ref& ref) {
+  auto& refs = self->state.seg_refs;
+  for (const auto& r : refs)
+    if (*r == ref)
+      return r;
+  refs.push_back(std::make_shared<const vcd::entity_ref>(ref));
+  return refs.back();
+}
+
+// The id lives in the cache's map key; a copy in the value would only cost memory.
+template <class Desc>
+Desc without_id(Desc d) {
+  d.id.clear();
+  d.id.shrink_to_fit();
+  return d;
 }
 
 // Forgets member lists no pool refers to any more.
@@ -110,7 +135,7 @@ void set_details(self_ptr self, gateway_state::cached_pool& entry, const vcd::po
 gateway_state::cached_nat to_cached(const vcd::nat_rule& r) {
   gateway_state::cached_nat n;
   // The protocol lives on the rule's app port profile; describe() fills it in.
-  n.desc = detail::to_desc(r, ip_protocol::tcp);
+  n.desc = without_id(detail::to_desc(r, ip_protocol::tcp));
   n.profile_id = r.application_port_profile.id;
   n.version = r.version;
   return n;
@@ -124,8 +149,8 @@ void replace_nat_rules(self_ptr self, std::vector<vcd::nat_rule> rules) {
   for (auto& r : rules) {
     if (r.rule_type != "DNAT" || !naming::parse(r.name, self->state.args.cluster_id))
       continue;
-    index_object(self, object_kind::dnat_rule, r.id, r.name);
-    c.nat_rules.emplace(r.id, to_cached(r));
+    if (auto [it, added] = c.nat_rules.emplace(r.id, to_cached(r)); added)
+      index_object(self, object_kind::dnat_rule, it->first, r.name);
   }
 }
 
@@ -178,9 +203,11 @@ void ensure_cache(self_ptr self, std::function<void(const caf::error&)> k) {
       if (r)
         for (const auto& vs : *r)
           if (naming::parse(vs.name, self->state.args.cluster_id)) {
-            index_object(self, object_kind::virtual_service, vs.id, vs.name);
-            self->state.objects.vss.emplace(
-              vs.id, gateway_state::cached_vs{detail::to_desc(vs), vs.service_engine_group_ref});
+            auto [it, added] = self->state.objects.vss.emplace(
+              vs.id, gateway_state::cached_vs{without_id(detail::to_desc(vs)),
+                                              intern_seg(self, vs.service_engine_group_ref)});
+            if (added)
+              index_object(self, object_kind::virtual_service, it->first, vs.name);
           }
       step(r ? caf::error{} : std::move(r.error()));
     });
@@ -191,7 +218,6 @@ void ensure_cache(self_ptr self, std::function<void(const caf::error&)> k) {
         for (const auto& p : *r) {
           if (!naming::parse(p.name, self->state.args.cluster_id))
             continue;
-          index_object(self, object_kind::pool, p.id, p.name);
           gateway_state::cached_pool entry;
           if (auto i = old_pools->find(p.id);
               i != old_pools->end() && i->second.has_details && i->second.name == p.name
@@ -202,7 +228,8 @@ void ensure_cache(self_ptr self, std::function<void(const caf::error&)> k) {
           entry.failed = detail::realization_failed(p.status);
           entry.member_count = p.member_count;
           entry.enabled_member_count = p.enabled_member_count;
-          self->state.objects.pools.emplace(p.id, std::move(entry));
+          if (auto [it, added] = self->state.objects.pools.emplace(p.id, std::move(entry)); added)
+            index_object(self, object_kind::pool, it->first, p.name);
         }
       old_pools->clear();
       step(r ? caf::error{} : std::move(r.error()));
@@ -223,8 +250,10 @@ void ensure_cache(self_ptr self, std::function<void(const caf::error&)> k) {
       if (r)
         for (const auto& p : *r)
           if (naming::parse(p.name, self->state.args.cluster_id)) {
-            index_object(self, object_kind::app_port_profile, p.id, p.name);
-            self->state.objects.profiles.emplace(p.id, detail::to_desc(p));
+            auto [it, added] =
+              self->state.objects.profiles.emplace(p.id, without_id(detail::to_desc(p)));
+            if (added)
+              index_object(self, object_kind::app_port_profile, it->first, p.name);
           }
       step(r ? caf::error{} : std::move(r.error()));
     });
@@ -263,8 +292,10 @@ lb_objects describe(const gateway_state::cache& c,
   for (const auto& [kind, id] : ids) {
     switch (kind) {
     case object_kind::virtual_service:
-      if (auto i = c.vss.find(id); i != c.vss.end())
+      if (auto i = c.vss.find(id); i != c.vss.end()) {
         out.virtual_services.push_back(i->second.desc);
+        out.virtual_services.back().id = id;
+      }
       break;
     case object_kind::pool:
       if (auto i = c.pools.find(id); i != c.pools.end()) {
@@ -278,13 +309,16 @@ lb_objects describe(const gateway_state::cache& c,
     case object_kind::dnat_rule:
       if (auto i = c.nat_rules.find(id); i != c.nat_rules.end()) {
         auto d = i->second.desc;
+        d.id = id;
         d.protocol = profile_protocol(c, i->second.profile_id, d.profile_name);
         out.dnat_rules.push_back(std::move(d));
       }
       break;
     case object_kind::app_port_profile:
-      if (auto i = c.profiles.find(id); i != c.profiles.end())
+      if (auto i = c.profiles.find(id); i != c.profiles.end()) {
         out.profiles.push_back(i->second);
+        out.profiles.back().id = id;
+      }
       break;
     }
   }
@@ -301,7 +335,7 @@ std::set<std::pair<object_kind, std::string>> owned(const gateway_state& st,
     if (i == st.objects.owners.end())
       continue;
     // Upstream names carry no namespace: the token matches, the parse confirmed the name.
-    result.insert(i->second.begin(), i->second.end());
+    add_ids(result, i->second);
   }
   return result;
 }
@@ -457,9 +491,10 @@ void run_pool_op(self_ptr self, pending_ptr p, done_fn done) {
       if (body.id.empty())
         body.id = r->owner.id;
       auto& c = self->state.objects;
-      if (!c.pools.count(body.id))
-        index_object(self, object_kind::pool, body.id, body.name);
-      set_details(self, c.pools[body.id], body);
+      auto [it, added] = c.pools.try_emplace(body.id);
+      if (added)
+        index_object(self, object_kind::pool, it->first, body.name);
+      set_details(self, it->second, body);
       done(op_result{body.id});
     });
 }
@@ -504,9 +539,10 @@ void run_profile_op(self_ptr self, pending_ptr p, done_fn done) {
       if (body.id.empty())
         body.id = r->owner.id;
       auto& c = self->state.objects;
-      if (!c.profiles.count(body.id))
-        index_object(self, object_kind::app_port_profile, body.id, body.name);
-      c.profiles[body.id] = detail::to_desc(body);
+      auto [it, added] = c.profiles.try_emplace(body.id);
+      if (added)
+        index_object(self, object_kind::app_port_profile, it->first, body.name);
+      it->second = without_id(detail::to_desc(body));
       done(op_result{body.id});
     });
 }
@@ -706,7 +742,8 @@ void run_vs_op(self_ptr self, pending_ptr p, done_fn done) {
   vcd::entity_ref current_seg;
   if (op.op == op_kind::update)
     if (auto i = st.objects.vss.find(op.vs.id); i != st.objects.vss.end())
-      current_seg = i->second.seg;
+      if (i->second.seg)
+        current_seg = *i->second.seg;
   auto desc = op.vs;
   auto create = op.op == op_kind::create;
   auto with_body = [self, client, desc, pool_ref, create, done](vcd::entity_ref seg) {
@@ -734,10 +771,11 @@ void run_vs_op(self_ptr self, pending_ptr p, done_fn done) {
             if (body.id.empty())
               body.id = r->owner.id;
             auto& c = self->state.objects;
-            if (!c.vss.count(body.id))
-              index_object(self, object_kind::virtual_service, body.id, body.name);
-            c.vss[body.id] = gateway_state::cached_vs{detail::to_desc(summary_of(body)),
-                                                      body.service_engine_group_ref};
+            auto [it, added] = c.vss.try_emplace(body.id);
+            if (added)
+              index_object(self, object_kind::virtual_service, it->first, body.name);
+            it->second = gateway_state::cached_vs{without_id(detail::to_desc(summary_of(body))),
+                                                  intern_seg(self, body.service_engine_group_ref)};
             done(op_result{body.id});
           });
       });
@@ -921,9 +959,9 @@ gateway_impl::behavior_type gateway_behavior(self_ptr self, gateway_args args) {
           rp.deliver(err);
           return;
         }
-        std::set<std::pair<object_kind, std::string>> all;
+        id_set all;
         for (const auto& [token, ids] : self->state.objects.owners)
-          all.insert(ids.begin(), ids.end());
+          add_ids(all, ids);
         rp.deliver(describe(self->state.objects, all));
       });
       return rp;

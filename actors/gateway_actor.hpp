@@ -97,10 +97,11 @@ struct gateway_state {
     caf::typed_response_promise<op_result> rp;
     uint32_t attempt = 0;
   };
-  /// A virtual service as the planner sees it, plus the SEG it runs on (kept on update).
+  /// A virtual service as the planner sees it (its id is the map key, not repeated here), plus
+  /// the SEG it runs on (kept on update; one shared copy per SEG).
   struct cached_vs {
     virtual_service_desc desc;
-    vcd::entity_ref seg;
+    std::shared_ptr<const vcd::entity_ref> seg;
   };
   /// A pool: its summary's member counts and, once read, its details.
   struct cached_pool {
@@ -114,8 +115,8 @@ struct gateway_state {
     bool tcp_health_monitor = false;
     std::shared_ptr<const std::vector<std::string>> members; ///< sorted; interned
   };
-  /// A DNAT rule: the planner's view (protocol filled from its profile on describe) plus what
-  /// an update needs.
+  /// A DNAT rule: the planner's view (id = the map key; protocol filled from its profile on
+  /// describe) plus what an update needs.
   struct cached_nat {
     dnat_rule_desc desc;
     std::string profile_id;
@@ -125,9 +126,11 @@ struct gateway_state {
     std::map<std::string, cached_vs> vss;                  ///< by id
     std::map<std::string, cached_pool> pools;              ///< by id
     std::map<std::string, cached_nat> nat_rules;           ///< by id
-    std::map<std::string, app_port_profile_desc> profiles; ///< by id (this cluster's)
-    /// Owner token ("u:<svc name>" upstream, "h:<service hash>" namespaced) -> objects.
-    std::map<std::string, std::set<std::pair<object_kind, std::string>>> owners;
+    std::map<std::string, app_port_profile_desc> profiles; ///< by id (this cluster's; no id)
+    /// Owner token ("u:<svc name>" upstream, "h:<service hash>" namespaced) -> objects, each
+    /// as its kind and a pointer to its id: the key of its entry above (std::map keys do not
+    /// move; an entry is unindexed before it is erased).
+    std::map<std::string, std::vector<std::pair<object_kind, const std::string*>>> owners;
   };
   /// Orders interned member lists by content.
   struct members_less {
@@ -157,6 +160,8 @@ struct gateway_state {
   bool keep_pool_details = false;
   /// Member lists shared by pools with the same members (pruned on refresh).
   std::set<std::shared_ptr<const std::vector<std::string>>, members_less> member_lists;
+  /// The SEG references virtual services run on (a handful per gateway), shared by the VSs.
+  std::vector<std::shared_ptr<const vcd::entity_ref>> seg_refs;
   /// Callers of `refresh` waiting for the next one to start; true while one is due.
   std::vector<caf::typed_response_promise<caf::ok_atom>> refresh_waiters;
   bool refresh_pending = false;

@@ -33,11 +33,10 @@ void flush(self_ptr self) {
   if (!st.synced)
     return;
   auto ips = member_ips(snapshot(st.nodes));
-  if (st.current.version != 0 && ips == st.current.ips)
+  if (st.current.version != 0 && ips == st.current.list())
     return; // churn that did not change membership (e.g. a label unrelated to LBs)
-  st.current.ips = std::move(ips);
-  ++st.current.version;
-  spdlog::info("node set: {} eligible backend nodes (version {})", st.current.ips.size(),
+  st.current = make_node_members(st.current.version + 1, std::move(ips));
+  spdlog::info("node set: {} eligible backend nodes (version {})", st.current.list().size(),
                st.current.version);
   publish(self);
 }

@@ -13,7 +13,7 @@ namespace vcdlb {
 
 namespace {
 
-using self_ptr = service_actor::stateful_pointer<service_state>;
+using self_ptr = service_impl::stateful_pointer<service_state>;
 using cont = std::function<void(caf::error)>;
 
 void start(self_ptr self);
@@ -86,9 +86,10 @@ void write_status(self_ptr self, bool finalizer, std::string ip, cont k) {
     .then(
       [self, finalizer, ip, k](caf::ok_atom) {
         // Our snapshot now lags the API; keep it in line so the next reconcile does not rewrite.
-        auto& spec = *self->state.spec;
-        spec.has_finalizer = finalizer;
-        spec.ingress_ips = ip.empty() ? std::vector<std::string>{} : std::vector{ip};
+        auto spec = std::make_shared<service_spec>(*self->state.spec);
+        spec->has_finalizer = finalizer;
+        spec->ingress_ips = ip.empty() ? std::vector<std::string>{} : std::vector{ip};
+        self->state.spec = std::move(spec);
         k({});
       },
       [k](caf::error& e) { k(e); });
@@ -264,7 +265,7 @@ void converge(self_ptr self, service_plan plan, lb_objects observed) {
       [self, plan, observed, wanted_ports](const ip_assignment& ips) {
         auto& st = self->state;
         const auto& settings = st.deps->settings;
-        auto desired = desired_objects(st.status.key, plan, st.members.ips, ips, settings,
+        auto desired = desired_objects(st.status.key, plan, st.members.list(), ips, settings,
                                        upstream_ports(observed, settings.cluster_id));
         if (!desired) {
           finish(self, std::move(desired.error()));
@@ -340,7 +341,7 @@ void ensure(self_ptr self) {
     return;
   }
   begin(self, reconcile_kind::ensure);
-  if (st.members.ips.empty())
+  if (st.members.list().empty())
     event(self, event_type::warning, "UnAvailableLoadBalancer",
           "There are no available nodes for LoadBalancer");
   // Finalizer before any cloud object, so a delete can never skip the cleanup.
@@ -375,25 +376,28 @@ void trigger(self_ptr self) {
   start(self);
 }
 
+void take_spec(self_ptr self, std::shared_ptr<const service_spec> spec) {
+  auto& st = self->state;
+  bool same = st.spec && *st.spec == *spec;
+  if (st.spec && st.spec->uid != spec->uid)
+    st.status.failures = 0;  // a new object under the same key starts fresh
+  st.spec = std::move(spec); // also when equal: then it is the manager's copy, shared
+  if (!same)
+    trigger(self);
+}
+
 } // namespace
 
-service_actor::behavior_type service_behavior(self_ptr self, service_key key,
-                                              std::shared_ptr<const service_deps> deps) {
+service_impl::behavior_type service_behavior(self_ptr self, service_key key,
+                                             std::shared_ptr<const service_deps> deps) {
   self->state.deps = std::move(deps);
   self->state.status.key = std::move(key);
   return {
-    [=](const service_spec& spec) {
-      auto& st = self->state;
-      if (st.spec && *st.spec == spec)
-        return; // a resync with nothing new
-      if (st.spec && st.spec->uid != spec.uid)
-        st.status.failures = 0; // a new object under the same key starts fresh
-      st.spec = spec;
-      trigger(self);
-    },
+    [=](const service_spec& spec) { take_spec(self, std::make_shared<const service_spec>(spec)); },
+    [=](const detail::shared_spec& x) { take_spec(self, x.spec); },
     [=](const node_members& m) {
       auto& st = self->state;
-      if (st.have_members && m.ips == st.members.ips)
+      if (st.have_members && m.list() == st.members.list())
         return;
       st.members = m;
       st.have_members = true;

@@ -20,6 +20,7 @@
 #include "actors/desired_state.hpp"
 #include "actors/engine_observer.hpp"
 #include "caf/actor_system.hpp"
+#include "caf/allowed_unsafe_message_type.hpp"
 #include "protocol/interfaces.hpp"
 
 namespace vcdlb {
@@ -40,9 +41,28 @@ struct service_deps {
   std::shared_ptr<engine_observer> observer = std::make_shared<engine_observer>();
 };
 
+namespace detail {
+/// Internal (service_manager -> service_actor): the snapshot as one immutable copy that the
+/// manager keeps too (for a respawn), so a Service's snapshot is held once, not twice.
+struct shared_spec {
+  std::shared_ptr<const service_spec> spec;
+};
+} // namespace detail
+
+} // namespace vcdlb
+
+// Never leaves the process: an immutable snapshot shared between the manager and one actor.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vcdlb::detail::shared_spec)
+
+namespace vcdlb {
+
+/// The service actor's full interface: the public one plus the manager's shared snapshots.
+using service_impl = service_actor::extend<caf::reacts_to<detail::shared_spec>>;
+
 struct service_state {
   std::shared_ptr<const service_deps> deps;
-  std::optional<service_spec> spec;
+  /// The current snapshot; immutable (replaced, never edited) so it can be shared.
+  std::shared_ptr<const service_spec> spec;
   node_members members;
   bool have_members = false;
   service_status status;
@@ -57,9 +77,10 @@ struct service_state {
   static constexpr const char* name = "service";
 };
 
-/// The behavior; spawn with `sys.spawn(service_behavior, key, deps)`.
-service_actor::behavior_type service_behavior(service_actor::stateful_pointer<service_state> self,
-                                              service_key key,
-                                              std::shared_ptr<const service_deps> deps);
+/// The behavior; spawn with `sys.spawn(service_behavior, key, deps)` and hand out the handle as
+/// a `service_actor`.
+service_impl::behavior_type service_behavior(service_impl::stateful_pointer<service_state> self,
+                                             service_key key,
+                                             std::shared_ptr<const service_deps> deps);
 
 } // namespace vcdlb

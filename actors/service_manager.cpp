@@ -15,16 +15,19 @@ namespace {
 
 using self_ptr = service_manager_impl::stateful_pointer<service_manager_state>;
 
-void spawn_for(self_ptr self, const service_spec& spec) {
+void spawn_for(self_ptr self, std::shared_ptr<const service_spec> spec_ptr) {
   auto& st = self->state;
+  const auto& spec = *spec_ptr;
   // Monitored, not linked: a link would carry a child's `kill` to the manager, and no exit
   // handler can stop that. The manager ends its children itself (see the attached functor).
-  auto actor = self->spawn(service_behavior, spec.key, st.deps);
+  service_impl actor = self->spawn(service_behavior, spec.key, st.deps);
   self->monitor(actor);
   st.children->insert(actor.address());
-  self->send(st.nodes, subscribe_atom::value, spec.key, actor);
-  self->send(actor, spec);
-  st.actors.insert_or_assign(spec.key, service_manager_state::child{std::move(actor), spec});
+  self->send(st.nodes, subscribe_atom::value, spec.key, service_actor{actor});
+  self->send(actor, detail::shared_spec{spec_ptr});
+  auto key = spec.key;
+  st.actors.insert_or_assign(std::move(key),
+                             service_manager_state::child{std::move(actor), std::move(spec_ptr)});
 }
 
 // -- resync ------------------------------------------------------------------------------------
@@ -143,7 +146,7 @@ void finish_sweep(self_ptr self,
   st.held.clear();
   for (auto& [key, spec] : held)
     if (!st.actors.count(key))
-      spawn_for(self, spec);
+      spawn_for(self, std::make_shared<const service_spec>(std::move(spec)));
   maybe_sweep(self);
 }
 
@@ -251,7 +254,7 @@ service_manager_behavior(self_ptr self, std::shared_ptr<const service_deps> deps
         auto next = std::move(r->second);
         st.retiring.erase(r);
         if (next)
-          spawn_for(self, *next);
+          spawn_for(self, std::make_shared<const service_spec>(std::move(*next)));
       } else if (dm.reason) {
         // It failed; the Service must not be lost. Its state is the snapshot plus what the
         // gateway and the ip pool hold, so a fresh actor with the snapshot picks up cleanly.
@@ -272,8 +275,8 @@ service_manager_behavior(self_ptr self, std::shared_ptr<const service_deps> deps
         return;
       }
       if (auto i = st.actors.find(spec.key); i != st.actors.end()) {
-        i->second.last = spec;
-        self->send(i->second.handle, spec);
+        i->second.last = std::make_shared<const service_spec>(spec);
+        self->send(i->second.handle, detail::shared_spec{i->second.last});
         return;
       }
       if (!wants_load_balancer(spec, st.deps->settings.load_balancer_class) && !spec.has_finalizer)
@@ -282,7 +285,7 @@ service_manager_behavior(self_ptr self, std::shared_ptr<const service_deps> deps
         st.held.insert_or_assign(spec.key, spec); // spawned once the sweep removed the leftovers
         return;
       }
-      spawn_for(self, spec);
+      spawn_for(self, std::make_shared<const service_spec>(spec));
     },
     [=](remove_atom, const service_key& key) {
       auto& st = self->state;
@@ -291,13 +294,13 @@ service_manager_behavior(self_ptr self, std::shared_ptr<const service_deps> deps
       if (i == st.actors.end())
         return;
       // Gone from the API: nothing to write back any more, only objects to remove.
-      service_spec gone;
-      gone.key = key;
-      gone.uid = "(deleted)";
-      gone.deletion_requested = true;
+      auto gone = std::make_shared<service_spec>();
+      gone->key = key;
+      gone->uid = "(deleted)";
+      gone->deletion_requested = true;
       st.retiring.emplace(key, std::nullopt);
       i->second.last = gone;
-      self->send(i->second.handle, gone);
+      self->send(i->second.handle, detail::shared_spec{std::move(gone)});
       self->send(st.nodes, unsubscribe_atom::value, key);
     },
     [=](caf::get_atom) { return static_cast<uint64_t>(self->state.actors.size()); },

@@ -6,6 +6,7 @@
 /// protocol/type_ids.hpp.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,17 +19,40 @@
 namespace vcdlb {
 
 /// node_set -> service_actor: the current pool member addresses (sorted, unique) and a version
-/// that grows with every change.
+/// that grows with every change. The list is immutable and shared by every copy (node_set
+/// sends one list to all subscribers), so thousands of service actors hold one vector.
 struct node_members {
   uint64_t version = 0;
-  std::vector<std::string> ips;
+  std::shared_ptr<const std::vector<std::string>> ips; ///< never mutated; null = empty
 
-  friend bool operator==(const node_members&, const node_members&) = default;
+  /// The addresses (empty when none).
+  [[nodiscard]] const std::vector<std::string>& list() const noexcept {
+    static const std::vector<std::string> none;
+    return ips ? *ips : none;
+  }
+
+  friend bool operator==(const node_members& a, const node_members& b) {
+    return a.version == b.version && (a.ips == b.ips || a.list() == b.list());
+  }
 };
 
+/// A node_members with its own copy of `ips`.
+[[nodiscard]] inline node_members make_node_members(uint64_t version,
+                                                    std::vector<std::string> ips) {
+  return {version, std::make_shared<const std::vector<std::string>>(std::move(ips))};
+}
+
+// Reads the shared list in place; a load builds a fresh one.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_members& x) {
-  return f(caf::meta::type_name("vcdlb::node_members"), x.version, x.ips);
+  if constexpr (Inspector::reads_state) {
+    return f(caf::meta::type_name("vcdlb::node_members"), x.version,
+             const_cast<std::vector<std::string>&>(x.list()));
+  } else {
+    auto fresh = std::make_shared<std::vector<std::string>>();
+    x.ips = fresh;
+    return f(caf::meta::type_name("vcdlb::node_members"), x.version, *fresh);
+  }
 }
 
 /// An inclusive IPv4 range ("10.0.0.10".."10.0.0.20"); `last` "" means a single address.

@@ -64,7 +64,7 @@ TEST_F(node_set_test, nothing_is_published_before_the_first_full_list) {
               std::vector<node_description>{worker("w1", "10.0.0.1"), worker("w2", "10.0.0.2")});
   run();
   ASSERT_EQ(box->size(), 1u); // the first list goes out at once
-  EXPECT_EQ(box->back().ips, (std::vector<std::string>{"10.0.0.1", "10.0.0.2"}));
+  EXPECT_EQ(box->back().list(), (std::vector<std::string>{"10.0.0.1", "10.0.0.2"}));
   EXPECT_EQ(box->back().version, 1u);
 }
 
@@ -81,7 +81,7 @@ TEST_F(node_set_test, churn_is_debounced_into_one_notification) {
   EXPECT_EQ(box->size(), 1u); // still within the debounce window
   advance_time(1s);
   ASSERT_EQ(box->size(), 2u);
-  EXPECT_EQ(box->back().ips, (std::vector<std::string>{"10.0.0.2", "10.0.0.3"}));
+  EXPECT_EQ(box->back().list(), (std::vector<std::string>{"10.0.0.2", "10.0.0.3"}));
   EXPECT_EQ(box->back().version, 2u);
 }
 
@@ -105,7 +105,7 @@ TEST_F(node_set_test, changes_that_keep_membership_notify_nobody) {
   run();
   advance_time(2s);
   ASSERT_EQ(box->size(), 2u);
-  EXPECT_TRUE(box->back().ips.empty());
+  EXPECT_TRUE(box->back().list().empty());
 }
 
 TEST_F(node_set_test, late_subscribers_get_the_current_set_and_only_changes_after) {
@@ -113,10 +113,13 @@ TEST_F(node_set_test, late_subscribers_get_the_current_set_and_only_changes_afte
   run();
   auto a = subscribe("a");
   ASSERT_EQ(a->size(), 1u);
-  EXPECT_EQ(a->back().ips, (std::vector<std::string>{"10.0.0.1"}));
+  EXPECT_EQ(a->back().list(), (std::vector<std::string>{"10.0.0.1"}));
   auto b = subscribe("b");
   EXPECT_EQ(a->size(), 1u); // a already has this version
   EXPECT_EQ(b->size(), 1u);
+  // Every subscriber holds the same immutable list, and it still prints like a value.
+  EXPECT_EQ(a->back().ips.get(), b->back().ips.get());
+  EXPECT_NE(caf::deep_to_string(b->back()).find("10.0.0.1"), std::string::npos);
   self_->send(nodes_, unsubscribe_atom::value, service_key{"ns", "a"});
   self_->send(nodes_, worker("w2", "10.0.0.2"));
   run();
@@ -139,7 +142,7 @@ TEST_F(node_set_test, terminated_subscribers_are_forgotten) {
   run();
   node_members now;
   EXPECT_TRUE(try_receive([&](const node_members& m) { now = m; }));
-  EXPECT_EQ(now.ips.size(), 2u);
+  EXPECT_EQ(now.list().size(), 2u);
 }
 
 } // namespace

@@ -194,7 +194,7 @@ protected:
     auto svc = web();
     auto s = spawn_service(svc.key, mode);
     self_->send(s, svc);
-    self_->send(s, node_members{1, {"10.0.0.1", "10.0.0.2"}});
+    self_->send(s, make_node_members(1, {"10.0.0.1", "10.0.0.2"}));
     settle(5s);
     ASSERT_EQ(status_of(s).phase, service_phase::converged);
     const auto ip = status_of(s).external_ip;

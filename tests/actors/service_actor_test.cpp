@@ -131,7 +131,7 @@ TEST_F(service_actor_test, new_service_gets_finalizer_first_then_objects_then_st
   self_->send(s, svc);
   settle();
   EXPECT_TRUE(fake_->pools().empty()); // waits for the node set
-  self_->send(s, node_members{1, {"10.0.0.1", "10.0.0.2"}});
+  self_->send(s, make_node_members(1, {"10.0.0.1", "10.0.0.2"}));
   settle();
   ASSERT_EQ(writes_->statuses.size(), 2u);
   EXPECT_TRUE(writes_->statuses[0].finalizer_wanted); // before any cloud object
@@ -150,7 +150,7 @@ TEST_F(service_actor_test, unchanged_triggers_do_no_mutation_and_no_write) {
   auto svc = web();
   auto s = spawn_service(svc.key);
   self_->send(s, svc);
-  self_->send(s, node_members{1, {"10.0.0.1"}});
+  self_->send(s, make_node_members(1, {"10.0.0.1"}));
   settle();
   auto writes_before = writes_->statuses.size();
   fake_->reset_calls();
@@ -163,7 +163,7 @@ TEST_F(service_actor_test, unchanged_triggers_do_no_mutation_and_no_write) {
   EXPECT_EQ(fake_->total_calls(), 0u);
   EXPECT_EQ(writes_->statuses.size(), writes_before);
   // A node change updates the pool only.
-  self_->send(s, node_members{2, {"10.0.0.1", "10.0.0.3"}});
+  self_->send(s, make_node_members(2, {"10.0.0.1", "10.0.0.3"}));
   settle();
   EXPECT_EQ(fake_->mutation_calls(), 1u);
   EXPECT_EQ(fake_->calls(operation::update_pool), 1u);
@@ -174,7 +174,7 @@ TEST_F(service_actor_test, type_change_away_removes_everything_then_the_finalize
   auto svc = web();
   auto s = spawn_service(svc.key);
   self_->send(s, svc);
-  self_->send(s, node_members{1, {"10.0.0.1"}});
+  self_->send(s, make_node_members(1, {"10.0.0.1"}));
   settle();
   svc.has_finalizer = true;
   svc.ingress_ips = {"203.0.113.10"};
@@ -202,7 +202,7 @@ TEST_F(service_actor_test, failures_back_off_from_five_seconds_and_recover) {
   auto svc = web();
   auto s = spawn_service(svc.key);
   self_->send(s, svc);
-  self_->send(s, node_members{1, {"10.0.0.1"}});
+  self_->send(s, make_node_members(1, {"10.0.0.1"}));
   run();
   advance_time(1s);
   EXPECT_EQ(fake_->calls(operation::create_pool), 1u);
@@ -224,7 +224,7 @@ TEST_F(service_actor_test, invalid_service_is_reported_and_not_retried) {
   auto svc = web();
   svc.ports[0].protocol = ip_protocol::sctp;
   auto s = spawn_service(svc.key);
-  self_->send(s, node_members{1, {"10.0.0.1"}});
+  self_->send(s, make_node_members(1, {"10.0.0.1"}));
   self_->send(s, svc);
   settle(600s); // no retry timer: nothing changes until the spec does
   ASSERT_EQ(writes_->events.size(), 1u);
@@ -237,14 +237,14 @@ TEST_F(service_actor_test, requested_ip_taken_by_another_service_is_reported_not
   auto a = web();
   auto sa = spawn_service(a.key);
   self_->send(sa, a);
-  self_->send(sa, node_members{1, {"10.0.0.1"}});
+  self_->send(sa, make_node_members(1, {"10.0.0.1"}));
   settle();
   auto b = web();
   b.key = {"other", "web"}; // same name, other namespace: its own objects
   b.load_balancer_ip = "203.0.113.10";
   auto sb = spawn_service(b.key);
   self_->send(sb, b);
-  self_->send(sb, node_members{1, {"10.0.0.1"}});
+  self_->send(sb, make_node_members(1, {"10.0.0.1"}));
   settle(1s);
   auto st = status_of(sb);
   EXPECT_EQ(st.phase, service_phase::failed);
@@ -267,7 +267,7 @@ TEST_F(service_actor_test, two_services_on_a_shared_ip_can_swap_their_ports) {
   auto sa = spawn_service(a.key);
   auto sb = spawn_service(b.key);
   for (auto* s : {&sa, &sb})
-    self_->send(*s, node_members{1, {"10.0.0.1"}});
+    self_->send(*s, make_node_members(1, {"10.0.0.1"}));
   self_->send(sa, a);
   settle();
   self_->send(sb, b);

@@ -435,4 +435,20 @@ TEST_F(service_manager_test, service_actors_end_with_their_manager) {
   EXPECT_EQ(down, child.address());
 }
 
+TEST_F(service_manager_test, a_failed_refresh_skips_the_reconciles_and_the_next_resync_repairs) {
+  self_->send(manager_, lb("a"));
+  settle();
+  auto a = names_of({"shop", "a"});
+  delete_vs(a.virtual_service);
+  fake_->fail_next(vcd::operation::list_pool_summaries,
+                   caf::make_error(vcd_errc::unavailable, std::string{"maintenance"}));
+  fake_->reset_calls();
+  resync();
+  EXPECT_EQ(fake_->mutation_calls(), 0u);
+  EXPECT_FALSE(fake_->virtual_service_by_name(a.virtual_service));
+  resync();
+  EXPECT_TRUE(fake_->virtual_service_by_name(a.virtual_service));
+  EXPECT_EQ(live(), 1u);
+}
+
 } // namespace

@@ -77,11 +77,25 @@ TEST_F(messages, pool_messages_round_trip) {
   seed.external_ranges = {{"10.0.0.10", "10.0.0.20"}};
   seed.internal_range = {"192.168.8.2", "192.168.8.100"};
   seed.used_by_others = {"10.0.0.10"};
+  seed.leftover_ips = {"10.0.0.10"};
   seed.reservations = {
     {{"a", "b"}, "10.0.0.11", {{"", "192.168.8.2"}}, "key", {{"10.0.0.11", ip_protocol::tcp, 80}}}};
   EXPECT_EQ(round_trip(sys_, seed), seed);
   ip_request req{{"a", "b"}, "10.0.0.12", "", "k", {{"", ip_protocol::tcp, 80}}, {"http"}};
   EXPECT_EQ(round_trip(sys_, req), req);
+}
+
+TEST_F(messages, node_members_share_their_list_and_round_trip) {
+  auto m = make_node_members(3, {"10.0.0.1", "10.0.0.2"});
+  auto copy = m;
+  EXPECT_EQ(copy.ips.get(), m.ips.get()); // copies share the immutable list
+  auto back = round_trip(sys_, m);
+  EXPECT_EQ(back, m);
+  EXPECT_NE(back.ips.get(), m.ips.get());
+  EXPECT_EQ(back.list(), (std::vector<std::string>{"10.0.0.1", "10.0.0.2"}));
+  node_members empty;
+  EXPECT_TRUE(empty.list().empty());
+  EXPECT_EQ(round_trip(sys_, empty).list(), std::vector<std::string>{});
 }
 
 TEST_F(messages, make_message_prints_registered_names) {
