@@ -1,0 +1,203 @@
+"""Crash consistency: `vcdlb controller` is killed with SIGKILL at random points while it
+reconciles many Services (creates, port edits, deletes), restarted, several times in a row;
+then one last controller runs to quiescence. Argv: vcdlb kubectl [seed] [rounds].
+
+Checks after the last run: every Service has an ingress IP that it kept since it first got one
+(through every kill), no two Services share an IP, VCD holds exactly one virtual service and one
+pool per Service port on that IP and nothing of deleted Services, and VCD never refused a
+request for an (IP, port) that was already taken or a duplicate name.
+
+Exits 77 (skipped) when kubectl is not installed.
+"""
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "adapters", "kube", "sim"))
+sys.path.insert(0, HERE)
+from kube_sim_harness import SKIP, KubeSim, check  # noqa: E402
+from e2e_support import NODE, Process, http_get, wait_for, write_deployment_files  # noqa: E402
+
+SERVICES = 12
+
+SERVICE = """apiVersion: v1
+kind: Service
+metadata:
+  name: {name}
+  namespace: {ns}
+spec:
+  type: LoadBalancer
+  selector: {{app: {name}}}
+  ports:
+{ports}"""
+
+PORT = """  - name: p{port}
+    port: {port}
+    targetPort: 8080
+"""
+
+
+def service_yaml(ns, name, ports):
+    return SERVICE.format(ns=ns, name=name, ports="".join(PORT.format(port=p) for p in ports))
+
+
+def main():
+    vcdlb, kubectl = sys.argv[1], sys.argv[2]
+    seed = int(sys.argv[3]) if len(sys.argv) > 3 else 7
+    rounds = int(sys.argv[4]) if len(sys.argv) > 4 else 4
+    if not os.access(kubectl, os.X_OK):
+        print("SKIP: %s is not installed" % kubectl)
+        return SKIP
+    work = tempfile.mkdtemp(prefix="controller-crash-")
+    procs = []
+    try:
+        return run(vcdlb, kubectl, work, procs, random.Random(seed), rounds)
+    except AssertionError:
+        print("seed %d, %d rounds" % (seed, rounds))
+        raise
+    finally:
+        for p in procs:
+            p.close()
+
+
+def run(vcdlb, kubectl, work, procs, rng, rounds):
+    # Slow tasks, so that kills land in the middle of work.
+    vcd = Process("vcd-sim", [vcdlb, "vcd-sim", "--listen", "127.0.0.1:0", "--task-ms", "60"])
+    procs.append(vcd)
+    vcd_url = vcd.match(r"vcd-sim listening on (\S+)")
+
+    with KubeSim(vcdlb) as sim:
+        cache = os.path.join(work, "kubectl-cache")
+
+        def k(*args, stdin=None):
+            r = subprocess.run([kubectl, "--kubeconfig", sim.kubeconfig, "--cache-dir", cache,
+                                "--request-timeout", "10s", *args],
+                               input=stdin, capture_output=True, text=True, timeout=30)
+            if r.returncode != 0:
+                raise AssertionError("kubectl %s failed: %s" % (" ".join(args), r.stderr))
+            return r
+
+        def services():
+            items = json.loads(k("get", "svc", "-A", "-o", "json").stdout)["items"]
+            return {(s["metadata"]["namespace"], s["metadata"]["name"]): s for s in items}
+
+        def ingress(s):
+            ing = s.get("status", {}).get("loadBalancer", {}).get("ingress", [])
+            return ing[0].get("ip") if ing else None
+
+        def vcd_json(path):
+            code, body = http_get(vcd_url + path)
+            assert code == 200, "%s answered %d" % (path, code)
+            return json.loads(body)
+
+        cfg, auth = write_deployment_files(work, vcd_url)
+        for ns in ("team-0", "team-1", "team-2", "team-new"):
+            k("apply", "--validate=false", "-f", "-",
+              stdin="apiVersion: v1\nkind: Namespace\nmetadata:\n  name: %s\n" % ns)
+        for i, ip in ((1, "10.0.0.11"), (2, "10.0.0.12")):
+            k("create", "--validate=false", "-f", "-",
+              stdin=NODE.format(name="worker-%d" % i, ip=ip))
+
+        # The wanted state, kept by the test: (ns, name) -> ports.
+        wanted = {}
+        for i in range(SERVICES):
+            key = ("team-%d" % (i % 3), "svc-%02d" % i)
+            wanted[key] = sorted(rng.sample(range(80, 90), 2))
+            k("apply", "--validate=false", "-f", "-", stdin=service_yaml(*key, wanted[key]))
+        first_ip = {}
+
+        def record_ips():
+            for key, s in services().items():
+                ip = ingress(s)
+                if ip is None or key not in wanted:
+                    continue
+                check_ip = first_ip.setdefault(key, ip)
+                assert check_ip == ip, "%s/%s changed its IP from %s to %s" % (*key, check_ip, ip)
+
+        def controller(n):
+            p = Process("controller-%d" % n,
+                        [vcdlb, "controller", "--cloud-config", cfg, "--secrets-dir", auth,
+                         "--kubeconfig", sim.kubeconfig, "--leader-elect=false",
+                         "--metrics-bind-address=127.0.0.1:0"])
+            procs.append(p)
+            return p
+
+        deleted = []
+        interrupted = 0  # kills that left the gateway between empty and complete
+        for n in range(rounds):
+            c = controller(n)
+            time.sleep(rng.uniform(0.5, 2.5))
+            c.kill(signal.SIGKILL)
+            c.proc.wait()
+            have = len(vcd_json("/_sim/dump")["virtual_services"])
+            if 0 < have < sum(len(p) for p in wanted.values()) or vcd_json("/_sim/dump").get(
+                    "running_tasks", 0) > 0:
+                interrupted += 1
+            record_ips()
+            # Meanwhile the users edit: a port changed, a Service deleted, one added.
+            key = rng.choice(sorted(wanted))
+            ports = wanted[key]
+            ports[rng.randrange(len(ports))] = rng.choice([p for p in range(90, 99)
+                                                           if p not in ports])
+            wanted[key] = sorted(ports)
+            k("apply", "--validate=false", "-f", "-", stdin=service_yaml(*key, wanted[key]))
+            gone = rng.choice(sorted(wanted))
+            del wanted[gone]
+            first_ip.pop(gone, None)
+            deleted.append(gone)
+            k("delete", "svc", gone[1], "-n", gone[0], "--wait=false")
+            new = ("team-new", "svc-new-%d" % n)
+            wanted[new] = [80, 443]
+            k("apply", "--validate=false", "-f", "-", stdin=service_yaml(*new, wanted[new]))
+        check(interrupted > 0, "%d controllers killed with SIGKILL, %d of them mid-reconcile"
+              % (rounds, interrupted))
+
+        # The last one runs until everything converged.
+        final = controller(rounds)
+
+        def converged():
+            have = services()
+            if set(have) != set(wanted):
+                return False  # a deleted Service still waits for its cleanup
+            if any(ingress(s) is None for s in have.values()):
+                return False
+            dump = vcd_json("/_sim/dump")
+            return len(dump["virtual_services"]) == sum(len(p) for p in wanted.values())
+
+        wait_for("every Service to converge", converged, 120)
+        record_ips()
+        have = services()
+        ips = {key: ingress(s) for key, s in have.items()}
+        check(len(set(ips.values())) == len(ips), "no two Services share an IP")
+        dump = vcd_json("/_sim/dump")
+        listeners = sorted((v["virtualIpAddress"], v["servicePorts"][0]["portStart"])
+                           for v in dump["virtual_services"])
+        expected = sorted((ips[key], port) for key, ports in wanted.items() for port in ports)
+        check(listeners == expected,
+              "VCD holds exactly one virtual service per Service port on its IP")
+        check(len(dump["pools"]) == len(expected), "and exactly one pool per Service port")
+        leaked = [v["name"] for v in dump["virtual_services"] + dump["pools"]
+                  if any(".%s." % name in v["name"] for _, name in deleted)]
+        check(not leaked, "nothing left of the deleted Services (%s)" % leaked)
+        rejected = vcd_json("/_sim/requests").get("rejections", {})
+        for reason in ("vip_port_conflict", "duplicate_vip", "duplicate_name"):
+            check(rejected.get(reason, 0) == 0,
+                  "VCD never refused a request as %s (%d)" % (reason, rejected.get(reason, 0)))
+        check(len(first_ip) == len(wanted), "every Service kept the IP it first got")
+        final.kill(signal.SIGTERM)
+        check(final.proc.wait(30) == 0, "the last controller exits 0 on SIGTERM")
+    vcd.kill(signal.SIGTERM)
+    vcd.proc.wait(10)
+    print("PASS")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""Shared by the controller's process-level tests: child processes with collected output,
+polling, plain HTTP(S) GETs, and the files a deployment mounts."""
+
+import os
+import re
+import ssl
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+
+CLUSTER_ID = "urn:vcloud:entity:vmware:capvcdCluster:0b6a8f9e-1c2d-4e3f-8a9b-0c1d2e3f4a5b"
+
+CONFIG = """vcd:
+  host: "{host}"
+  org: org1
+  vdc: vdc1
+loadbalancer:
+  network: net1
+  enableVirtualServiceSharedIP: true
+  certAlias: vcdlb-sim-cert
+clusterid: {cluster}
+vAppName: e2e
+vcdlb:
+  vcd:
+    tls:
+      insecureSkipVerify: true
+    taskPoll:
+      initialInterval: 50ms
+      maxInterval: 200ms
+  leaderElection:
+    leaseNamespace: kube-system
+    leaseName: vcdlb
+"""
+
+NODE = """apiVersion: v1
+kind: Node
+metadata:
+  name: {name}
+status:
+  addresses:
+  - type: InternalIP
+    address: {ip}
+"""
+
+
+def write_deployment_files(work, vcd_url):
+    """The config file and the basic-auth secret directory; returns (config path, secrets dir)."""
+    cfg = os.path.join(work, "vcloud-ccm-config.yaml")
+    with open(cfg, "w") as f:
+        f.write(CONFIG.format(host=vcd_url, cluster=CLUSTER_ID))
+    auth = os.path.join(work, "basic-auth")
+    os.mkdir(auth)
+    for name, value in (("username", "admin"), ("password", "admin-password")):
+        with open(os.path.join(auth, name), "w") as f:
+            f.write(value + "\n")
+    return cfg, auth
+
+
+def http_get(url, timeout=5):
+    """(status, body) of a GET; status 0 when the connection failed."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout,
+                                    context=ssl._create_unverified_context()) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+    except (urllib.error.URLError, OSError):
+        return 0, ""
+
+
+def wait_for(what, fn, timeout):
+    """Polls fn() until it returns a truthy value; fails after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fn()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %.0fs waiting for %s" % (timeout, what))
+        time.sleep(0.1)
+
+
+class Process:
+    """A child whose stdout/stderr lines are collected by a thread."""
+
+    def __init__(self, name, argv, env=None):
+        self.name = name
+        self.lines = []
+        self.cond = threading.Condition()
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True, env=env)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            with self.cond:
+                self.lines.append(line.rstrip("\n"))
+                self.cond.notify_all()
+
+    def match(self, pattern, timeout=15):
+        """The first group of the first line matching `pattern`."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for line in self.lines:
+                    m = rx.search(line)
+                    if m:
+                        return m.group(1)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError("%s: no line matching %r; output:\n%s"
+                                         % (self.name, pattern, self.output()))
+                self.cond.wait(min(left, 0.2))
+
+    def output(self):
+        return "\n".join(self.lines[-60:])
+
+    def kill(self, sig):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
