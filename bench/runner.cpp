@@ -122,6 +122,21 @@ private:
   std::thread thread_;
 };
 
+// Our counts and the simulator's, read at one moment: the simulator counts a request and calls
+// our observer under one lock, so unchanged counts around its snapshot mean a request arriving
+// meanwhile (a late task poll) cannot sit in one of them and not the other.
+std::pair<request_counts, vcd::sim::request_stats>
+consistent_counts(vcd::sim::simulator* sim, const std::function<request_counts()>& counts) {
+  if (sim == nullptr)
+    return {counts(), {}};
+  for (;;) {
+    auto before = counts();
+    auto stats = sim->core().stats();
+    if (counts().total() == before.total())
+      return {before, stats};
+  }
+}
+
 // Runs every step of `plan` through `subj` against `sim`, appending measured phases.
 // `sim` is null for the engine-only run; `counts` reads the requests sent so far.
 caf::error run_plan(const bench_options& o, const scenario_plan& plan, subject& subj,
@@ -153,8 +168,7 @@ caf::error run_plan(const bench_options& o, const scenario_plan& plan, subject& 
       continue; // the cluster stays as it was
     }
     std::atomic<uint64_t> converged{0};
-    auto counts0 = counts();
-    auto sim0 = sim != nullptr ? sim->core().stats() : vcd::sim::request_stats{};
+    auto [counts0, sim0] = consistent_counts(sim, counts);
     auto usage0 = sample_usage(sim_thread_name);
     auto t0 = clock::now();
     caf::expected<phase_outcome> outcome{phase_outcome{}};
@@ -168,9 +182,9 @@ caf::error run_plan(const bench_options& o, const scenario_plan& plan, subject& 
     if (!outcome)
       return outcome.error();
     auto usage1 = sample_usage(sim_thread_name);
-    r.requests = counts() - counts0;
+    auto [counts1, sim1] = consistent_counts(sim, counts);
+    r.requests = counts1 - counts0;
     if (sim != nullptr) {
-      auto sim1 = sim->core().stats();
       r.simulator_counts.auth = sim1.auth - sim0.auth;
       r.simulator_counts.reads = sim1.reads - sim0.reads;
       r.simulator_counts.mutations = sim1.mutations - sim0.mutations;

@@ -45,9 +45,9 @@ inline constexpr const char* internal_last = "192.168.8.100";
 /// stress test stops tolerating the symptom.
 namespace known_engine_bugs {
 /// A REALIZATION_FAILED object (its create task failed) is taken as converged.
-inline constexpr bool keeps_realization_failed_objects = true;
+inline constexpr bool keeps_realization_failed_objects = false;
 /// A listener claim whose port left the spec before its object was created is never released.
-inline constexpr bool leaks_claims_of_ports_never_created = true;
+inline constexpr bool leaks_claims_of_ports_never_created = false;
 } // namespace known_engine_bugs
 
 /// The config for `mode` against the default simulator scenario (org1/vdc1, network net1).
