@@ -77,13 +77,14 @@ caf::expected<std::set<int32_t>> parse_ssl_ports(std::string_view text) {
     auto comma = text.find(',', pos);
     auto item = trim(text.substr(pos, comma == std::string_view::npos ? text.npos : comma - pos));
     int32_t value = 0;
+    // At most 5 digits: the value cannot overflow before the range check.
     bool ok = !item.empty() && item.size() <= 5;
-    for (char c : item) {
-      if (c < '0' || c > '9') {
+    for (size_t i = 0; ok && i < item.size(); ++i) {
+      char c = item[i];
+      if (c < '0' || c > '9')
         ok = false;
-        break;
-      }
-      value = value * 10 + (c - '0');
+      else
+        value = value * 10 + (c - '0');
     }
     if (!ok || value < 1 || value > 65535)
       return invalid("annotation " + std::string{annotations::ssl_ports} + ": '" + shown(item)
