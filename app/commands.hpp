@@ -24,12 +24,8 @@ command add_bench_command(CLI::App& root);
 /// Registers every subcommand on `root`.
 inline std::vector<command> all_commands(CLI::App& root) {
   return {
-    add_controller_command(root),
-    add_check_config_command(root),
-    add_vcd_sim_command(root),
-    add_kube_sim_command(root),
-    add_demo_command(root),
-    add_bench_command(root),
+    add_controller_command(root), add_check_config_command(root), add_vcd_sim_command(root),
+    add_kube_sim_command(root),   add_demo_command(root),         add_bench_command(root),
   };
 }
 
