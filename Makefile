@@ -22,11 +22,14 @@ CTEST_ARGS =
 ifeq ($(SANITIZE),thread)
 # The fuzz corpus replays are single-threaded decoders: nothing for TSan to find.
 CMAKE_FLAGS += -DVCDLB_FUZZ_REPLAY=OFF
-# Tests that run actors on CAF's real scheduler threads next to Asio or test threads. Debian's CAF is
-# not instrumented, so TSan sees none of its hand-offs and reports each one, also transitively
-# in vcdlb code that an actor reached (tsan.supp covers what is local to CAF). They run in
-# `make test` and `make test-asan`; see docs/reliability.md.
-CTEST_ARGS += -E '^(bridge\.|engine_test\.|sim_integration\.(informer_stays|status_writes|finalizer_flow|events_are|token_file|leader_election))'
+# Tests that run actors on CAF's real scheduler threads next to Asio or test threads: the engine,
+# the controller (in-process and as processes), the integration, demo and bench runs. Debian's
+# CAF is not instrumented, so TSan sees none of its hand-offs (a message built on one thread and
+# read on a worker) and reports each one, also transitively in vcdlb code that an actor reached
+# (tsan.supp covers what is local to CAF). They run in `make test` and `make test-asan`; see
+# docs/reliability.md.
+TSAN_CAF_THREADED = bridge\.|engine_test\.|controller_test\.|controller_(e2e|crash|failover)$$|integration/|app_demo_|bench_run\.|example_embed_engine|sim_integration\.(create_service|informer_stays|status_writes|finalizer_flow|events_are|token_file|leader_election)
+CTEST_ARGS += -E '^($(TSAN_CAF_THREADED))'
 endif
 
 # Sanitizer run-time options (an environment value set by the caller wins). Every finding stops
