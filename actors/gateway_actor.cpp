@@ -382,67 +382,128 @@ void load_pool_details(self_ptr self, std::shared_ptr<std::vector<std::string>> 
     });
 }
 
+gateway_state::task_kind task_kind_of(const lb_op& op) {
+  return {op.kind, op.op};
+}
+
 // -- task polling ----------------------------------------------------------------------------
 
-void wait_task(self_ptr self, vcd::task_ref ref, uint32_t n, caf::actor_clock::time_point deadline,
-               std::function<void(caf::expected<vcd::task>)> k) {
-  if (ref.completed_synchronously()) {
-    vcd::task t;
-    t.status = vcd::task_status::success;
-    k(std::move(t));
-    return;
+// One task being waited for: what its polls saw so far (times are offsets from `started`).
+struct task_watch {
+  vcd::task_ref ref;
+  gateway_state::task_kind kind;
+  caf::actor_clock::time_point started;
+  caf::actor_clock::time_point deadline;
+  uint32_t polls = 0; ///< polls scheduled so far
+  /// When the last poll that saw the task running was sent (unset: none did yet).
+  std::optional<caf::timespan> running_at;
+};
+
+// The estimate that times a task of `kind`: its own once known, else the gateway's overall
+// one, else none (the fixed schedule).
+const detail::task_time_estimate& estimate_for(const gateway_state& st,
+                                               gateway_state::task_kind kind) {
+  if (auto i = st.task_times.find(kind); i != st.task_times.end() && i->second.known())
+    return i->second;
+  return st.any_task_time;
+}
+
+// A successful task was seen done by the poll sent at `done_at`: learn from it.
+void learn_task_time(self_ptr self, const task_watch& w, caf::timespan done_at) {
+  auto& st = self->state;
+  for (auto* e : {&st.task_times[w.kind], &st.any_task_time}) {
+    if (w.running_at)
+      e->finished_between(*w.running_at, done_at);
+    else
+      e->finished_by(done_at);
   }
+}
+
+void wait_task(self_ptr self, std::shared_ptr<task_watch> w,
+               std::function<void(caf::expected<vcd::task>)> k) {
   const auto& s = self->state.args.settings;
-  auto delay = detail::poll_delay(n, s.poll_initial, s.poll_max, s.poll_multiplier);
-  after(self, delay, [self, ref, n, deadline, k] {
+  auto delay =
+    detail::task_poll_delay(w->polls++, estimate_for(self->state, w->kind),
+                            detail::poll_schedule{s.poll_initial, s.poll_max, s.poll_multiplier});
+  after(self, delay, [self, w, k] {
     auto client = self->state.args.client;
     self->state.args.observer->task_polled();
+    auto sent_at = std::make_shared<caf::timespan>();
     call<vcd::task>(
-      self, [client, ref](auto cb) { client->get_task(ref, std::move(cb)); },
-      [self, ref, n, deadline, k](caf::expected<vcd::task> r) {
+      self,
+      [self, client, w, sent_at](auto cb) {
+        // The token bucket may hold the poll back: its send time is what the task took.
+        *sent_at = self->clock().now() - w->started;
+        client->get_task(w->ref, std::move(cb));
+      },
+      [self, w, sent_at, k](caf::expected<vcd::task> r) {
         if (!r) {
           // A failed poll says nothing about the task: poll again unless hopeless.
-          if (is_retryable(r.error()) && self->clock().now() < deadline)
-            wait_task(self, ref, n + 1, deadline, k);
+          if (is_retryable(r.error()) && self->clock().now() < w->deadline)
+            wait_task(self, w, k);
           else
             k(std::move(r.error()));
           return;
         }
         if (r->in_flight()) {
-          if (self->clock().now() >= deadline)
+          w->running_at = *sent_at;
+          if (self->clock().now() >= w->deadline)
             k(caf::make_error(vcd_errc::task_failed,
-                              "task " + ref.id + " still running after the task timeout"));
+                              "task " + w->ref.id + " still running after the task timeout"));
           else
-            wait_task(self, ref, n + 1, deadline, k);
+            wait_task(self, w, k);
           return;
         }
         if (r->status != vcd::task_status::success) {
           k(vcd::make_task_error(*r));
           return;
         }
+        learn_task_time(self, *w, *sent_at);
         k(std::move(*r));
       });
   });
 }
 
 // Runs a mutation: the call, then its task. `k` gets the finished task.
-void mutate(self_ptr self, std::function<void(vcd::callback<vcd::task_ref>)> invoke,
+void mutate(self_ptr self, gateway_state::task_kind kind,
+            std::function<void(vcd::callback<vcd::task_ref>)> invoke,
             std::function<void(caf::expected<vcd::task>)> k) {
-  call<vcd::task_ref>(self, std::move(invoke), [self, k](caf::expected<vcd::task_ref> r) {
+  call<vcd::task_ref>(self, std::move(invoke), [self, kind, k](caf::expected<vcd::task_ref> r) {
     if (!r) {
       k(std::move(r.error()));
       return;
     }
     auto started = self->clock().now();
-    auto deadline = started + self->state.args.settings.task_timeout;
-    wait_task(self, *r, 0, deadline, [self, started, k](caf::expected<vcd::task> t) {
+    auto done = [self, started, k](caf::expected<vcd::task> t) {
       self->state.args.observer->task_finished(static_cast<bool>(t), self->clock().now() - started);
       k(std::move(t));
-    });
+    };
+    if (r->completed_synchronously()) {
+      vcd::task t;
+      t.status = vcd::task_status::success;
+      done(std::move(t));
+      return;
+    }
+    auto w = std::make_shared<task_watch>();
+    w->ref = *r;
+    w->kind = kind;
+    w->started = started;
+    w->deadline = started + self->state.args.settings.task_timeout;
+    wait_task(self, std::move(w), std::move(done));
   });
 }
 
 // -- ops -------------------------------------------------------------------------------------
+
+// The mutation slot an op runs in (see gateway_state::slot).
+gateway_state::slot_id slot_of(const lb_op& op) {
+  return op.kind == object_kind::app_port_profile ? gateway_state::profile_slot
+                                                  : gateway_state::gateway_slot;
+}
+
+bool any_op_in_flight(const gateway_state& st) {
+  return std::any_of(st.slots.begin(), st.slots.end(), [](const auto& s) { return s.busy; });
+}
 
 void start_next_op(self_ptr self);
 
@@ -459,7 +520,7 @@ void run_pool_op(self_ptr self, pending_ptr p, done_fn done) {
   if (op.op == op_kind::remove) {
     auto id = op.pool.id;
     mutate(
-      self, [client, id](auto cb) { client->delete_pool(id, std::move(cb)); },
+      self, task_kind_of(p->op), [client, id](auto cb) { client->delete_pool(id, std::move(cb)); },
       [self, id, done](caf::expected<vcd::task> r) {
         if (!r && !has_code(r.error(), vcd_errc::not_found)) {
           done(std::move(r.error()));
@@ -477,7 +538,7 @@ void run_pool_op(self_ptr self, pending_ptr p, done_fn done) {
   auto body = detail::to_vcd(op.pool, st.args.ctx);
   bool create = op.op == op_kind::create;
   mutate(
-    self,
+    self, task_kind_of(p->op),
     [client, body, create](auto cb) {
       if (create)
         client->create_pool(body, std::move(cb));
@@ -507,7 +568,8 @@ void run_profile_op(self_ptr self, pending_ptr p, done_fn done) {
   if (op.op == op_kind::remove) {
     auto id = op.profile.id;
     mutate(
-      self, [client, id](auto cb) { client->delete_app_port_profile(id, std::move(cb)); },
+      self, task_kind_of(p->op),
+      [client, id](auto cb) { client->delete_app_port_profile(id, std::move(cb)); },
       [self, id, done](caf::expected<vcd::task> r) {
         if (!r && !has_code(r.error(), vcd_errc::not_found)) {
           done(std::move(r.error()));
@@ -525,7 +587,7 @@ void run_profile_op(self_ptr self, pending_ptr p, done_fn done) {
   auto body = detail::to_vcd(op.profile, st.args.ctx);
   bool create = op.op == op_kind::create;
   mutate(
-    self,
+    self, task_kind_of(p->op),
     [client, body, create](auto cb) {
       if (create)
         client->create_app_port_profile(body, std::move(cb));
@@ -548,7 +610,17 @@ void run_profile_op(self_ptr self, pending_ptr p, done_fn done) {
     });
 }
 
-// Re-reads the NAT rules (the create task does not name the new rule; updates bump versions).
+// NAT rules we created wait in the cache under a placeholder id until a list shows their
+// real one (VCD does not return it: the create task's owner is the gateway). The rule is known
+// by its name, which vcdlb makes unique; the placeholder is never sent to VCD.
+constexpr std::string_view unlisted_prefix = "unlisted:";
+
+bool is_unlisted(const std::string& id) {
+  return id.starts_with(unlisted_prefix);
+}
+
+// Re-reads the NAT rules: the ids of the rules created and the versions of the rules updated
+// since the last list, all at once.
 void refresh_nat_rules(self_ptr self, std::function<void(const caf::error&)> k) {
   auto client = self->state.args.client;
   auto gw = self->state.args.ctx.gateway.id;
@@ -564,27 +636,92 @@ void refresh_nat_rules(self_ptr self, std::function<void(const caf::error&)> k) 
     });
 }
 
+// A rule as VCD knows it: its real id and current version (-1: changed by us since listed).
+struct nat_target {
+  std::string id;
+  int64_t version = -1;
+};
+
+// The cached rule an op on `id` (maybe a placeholder) named `name` means, if the cache has it
+// under a real id.
+std::optional<nat_target> cached_rule(const gateway_state::cache& c, const std::string& id,
+                                      const std::string& name) {
+  if (!is_unlisted(id)) {
+    if (auto i = c.nat_rules.find(id); i != c.nat_rules.end())
+      return nat_target{id, i->second.version};
+    return std::nullopt;
+  }
+  for (const auto& [rid, rule] : c.nat_rules)
+    if (!is_unlisted(rid) && rule.desc.name == name)
+      return nat_target{rid, rule.version};
+  return std::nullopt;
+}
+
+// Resolves the rule an update or remove works on, listing the rules once when the cache cannot
+// say (a rule we created or updated since the last list). `k` gets nullopt when it is gone.
+void with_nat_rule(self_ptr self, const lb_op& op,
+                   std::function<void(caf::expected<std::optional<nat_target>>)> k) {
+  auto id = op.dnat.id;
+  auto name = op.dnat.name;
+  bool need_version = op.op == op_kind::update;
+  auto t = cached_rule(self->state.objects, id, name);
+  if (t && (!need_version || t->version >= 0)) {
+    k(std::move(t));
+    return;
+  }
+  if (!t && !is_unlisted(id)) {
+    // A real id the cache does not have: gone (a remove still asks VCD, which may know it).
+    k(need_version ? std::optional<nat_target>{} : std::optional<nat_target>{nat_target{id}});
+    return;
+  }
+  refresh_nat_rules(self, [self, id, name, k](const caf::error& err) {
+    if (err) {
+      k(err);
+      return;
+    }
+    k(cached_rule(self->state.objects, id, name));
+  });
+}
+
+void forget_nat_rule(self_ptr self, const std::string& id) {
+  auto& c = self->state.objects;
+  if (auto i = c.nat_rules.find(id); i != c.nat_rules.end()) {
+    unindex_object(self, object_kind::dnat_rule, id, i->second.desc.name);
+    c.nat_rules.erase(i);
+  }
+}
+
 void run_dnat_op(self_ptr self, pending_ptr p, done_fn done) {
   auto& st = self->state;
   auto client = st.args.client;
   auto gw = st.args.ctx.gateway.id;
   const auto& op = p->op;
+  auto kind = task_kind_of(op);
   if (op.op == op_kind::remove) {
-    auto id = op.dnat.id;
-    mutate(
-      self, [client, gw, id](auto cb) { client->delete_nat_rule(gw, id, std::move(cb)); },
-      [self, id, done](caf::expected<vcd::task> r) {
-        if (!r && !has_code(r.error(), vcd_errc::not_found)) {
-          done(std::move(r.error()));
-          return;
-        }
-        auto& c = self->state.objects;
-        if (auto i = c.nat_rules.find(id); i != c.nat_rules.end()) {
-          unindex_object(self, object_kind::dnat_rule, id, i->second.desc.name);
-          c.nat_rules.erase(i);
-        }
-        done(op_result{id});
-      });
+    auto op_id = op.dnat.id;
+    with_nat_rule(self, op, [self, client, gw, kind, op_id, done](auto target) {
+      if (!target) {
+        done(std::move(target.error()));
+        return;
+      }
+      if (!*target) { // already gone
+        forget_nat_rule(self, op_id);
+        done(op_result{op_id});
+        return;
+      }
+      auto id = (*target)->id;
+      mutate(
+        self, kind, [client, gw, id](auto cb) { client->delete_nat_rule(gw, id, std::move(cb)); },
+        [self, id, op_id, done](caf::expected<vcd::task> r) {
+          if (!r && !has_code(r.error(), vcd_errc::not_found)) {
+            done(std::move(r.error()));
+            return;
+          }
+          forget_nat_rule(self, id);
+          forget_nat_rule(self, op_id);
+          done(op_result{id});
+        });
+    });
     return;
   }
   const auto* profile = find_by_name(st.objects.profiles, op.dnat.profile_name);
@@ -593,48 +730,53 @@ void run_dnat_op(self_ptr self, pending_ptr p, done_fn done) {
                          "app port profile " + op.dnat.profile_name + " does not exist"));
     return;
   }
-  int64_t version = -1;
-  if (op.op == op_kind::update) {
-    auto i = st.objects.nat_rules.find(op.dnat.id);
-    if (i == st.objects.nat_rules.end()) {
-      done(caf::make_error(vcd_errc::not_found, "NAT rule " + op.dnat.name + " is gone"));
-      return;
-    }
-    version = i->second.version;
-  }
-  auto body = detail::to_vcd(op.dnat, {profile->second.name, profile->first}, version);
-  bool create = op.op == op_kind::create;
-  mutate(
-    self,
-    [client, gw, body, create](auto cb) {
-      if (create)
-        client->create_nat_rule(gw, body, std::move(cb));
-      else
-        client->update_nat_rule(gw, body, std::move(cb));
-    },
-    [self, body, done](caf::expected<vcd::task> r) {
-      if (!r) {
-        if (has_code(r.error(), vcd_errc::conflict))
-          self->state.cache_valid = false; // stale version: re-read before the retry
-        done(std::move(r.error()));
-        return;
-      }
-      refresh_nat_rules(self, [self, body, done](const caf::error& err) {
-        if (err) {
-          done(err);
+  vcd::entity_ref profile_ref{profile->second.name, profile->first};
+  auto send = [self, client, gw, kind, done](vcd::nat_rule body, bool create) {
+    mutate(
+      self, kind,
+      [client, gw, body, create](auto cb) {
+        if (create)
+          client->create_nat_rule(gw, body, std::move(cb));
+        else
+          client->update_nat_rule(gw, body, std::move(cb));
+      },
+      [self, body, create, done](caf::expected<vcd::task> r) mutable {
+        if (!r) {
+          if (has_code(r.error(), vcd_errc::conflict))
+            self->state.cache_valid = false; // stale version: re-read before the retry
+          done(std::move(r.error()));
           return;
         }
-        auto port = detail::to_desc(body, ip_protocol::tcp).port;
-        for (const auto& [id, rule] : self->state.objects.nat_rules)
-          if (rule.desc.name == body.name && rule.desc.external_ip == body.external_addresses
-              && rule.desc.port == port) {
-            done(op_result{id});
-            return;
-          }
-        done(caf::make_error(vcd_errc::bad_response,
-                             "NAT rule " + body.name + " not found after its task succeeded"));
+        // No list to learn the new id or version: a create waits under a placeholder, an
+        // update's version is unknown, until a list is needed (with_nat_rule) or a refresh.
+        auto id = create ? std::string{unlisted_prefix} + body.name : body.id;
+        body.id = id;
+        body.version = -1;
+        auto& c = self->state.objects;
+        auto [it, added] = c.nat_rules.try_emplace(id);
+        if (added)
+          index_object(self, object_kind::dnat_rule, it->first, body.name);
+        it->second = to_cached(body);
+        done(op_result{id});
       });
-    });
+  };
+  if (op.op == op_kind::create) {
+    send(detail::to_vcd(op.dnat, profile_ref, -1), true);
+    return;
+  }
+  auto desc = op.dnat;
+  with_nat_rule(self, op, [desc, profile_ref, send, done](auto target) mutable {
+    if (!target) {
+      done(std::move(target.error()));
+      return;
+    }
+    if (!*target) {
+      done(caf::make_error(vcd_errc::not_found, "NAT rule " + desc.name + " is gone"));
+      return;
+    }
+    desc.id = (*target)->id;
+    send(detail::to_vcd(desc, profile_ref, (*target)->version), false);
+  });
 }
 
 // Resolves the service engine group (first assignment with capacity), once per actor.
@@ -718,7 +860,8 @@ void run_vs_op(self_ptr self, pending_ptr p, done_fn done) {
   if (op.op == op_kind::remove) {
     auto id = op.vs.id;
     mutate(
-      self, [client, id](auto cb) { client->delete_virtual_service(id, std::move(cb)); },
+      self, task_kind_of(p->op),
+      [client, id](auto cb) { client->delete_virtual_service(id, std::move(cb)); },
       [self, id, done](caf::expected<vcd::task> r) {
         if (!r && !has_code(r.error(), vcd_errc::not_found)) {
           done(std::move(r.error()));
@@ -747,17 +890,18 @@ void run_vs_op(self_ptr self, pending_ptr p, done_fn done) {
         current_seg = *i->second.seg;
   auto desc = op.vs;
   auto create = op.op == op_kind::create;
-  auto with_body = [self, client, desc, pool_ref, create, done](vcd::entity_ref seg) {
+  auto kind = task_kind_of(op);
+  auto with_body = [self, client, desc, pool_ref, create, kind, done](vcd::entity_ref seg) {
     with_certificate(
       self, desc.ssl ? desc.cert_alias : std::string{},
-      [self, client, desc, pool_ref, create, done, seg](caf::expected<vcd::entity_ref> cert) {
+      [self, client, desc, pool_ref, create, kind, done, seg](caf::expected<vcd::entity_ref> cert) {
         if (!cert) {
           done(std::move(cert.error()));
           return;
         }
         auto body = detail::to_vcd(desc, self->state.args.ctx, pool_ref, seg, *cert);
         mutate(
-          self,
+          self, kind,
           [client, body, create](auto cb) {
             if (create)
               client->create_virtual_service(body, std::move(cb));
@@ -831,7 +975,7 @@ void finish_op(self_ptr self, pending_ptr p, caf::expected<op_result> r) {
     spdlog::debug("gateway {}: {} failed ({}), attempt {} in {} ms", st.args.ctx.gateway.name,
                   to_string(p->op), vcdlb::describe(r.error()), p->attempt + 1,
                   std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());
-    // The op keeps the gateway's mutation slot while it waits: the gateway is busy anyway.
+    // The op keeps its mutation slot while it waits: the gateway is busy anyway.
     after(self, delay, [self, p] {
       if (self->state.draining) // shutting down: the retry would be a new mutation
         finish_op(self, p,
@@ -849,22 +993,24 @@ void finish_op(self_ptr self, pending_ptr p, caf::expected<op_result> r) {
     st.cache_valid = false;
     p->rp.deliver(std::move(r.error()));
   }
-  st.op_in_flight = false;
-  if (st.draining) {
+  auto& slot = st.slots[slot_of(p->op)];
+  slot.busy = false;
+  slot.serving = caf::actor_addr{};
+  if (st.draining && !any_op_in_flight(st)) {
     for (auto& rp : st.drain_waiters)
       rp.deliver(caf::ok_atom::value);
     st.drain_waiters.clear();
   }
   st.args.observer->mailbox_depth("gateway", self->mailbox().size());
   start_next_op(self);
-  st.args.observer->gateway_queue(st.queued, st.op_in_flight);
+  st.args.observer->gateway_queue(st.queued, any_op_in_flight(st));
 }
 
 // Starts a due refresh once no mutation is in flight and no load is running. Refresh callers
 // that arrive while it runs wait for the next one (their out-of-band change may postdate it).
 void maybe_refresh(self_ptr self) {
   auto& st = self->state;
-  if (!st.refresh_pending || st.refreshing || st.op_in_flight || st.cache_loading)
+  if (!st.refresh_pending || st.refreshing || any_op_in_flight(st) || st.cache_loading)
     return;
   st.refresh_pending = false;
   st.refreshing = true;
@@ -890,22 +1036,35 @@ void maybe_refresh(self_ptr self) {
   });
 }
 
-void start_next_op(self_ptr self) {
+// Starts the next op of `id`'s kind if that slot is free: round-robin over the requesters
+// whose next op is of that kind, one op per requester at a time (its ops stay in order).
+void start_next_op_in(self_ptr self, gateway_state::slot_id id) {
   auto& st = self->state;
-  if (st.refresh_pending && !st.op_in_flight && !st.cache_loading) {
-    maybe_refresh(self); // a due refresh goes before the next mutation
+  auto& slot = st.slots[id];
+  if (slot.busy)
     return;
-  }
-  if (st.op_in_flight || st.refreshing || st.rotation.empty())
-    return;
+  auto eligible = [&](const caf::actor_addr& who) {
+    for (const auto& s : st.slots)
+      if (s.busy && s.serving == who)
+        return false;
+    auto q = st.queues.find(who);
+    return q != st.queues.end() && slot_of(q->second.front()->op) == id;
+  };
   // The requester served last goes behind the others even if it queued more ops meanwhile.
-  if (st.rotation.size() > 1 && st.rotation.front() == st.last_served) {
-    st.rotation.push_back(st.rotation.front());
-    st.rotation.pop_front();
-  }
-  auto who = st.rotation.front();
-  st.rotation.pop_front();
-  st.last_served = who;
+  auto pick = st.rotation.end();
+  for (auto i = st.rotation.begin(); i != st.rotation.end(); ++i)
+    if (eligible(*i)) {
+      if (*i != slot.last_served) {
+        pick = i;
+        break;
+      }
+      if (pick == st.rotation.end())
+        pick = i;
+    }
+  if (pick == st.rotation.end())
+    return;
+  auto who = *pick;
+  st.rotation.erase(pick);
   auto i = st.queues.find(who);
   auto p = std::move(i->second.front());
   i->second.pop_front();
@@ -914,8 +1073,23 @@ void start_next_op(self_ptr self) {
   else
     st.rotation.push_back(who); // round-robin: the next op of this requester waits its turn
   --st.queued;
-  st.op_in_flight = true;
+  slot.busy = true;
+  slot.serving = who;
+  slot.last_served = who;
   run_op(self, std::move(p));
+}
+
+void start_next_op(self_ptr self) {
+  auto& st = self->state;
+  if (st.refresh_pending && !any_op_in_flight(st) && !st.cache_loading) {
+    maybe_refresh(self); // a due refresh goes before the next mutation
+    return;
+  }
+  // A due refresh waits for the ops in flight; no new op starts before it.
+  if (st.refresh_pending || st.refreshing)
+    return;
+  start_next_op_in(self, gateway_state::gateway_slot);
+  start_next_op_in(self, gateway_state::profile_slot);
 }
 
 // Answers `list(key)`: the Service's objects with every pool's details loaded.
@@ -995,7 +1169,7 @@ gateway_impl::behavior_type gateway_behavior(self_ptr self, gateway_args args) {
       q.push_back(p);
       ++st.queued;
       start_next_op(self);
-      st.args.observer->gateway_queue(st.queued, st.op_in_flight);
+      st.args.observer->gateway_queue(st.queued, any_op_in_flight(st));
       return p->rp;
     },
     [=](drain_atom) -> caf::result<caf::ok_atom> {
@@ -1007,7 +1181,7 @@ gateway_impl::behavior_type gateway_behavior(self_ptr self, gateway_args args) {
       st.queues.clear();
       st.rotation.clear();
       st.queued = 0;
-      if (!st.op_in_flight)
+      if (!any_op_in_flight(st))
         return caf::ok_atom::value;
       auto rp = self->make_response_promise<caf::ok_atom>();
       st.drain_waiters.push_back(rp);

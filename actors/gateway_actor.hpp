@@ -6,20 +6,31 @@
 ///
 /// - Every VCD request (lists, reads, mutations, task polls) takes a token from a token bucket
 ///   (`qps`, `burst`).
-/// - At most one lb_op is in flight per gateway (VCD locks the gateway per task and answers
-///   BUSY_ENTITY otherwise); queued ops are served round-robin across requesters (one service
-///   actor each), so a Service with many ops does not starve the others.
+/// - At most one lb_op on the gateway's objects (NAT rules, pools, virtual services) is in
+///   flight (VCD locks the gateway per task and answers BUSY_ENTITY otherwise), and at most one
+///   on application port profiles, beside it: profiles are org objects whose tasks lock no
+///   gateway (reference §4.3, §6.8). Queued ops are served round-robin across requesters (one
+///   service actor each) in each slot, so a Service with many ops does not starve the others;
+///   one requester has one op in flight at a time, so its ops keep their order.
 /// - Retryable failures (BUSY_ENTITY, 429, 5xx, connection errors, request timeouts) are retried
 ///   with jittered exponential backoff (Retry-After wins when VCD sends one), up to
 ///   `max_attempts`; removing an object that is already gone succeeds.
-/// - Task polling starts after `poll_initial` and backs off by `poll_multiplier` up to
-///   `poll_max`; a task running longer than `task_timeout` fails the op.
+/// - Task polls are timed to the expected task duration (`detail::task_time_estimate`, learnt
+///   per kind of op from the polls around each completion): the first poll near the expected
+///   end, then follow-ups from 5 % of it backing off by `poll_multiplier`, within
+///   [`poll_initial`, `poll_max`]; a typical task costs one or two polls. A kind not seen yet
+///   uses the estimate over all kinds; before any task finished, polling starts after
+///   `poll_initial` and backs off by `poll_multiplier` up to `poll_max`. A task running longer than
+///   `task_timeout` fails the op.
 /// - A read cache of the gateway's virtual services, pools, NAT rules and app port profiles is
 ///   loaded once (4 list calls) and kept up to date by the actor's own mutations, so a
 ///   reconcile neither re-lists the gateway nor GETs before it creates. Pool details are read
-///   once per pool, when a Service first asks for its objects.
+///   once per pool, when a Service first asks for its objects. A NAT rule create does not
+///   return the rule's id: the new rule is cached under a placeholder id ("unlisted:<name>";
+///   vcdlb's names are unique) and an update changes its version; the NAT rules are listed
+///   again only when an update or remove needs such an id or version (one list resolves all).
 /// - `refresh` re-lists the four kinds (drift repair: objects deleted or edited out of band)
-///   and replaces the cache. It waits for the mutation in flight and runs before the next one,
+///   and replaces the cache. It waits for the mutations in flight and runs before the next one,
 ///   so no op ever works on a half-replaced cache. Pool details survive a refresh only while
 ///   the pool's summary still shows the member counts they were read (or written) with; the
 ///   others are re-read lazily. A member swap that keeps both counts is invisible to the
@@ -30,6 +41,7 @@
 /// Adapter callbacks come back as `resume` messages: the actor's state is only touched from
 /// its own handlers. Timing uses the actor clock only (testable on the deterministic scheduler).
 
+#include <array>
 #include <deque>
 #include <functional>
 #include <map>
@@ -92,6 +104,8 @@ using gateway_impl =
   gateway_actor::extend<caf::reacts_to<resume_atom, detail::resume>, caf::reacts_to<tick_atom>>;
 
 struct gateway_state {
+  /// What a task does (its duration is learnt per kind).
+  using task_kind = std::pair<object_kind, op_kind>;
   struct pending_op {
     lb_op op;
     caf::typed_response_promise<op_result> rp;
@@ -150,8 +164,16 @@ struct gateway_state {
   size_t queued = 0;                    ///< ops in all queues (not the one in flight)
   bool draining = false;                ///< shutting down: no new ops, no retries
   std::vector<caf::typed_response_promise<caf::ok_atom>> drain_waiters;
-  caf::actor_addr last_served;
-  bool op_in_flight = false;
+  /// A mutation slot: one op in flight at a time. VCD locks the edge gateway for the tasks on
+  /// its NAT rules, pools and virtual services; application port profiles are org objects that
+  /// lock no gateway, so they have a slot of their own and overlap the gateway's tasks.
+  struct slot {
+    bool busy = false;
+    caf::actor_addr serving;     ///< whose op is in flight
+    caf::actor_addr last_served; ///< goes behind the others next time
+  };
+  enum slot_id : uint8_t { gateway_slot, profile_slot, slot_count };
+  std::array<slot, slot_count> slots;
   cache objects;
   bool cache_valid = false;
   bool cache_loading = false;
@@ -169,6 +191,9 @@ struct gateway_state {
   vcd::entity_ref seg;                                 ///< chosen service engine group (lazily)
   std::map<std::string, vcd::entity_ref> certificates; ///< alias -> library item
   std::mt19937_64 rng;
+  /// How long tasks take, per kind and over all kinds (times the task polls).
+  std::map<task_kind, detail::task_time_estimate> task_times;
+  detail::task_time_estimate any_task_time;
   static constexpr const char* name = "gateway";
 };
 

@@ -184,14 +184,18 @@ std::vector<lb_op> make_plan(const lb_objects& desired, const lb_objects& observ
   append(plan, dnats.replaced);
   append(plan, pools.replaced);
   append(plan, profiles.replaced);
+  // Application port profiles run in their own slot beside the gateway's tasks (they lock no
+  // gateway): a Service's profile steps sit between gateway steps, so while it waits for them
+  // the gateway works for the others. Profiles before the DNAT rules that use them; removed
+  // right after the last rule that used them, before the pools.
+  append(plan, pools.creates);
+  append(plan, pools.updates);
   append(plan, profiles.creates);
   append(plan, profiles.updates);
   append(plan, dnats.updates);
-  append(plan, pools.creates);
-  append(plan, pools.updates);
   append(plan, vss.updates);
-  append(plan, pools.removes);
   append(plan, profiles.removes);
+  append(plan, pools.removes);
   append(plan, dnats.creates);
   append(plan, vss.creates);
   return plan;

@@ -12,9 +12,11 @@
 /// removed. Equal objects produce no operation, so an unchanged Service plans nothing.
 ///
 /// Order (each step sorted by name):
-///   1 remove VSs  2 remove DNAT rules  3 create, update app port profiles  4 update DNAT rules
-///   5 create, update pools  6 update VSs  7 remove pools  8 remove app port profiles
+///   1 remove VSs  2 remove DNAT rules  3 create, update pools  4 create, update app port
+///   profiles  5 update DNAT rules  6 update VSs  7 remove app port profiles  8 remove pools
 ///   9 create DNAT rules  10 create VSs
+/// (Profiles sit between gateway steps: the gateway actor runs their tasks beside the gateway's,
+/// so a Service waiting for its profiles leaves the gateway to the others.)
 /// Every removal that frees a listener precedes every creation that takes one, so no moment has
 /// two VSs (or two DNAT rules) on one listener (invariant 1); a VS is removed before its pool and
 /// created after it; a DNAT rule is removed before its profile and created after it.

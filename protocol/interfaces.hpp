@@ -57,14 +57,15 @@ using gateway_actor = caf::typed_actor<
   // The objects owned by one Service (namespaced names by hash, upstream names by Service
   // name), complete, sorted by name: the `observed` input of the planner.
   caf::replies_to<list_atom, service_key>::with<lb_objects>,
-  // Run one create/update/remove; the reply carries the object's id.
+  // Run one create/update/remove; the reply carries the object's id (for a NAT rule created
+  // since the last list, a placeholder the gateway actor resolves when it needs the real one).
   caf::replies_to<lb_op>::with<op_result>,
   // Drift repair: re-list the gateway's objects and replace the cache (4 list calls; waits for
   // the mutation in flight, runs before the next one); pool details whose summary changed are
   // dropped and re-read lazily. Replies once the new cache is in place.
   caf::replies_to<refresh_atom>::with<caf::ok_atom>,
   // Shutdown: refuse new ops and fail queued ones (lb_errc::shutting_down), no more retries;
-  // replies once the mutation in flight (if any) has finished.
+  // replies once the mutations in flight (if any) have finished.
   caf::replies_to<drain_atom>::with<caf::ok_atom>>;
 
 /// Eligible backend nodes; debounces churn and notifies subscribed Services of changes.

@@ -373,6 +373,11 @@ task_ref fake_client::start_task(operation op, const std::string& gateway_id,
   rec.snapshot.owner = std::move(owner);
   rec.snapshot.status = task_status::running;
   rec.polls_left = opts_.task_polls;
+  bool timed = opts_.clock && opts_.task_duration.count() > 0;
+  if (timed) {
+    rec.polls_left = 0;
+    rec.ends = opts_.clock() + opts_.task_duration;
+  }
   rec.gateway_id = gateway_id;
   rec.complete = std::move(complete);
   if (auto& q = injected_task_errors_[op]; !q.empty()) {
@@ -382,7 +387,7 @@ task_ref fake_client::start_task(operation op, const std::string& gateway_id,
   }
   task_ref ref{rec.snapshot.href, uuid};
   auto& stored = tasks_[uuid] = std::move(rec);
-  if (stored.polls_left == 0) {
+  if (!timed && stored.polls_left == 0) {
     stored.snapshot.status = stored.fail ? task_status::error : task_status::success;
     stored.snapshot.progress = 100;
     stored.complete(!stored.fail);
@@ -1141,8 +1146,8 @@ void fake_client::get_task(task_ref ref, callback<task> done) {
     return done(unknown_id(ref.id));
   auto& rec = i->second;
   if (rec.snapshot.in_flight()) {
-    if (rec.polls_left > 0) {
-      --rec.polls_left;
+    if (rec.polls_left > 0 || (rec.ends && opts_.clock() < *rec.ends)) {
+      rec.polls_left -= rec.polls_left > 0 ? 1 : 0;
       rec.snapshot.progress = 50;
     } else {
       rec.snapshot.status = rec.fail ? task_status::error : task_status::success;

@@ -22,6 +22,7 @@
 /// and a stale NAT rule version 400 BAD_REQUEST (bad_request); a busy gateway 400 BUSY_ENTITY
 /// (busy_entity); an unknown FIQL field 400 BAD_REQUEST.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -79,6 +80,10 @@ struct fake_options {
   entity_ref user{"lb-user", "urn:vcloud:user:00000000-0000-0000-0000-0000000000b1"};
   /// get_task calls that answer `running` before a task completes; 0 = complete at once.
   uint32_t task_polls = 0;
+  /// When set together with `task_duration`, tasks run for that long instead (on this clock,
+  /// e.g. the actor system's virtual one in tests) and `task_polls` is ignored.
+  std::function<std::chrono::steady_clock::time_point()> clock;
+  std::chrono::nanoseconds task_duration{0};
   /// Answer mutations of a gateway's objects with 400 BUSY_ENTITY while one of that gateway's
   /// tasks is unfinished (only possible with task_polls > 0).
   bool busy_while_task_running = false;
@@ -174,6 +179,7 @@ private:
   struct task_record {
     task snapshot;
     uint32_t polls_left = 0;
+    std::optional<std::chrono::steady_clock::time_point> ends; ///< timed tasks (fake_options)
     std::string gateway_id; ///< "" for org-scoped objects (app port profiles)
     bool fail = false;
     std::function<void(bool success)> complete;
@@ -183,7 +189,8 @@ private:
   caf::error enter(operation op);
   std::string next_id(const std::string& prefix);
   caf::error busy_check(const std::string& gateway_id) const;
-  // Starts a task for a validated mutation; applies `complete` now when task_polls == 0.
+  // Starts a task for a validated mutation; applies `complete` now when task_polls == 0 and
+  // tasks are not timed.
   task_ref start_task(operation op, const std::string& gateway_id, std::string description,
                       entity_ref owner, std::function<void(bool)> complete);
 

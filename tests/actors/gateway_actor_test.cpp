@@ -493,3 +493,157 @@ TEST_F(gateway_actor_test, drain_finishes_the_op_in_flight_and_refuses_the_rest)
 }
 
 } // namespace
+
+// -- efficiency policies: learned task times, the profile slot, no NAT list per create -------
+
+TEST_F(gateway_actor_test, a_tasks_first_poll_comes_near_the_learned_task_duration) {
+  fake_->options().clock = [this] { return sys_.clock().now(); };
+  fake_->options().task_duration = 5s;
+  start(); // default schedule: 250 ms x1.5 up to 3 s
+  auto svc = service("web");
+  svc.ports.push_back({"admin", ip_protocol::tcp, 9000, 30900, ""});
+  svc.ports.push_back({"extra", ip_protocol::tcp, 9001, 30901, ""});
+  auto pools = desired(svc, config::lb_mode::c, "203.0.113.10").pools;
+  ASSERT_EQ(pools.size(), 4u);
+  list(svc.key);
+  // Creates one pool and records the virtual time of each poll of its task.
+  auto timed_create = [&](const pool_desc& pool) {
+    fake_->reset_calls();
+    auto out = std::make_shared<outcome>();
+    submit("svc", {make_create(pool)}, out);
+    run();
+    EXPECT_EQ(fake_->calls(operation::create_pool), 1u);
+    std::vector<caf::timespan> polls;
+    auto t = caf::timespan{0};
+    size_t seen = 0;
+    while (out->replies == 0 && t < 60s) {
+      advance_time(10ms);
+      t += 10ms;
+      for (; seen < fake_->calls(operation::get_task); ++seen)
+        polls.push_back(t);
+    }
+    EXPECT_EQ(out->replies, 1u);
+    EXPECT_TRUE(out->errors.empty());
+    return polls;
+  };
+  // Nothing known yet: the configured schedule, six polls for a 5 s task.
+  auto first = timed_create(pools[0]);
+  EXPECT_EQ(first.size(), 6u);
+  EXPECT_EQ(first.front(), 250ms);
+  for (size_t i = 1; i < pools.size(); ++i)
+    timed_create(pools[i]);
+  // Learned: the first poll lands near the 5 s and finds the task done, or one short
+  // follow-up does; the completion is seen within a few % of the task time.
+  auto other = service("shop");
+  other.ports.resize(1);
+  auto polls = timed_create(desired(other, config::lb_mode::c, "203.0.113.11").pools[0]);
+  ASSERT_FALSE(polls.empty());
+  EXPECT_LE(polls.size(), 2u);
+  EXPECT_GE(polls.front(), 4500ms);
+  EXPECT_LE(polls.front(), 5300ms);
+  EXPECT_GE(polls.back(), 5s);
+  EXPECT_LE(polls.back(), 5300ms);
+}
+
+TEST_F(gateway_actor_test, a_task_that_overruns_its_estimate_is_polled_gently) {
+  fake_->options().clock = [this] { return sys_.clock().now(); };
+  fake_->options().task_duration = 1s;
+  gateway_settings s;
+  s.poll_initial = 100ms;
+  s.poll_max = 2s;
+  start(s);
+  auto svc = service("web");
+  auto pools = desired(svc, config::lb_mode::c, "203.0.113.10").pools;
+  list(svc.key);
+  execute({make_create(pools[0])}); // learns about 1 s
+  fake_->options().task_duration = 60s;
+  fake_->reset_calls();
+  execute({make_create(pools[1])});
+  // First poll near 1 s, then 100 ms (5 % of 1 s, at least poll_initial) backing off x1.5 to
+  // 2 s: about 35 polls for a minute, not hundreds.
+  EXPECT_LE(fake_->calls(operation::get_task), 40u);
+  EXPECT_GE(fake_->calls(operation::get_task), 25u);
+}
+
+TEST_F(gateway_actor_test, a_profile_mutation_runs_while_a_gateway_mutation_is_in_flight) {
+  fake_->options().task_polls = 3;
+  fake_->options().busy_while_task_running = true; // overlapping gateway tasks would be refused
+  start();
+  auto svc = service("web");
+  auto want = desired(svc, config::lb_mode::a, "203.0.113.10");
+  ASSERT_EQ(want.profiles.size(), 2u);
+  list(svc.key);
+  fake_->reset_calls();
+  auto out = std::make_shared<outcome>();
+  submit("pools", {make_create(want.pools[0]), make_create(want.pools[1])}, out, true);
+  submit("profile", {make_create(want.profiles[0])}, out);
+  // One requester's ops keep their order: its pool waits for its profile, not for the slot.
+  submit("ordered", {make_create(want.profiles[1]), make_create(want.dnat_rules[1])}, out, true);
+  run();
+  // The gateway's slot holds one pool task; the profile slot one profile task beside it.
+  EXPECT_EQ(fake_->calls(operation::create_pool), 1u);
+  EXPECT_EQ(fake_->calls(operation::create_app_port_profile), 1u);
+  EXPECT_EQ(fake_->calls(operation::create_nat_rule), 0u);
+  EXPECT_EQ(fake_->unfinished_tasks(), 2u);
+  settle([&] { return out->replies == 5; });
+  for (const auto& e : out->errors)
+    ADD_FAILURE() << describe(e);
+  EXPECT_EQ(fake_->calls(operation::create_pool), 2u); // no BUSY_ENTITY, no retry
+  EXPECT_EQ(fake_->calls(operation::create_app_port_profile), 2u);
+  EXPECT_EQ(fake_->calls(operation::create_nat_rule), 1u);
+  ASSERT_EQ(out->order.size(), 5u);
+  auto pos = [&](const std::string& label) {
+    return std::find(out->order.begin(), out->order.end(), label) - out->order.begin();
+  };
+  EXPECT_LT(pos("ordered:" + to_string(make_create(want.profiles[1]))),
+            pos("ordered:" + to_string(make_create(want.dnat_rules[1]))));
+}
+
+TEST_F(gateway_actor_test, a_dnat_create_sends_no_nat_list_and_ids_are_resolved_when_needed) {
+  start();
+  auto svc = service("web");
+  auto want = desired(svc, config::lb_mode::a, "203.0.113.10");
+  auto plan = make_plan(want, list(svc.key));
+  fake_->reset_calls();
+  execute(plan);
+  EXPECT_EQ(fake_->calls(operation::create_nat_rule), 2u);
+  EXPECT_EQ(fake_->calls(operation::list_nat_rules), 0u);
+  // The cache knows the new rules by name: nothing to do, still no list.
+  auto observed = list(svc.key);
+  EXPECT_TRUE(make_plan(want, observed).empty());
+  EXPECT_EQ(fake_->calls(operation::list_nat_rules), 0u);
+  // An update needs the rule's id and version: one list, then the PUT.
+  auto edited = want;
+  edited.dnat_rules[0].internal_ip = "192.168.8.99";
+  auto update = make_plan(edited, observed);
+  ASSERT_EQ(update.size(), 1u);
+  EXPECT_EQ(update[0].op, op_kind::update);
+  fake_->reset_calls();
+  execute(update);
+  EXPECT_EQ(fake_->calls(operation::list_nat_rules), 1u);
+  EXPECT_EQ(fake_->calls(operation::update_nat_rule), 1u);
+  auto rule = fake_->nat_rule_by_name(gw_id_, edited.dnat_rules[0].name);
+  ASSERT_TRUE(rule);
+  EXPECT_EQ(rule->internal_addresses, "192.168.8.99");
+  // Removes need ids only, which that list brought: no list.
+  observed = list(svc.key);
+  EXPECT_TRUE(make_plan(edited, observed).empty());
+  fake_->reset_calls();
+  execute(make_plan({}, observed));
+  EXPECT_EQ(fake_->calls(operation::list_nat_rules), 0u);
+  EXPECT_EQ(fake_->calls(operation::delete_nat_rule), 2u);
+  EXPECT_TRUE(fake_->nat_rules(gw_id_).empty());
+  // Created again: removing both rules right away costs one list for the two of them.
+  execute(make_plan(want, list(svc.key)));
+  EXPECT_EQ(fake_->nat_rules(gw_id_).size(), 2u);
+  fake_->reset_calls();
+  execute(make_plan({}, list(svc.key)));
+  EXPECT_EQ(fake_->calls(operation::list_nat_rules), 1u);
+  EXPECT_EQ(fake_->calls(operation::delete_nat_rule), 2u);
+  EXPECT_TRUE(fake_->nat_rules(gw_id_).empty());
+  // A restart lists everything anew; the gateway is empty.
+  self_->send_exit(gw_, caf::exit_reason::user_shutdown);
+  run();
+  start();
+  EXPECT_TRUE(list(svc.key).empty());
+}

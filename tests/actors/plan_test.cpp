@@ -160,8 +160,8 @@ TEST(plan, fresh_service_creates_in_dependency_order) {
   auto plan = make_plan(want, {});
   EXPECT_EQ(
     describe_plan(plan),
-    (strings{"create app_port_profile http", "create app_port_profile https", "create pool http",
-             "create pool https", "create dnat_rule http", "create dnat_rule https",
+    (strings{"create pool http", "create pool https", "create app_port_profile http",
+             "create app_port_profile https", "create dnat_rule http", "create dnat_rule https",
              "create virtual_service http", "create virtual_service https"}));
   expect_converges({}, want);
   w.mode = lb_mode::c;
@@ -181,10 +181,10 @@ TEST(plan, objects_vcd_failed_to_realize_are_replaced_remove_first) {
   before.profiles[1].failed = true; // "https": its DNAT rule never came
   before.dnat_rules.erase(before.dnat_rules.begin() + 1);
   auto plan = make_plan(want, before);
-  EXPECT_EQ(
-    describe_plan(plan),
-    (strings{"remove pool http", "remove app_port_profile https", "create app_port_profile https",
-             "create pool http", "create dnat_rule https", "create virtual_service http"}));
+  EXPECT_EQ(describe_plan(plan),
+            (strings{"remove pool http", "remove app_port_profile https", "create pool http",
+                     "create app_port_profile https", "create dnat_rule https",
+                     "create virtual_service http"}));
   expect_converges(before, want);
 }
 
@@ -195,7 +195,7 @@ TEST(plan, port_added) {
   svc.ports.push_back({"admin", ip_protocol::tcp, 9000, 30900, ""});
   auto want = objects_for(svc, w);
   EXPECT_EQ(describe_plan(make_plan(want, before)),
-            (strings{"create app_port_profile admin", "create pool admin", "create dnat_rule admin",
+            (strings{"create pool admin", "create app_port_profile admin", "create dnat_rule admin",
                      "create virtual_service admin"}));
   expect_converges(before, want);
 }
@@ -207,8 +207,8 @@ TEST(plan, port_removed) {
   svc.ports.pop_back();
   auto want = objects_for(svc, w);
   EXPECT_EQ(describe_plan(make_plan(want, before)),
-            (strings{"remove virtual_service https", "remove dnat_rule https", "remove pool https",
-                     "remove app_port_profile https"}));
+            (strings{"remove virtual_service https", "remove dnat_rule https",
+                     "remove app_port_profile https", "remove pool https"}));
   expect_converges(before, want);
 }
 
@@ -218,11 +218,10 @@ TEST(plan, port_renamed_frees_the_listener_before_taking_it) {
   auto svc = base_service();
   svc.ports[0].name = "web";
   auto want = objects_for(svc, w);
-  EXPECT_EQ(
-    describe_plan(make_plan(want, before)),
-    (strings{"remove virtual_service http", "remove dnat_rule http", "create app_port_profile web",
-             "create pool web", "remove pool http", "remove app_port_profile http",
-             "create dnat_rule web", "create virtual_service web"}));
+  EXPECT_EQ(describe_plan(make_plan(want, before)),
+            (strings{"remove virtual_service http", "remove dnat_rule http", "create pool web",
+                     "create app_port_profile web", "remove app_port_profile http",
+                     "remove pool http", "create dnat_rule web", "create virtual_service web"}));
   expect_converges(before, want);
 }
 
@@ -337,8 +336,8 @@ TEST(plan, type_change_away_or_delete_removes_everything_vs_first) {
   EXPECT_EQ(
     describe_plan(plan),
     (strings{"remove virtual_service http", "remove virtual_service https", "remove dnat_rule http",
-             "remove dnat_rule https", "remove pool http", "remove pool https",
-             "remove app_port_profile http", "remove app_port_profile https"}));
+             "remove dnat_rule https", "remove app_port_profile http",
+             "remove app_port_profile https", "remove pool http", "remove pool https"}));
   for (const auto& op : plan)
     EXPECT_FALSE(op.id().empty());
   expect_converges(before, {});
@@ -364,7 +363,7 @@ TEST(plan, upstream_objects_are_adopted_without_recreation) {
   svc.ports.push_back({"admin", ip_protocol::tcp, 9000, 30900, ""});
   auto plan = make_plan(objects_for(svc, w), upstream);
   EXPECT_EQ(describe_plan(plan),
-            (strings{"create app_port_profile admin", "create pool admin", "create dnat_rule admin",
+            (strings{"create pool admin", "create app_port_profile admin", "create dnat_rule admin",
                      "create virtual_service admin"}));
   EXPECT_EQ(naming::parse(plan[0].name(), cid)->scheme, config::naming_scheme::namespaced);
 }

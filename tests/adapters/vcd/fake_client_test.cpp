@@ -139,6 +139,21 @@ TEST_F(fake_client_test, tasks_complete_after_configured_polls) {
   EXPECT_EQ(fake.calls(operation::get_task), 4u);
 }
 
+TEST_F(fake_client_test, timed_tasks_run_for_their_duration_on_the_given_clock) {
+  auto now = std::chrono::steady_clock::time_point{};
+  fake.options().task_polls = 5; // ignored for timed tasks
+  fake.options().clock = [&now] { return now; };
+  fake.options().task_duration = std::chrono::seconds{2};
+  auto ref = run<task_ref>([&](auto cb) { fake.create_pool(make_pool("p1"), cb); });
+  ASSERT_TRUE(ref);
+  now += std::chrono::milliseconds{1999};
+  EXPECT_EQ(poll(*ref)->status, task_status::running);
+  EXPECT_EQ(fake.pool_by_name("p1")->status, "PENDING");
+  now += std::chrono::milliseconds{1};
+  EXPECT_EQ(poll(*ref)->status, task_status::success);
+  EXPECT_EQ(fake.pool_by_name("p1")->status, "REALIZED");
+}
+
 TEST_F(fake_client_test, failed_tasks_report_their_error) {
   fake.fail_next_task(operation::create_pool, {500, "INTERNAL_SERVER_ERROR", "avi down"});
   auto ref = run<task_ref>([&](auto cb) { fake.create_pool(make_pool("p1"), cb); });
