@@ -39,9 +39,11 @@ void resync(self_ptr self) {
     return;
   }
   st.resync_running = true;
+  st.swept_clean = false; // the refresh may show objects made out of band
   auto done = [self] {
     auto& st = self->state;
     st.resync_running = false;
+    st.swept_clean = false; // a sweep listed meanwhile may have seen the cache before it
     if (std::exchange(st.resync_again, false))
       resync(self);
   };
@@ -162,6 +164,18 @@ void run_sweep_ops(self_ptr self, std::shared_ptr<const std::vector<lb_op>> ops,
           [k](caf::error& err) { k(std::move(err)); });
 }
 
+// Identifies a set of keys regardless of their order.
+uint64_t fingerprint(const std::vector<service_key>& keys) {
+  uint64_t sum = keys.size();
+  for (const auto& k : keys) {
+    auto h = std::hash<service_key>{}(k) + 0x9e3779b97f4a7c15ULL;
+    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL; // splitmix64's finalizer
+    h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+    sum += h ^ (h >> 31);
+  }
+  return sum;
+}
+
 void maybe_sweep(self_ptr self) {
   auto& st = self->state;
   if (st.sweeping || st.sweep_waiters.empty())
@@ -172,14 +186,22 @@ void maybe_sweep(self_ptr self) {
   auto waiters = std::make_shared<std::vector<caf::typed_response_promise<uint64_t>>>(
     std::move(st.sweep_waiters));
   st.sweep_waiters.clear();
+  auto print = fingerprint(keys);
+  if (st.swept_clean && st.swept_keys == print) {
+    finish_sweep(self, waiters, uint64_t{0}); // nothing could have become an orphan since
+    return;
+  }
+  st.swept_clean = false;
   self->request(st.deps->gateway, st.deps->request_timeout, list_atom::value)
     .then(
-      [self, keys, waiters](const lb_objects& all) {
+      [self, keys, waiters, print](const lb_objects& all) {
         auto& st = self->state;
         // Decided now, not when the sweep was asked for: a Service that got an actor since
         // keeps its objects.
         auto found = find_orphans(st, all, keys);
         if (found.objects.empty()) {
+          st.swept_clean = true;
+          st.swept_keys = print;
           finish_sweep(self, waiters, uint64_t{0});
           return;
         }
@@ -235,6 +257,7 @@ service_manager_behavior(self_ptr self, std::shared_ptr<const service_deps> deps
   });
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
+    st.swept_clean = false;
     st.children->erase(dm.source);
     for (auto i = st.actors.begin(); i != st.actors.end(); ++i) {
       if (i->second.handle.address() != dm.source)
@@ -275,6 +298,10 @@ service_manager_behavior(self_ptr self, std::shared_ptr<const service_deps> deps
         return;
       }
       if (auto i = st.actors.find(spec.key); i != st.actors.end()) {
+        // The actor had this very snapshot already (a relist of an unchanged Service): its
+        // own view is as new or newer, nothing to forward.
+        if (*i->second.last == spec)
+          return;
         i->second.last = std::make_shared<const service_spec>(spec);
         self->send(i->second.handle, detail::shared_spec{i->second.last});
         return;
@@ -289,6 +316,7 @@ service_manager_behavior(self_ptr self, std::shared_ptr<const service_deps> deps
     },
     [=](remove_atom, const service_key& key) {
       auto& st = self->state;
+      st.swept_clean = false;
       st.held.erase(key);
       auto i = st.actors.find(key);
       if (i == st.actors.end())

@@ -22,6 +22,10 @@
 ///   their addresses. A snapshot for a key whose objects a sweep is removing waits until the
 ///   sweep is done, so a new actor never adopts an object that is about to vanish. Sweeps do
 ///   not overlap; requests that arrive meanwhile are merged into one run with the newest keys.
+///   A sweep with the same keys as the last one that left nothing behind is answered 0 without
+///   listing the gateway (a relist of unchanged Services costs no scan of every object) unless
+///   a resync refreshed the gateway, a Service was removed or a service actor ended since.
+///   Objects that appear out of band are seen by the next refresh and swept after it.
 
 #include <map>
 #include <memory>
@@ -61,6 +65,10 @@ struct service_manager_state {
   std::vector<caf::typed_response_promise<uint64_t>> sweep_waiters;
   std::set<std::string> sweep_tokens;       ///< owner tokens of the objects being swept
   std::map<service_key, service_spec> held; ///< snapshots waiting for the sweep to end
+  /// The last sweep left no orphan behind, for keys with this fingerprint, and nothing since
+  /// could have brought one into the gateway's cache (no refresh, no remove, no actor down).
+  bool swept_clean = false;
+  uint64_t swept_keys = 0;
   static constexpr const char* name = "service-manager";
 };
 
