@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "actors/detail/packed_spec.hpp"
 #include "actors/naming.hpp"
 #include "actors/plan.hpp"
 #include "caf/send.hpp"
@@ -15,19 +16,21 @@ namespace {
 
 using self_ptr = service_manager_impl::stateful_pointer<service_manager_state>;
 
-void spawn_for(self_ptr self, std::shared_ptr<const service_spec> spec_ptr) {
+void spawn_for(self_ptr self, const service_key& key, std::shared_ptr<const std::string> packed) {
   auto& st = self->state;
-  const auto& spec = *spec_ptr;
   // Monitored, not linked: a link would carry a child's `kill` to the manager, and no exit
   // handler can stop that. The manager ends its children itself (see the attached functor).
-  service_impl actor = self->spawn(service_behavior, spec.key, st.deps);
+  service_impl actor = self->spawn(service_behavior, key, st.deps);
   self->monitor(actor);
   st.children->insert(actor.address());
-  self->send(st.nodes, subscribe_atom::value, spec.key, service_actor{actor});
-  self->send(actor, detail::shared_spec{spec_ptr});
-  auto key = spec.key;
-  st.actors.insert_or_assign(std::move(key),
-                             service_manager_state::child{std::move(actor), std::move(spec_ptr)});
+  self->send(st.nodes, subscribe_atom::value, key, service_actor{actor});
+  self->send(actor, detail::shared_spec{packed});
+  st.actors.insert_or_assign(key,
+                             service_manager_state::child{std::move(actor), std::move(packed)});
+}
+
+void spawn_for(self_ptr self, const service_spec& spec) {
+  spawn_for(self, spec.key, std::make_shared<const std::string>(detail::pack(spec)));
 }
 
 // -- resync ------------------------------------------------------------------------------------
@@ -148,7 +151,7 @@ void finish_sweep(self_ptr self,
   st.held.clear();
   for (auto& [key, spec] : held)
     if (!st.actors.count(key))
-      spawn_for(self, std::make_shared<const service_spec>(std::move(spec)));
+      spawn_for(self, spec);
   maybe_sweep(self);
 }
 
@@ -271,19 +274,19 @@ service_manager_behavior(self_ptr self, std::shared_ptr<const service_deps> deps
         spdlog::error("service actor for {} terminated abnormally during cleanup ({}); "
                       "respawning it",
                       to_string(key), to_string(dm.reason));
-        spawn_for(self, last);
+        spawn_for(self, key, last);
         self->send(st.nodes, unsubscribe_atom::value, key);
       } else if (r != st.retiring.end()) {
         auto next = std::move(r->second);
         st.retiring.erase(r);
         if (next)
-          spawn_for(self, std::make_shared<const service_spec>(std::move(*next)));
+          spawn_for(self, *next);
       } else if (dm.reason) {
         // It failed; the Service must not be lost. Its state is the snapshot plus what the
         // gateway and the ip pool hold, so a fresh actor with the snapshot picks up cleanly.
         spdlog::error("service actor for {} terminated abnormally ({}); respawning it",
                       to_string(key), to_string(dm.reason));
-        spawn_for(self, last);
+        spawn_for(self, key, last);
       }
       return;
     }
@@ -300,9 +303,10 @@ service_manager_behavior(self_ptr self, std::shared_ptr<const service_deps> deps
       if (auto i = st.actors.find(spec.key); i != st.actors.end()) {
         // The actor had this very snapshot already (a relist of an unchanged Service): its
         // own view is as new or newer, nothing to forward.
-        if (*i->second.last == spec)
+        auto packed = detail::pack(spec);
+        if (*i->second.last == packed)
           return;
-        i->second.last = std::make_shared<const service_spec>(spec);
+        i->second.last = std::make_shared<const std::string>(std::move(packed));
         self->send(i->second.handle, detail::shared_spec{i->second.last});
         return;
       }
@@ -312,7 +316,7 @@ service_manager_behavior(self_ptr self, std::shared_ptr<const service_deps> deps
         st.held.insert_or_assign(spec.key, spec); // spawned once the sweep removed the leftovers
         return;
       }
-      spawn_for(self, std::make_shared<const service_spec>(spec));
+      spawn_for(self, spec);
     },
     [=](remove_atom, const service_key& key) {
       auto& st = self->state;
@@ -322,10 +326,11 @@ service_manager_behavior(self_ptr self, std::shared_ptr<const service_deps> deps
       if (i == st.actors.end())
         return;
       // Gone from the API: nothing to write back any more, only objects to remove.
-      auto gone = std::make_shared<service_spec>();
-      gone->key = key;
-      gone->uid = "(deleted)";
-      gone->deletion_requested = true;
+      service_spec deleted;
+      deleted.key = key;
+      deleted.uid = "(deleted)";
+      deleted.deletion_requested = true;
+      auto gone = std::make_shared<const std::string>(detail::pack(deleted));
       st.retiring.emplace(key, std::nullopt);
       i->second.last = gone;
       self->send(i->second.handle, detail::shared_spec{std::move(gone)});

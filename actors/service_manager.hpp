@@ -47,8 +47,9 @@ using service_manager_impl = service_manager_actor::extend<caf::reacts_to<tick_a
 struct service_manager_state {
   struct child {
     service_impl handle;
-    /// The last snapshot forwarded, for a respawn; the actor holds the same copy.
-    std::shared_ptr<const service_spec> last;
+    /// The last snapshot forwarded (packed, detail/packed_spec.hpp), for a respawn; the actor
+    /// holds the same copy.
+    std::shared_ptr<const std::string> last;
   };
   std::shared_ptr<const service_deps> deps;
   node_set_actor nodes;
