@@ -106,6 +106,48 @@ std::shared_ptr<const vcd::entity_ref> intern_seg(self_ptr self, const vcd::enti
   return refs.back();
 }
 
+// The pool name a virtual service's name implies under vcdlb's and upstream's naming ("" for
+// other names).
+std::string implied_pool_name(const std::string& vs_name) {
+  for (auto [vs, pool] : {std::pair<std::string_view, std::string_view>{"vcdlb-vs-", "vcdlb-pool-"},
+                          {"ingress-vs-", "ingress-pool-"}})
+    if (vs_name.starts_with(vs))
+      return std::string{pool} + vs_name.substr(vs.size());
+  return {};
+}
+
+gateway_state::cached_vs to_cached(self_ptr self, const virtual_service_desc& d,
+                                   const vcd::entity_ref& seg) {
+  gateway_state::cached_vs v;
+  v.name = d.name;
+  v.vip = d.vip;
+  v.cert_alias = d.cert_alias;
+  if (d.pool_name != implied_pool_name(d.name))
+    v.pool_name = d.pool_name;
+  v.port = d.port;
+  v.protocol = d.protocol;
+  v.profile = d.profile;
+  v.ssl = d.ssl;
+  v.failed = d.failed;
+  v.seg = intern_seg(self, seg);
+  return v;
+}
+
+virtual_service_desc to_desc(const std::string& id, const gateway_state::cached_vs& v) {
+  virtual_service_desc d;
+  d.id = id;
+  d.name = v.name;
+  d.vip = v.vip;
+  d.protocol = v.protocol;
+  d.port = v.port;
+  d.profile = v.profile;
+  d.ssl = v.ssl;
+  d.cert_alias = v.cert_alias;
+  d.pool_name = v.pool_name.empty() ? implied_pool_name(v.name) : v.pool_name;
+  d.failed = v.failed;
+  return d;
+}
+
 // The id lives in the cache's map key; a copy in the value would only cost memory.
 template <class Desc>
 Desc without_id(Desc d) {
@@ -204,8 +246,7 @@ void ensure_cache(self_ptr self, std::function<void(const caf::error&)> k) {
         for (const auto& vs : *r)
           if (naming::parse(vs.name, self->state.args.cluster_id)) {
             auto [it, added] = self->state.objects.vss.emplace(
-              vs.id, gateway_state::cached_vs{without_id(detail::to_desc(vs)),
-                                              intern_seg(self, vs.service_engine_group_ref)});
+              vs.id, to_cached(self, detail::to_desc(vs), vs.service_engine_group_ref));
             if (added)
               index_object(self, object_kind::virtual_service, it->first, vs.name);
           }
@@ -292,10 +333,8 @@ lb_objects describe(const gateway_state::cache& c,
   for (const auto& [kind, id] : ids) {
     switch (kind) {
     case object_kind::virtual_service:
-      if (auto i = c.vss.find(id); i != c.vss.end()) {
-        out.virtual_services.push_back(i->second.desc);
-        out.virtual_services.back().id = id;
-      }
+      if (auto i = c.vss.find(id); i != c.vss.end())
+        out.virtual_services.push_back(to_desc(id, i->second));
       break;
     case object_kind::pool:
       if (auto i = c.pools.find(id); i != c.pools.end()) {
@@ -725,7 +764,7 @@ void run_vs_op(self_ptr self, pending_ptr p, done_fn done) {
         }
         auto& c = self->state.objects;
         if (auto i = c.vss.find(id); i != c.vss.end()) {
-          unindex_object(self, object_kind::virtual_service, id, i->second.desc.name);
+          unindex_object(self, object_kind::virtual_service, id, i->second.name);
           c.vss.erase(i);
         }
         done(op_result{id});
@@ -774,8 +813,8 @@ void run_vs_op(self_ptr self, pending_ptr p, done_fn done) {
             auto [it, added] = c.vss.try_emplace(body.id);
             if (added)
               index_object(self, object_kind::virtual_service, it->first, body.name);
-            it->second = gateway_state::cached_vs{without_id(detail::to_desc(summary_of(body))),
-                                                  intern_seg(self, body.service_engine_group_ref)};
+            it->second =
+              to_cached(self, detail::to_desc(summary_of(body)), body.service_engine_group_ref);
             done(op_result{body.id});
           });
       });

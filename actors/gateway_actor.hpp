@@ -97,10 +97,20 @@ struct gateway_state {
     caf::typed_response_promise<op_result> rp;
     uint32_t attempt = 0;
   };
-  /// A virtual service as the planner sees it (its id is the map key, not repeated here), plus
-  /// the SEG it runs on (kept on update; one shared copy per SEG).
+  /// A virtual service as the planner sees it (virtual_service_desc without the id, which is
+  /// the map key), plus the SEG it runs on (kept on update; one shared copy per SEG). Compact:
+  /// one entry per port of every Service.
   struct cached_vs {
-    virtual_service_desc desc;
+    std::string name;
+    std::string vip;
+    std::string cert_alias;
+    /// "" when it is the pool name `name` implies (vcdlb's and upstream's naming pair them).
+    std::string pool_name;
+    int32_t port = 0;
+    ip_protocol protocol = ip_protocol::tcp;
+    app_profile profile = app_profile::l4;
+    bool ssl = false;
+    bool failed = false;
     std::shared_ptr<const vcd::entity_ref> seg;
   };
   /// A pool: its summary's member counts and, once read, its details.
