@@ -121,9 +121,10 @@ gateway_state::cached_vs to_cached(self_ptr self, const virtual_service_desc& d,
   gateway_state::cached_vs v;
   v.name = d.name;
   v.vip = d.vip;
-  v.cert_alias = d.cert_alias;
-  if (d.pool_name != implied_pool_name(d.name))
-    v.pool_name = d.pool_name;
+  auto pool_name = d.pool_name != implied_pool_name(d.name) ? d.pool_name : std::string{};
+  if (!d.cert_alias.empty() || !pool_name.empty())
+    v.extra = std::make_shared<const gateway_state::cached_vs::rare>(
+      gateway_state::cached_vs::rare{d.cert_alias, std::move(pool_name)});
   v.port = d.port;
   v.protocol = d.protocol;
   v.profile = d.profile;
@@ -142,8 +143,10 @@ virtual_service_desc to_desc(const std::string& id, const gateway_state::cached_
   d.port = v.port;
   d.profile = v.profile;
   d.ssl = v.ssl;
-  d.cert_alias = v.cert_alias;
-  d.pool_name = v.pool_name.empty() ? implied_pool_name(v.name) : v.pool_name;
+  if (v.extra)
+    d.cert_alias = v.extra->cert_alias;
+  d.pool_name =
+    v.extra && !v.extra->pool_name.empty() ? v.extra->pool_name : implied_pool_name(v.name);
   d.failed = v.failed;
   return d;
 }

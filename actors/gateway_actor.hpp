@@ -101,11 +101,15 @@ struct gateway_state {
   /// the map key), plus the SEG it runs on (kept on update; one shared copy per SEG). Compact:
   /// one entry per port of every Service.
   struct cached_vs {
+    /// What most virtual services do not need: set only when one of them is not "".
+    struct rare {
+      std::string cert_alias;
+      /// "" when it is the pool name `name` implies (vcdlb's and upstream's naming pair them).
+      std::string pool_name;
+    };
     std::string name;
     std::string vip;
-    std::string cert_alias;
-    /// "" when it is the pool name `name` implies (vcdlb's and upstream's naming pair them).
-    std::string pool_name;
+    std::shared_ptr<const rare> extra; ///< null = both ""
     int32_t port = 0;
     ip_protocol protocol = ip_protocol::tcp;
     app_profile profile = app_profile::l4;
