@@ -23,7 +23,7 @@ void start(self_ptr self);
 const service_spec& spec_of(self_ptr self) {
   auto& st = self->state;
   if (!st.spec)
-    st.spec = std::make_shared<const service_spec>(detail::unpack(*st.packed));
+    st.spec = std::make_shared<const service_spec>(detail::unpack(st.packed.bytes()));
   return *st.spec;
 }
 
@@ -35,7 +35,7 @@ void rest(self_ptr self) {
 
 // Replaces the snapshot with `spec` (e.g. after our own status write).
 void set_spec(self_ptr self, std::shared_ptr<const service_spec> spec) {
-  self->state.packed = std::make_shared<const std::string>(detail::pack(*spec));
+  self->state.packed = detail::shared_packed_spec{detail::pack(*spec)};
   self->state.spec = std::move(spec);
 }
 
@@ -403,15 +403,15 @@ void trigger(self_ptr self) {
   start(self);
 }
 
-void take_spec(self_ptr self, std::shared_ptr<const std::string> packed) {
+void take_spec(self_ptr self, detail::shared_packed_spec packed) {
   auto& st = self->state;
-  bool same = st.packed && *st.packed == *packed; // equal specs pack to equal bytes
+  bool same = st.packed && st.packed.bytes() == packed.bytes(); // equal specs, equal bytes
   if (same) {
     st.packed = std::move(packed); // the manager's copy, shared
     return;
   }
   if (st.packed) {
-    auto next = std::make_shared<const service_spec>(detail::unpack(*packed));
+    auto next = std::make_shared<const service_spec>(detail::unpack(packed.bytes()));
     if (spec_of(self).uid != next->uid)
       st.status.failures = 0; // a new object under the same key starts fresh
     st.spec = std::move(next);
@@ -428,7 +428,7 @@ service_impl::behavior_type service_behavior(self_ptr self, service_key key,
   self->state.status.key = std::move(key);
   return {
     [=](const service_spec& spec) {
-      take_spec(self, std::make_shared<const std::string>(detail::pack(spec)));
+      take_spec(self, detail::shared_packed_spec{detail::pack(spec)});
     },
     [=](const detail::shared_spec& x) { take_spec(self, x.packed); },
     [=](const node_members& m) {

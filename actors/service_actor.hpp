@@ -18,6 +18,7 @@
 #include <optional>
 
 #include "actors/desired_state.hpp"
+#include "actors/detail/packed_spec.hpp"
 #include "actors/engine_observer.hpp"
 #include "caf/actor_system.hpp"
 #include "caf/allowed_unsafe_message_type.hpp"
@@ -46,7 +47,7 @@ namespace detail {
 /// as one immutable copy that the manager keeps too (for a respawn), so a Service's snapshot
 /// is held once, not twice.
 struct shared_spec {
-  std::shared_ptr<const std::string> packed;
+  detail::shared_packed_spec packed;
 };
 } // namespace detail
 
@@ -64,7 +65,7 @@ struct service_state {
   std::shared_ptr<const service_deps> deps;
   /// The current snapshot, packed (detail/packed_spec.hpp); immutable (replaced, never
   /// edited) so it can be shared with the manager.
-  std::shared_ptr<const std::string> packed;
+  detail::shared_packed_spec packed;
   /// `packed` unpacked: only while a reconcile needs it (memory per idle Service stays small).
   std::shared_ptr<const service_spec> spec;
   node_members members;

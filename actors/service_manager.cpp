@@ -16,7 +16,7 @@ namespace {
 
 using self_ptr = service_manager_impl::stateful_pointer<service_manager_state>;
 
-void spawn_for(self_ptr self, const service_key& key, std::shared_ptr<const std::string> packed) {
+void spawn_for(self_ptr self, const service_key& key, detail::shared_packed_spec packed) {
   auto& st = self->state;
   // Monitored, not linked: a link would carry a child's `kill` to the manager, and no exit
   // handler can stop that. The manager ends its children itself (see the attached functor).
@@ -30,7 +30,7 @@ void spawn_for(self_ptr self, const service_key& key, std::shared_ptr<const std:
 }
 
 void spawn_for(self_ptr self, const service_spec& spec) {
-  spawn_for(self, spec.key, std::make_shared<const std::string>(detail::pack(spec)));
+  spawn_for(self, spec.key, detail::shared_packed_spec{detail::pack(spec)});
 }
 
 // -- resync ------------------------------------------------------------------------------------
@@ -304,9 +304,9 @@ service_manager_behavior(self_ptr self, std::shared_ptr<const service_deps> deps
         // The actor had this very snapshot already (a relist of an unchanged Service): its
         // own view is as new or newer, nothing to forward.
         auto packed = detail::pack(spec);
-        if (*i->second.last == packed)
+        if (i->second.last.bytes() == packed)
           return;
-        i->second.last = std::make_shared<const std::string>(std::move(packed));
+        i->second.last = detail::shared_packed_spec{packed};
         self->send(i->second.handle, detail::shared_spec{i->second.last});
         return;
       }
@@ -330,7 +330,7 @@ service_manager_behavior(self_ptr self, std::shared_ptr<const service_deps> deps
       deleted.key = key;
       deleted.uid = "(deleted)";
       deleted.deletion_requested = true;
-      auto gone = std::make_shared<const std::string>(detail::pack(deleted));
+      auto gone = detail::shared_packed_spec{detail::pack(deleted)};
       st.retiring.emplace(key, std::nullopt);
       i->second.last = gone;
       self->send(i->second.handle, detail::shared_spec{std::move(gone)});

@@ -49,7 +49,7 @@ struct service_manager_state {
     service_impl handle;
     /// The last snapshot forwarded (packed, detail/packed_spec.hpp), for a respawn; the actor
     /// holds the same copy.
-    std::shared_ptr<const std::string> last;
+    detail::shared_packed_spec last;
   };
   std::shared_ptr<const service_deps> deps;
   node_set_actor nodes;

@@ -132,4 +132,20 @@ service_spec unpack(std::string_view packed) {
   return spec;
 }
 
+shared_packed_spec::shared_packed_spec(std::string_view packed) {
+  auto size = static_cast<uint32_t>(packed.size());
+  auto data = std::make_shared_for_overwrite<char[]>(sizeof size + size);
+  std::memcpy(data.get(), &size, sizeof size);
+  std::memcpy(data.get() + sizeof size, packed.data(), size);
+  data_ = std::move(data);
+}
+
+std::string_view shared_packed_spec::bytes() const noexcept {
+  if (!data_)
+    return {};
+  uint32_t size = 0;
+  std::memcpy(&size, data_.get(), sizeof size);
+  return {data_.get() + sizeof size, size};
+}
+
 } // namespace vcdlb::detail

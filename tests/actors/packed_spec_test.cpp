@@ -61,3 +61,20 @@ TEST(packed_spec, truncated_input_gives_a_spec_not_a_crash) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(packed_spec, shared_copies_hold_the_bytes) {
+  auto bytes = vcdlb::detail::pack(full());
+  vcdlb::detail::shared_packed_spec a{bytes};
+  auto b = a;
+  EXPECT_TRUE(a);
+  EXPECT_EQ(a.bytes(), bytes);
+  EXPECT_EQ(b.bytes().data(), a.bytes().data()); // one copy
+  vcdlb::detail::shared_packed_spec none;
+  EXPECT_FALSE(none);
+  EXPECT_TRUE(none.bytes().empty());
+  EXPECT_EQ(vcdlb::detail::shared_packed_spec{""}.bytes(), "");
+}
+
+} // namespace
