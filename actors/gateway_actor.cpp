@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "actors/ipv4.hpp"
 #include "actors/naming.hpp"
 #include "adapters/vcd/errors.hpp"
 #include "caf/actor_cast.hpp"
@@ -120,17 +121,19 @@ gateway_state::cached_vs to_cached(self_ptr self, const virtual_service_desc& d,
                                    const vcd::entity_ref& seg) {
   gateway_state::cached_vs v;
   v.name = d.name;
-  v.vip = d.vip;
+  auto vip4 = ipv4::parse(d.vip);
+  v.vip4 = vip4 && *vip4 != 0 ? *vip4 : 0;
   auto pool_name = d.pool_name != implied_pool_name(d.name) ? d.pool_name : std::string{};
-  if (!d.cert_alias.empty() || !pool_name.empty())
+  auto vip_text = v.vip4 == 0 ? d.vip : std::string{};
+  if (!d.cert_alias.empty() || !pool_name.empty() || !vip_text.empty())
     v.extra = std::make_shared<const gateway_state::cached_vs::rare>(
-      gateway_state::cached_vs::rare{d.cert_alias, std::move(pool_name)});
+      gateway_state::cached_vs::rare{d.cert_alias, std::move(pool_name), std::move(vip_text)});
   v.port = d.port;
   v.protocol = d.protocol;
   v.profile = d.profile;
   v.ssl = d.ssl;
   v.failed = d.failed;
-  v.seg = intern_seg(self, seg);
+  v.seg = intern_seg(self, seg).get();
   return v;
 }
 
@@ -138,7 +141,7 @@ virtual_service_desc to_desc(const std::string& id, const gateway_state::cached_
   virtual_service_desc d;
   d.id = id;
   d.name = v.name;
-  d.vip = v.vip;
+  d.vip = v.vip4 != 0 ? ipv4::format(v.vip4) : v.extra ? v.extra->vip : std::string{};
   d.protocol = v.protocol;
   d.port = v.port;
   d.profile = v.profile;
