@@ -22,11 +22,10 @@ void spawn_for(self_ptr self, const service_key& key, detail::shared_packed_spec
   // handler can stop that. The manager ends its children itself (see the attached functor).
   service_impl actor = self->spawn(service_behavior, key, st.deps);
   self->monitor(actor);
-  st.children->insert(actor.address());
   self->send(st.nodes, subscribe_atom::value, key, service_actor{actor});
   self->send(actor, detail::shared_spec{packed});
-  st.actors.insert_or_assign(key,
-                             service_manager_state::child{std::move(actor), std::move(packed)});
+  st.actors->insert_or_assign(key,
+                              service_manager_state::child{std::move(actor), std::move(packed)});
 }
 
 void spawn_for(self_ptr self, const service_spec& spec) {
@@ -55,7 +54,7 @@ void resync(self_ptr self) {
       [self, done](caf::ok_atom) {
         auto& st = self->state;
         // Level-triggered actors: a reconcile with nothing changed costs no VCD call.
-        for (const auto& [key, c] : st.actors)
+        for (const auto& [key, c] : *st.actors)
           if (!st.retiring.count(key))
             self->send(c.handle, reconcile_atom::value);
         done();
@@ -92,7 +91,7 @@ orphans find_orphans(const service_manager_state& st, const lb_objects& all,
   };
   for (const auto& k : existing)
     keep(k);
-  for (const auto& [k, c] : st.actors)
+  for (const auto& [k, c] : *st.actors)
     keep(k);
   for (const auto& [k, spec] : st.held)
     keep(k);
@@ -150,7 +149,7 @@ void finish_sweep(self_ptr self,
   auto held = std::move(st.held);
   st.held.clear();
   for (auto& [key, spec] : held)
-    if (!st.actors.count(key))
+    if (!st.actors->count(key))
       spawn_for(self, spec);
   maybe_sweep(self);
 }
@@ -254,20 +253,19 @@ service_manager_behavior(self_ptr self, std::shared_ptr<const service_deps> deps
   self->state.deps = std::move(deps);
   self->state.nodes = std::move(nodes);
   // However the manager ends, its service actors end with it.
-  self->attach_functor([children = self->state.children] {
-    for (const auto& child : *children)
-      caf::anon_send_exit(child, caf::exit_reason::user_shutdown);
+  self->attach_functor([children = self->state.actors] {
+    for (const auto& [key, child] : *children)
+      caf::anon_send_exit(child.handle, caf::exit_reason::user_shutdown);
   });
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
     st.swept_clean = false;
-    st.children->erase(dm.source);
-    for (auto i = st.actors.begin(); i != st.actors.end(); ++i) {
+    for (auto i = st.actors->begin(); i != st.actors->end(); ++i) {
       if (i->second.handle.address() != dm.source)
         continue;
       auto key = i->first;
       auto last = std::move(i->second.last);
-      st.actors.erase(i);
+      st.actors->erase(i);
       auto r = st.retiring.find(key);
       if (r != st.retiring.end() && dm.reason) {
         // It died during its cleanup: a fresh actor finishes it.
@@ -300,7 +298,7 @@ service_manager_behavior(self_ptr self, std::shared_ptr<const service_deps> deps
         r->second = spec; // for the next actor, once the old one finished its cleanup
         return;
       }
-      if (auto i = st.actors.find(spec.key); i != st.actors.end()) {
+      if (auto i = st.actors->find(spec.key); i != st.actors->end()) {
         // The actor had this very snapshot already (a relist of an unchanged Service): its
         // own view is as new or newer, nothing to forward.
         auto packed = detail::pack(spec);
@@ -322,8 +320,8 @@ service_manager_behavior(self_ptr self, std::shared_ptr<const service_deps> deps
       auto& st = self->state;
       st.swept_clean = false;
       st.held.erase(key);
-      auto i = st.actors.find(key);
-      if (i == st.actors.end())
+      auto i = st.actors->find(key);
+      if (i == st.actors->end())
         return;
       // Gone from the API: nothing to write back any more, only objects to remove.
       service_spec deleted;
@@ -336,7 +334,7 @@ service_manager_behavior(self_ptr self, std::shared_ptr<const service_deps> deps
       self->send(i->second.handle, detail::shared_spec{std::move(gone)});
       self->send(st.nodes, unsubscribe_atom::value, key);
     },
-    [=](caf::get_atom) { return static_cast<uint64_t>(self->state.actors.size()); },
+    [=](caf::get_atom) { return static_cast<uint64_t>(self->state.actors->size()); },
     [=](resync_atom) { resync(self); },
     [=](tick_atom) {
       resync(self);

@@ -53,10 +53,9 @@ struct service_manager_state {
   };
   std::shared_ptr<const service_deps> deps;
   node_set_actor nodes;
-  std::map<service_key, child> actors;
-  /// Every live service actor; shared with the functor that ends them with the manager.
-  std::shared_ptr<std::set<caf::actor_addr>> children =
-    std::make_shared<std::set<caf::actor_addr>>();
+  /// Every live service actor by key; shared with the functor that ends them with the manager.
+  std::shared_ptr<std::map<service_key, child>> actors =
+    std::make_shared<std::map<service_key, child>>();
   /// Keys whose actor is cleaning up after `remove`; a snapshot that arrived meanwhile.
   std::map<service_key, std::optional<service_spec>> retiring;
   bool resync_running = false;
