@@ -4,6 +4,7 @@
 
 #include "actors/ipv4.hpp"
 #include "actors/naming.hpp"
+#include "adapters/asio/bridge.hpp"
 #include "adapters/vcd/errors.hpp"
 #include "caf/actor_cast.hpp"
 #include "caf/send.hpp"
@@ -42,10 +43,10 @@ template <class T>
 void call(self_ptr self, std::function<void(vcd::callback<T>)> invoke,
           std::function<void(caf::expected<T>)> k) {
   self->state.io_waiting.emplace_back([self, invoke = std::move(invoke), k = std::move(k)] {
-    auto handle = caf::actor_cast<gateway_impl>(self);
-    invoke([handle, k](caf::expected<T> result) {
-      caf::anon_send(handle, resume_atom::value,
-                     detail::resume{[k, r = std::move(result)]() mutable { k(std::move(r)); }});
+    asio_bridge::weak_sender<gateway_impl> back{self};
+    invoke([back, k](caf::expected<T> result) {
+      back.send(resume_atom::value,
+                detail::resume{[k, r = std::move(result)]() mutable { k(std::move(r)); }});
     });
   });
   drain_io(self);

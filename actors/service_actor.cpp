@@ -312,7 +312,9 @@ void converge(self_ptr self, service_plan plan, lb_objects observed) {
           write_status(self, true, ip, [self, changed](caf::error err) {
             if (!err) {
               self->state.status.phase = service_phase::converged;
-              if (changed)
+              // Also after a failure that left nothing to change: the Warning must not stay
+              // the Service's last word once its load balancer is fine.
+              if (changed || self->state.status.failures > 0)
                 event(self, event_type::normal, "EnsuredLoadBalancer", "Ensured load balancer");
             }
             finish(self, std::move(err));

@@ -23,6 +23,7 @@
 #include "caf/actor_system.hpp"
 #include "caf/actor_system_config.hpp"
 #include "caf/scoped_actor.hpp"
+#include "controller/detail/fenced_vcd_client.hpp"
 #include "controller/detail/metered_vcd_client.hpp"
 #include "controller/kube_status_sink.hpp"
 #include "engine/metrics_observer.hpp"
@@ -444,6 +445,11 @@ caf::expected<std::unique_ptr<controller>> controller::start(controller_options 
   if (!vc)
     return vc.error();
   p->vcd = std::make_shared<detail::metered_vcd_client>(std::move(*vc), p->metrics);
+  if (p->opts.leader_elect) {
+    // VCD mutations only while the lease certainly holds (lease_fence.hpp).
+    le.fence = std::make_shared<kube::lease_fence>();
+    p->vcd = std::make_shared<detail::fenced_vcd_client>(std::move(p->vcd), le.fence);
+  }
 
   runtime::configure_actor_system(p->sys_cfg, cfg.vcdlb.worker_threads);
   p->sys = std::make_unique<caf::actor_system>(p->sys_cfg);

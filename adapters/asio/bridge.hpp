@@ -4,7 +4,8 @@
 /// @brief Crossing between Asio threads and CAF actors without blocking either side.
 ///
 /// Rules (caf-and-style.md A.7):
-/// - Asio thread -> actor: `caf::anon_send` is safe from any thread.
+/// - Asio thread -> actor: `caf::anon_send` is safe from any thread. A callback an adapter may
+///   keep (a pending request's) reaches the actor through a `weak_sender`, never a strong handle.
 /// - Actor -> I/O: the actor posts the operation to the io_context; the completion handler
 ///   *messages* the actor, which then delivers its response promise on its own turn. A promise is
 ///   never delivered from an Asio thread.
@@ -18,9 +19,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include "caf/actor_cast.hpp"
 #include "caf/actor_system.hpp"
 #include "caf/event_based_actor.hpp"
 #include "caf/expected.hpp"
+#include "caf/send.hpp"
+#include "caf/weak_intrusive_ptr.hpp"
 
 namespace vcdlb::asio_bridge {
 
@@ -42,5 +46,29 @@ void ask_async(caf::actor_system& sys, boost::asio::io_context& io, const Handle
         });
   });
 }
+
+/// Sends completions from I/O threads to an actor that it holds weakly. An adapter keeps a
+/// pending request's callback until the answer arrives; if that callback held the actor
+/// strongly, a callback parked in a client the actor owns (directly, or through its spawn
+/// arguments, which CAF keeps as long as the actor object lives) would be a reference cycle, and
+/// stopping with a request in flight would leak the actor, the client and all they hold. A
+/// completion for an actor that is gone is dropped, as the message would have been.
+/// Thread-safety: `send` may be called from any thread. Copyable.
+template <class Handle>
+class weak_sender {
+public:
+  template <class Actor>
+  explicit weak_sender(Actor* self) : target_(caf::actor_cast<caf::weak_actor_ptr>(self)) {}
+
+  /// Sends `xs...` to the actor if it is still alive.
+  template <class... Ts>
+  void send(Ts&&... xs) const {
+    if (auto strong = target_.lock())
+      caf::anon_send(caf::actor_cast<Handle>(std::move(strong)), std::forward<Ts>(xs)...);
+  }
+
+private:
+  caf::weak_actor_ptr target_;
+};
 
 } // namespace vcdlb::asio_bridge

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "adapters/asio/bridge.hpp"
 #include "adapters/kube/detail/time.hpp"
 #include "caf/event_based_actor.hpp"
 #include "caf/send.hpp"
@@ -30,6 +31,7 @@ struct elector_state {
 
   bool leading = false;
   caf::actor_clock::time_point last_renew{};
+  caf::actor_clock::time_point attempt_sent{}; // when the current attempt's first request left
 
   uint64_t seq = 0; // the current attempt; older completions are ignored
   bool in_flight = false;
@@ -60,13 +62,13 @@ int32_t duration_seconds(caf::timespan d) {
 
 // Sends the outcome of a client call back to the actor as a message.
 callback<lease> reply_to(elector_actor* self, phase p) {
-  auto me = caf::actor_cast<caf::actor>(self);
+  asio_bridge::weak_sender<caf::actor> back{self};
   auto seq = self->state.seq;
-  return [me, seq, p](caf::expected<lease> res) {
+  return [back, seq, p](caf::expected<lease> res) {
     if (res)
-      caf::anon_send(me, le_done_atom::value, seq, static_cast<uint8_t>(p), std::move(*res));
+      back.send(le_done_atom::value, seq, static_cast<uint8_t>(p), std::move(*res));
     else
-      caf::anon_send(me, le_fail_atom::value, seq, static_cast<uint8_t>(p), res.error());
+      back.send(le_fail_atom::value, seq, static_cast<uint8_t>(p), res.error());
   };
 }
 
@@ -81,6 +83,8 @@ void notify(elector_actor* self, bool leading) {
 }
 
 void lose(elector_actor* self) {
+  if (self->state.cfg.fence)
+    self->state.cfg.fence->revoke();
   if (!self->state.leading)
     return;
   self->state.leading = false;
@@ -99,6 +103,10 @@ void succeed(elector_actor* self) {
   auto& st = self->state;
   st.in_flight = false;
   st.last_renew = self->clock().now();
+  // The Lease record changed no earlier than this attempt was sent: followers wait
+  // leaseDuration from then, so acting until renewDeadline after it never overlaps them.
+  if (st.cfg.fence)
+    st.cfg.fence->extend(st.attempt_sent + st.cfg.renew_deadline);
   if (!st.leading) {
     st.leading = true;
     notify(self, true);
@@ -129,6 +137,7 @@ void begin_attempt(elector_actor* self) {
   st.in_flight = true;
   ++st.seq;
   auto now = self->clock().now();
+  st.attempt_sent = now;
   auto valid = st.have_observed && st.observed.holder_identity == st.cfg.identity
                && now < st.observed_time + std::chrono::seconds{st.observed.lease_duration_seconds};
   if (st.leading && valid) {
@@ -259,7 +268,9 @@ caf::behavior elector(elector_actor* self, client_ptr c, leader_election_config 
       auto rp = self->make_response_promise<bool>();
       s.stopping = true;
       s.stop_promise = rp;
-      ++s.seq; // drop whatever attempt is in flight
+      if (s.cfg.fence)
+        s.cfg.fence->revoke(); // nothing may act for this process once the release is written
+      ++s.seq;                 // drop whatever attempt is in flight
       if (!s.leading || !s.have_observed) {
         finish_stop(self, false);
         return rp;

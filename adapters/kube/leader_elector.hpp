@@ -20,9 +20,11 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "adapters/kube/client.hpp"
+#include "adapters/kube/lease_fence.hpp"
 #include "caf/actor.hpp"
 #include "caf/actor_system.hpp"
 #include "caf/atom.hpp"
@@ -50,6 +52,9 @@ struct leader_election_config {
   std::chrono::system_clock::time_point wall_origin;
   uint64_t seed = 0; ///< jitter RNG; 0 = random
   std::function<void(bool leading)> on_change;
+  /// Extended after every successful acquire/renew and revoked on loss or release (see
+  /// lease_fence.hpp); may be null. Work that must never overlap a successor checks it.
+  std::shared_ptr<lease_fence> fence;
   caf::actor subscriber; ///< receives (leading_atom, bool); may be invalid
 };
 

@@ -157,13 +157,16 @@ void beast_client::send_raw(http::request req, bool by_id, response_cb done) {
     opts_.request_timeout);
 }
 
+// Session waiters capture `this`, not a shared_ptr: `waiters_` holds them, and a strong
+// reference would be a cycle that leaks the client when it goes away with a login in flight.
+// They run only inside ensure_session or finish_login, i.e. while the client is alive.
 void beast_client::call(call_spec spec, response_cb done) {
-  ensure_session(-1, [self = shared_from_this(), spec = std::move(spec),
-                      done = std::move(done)](caf::error err) mutable {
-    if (err)
-      return done(std::move(err));
-    self->send(std::move(spec), false, std::move(done));
-  });
+  ensure_session(-1,
+                 [this, spec = std::move(spec), done = std::move(done)](caf::error err) mutable {
+                   if (err)
+                     return done(std::move(err));
+                   send(std::move(spec), false, std::move(done));
+                 });
 }
 
 void beast_client::send(call_spec spec, bool replayed, response_cb done) {
@@ -198,11 +201,12 @@ void beast_client::send(call_spec spec, bool replayed, response_cb done) {
       spdlog::debug("vcd {} {} -> {}", method, path, r->status);
       if (r->status == 401 && !replayed) {
         // The token expired: log in again (once for everyone who saw it) and replay once.
-        return self->ensure_session(generation, [self, spec = std::move(spec),
+        auto* client = self.get();
+        return self->ensure_session(generation, [client, spec = std::move(spec),
                                                  done = std::move(done)](caf::error err) mutable {
           if (err)
             return done(std::move(err));
-          self->send(std::move(spec), true, std::move(done));
+          client->send(std::move(spec), true, std::move(done));
         });
       }
       if (is_success(r->status))
@@ -445,13 +449,13 @@ void beast_client::finish_login(caf::error err, std::string token, session_info 
 }
 
 void beast_client::login(callback<session_info> done) {
-  ensure_session(-1, [self = shared_from_this(), done = std::move(done)](caf::error err) {
+  ensure_session(-1, [this, done = std::move(done)](caf::error err) {
     if (err)
       return done(std::move(err));
     session_info info;
     {
-      std::lock_guard guard{self->mtx_};
-      info = self->session_;
+      std::lock_guard guard{mtx_};
+      info = session_;
     }
     done(std::move(info));
   });

@@ -7,6 +7,7 @@
 #include "actors/node_set.hpp"
 #include "actors/pool_seed.hpp"
 #include "actors/service_manager.hpp"
+#include "adapters/asio/bridge.hpp"
 #include "caf/event_based_actor.hpp"
 #include "caf/typed_event_based_actor.hpp"
 #include "engine/detail/status_writer.hpp"
@@ -38,13 +39,13 @@ void set_phase(self_ptr self, engine_phase phase, const std::string& detail = {}
 template <class T, class F>
 vcd::callback<T> in_actor(self_ptr self, F fn) {
   auto generation = self->state.generation;
-  auto handle = caf::actor_cast<caf::actor>(self);
-  return [handle, self, generation, fn = std::move(fn)](caf::expected<T> result) mutable {
-    caf::anon_send(handle, resume_atom::value,
-                   resume{[self, generation, fn = std::move(fn), r = std::move(result)]() mutable {
-                     if (self->state.generation == generation)
-                       fn(std::move(r));
-                   }});
+  asio_bridge::weak_sender<caf::actor> back{self};
+  return [back, self, generation, fn = std::move(fn)](caf::expected<T> result) mutable {
+    back.send(resume_atom::value,
+              resume{[self, generation, fn = std::move(fn), r = std::move(result)]() mutable {
+                if (self->state.generation == generation)
+                  fn(std::move(r));
+              }});
   };
 }
 

@@ -1,5 +1,6 @@
 #include "engine/detail/status_writer.hpp"
 
+#include "adapters/asio/bridge.hpp"
 #include "caf/typed_event_based_actor.hpp"
 
 namespace vcdlb::detail {
@@ -11,14 +12,14 @@ status_writer_behavior(status_writer_impl::stateful_pointer<status_writer_state>
   return {
     [self](const service_status& status) {
       auto rp = self->make_response_promise<caf::ok_atom>();
-      auto handle = caf::actor_cast<status_writer_impl>(self);
-      self->state.sink->write_status(status, [handle, rp](caf::error err) mutable {
-        caf::anon_send(handle, resume_atom::value, resume{[rp, err]() mutable {
-                         if (err)
-                           rp.deliver(std::move(err));
-                         else
-                           rp.deliver(caf::ok_atom::value);
-                       }});
+      asio_bridge::weak_sender<status_writer_impl> back{self};
+      self->state.sink->write_status(status, [back, rp](caf::error err) mutable {
+        back.send(resume_atom::value, resume{[rp, err]() mutable {
+                    if (err)
+                      rp.deliver(std::move(err));
+                    else
+                      rp.deliver(caf::ok_atom::value);
+                  }});
       });
       return rp;
     },

@@ -93,11 +93,14 @@ protected:
               bool pipelined = false) {
     gateway_actor gw = gw_;
     sys_.spawn([gw, who, ops, out, pipelined](caf::event_based_actor* self) {
-      auto next = std::make_shared<std::function<void(size_t)>>();
-      *next = [=](size_t i) {
+      // The step holds itself only weakly; the pending reply handlers keep it alive, so it
+      // goes away with the last reply instead of leaking through a self-reference.
+      auto step = std::make_shared<std::function<void(size_t)>>();
+      *step = [=, weak = std::weak_ptr{step}](size_t i) {
         if (i >= ops.size())
           return;
         auto label = who + ":" + to_string(ops[i]);
+        auto next = weak.lock();
         self->request(gw, 600s, ops[i])
           .then(
             [=](const op_result&) {
@@ -113,7 +116,7 @@ protected:
         if (pipelined)
           (*next)(i + 1);
       };
-      (*next)(0);
+      (*step)(0);
     });
   }
 

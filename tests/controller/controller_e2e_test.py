@@ -21,12 +21,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "adapters", "kube", "sim"))
 sys.path.insert(0, HERE)
 from kube_sim_harness import SKIP, KubeSim, check  # noqa: E402
-from e2e_support import (CLUSTER_ID, CONFIG, NODE, Process, http_get,  # noqa: E402
-                         wait_for, write_deployment_files)
-
-LEASE_DURATION_S = 3
-LEASE_FLAGS = ["--leader-elect-lease-duration=%ds" % LEASE_DURATION_S,
-               "--leader-elect-renew-deadline=2s", "--leader-elect-retry-period=300ms"]
+from e2e_support import (CLUSTER_ID, CONFIG, LEASE_DURATION_S, LEASE_FLAGS, NODE,  # noqa: E402
+                         Process, http_get, wait_for, write_deployment_files)
 
 SERVICE = """apiVersion: v1
 kind: Service

@@ -23,30 +23,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "adapters", "kube", "sim"))
 sys.path.insert(0, HERE)
 from kube_sim_harness import SKIP, KubeSim, check  # noqa: E402
-from e2e_support import NODE, Process, http_get, wait_for, write_deployment_files  # noqa: E402
+from e2e_support import (NODE, Process, http_get, service_yaml, wait_for,  # noqa: E402
+                          write_deployment_files)
 
 SERVICES = 12
-
-SERVICE = """apiVersion: v1
-kind: Service
-metadata:
-  name: {name}
-  namespace: {ns}
-spec:
-  type: LoadBalancer
-  selector: {{app: {name}}}
-  ports:
-{ports}"""
-
-PORT = """  - name: p{port}
-    port: {port}
-    targetPort: 8080
-"""
-
-
-def service_yaml(ns, name, ports):
-    return SERVICE.format(ns=ns, name=name, ports="".join(PORT.format(port=p) for p in ports))
-
 
 def main():
     vcdlb, kubectl = sys.argv[1], sys.argv[2]

@@ -45,6 +45,35 @@ status:
 """
 
 
+MULTI_PORT_SERVICE = """apiVersion: v1
+kind: Service
+metadata:
+  name: {name}
+  namespace: {ns}
+spec:
+  type: LoadBalancer
+  selector: {{app: {name}}}
+  ports:
+{ports}"""
+
+PORT = """  - name: p{port}
+    port: {port}
+    targetPort: 8080
+"""
+
+
+def service_yaml(ns, name, ports):
+    """A LoadBalancer Service with one TCP port per number in `ports`."""
+    return MULTI_PORT_SERVICE.format(ns=ns, name=name,
+                                     ports="".join(PORT.format(port=p) for p in ports))
+
+
+# Short leases so that failover tests take seconds (the defaults are 15 s / 10 s / 2 s).
+LEASE_DURATION_S = 3
+LEASE_FLAGS = ["--leader-elect-lease-duration=%ds" % LEASE_DURATION_S,
+               "--leader-elect-renew-deadline=2s", "--leader-elect-retry-period=300ms"]
+
+
 def write_deployment_files(work, vcd_url):
     """The config file and the basic-auth secret directory; returns (config path, secrets dir)."""
     cfg = os.path.join(work, "vcloud-ccm-config.yaml")

@@ -128,8 +128,16 @@ uint64_t api_server::writes() const {
 
 std::vector<std::string> api_server::reasons(const service_key& key) const {
   std::lock_guard guard{mutex_};
-  auto i = events_.find(key);
-  return i == events_.end() ? std::vector<std::string>{} : i->second;
+  std::vector<std::string> out;
+  if (auto i = events_.find(key); i != events_.end())
+    for (const auto& e : i->second)
+      out.push_back(e.reason);
+  return out;
+}
+
+std::map<service_key, std::vector<service_event>> api_server::events() const {
+  std::lock_guard guard{mutex_};
+  return events_;
 }
 
 void api_server::write_status(const service_status& status, done_fn done) {
@@ -168,7 +176,7 @@ void api_server::write_status(const service_status& status, done_fn done) {
 
 void api_server::record_event(const service_event& event) {
   std::lock_guard guard{mutex_};
-  events_[event.key].push_back(event.reason);
+  events_[event.key].push_back(event);
 }
 
 } // namespace vcdlb::integration

@@ -57,6 +57,8 @@ public:
   [[nodiscard]] uint64_t writes() const;
   /// Event reasons recorded for `key`, in order.
   [[nodiscard]] std::vector<std::string> reasons(const service_key& key) const;
+  /// Every event recorded so far, by Service, in order.
+  [[nodiscard]] std::map<service_key, std::vector<service_event>> events() const;
 
   // -- status_sink ------------------------------------------------------------------------------
 
@@ -70,7 +72,7 @@ private:
   engine* engine_ = nullptr;
   std::map<service_key, service_spec> services_;
   std::map<std::string, node_description> nodes_;
-  std::map<service_key, std::vector<std::string>> events_;
+  std::map<service_key, std::vector<service_event>> events_;
   uint64_t next_uid_ = 1;
   uint64_t writes_ = 0;
 };

@@ -364,6 +364,42 @@ private:
 
 class stress : public ::testing::TestWithParam<config::lb_mode> {};
 
+// Events explain what happened: every SyncLoadBalancerFailed Warning names the error's code
+// ("vcd.busy_entity: ...") and no Service that exists at the end is left with a Warning about a
+// transient failure as its last Event (only a standing problem of its spec, an lb.* code, may
+// stay). Returns how many Warnings named a VCD error.
+size_t check_events(harness& h) {
+  std::map<service_key, const service_spec*> live;
+  auto services = h.api().services();
+  for (const auto& s : services)
+    if (s.type == service_type::load_balancer && !s.deletion_requested)
+      live[s.key] = &s;
+  const std::string prefix = "Error syncing load balancer: ";
+  size_t vcd_errors = 0;
+  for (const auto& [key, events] : h.api().events()) {
+    for (const auto& e : events) {
+      if (e.type != event_type::warning)
+        continue;
+      EXPECT_FALSE(e.message.empty()) << to_string(key) << ": " << e.reason;
+      if (e.reason != "SyncLoadBalancerFailed")
+        continue;
+      EXPECT_EQ(e.message.rfind(prefix, 0), 0u) << to_string(key) << ": " << e.message;
+      auto code =
+        e.message.substr(prefix.size(), e.message.find(':', prefix.size()) - prefix.size());
+      EXPECT_NE(code.find('.'), std::string::npos)
+        << to_string(key) << ": the Warning names no error code: " << e.message;
+      vcd_errors += code.rfind("vcd.", 0) == 0 ? 1 : 0;
+    }
+    if (!live.contains(key) || events.empty())
+      continue;
+    const auto& last = events.back();
+    EXPECT_TRUE(last.type == event_type::normal || last.message.find(": lb.") != std::string::npos)
+      << to_string(key) << " converged but its last Event is " << last.reason << ": "
+      << last.message;
+  }
+  return vcd_errors;
+}
+
 void run_seed(config::lb_mode mode, uint64_t seed) {
   SCOPED_TRACE("mode " + std::string{config::to_string(mode)} + " seed " + std::to_string(seed)
                + " (rerun with VCDLB_STRESS_SEED=" + std::to_string(seed) + ")");
@@ -450,6 +486,7 @@ void run_seed(config::lb_mode mode, uint64_t seed) {
     }
   }
   EXPECT_TRUE(ip_moves.empty()) << "invariant 4: " << join(ip_moves);
+  auto explained = check_events(h);
   auto st = h.vcd().stats();
   auto rejected = [&](const char* reason) {
     auto i = st.rejections.find(reason);
@@ -467,8 +504,9 @@ void run_seed(config::lb_mode mode, uint64_t seed) {
             << st.total << " requests, " << st.mutations << " mutations, busy "
             << rejected("busy_entity") << ", 429 " << rejected("injected_429") << ", 5xx "
             << rejected("injected_500") + rejected("injected_503") << ", dropped "
-            << rejected("dropped") << ", failed tasks " << st.tasks_failed << ", "
-            << h.api().services().size() << " Services at the end; rejections:";
+            << rejected("dropped") << ", failed tasks " << st.tasks_failed << ", " << explained
+            << " Warning Events naming a VCD error, " << h.api().services().size()
+            << " Services at the end; rejections:";
   for (const auto& [reason, n] : st.rejections)
     std::cout << " " << reason << "=" << n;
   std::cout << "\n";

@@ -303,7 +303,8 @@ json::value stats_value(const state& st, bool with_log) {
                                  {"target", r.target},
                                  {"status", r.status},
                                  {"reason", r.reason},
-                                 {"category", r.category}});
+                                 {"category", r.category},
+                                 {"session", r.session}});
     o["log"] = std::move(log);
   }
   return o;
@@ -357,6 +358,7 @@ handle_result core::handle(const http::request& req) {
     c.route = std::string{found->method} + " " + std::string{found->pattern};
   bool control = found != nullptr && found->cat == category::control;
   c.version = st.max_version;
+  std::string session_id;
   if (!control) {
     result.delay = st.faults.latency;
     // One draw per request, so a seed gives the same fault sequence for the same traffic.
@@ -396,6 +398,8 @@ handle_result core::handle(const http::request& req) {
         std::optional<http::response> denied;
         if (found->needs_auth)
           denied = authenticate(c);
+        if (c.session != nullptr)
+          session_id = c.session->session_id; // a handler may end the session
         result.response = denied ? std::move(*denied) : found->fn(c);
       }
     }
@@ -430,7 +434,8 @@ handle_result core::handle(const http::request& req) {
                      req.target,
                      result.drop ? 0u : result.response.status,
                      result.drop ? "dropped" : c.reason,
-                     std::string{category_name(cat)}};
+                     std::string{category_name(cat)},
+                     std::move(session_id)};
   if (st.observer)
     st.observer(rec, req);
   st.log.push_back(std::move(rec));

@@ -111,6 +111,9 @@ struct request_record {
   /// "read", "mutation", "task_poll", "auth" or "control", as counted in `request_stats`
   /// (an unrouted request counts as a read).
   std::string category;
+  /// The session that authenticated the request (urn:vcloud:session:...); "" when none did.
+  /// Tells two clients with the same credentials apart (e.g. two controller replicas).
+  std::string session;
 };
 
 /// Called for every handled request, after it was counted, with its log entry and the request

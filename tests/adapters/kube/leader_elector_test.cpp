@@ -51,6 +51,8 @@ protected:
     caf::actor actor;
     bool leading = false;
     int changes = 0;
+    bool dead = false; // killed: it cannot tell us that it no longer leads
+    std::shared_ptr<lease_fence> fence = std::make_shared<lease_fence>();
   };
 
   leader_elector_test() : fake_(std::make_shared<fake_client>()) {}
@@ -68,6 +70,7 @@ protected:
     leader_election_config cfg;
     cfg.identity = identity;
     cfg.seed = seed;
+    cfg.fence = c.fence;
     cfg.wall_origin = std::chrono::system_clock::time_point{} + std::chrono::hours{24 * 365 * 54};
     cfg.on_change = [&c](bool leading) {
       c.leading = leading;
@@ -88,15 +91,24 @@ protected:
     }
   }
 
-  // Moves virtual time in small steps and checks that there is never more than one leader.
+  [[nodiscard]] lease_fence::clock::time_point now() const { return sched_.clock().now(); }
+
+  // Moves virtual time in small steps and checks that there is never more than one leader,
+  // and never more than one fence held.
   void advance(caf::timespan d) {
     for (caf::timespan t{0}; t < d; t += 100ms) {
       advance_time(100ms);
       settle();
       int leaders = 0;
-      for (auto& [name, c] : candidates_)
-        leaders += c.leading ? 1 : 0;
+      int fenced = 0;
+      for (auto& [name, c] : candidates_) {
+        leaders += c.leading && !c.dead ? 1 : 0;
+        // A dead elector's fence still counts: it must run out before anyone else's holds.
+        fenced += c.fence->held(now()) ? 1 : 0;
+        ASSERT_TRUE(c.leading || !c.fence->held(now())) << name << ": fence held by a follower";
+      }
       ASSERT_LE(leaders, 1) << "two leaders at once";
+      ASSERT_LE(fenced, 1) << "two fences held at once";
     }
   }
 
@@ -165,6 +177,25 @@ TEST_F(leader_elector_test, leader_loses_after_renew_deadline_and_other_takes_ov
   EXPECT_TRUE(b.leading);
 }
 
+TEST_F(leader_elector_test, fence_follows_the_last_sent_renewal_not_the_elector) {
+  auto& a = spawn("a");
+  EXPECT_TRUE(a.fence->held(now()));
+  advance(3s);
+  // Freeze a's renewals where they are: from its last successful renewal on (sent at most one
+  // retry period ago), the fence holds for less than renewDeadline, whatever the elector does.
+  a.client->partitioned = true;
+  auto frozen = now();
+  while (a.fence->held(now()))
+    advance_time(100ms);
+  EXPECT_LE(now() - frozen, 10s);
+  EXPECT_GT(now() - frozen, 10s - 2s - 100ms) << "ended before renewDeadline after the last send";
+  auto& b = spawn("b", 2);
+  advance(20s);
+  EXPECT_TRUE(b.leading);
+  EXPECT_TRUE(b.fence->held(now()));
+  EXPECT_FALSE(a.fence->held(now()));
+}
+
 TEST_F(leader_elector_test, takeover_waits_a_full_lease_duration_of_local_observation) {
   // The record says it was renewed long ago (remote clock): only local observation counts.
   lease stale;
@@ -190,12 +221,13 @@ TEST_F(leader_elector_test, killed_leader_is_replaced_after_expiry) {
   advance(5s);
   caf::anon_send_exit(a.actor, caf::exit_reason::kill);
   a.actor = nullptr;
-  a.leading = false; // it died; it cannot tell us
+  a.dead = true;
   settle();
   advance(14s);
   EXPECT_FALSE(b.leading);
   advance(6s);
   EXPECT_TRUE(b.leading);
+  EXPECT_FALSE(a.fence->held(now())) << "the dead leader's fence ran out on its own";
 }
 
 TEST_F(leader_elector_test, release_on_shutdown_lets_the_next_take_over_at_once) {
@@ -208,6 +240,7 @@ TEST_F(leader_elector_test, release_on_shutdown_lets_the_next_take_over_at_once)
   EXPECT_TRUE(try_receive([&](bool r) { released = r; }));
   EXPECT_TRUE(released);
   EXPECT_FALSE(a.leading);
+  EXPECT_FALSE(a.fence->held(now())) << "a released lease fences at once";
   auto l = current();
   EXPECT_EQ(l.holder_identity, "");
   EXPECT_EQ(l.lease_duration_seconds, 1);

@@ -1,0 +1,175 @@
+#include "adapters/vcd/client_decorator.hpp"
+
+#include <utility>
+
+namespace vcdlb::vcd {
+
+template <class T, class Call>
+void client_decorator::dispatch(call_info info, callback<T> done, Call&& call) {
+  if (auto refused = admit(info)) {
+    done(std::move(refused));
+    return;
+  }
+  if (auto observe = on_complete(info)) {
+    done = [observe = std::move(observe), done = std::move(done)](caf::expected<T> result) {
+      observe(result ? nullptr : &result.error());
+      done(std::move(result));
+    };
+  }
+  forward(info, [&] { call(std::move(done)); });
+}
+
+void client_decorator::login(callback<session_info> done) {
+  dispatch({"login", call_kind::read}, std::move(done),
+           [&](auto cb) { inner_->login(std::move(cb)); });
+}
+
+void client_decorator::get_org_vdc_network(std::string name, callback<org_vdc_network> done) {
+  dispatch({"get_org_vdc_network", call_kind::read}, std::move(done),
+           [&](auto cb) { inner_->get_org_vdc_network(std::move(name), std::move(cb)); });
+}
+
+void client_decorator::get_edge_gateway(std::string gateway_id, callback<edge_gateway> done) {
+  dispatch({"get_edge_gateway", call_kind::read}, std::move(done),
+           [&](auto cb) { inner_->get_edge_gateway(std::move(gateway_id), std::move(cb)); });
+}
+
+void client_decorator::list_used_ip_addresses(std::string gateway_id,
+                                              callback<std::vector<used_ip>> done) {
+  dispatch({"list_used_ip_addresses", call_kind::read}, std::move(done),
+           [&](auto cb) { inner_->list_used_ip_addresses(std::move(gateway_id), std::move(cb)); });
+}
+
+void client_decorator::list_seg_assignments(std::string gateway_id,
+                                            callback<std::vector<seg_assignment>> done) {
+  dispatch({"list_seg_assignments", call_kind::read}, std::move(done),
+           [&](auto cb) { inner_->list_seg_assignments(std::move(gateway_id), std::move(cb)); });
+}
+
+void client_decorator::list_pool_summaries(std::string gateway_id, fiql filter,
+                                           callback<std::vector<pool_summary>> done) {
+  dispatch({"list_pool_summaries", call_kind::read}, std::move(done), [&](auto cb) {
+    inner_->list_pool_summaries(std::move(gateway_id), std::move(filter), std::move(cb));
+  });
+}
+
+void client_decorator::get_pool(std::string pool_id, callback<pool> done) {
+  dispatch({"get_pool", call_kind::read}, std::move(done),
+           [&](auto cb) { inner_->get_pool(std::move(pool_id), std::move(cb)); });
+}
+
+void client_decorator::create_pool(pool p, callback<task_ref> done) {
+  dispatch({"create_pool", call_kind::mutation}, std::move(done),
+           [&](auto cb) { inner_->create_pool(std::move(p), std::move(cb)); });
+}
+
+void client_decorator::update_pool(pool p, callback<task_ref> done) {
+  dispatch({"update_pool", call_kind::mutation}, std::move(done),
+           [&](auto cb) { inner_->update_pool(std::move(p), std::move(cb)); });
+}
+
+void client_decorator::delete_pool(std::string pool_id, callback<task_ref> done) {
+  dispatch({"delete_pool", call_kind::mutation}, std::move(done),
+           [&](auto cb) { inner_->delete_pool(std::move(pool_id), std::move(cb)); });
+}
+
+void client_decorator::list_virtual_service_summaries(
+  std::string gateway_id, fiql filter, callback<std::vector<virtual_service_summary>> done) {
+  dispatch({"list_virtual_service_summaries", call_kind::read}, std::move(done), [&](auto cb) {
+    inner_->list_virtual_service_summaries(std::move(gateway_id), std::move(filter), std::move(cb));
+  });
+}
+
+void client_decorator::get_virtual_service(std::string vs_id, callback<virtual_service> done) {
+  dispatch({"get_virtual_service", call_kind::read}, std::move(done),
+           [&](auto cb) { inner_->get_virtual_service(std::move(vs_id), std::move(cb)); });
+}
+
+void client_decorator::create_virtual_service(virtual_service vs, callback<task_ref> done) {
+  dispatch({"create_virtual_service", call_kind::mutation}, std::move(done),
+           [&](auto cb) { inner_->create_virtual_service(std::move(vs), std::move(cb)); });
+}
+
+void client_decorator::update_virtual_service(virtual_service vs, callback<task_ref> done) {
+  dispatch({"update_virtual_service", call_kind::mutation}, std::move(done),
+           [&](auto cb) { inner_->update_virtual_service(std::move(vs), std::move(cb)); });
+}
+
+void client_decorator::delete_virtual_service(std::string vs_id, callback<task_ref> done) {
+  dispatch({"delete_virtual_service", call_kind::mutation}, std::move(done),
+           [&](auto cb) { inner_->delete_virtual_service(std::move(vs_id), std::move(cb)); });
+}
+
+void client_decorator::list_nat_rules(std::string gateway_id,
+                                      callback<std::vector<nat_rule>> done) {
+  dispatch({"list_nat_rules", call_kind::read}, std::move(done),
+           [&](auto cb) { inner_->list_nat_rules(std::move(gateway_id), std::move(cb)); });
+}
+
+void client_decorator::get_nat_rule(std::string gateway_id, std::string rule_id,
+                                    callback<nat_rule> done) {
+  dispatch({"get_nat_rule", call_kind::read}, std::move(done), [&](auto cb) {
+    inner_->get_nat_rule(std::move(gateway_id), std::move(rule_id), std::move(cb));
+  });
+}
+
+void client_decorator::create_nat_rule(std::string gateway_id, nat_rule rule,
+                                       callback<task_ref> done) {
+  dispatch({"create_nat_rule", call_kind::mutation}, std::move(done), [&](auto cb) {
+    inner_->create_nat_rule(std::move(gateway_id), std::move(rule), std::move(cb));
+  });
+}
+
+void client_decorator::update_nat_rule(std::string gateway_id, nat_rule rule,
+                                       callback<task_ref> done) {
+  dispatch({"update_nat_rule", call_kind::mutation}, std::move(done), [&](auto cb) {
+    inner_->update_nat_rule(std::move(gateway_id), std::move(rule), std::move(cb));
+  });
+}
+
+void client_decorator::delete_nat_rule(std::string gateway_id, std::string rule_id,
+                                       callback<task_ref> done) {
+  dispatch({"delete_nat_rule", call_kind::mutation}, std::move(done), [&](auto cb) {
+    inner_->delete_nat_rule(std::move(gateway_id), std::move(rule_id), std::move(cb));
+  });
+}
+
+void client_decorator::list_app_port_profiles(fiql filter,
+                                              callback<std::vector<app_port_profile>> done) {
+  dispatch({"list_app_port_profiles", call_kind::read}, std::move(done),
+           [&](auto cb) { inner_->list_app_port_profiles(std::move(filter), std::move(cb)); });
+}
+
+void client_decorator::get_app_port_profile(std::string profile_id,
+                                            callback<app_port_profile> done) {
+  dispatch({"get_app_port_profile", call_kind::read}, std::move(done),
+           [&](auto cb) { inner_->get_app_port_profile(std::move(profile_id), std::move(cb)); });
+}
+
+void client_decorator::create_app_port_profile(app_port_profile profile, callback<task_ref> done) {
+  dispatch({"create_app_port_profile", call_kind::mutation}, std::move(done),
+           [&](auto cb) { inner_->create_app_port_profile(std::move(profile), std::move(cb)); });
+}
+
+void client_decorator::update_app_port_profile(app_port_profile profile, callback<task_ref> done) {
+  dispatch({"update_app_port_profile", call_kind::mutation}, std::move(done),
+           [&](auto cb) { inner_->update_app_port_profile(std::move(profile), std::move(cb)); });
+}
+
+void client_decorator::delete_app_port_profile(std::string profile_id, callback<task_ref> done) {
+  dispatch({"delete_app_port_profile", call_kind::mutation}, std::move(done),
+           [&](auto cb) { inner_->delete_app_port_profile(std::move(profile_id), std::move(cb)); });
+}
+
+void client_decorator::find_certificates(std::string alias,
+                                         callback<std::vector<certificate>> done) {
+  dispatch({"find_certificates", call_kind::read}, std::move(done),
+           [&](auto cb) { inner_->find_certificates(std::move(alias), std::move(cb)); });
+}
+
+void client_decorator::get_task(task_ref ref, callback<task> done) {
+  dispatch({"get_task", call_kind::task_poll}, std::move(done),
+           [&](auto cb) { inner_->get_task(std::move(ref), std::move(cb)); });
+}
+
+} // namespace vcdlb::vcd
