@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "actors/ipv4.hpp"
 #include "actors/naming.hpp"
 #include "adapters/asio/bridge.hpp"
 #include "adapters/vcd/errors.hpp"
@@ -107,6 +108,53 @@ std::shared_ptr<const vcd::entity_ref> intern_seg(self_ptr self, const vcd::enti
   return refs.back();
 }
 
+// The pool name a virtual service's name implies under vcdlb's and upstream's naming ("" for
+// other names).
+std::string implied_pool_name(const std::string& vs_name) {
+  for (auto [vs, pool] : {std::pair<std::string_view, std::string_view>{"vcdlb-vs-", "vcdlb-pool-"},
+                          {"ingress-vs-", "ingress-pool-"}})
+    if (vs_name.starts_with(vs))
+      return std::string{pool} + vs_name.substr(vs.size());
+  return {};
+}
+
+gateway_state::cached_vs to_cached(self_ptr self, const virtual_service_desc& d,
+                                   const vcd::entity_ref& seg) {
+  gateway_state::cached_vs v;
+  v.name = d.name;
+  auto vip4 = ipv4::parse(d.vip);
+  v.vip4 = vip4 && *vip4 != 0 ? *vip4 : 0;
+  auto pool_name = d.pool_name != implied_pool_name(d.name) ? d.pool_name : std::string{};
+  auto vip_text = v.vip4 == 0 ? d.vip : std::string{};
+  if (!d.cert_alias.empty() || !pool_name.empty() || !vip_text.empty())
+    v.extra = std::make_shared<const gateway_state::cached_vs::rare>(
+      gateway_state::cached_vs::rare{d.cert_alias, std::move(pool_name), std::move(vip_text)});
+  v.port = d.port;
+  v.protocol = d.protocol;
+  v.profile = d.profile;
+  v.ssl = d.ssl;
+  v.failed = d.failed;
+  v.seg = intern_seg(self, seg).get();
+  return v;
+}
+
+virtual_service_desc to_desc(const std::string& id, const gateway_state::cached_vs& v) {
+  virtual_service_desc d;
+  d.id = id;
+  d.name = v.name;
+  d.vip = v.vip4 != 0 ? ipv4::format(v.vip4) : v.extra ? v.extra->vip : std::string{};
+  d.protocol = v.protocol;
+  d.port = v.port;
+  d.profile = v.profile;
+  d.ssl = v.ssl;
+  if (v.extra)
+    d.cert_alias = v.extra->cert_alias;
+  d.pool_name =
+    v.extra && !v.extra->pool_name.empty() ? v.extra->pool_name : implied_pool_name(v.name);
+  d.failed = v.failed;
+  return d;
+}
+
 // The id lives in the cache's map key; a copy in the value would only cost memory.
 template <class Desc>
 Desc without_id(Desc d) {
@@ -205,8 +253,7 @@ void ensure_cache(self_ptr self, std::function<void(const caf::error&)> k) {
         for (const auto& vs : *r)
           if (naming::parse(vs.name, self->state.args.cluster_id)) {
             auto [it, added] = self->state.objects.vss.emplace(
-              vs.id, gateway_state::cached_vs{without_id(detail::to_desc(vs)),
-                                              intern_seg(self, vs.service_engine_group_ref)});
+              vs.id, to_cached(self, detail::to_desc(vs), vs.service_engine_group_ref));
             if (added)
               index_object(self, object_kind::virtual_service, it->first, vs.name);
           }
@@ -293,10 +340,8 @@ lb_objects describe(const gateway_state::cache& c,
   for (const auto& [kind, id] : ids) {
     switch (kind) {
     case object_kind::virtual_service:
-      if (auto i = c.vss.find(id); i != c.vss.end()) {
-        out.virtual_services.push_back(i->second.desc);
-        out.virtual_services.back().id = id;
-      }
+      if (auto i = c.vss.find(id); i != c.vss.end())
+        out.virtual_services.push_back(to_desc(id, i->second));
       break;
     case object_kind::pool:
       if (auto i = c.pools.find(id); i != c.pools.end()) {
@@ -869,7 +914,7 @@ void run_vs_op(self_ptr self, pending_ptr p, done_fn done) {
         }
         auto& c = self->state.objects;
         if (auto i = c.vss.find(id); i != c.vss.end()) {
-          unindex_object(self, object_kind::virtual_service, id, i->second.desc.name);
+          unindex_object(self, object_kind::virtual_service, id, i->second.name);
           c.vss.erase(i);
         }
         done(op_result{id});
@@ -919,8 +964,8 @@ void run_vs_op(self_ptr self, pending_ptr p, done_fn done) {
             auto [it, added] = c.vss.try_emplace(body.id);
             if (added)
               index_object(self, object_kind::virtual_service, it->first, body.name);
-            it->second = gateway_state::cached_vs{without_id(detail::to_desc(summary_of(body))),
-                                                  intern_seg(self, body.service_engine_group_ref)};
+            it->second =
+              to_cached(self, detail::to_desc(summary_of(body)), body.service_engine_group_ref);
             done(op_result{body.id});
           });
       });

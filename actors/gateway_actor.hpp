@@ -111,11 +111,27 @@ struct gateway_state {
     caf::typed_response_promise<op_result> rp;
     uint32_t attempt = 0;
   };
-  /// A virtual service as the planner sees it (its id is the map key, not repeated here), plus
-  /// the SEG it runs on (kept on update; one shared copy per SEG).
+  /// A virtual service as the planner sees it (virtual_service_desc without the id, which is
+  /// the map key), plus the SEG it runs on (kept on update; one shared copy per SEG). Compact:
+  /// one entry per port of every Service.
   struct cached_vs {
-    virtual_service_desc desc;
-    std::shared_ptr<const vcd::entity_ref> seg;
+    /// What most virtual services do not need: set only when one of them is not "".
+    struct rare {
+      std::string cert_alias;
+      /// "" when it is the pool name `name` implies (vcdlb's and upstream's naming pair them).
+      std::string pool_name;
+      std::string vip; ///< "" when `vip4` holds it
+    };
+    std::string name;
+    std::shared_ptr<const rare> extra; ///< null = all ""
+    /// One of `seg_refs` (never removed from there); null = none.
+    const vcd::entity_ref* seg = nullptr;
+    uint32_t vip4 = 0; ///< the VIP when it is an IPv4 address, else 0 (see rare::vip)
+    int32_t port = 0;
+    ip_protocol protocol = ip_protocol::tcp;
+    app_profile profile = app_profile::l4;
+    bool ssl = false;
+    bool failed = false;
   };
   /// A pool: its summary's member counts and, once read, its details.
   struct cached_pool {
@@ -182,7 +198,8 @@ struct gateway_state {
   bool keep_pool_details = false;
   /// Member lists shared by pools with the same members (pruned on refresh).
   std::set<std::shared_ptr<const std::vector<std::string>>, members_less> member_lists;
-  /// The SEG references virtual services run on (a handful per gateway), shared by the VSs.
+  /// The SEG references virtual services run on (a handful per gateway), shared by the VSs;
+  /// never shrinks (cached_vs::seg points at them).
   std::vector<std::shared_ptr<const vcd::entity_ref>> seg_refs;
   /// Callers of `refresh` waiting for the next one to start; true while one is due.
   std::vector<caf::typed_response_promise<caf::ok_atom>> refresh_waiters;

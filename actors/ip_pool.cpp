@@ -16,8 +16,8 @@ std::string port_text(const std::pair<ip_protocol, int32_t>& p) {
   return std::to_string(p.second) + "/" + std::string{to_string(p.first)};
 }
 
-bool contains(const std::vector<service_key>& keys, const service_key& key) {
-  return std::find(keys.begin(), keys.end(), key) != keys.end();
+bool contains(const std::vector<const service_key*>& keys, const service_key& key) {
+  return std::any_of(keys.begin(), keys.end(), [&](const service_key* k) { return *k == key; });
 }
 
 } // namespace
@@ -98,7 +98,8 @@ ip_pool::check_shareable(uint32_t ip, const service_key& key, const std::string&
   auto i = external_holders_.find(ip);
   if (i == external_holders_.end())
     return {};
-  for (const auto& holder : i->second) {
+  for (const auto* held_by : i->second) {
+    const auto& holder = *held_by;
     if (holder == key)
       continue;
     const auto& other = entries_.at(holder);
@@ -157,7 +158,7 @@ void ip_pool::hold_external(const service_key& key, entry& e, uint32_t ip) {
   e.external = ip;
   auto& holders = external_holders_[ip];
   if (!contains(holders, key))
-    holders.push_back(key);
+    holders.push_back(&entries_.find(key)->first); // `e` is that entry
 }
 
 void ip_pool::drop_external(const service_key& key, entry& e) {
@@ -165,7 +166,7 @@ void ip_pool::drop_external(const service_key& key, entry& e) {
     return;
   auto i = external_holders_.find(e.external);
   if (i != external_holders_.end()) {
-    std::erase(i->second, key);
+    std::erase_if(i->second, [&](const service_key* k) { return *k == key; });
     if (i->second.empty()) {
       external_holders_.erase(i);
       external_hint_ = std::min(external_hint_, e.external);

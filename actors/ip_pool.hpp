@@ -27,6 +27,14 @@ public:
   /// Error: config_errc::invalid_value for malformed ranges or vipSubnet.
   [[nodiscard]] static caf::expected<ip_pool> make(const pool_seed& seed);
 
+  // Movable, not copyable: external_holders_ points into entries_.
+  ip_pool() = default;
+  ip_pool(ip_pool&&) noexcept = default;
+  ip_pool& operator=(ip_pool&&) noexcept = default;
+  ip_pool(const ip_pool&) = delete;
+  ip_pool& operator=(const ip_pool&) = delete;
+  ~ip_pool() = default;
+
   /// Reserves (or confirms) the Service's IPs. The external IP is, in order: `requested_ip`
   /// (validated: inside the gateway ranges, not used by anything else, shareable), the IP the
   /// Service already holds, `current_ip` from its status when still valid, an IP held by
@@ -86,7 +94,9 @@ private:
   std::set<uint32_t> used_by_others_;
   std::set<uint32_t> leftovers_; ///< the part of used_by_others_ held only for leftovers
   std::map<service_key, entry> entries_;
-  std::map<uint32_t, std::vector<service_key>> external_holders_;
+  /// Holders of each external IP; the pointers are keys of entries_ (std::map keys do not
+  /// move; a holder is dropped before its entry is erased), one copy of each key.
+  std::map<uint32_t, std::vector<const service_key*>> external_holders_;
   std::map<uint32_t, service_key> internal_holders_;
   std::map<listener_key, service_key> claims_;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "actors/naming.hpp"
 #include "actors/plan.hpp"
@@ -58,24 +59,39 @@ pool_seed make_pool_seed(const seed_inputs& in, std::string_view own_class) {
             [](const service_spec* a, const service_spec* b) { return a->key < b->key; });
   auto objects =
     in.ours != nullptr ? collect(*in.ours, in.cluster_id, in.mode) : std::vector<found>{};
-  // Attribute each object to one Service.
-  std::vector<int> owner(objects.size(), -1);
+  // Attribute each object to one Service: by its hash (namespaced names; exact), else by name
+  // (upstream names), preferring the Service whose status IP the object uses, else the first
+  // by key. Indexed, so a restart with many Services stays linear.
+  std::unordered_map<std::string, size_t> by_hash;
+  std::unordered_map<std::string, std::vector<size_t>> by_name;
+  for (size_t j = 0; j < relevant.size(); ++j) {
+    by_hash.try_emplace(naming::service_hash(in.cluster_id, relevant[j]->key), j);
+    by_name[relevant[j]->key.name].push_back(j);
+  }
+  std::vector<std::vector<size_t>> owned(relevant.size()); // object indices, ascending
+  std::vector<bool> has_owner(objects.size(), false);
   for (size_t i = 0; i < objects.size(); ++i) {
-    int first = -1;
-    for (size_t j = 0; j < relevant.size(); ++j) {
+    const auto& name = objects[i].name;
+    if (name.scheme == config::naming_scheme::namespaced) {
+      if (auto h = by_hash.find(name.service_hash); h != by_hash.end()) {
+        owned[h->second].push_back(i);
+        has_owner[i] = true;
+      }
+      continue;
+    }
+    auto n = by_name.find(name.service);
+    if (n == by_name.end())
+      continue;
+    auto first = n->second.front();
+    for (auto j : n->second) {
       const auto& svc = *relevant[j];
-      if (!naming::owned_by(objects[i].name, in.cluster_id, svc.key))
-        continue;
-      if (first < 0)
-        first = static_cast<int>(j);
-      if (objects[i].name.scheme == config::naming_scheme::namespaced)
-        break; // the hash is exact
       if (!svc.ingress_ips.empty() && svc.ingress_ips[0] == objects[i].external) {
-        first = static_cast<int>(j);
+        first = j;
         break;
       }
     }
-    owner[i] = first;
+    owned[first].push_back(i);
+    has_owner[i] = true;
   }
   std::set<std::string> ours_ips;
   for (size_t j = 0; j < relevant.size(); ++j) {
@@ -85,9 +101,7 @@ pool_seed make_pool_seed(const seed_inputs& in, std::string_view own_class) {
     r.sharing_key = svc.annotations.sharing_key;
     if (!svc.ingress_ips.empty())
       r.external_ip = svc.ingress_ips[0];
-    for (size_t i = 0; i < objects.size(); ++i) {
-      if (owner[i] != static_cast<int>(j))
-        continue;
+    for (auto i : owned[j]) {
       const auto& o = objects[i];
       if (r.external_ip.empty() && !o.external.empty())
         r.external_ip = o.external; // objects exist but the status was never written
@@ -118,7 +132,7 @@ pool_seed make_pool_seed(const seed_inputs& in, std::string_view own_class) {
   // Objects of no known Service: their addresses stay out of the pool until they are removed.
   std::set<std::string> leftovers;
   for (size_t i = 0; i < objects.size(); ++i)
-    if (owner[i] < 0) {
+    if (!has_owner[i]) {
       // (A leftover on an IP that a live Service holds is covered by that Service's claims
       // being absent for it; the IP itself stays that Service's.)
       for (const auto* ip : {&objects[i].external, &objects[i].internal})

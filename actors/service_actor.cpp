@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 
+#include "actors/detail/packed_spec.hpp"
 #include "actors/naming.hpp"
 #include "actors/plan.hpp"
 #include "caf/typed_event_based_actor.hpp"
@@ -17,6 +18,26 @@ using self_ptr = service_impl::stateful_pointer<service_state>;
 using cont = std::function<void(caf::error)>;
 
 void start(self_ptr self);
+
+// The current snapshot, unpacked on first use; finish() drops it again.
+const service_spec& spec_of(self_ptr self) {
+  auto& st = self->state;
+  if (!st.spec)
+    st.spec = std::make_shared<const service_spec>(detail::unpack(st.packed.bytes()));
+  return *st.spec;
+}
+
+// Between reconciles only the packed snapshot is kept.
+void rest(self_ptr self) {
+  if (!self->state.busy)
+    self->state.spec.reset();
+}
+
+// Replaces the snapshot with `spec` (e.g. after our own status write).
+void set_spec(self_ptr self, std::shared_ptr<const service_spec> spec) {
+  self->state.packed = detail::shared_packed_spec{detail::pack(*spec)};
+  self->state.spec = std::move(spec);
+}
 
 void event(self_ptr self, event_type type, std::string reason, std::string message) {
   self->send(self->state.deps->writer,
@@ -67,12 +88,13 @@ void finish(self_ptr self, caf::error err) {
   }
   if (st.dirty)
     start(self);
+  rest(self);
 }
 
 // Writes finalizer + ingress when they differ from what the snapshot shows.
 void write_status(self_ptr self, bool finalizer, std::string ip, cont k) {
   auto& st = self->state;
-  const auto& spec = *st.spec;
+  const auto& spec = spec_of(self);
   bool same_ip = ip.empty() ? spec.ingress_ips.empty()
                             : (spec.ingress_ips.size() == 1 && spec.ingress_ips[0] == ip);
   st.status.finalizer_wanted = finalizer;
@@ -86,10 +108,10 @@ void write_status(self_ptr self, bool finalizer, std::string ip, cont k) {
     .then(
       [self, finalizer, ip, k](caf::ok_atom) {
         // Our snapshot now lags the API; keep it in line so the next reconcile does not rewrite.
-        auto spec = std::make_shared<service_spec>(*self->state.spec);
+        auto spec = std::make_shared<service_spec>(spec_of(self));
         spec->has_finalizer = finalizer;
         spec->ingress_ips = ip.empty() ? std::vector<std::string>{} : std::vector{ip};
-        self->state.spec = std::move(spec);
+        set_spec(self, std::move(spec));
         k({});
       },
       [k](caf::error& e) { k(e); });
@@ -138,8 +160,12 @@ std::vector<listener_key> listeners_of(const lb_objects& objs) {
 // its objects are removed.
 void quit_if_gone(self_ptr self) {
   auto& st = self->state;
-  if (!st.busy && !st.dirty && st.spec && st.spec->deletion_requested && !st.spec->has_finalizer
-      && st.status.phase == service_phase::released)
+  if (st.busy || st.dirty || !st.packed || st.status.phase != service_phase::released)
+    return;
+  const auto& spec = spec_of(self);
+  bool gone = spec.deletion_requested && !spec.has_finalizer;
+  rest(self);
+  if (gone)
     self->quit();
 }
 
@@ -152,7 +178,7 @@ void cleanup(self_ptr self) {
       [self, key](const lb_objects& observed) {
         auto& st = self->state;
         bool had_objects = !observed.empty();
-        if (!had_objects && !st.spec->has_finalizer) {
+        if (!had_objects && !spec_of(self).has_finalizer) {
           st.status.phase = service_phase::released;
           st.claimed.clear(); // the release drops them in the pool
           self->send(st.deps->pool, release_atom::value, key);
@@ -255,7 +281,7 @@ void give_up_unwanted(self_ptr self, const lb_objects& observed, const port_set&
 
 void converge(self_ptr self, service_plan plan, lb_objects observed) {
   auto& st = self->state;
-  const auto& spec = *st.spec;
+  const auto& spec = spec_of(self);
   const auto& settings = st.deps->settings;
   ip_request req{spec.key,         spec.load_balancer_ip, current_ip(spec),
                  plan.sharing_key, plan.listeners(),      plan.internal_slots(settings.mode)};
@@ -330,7 +356,7 @@ void converge(self_ptr self, service_plan plan, lb_objects observed) {
 
 void ensure(self_ptr self) {
   auto& st = self->state;
-  auto plan = plan_ports(*st.spec, st.deps->settings);
+  auto plan = plan_ports(spec_of(self), st.deps->settings);
   if (!plan) {
     begin(self, reconcile_kind::ensure);
     finish(self, std::move(plan.error()));
@@ -340,6 +366,7 @@ void ensure(self_ptr self) {
     // node_set publishes once it has the full node list; until then an empty member set
     // would be wrong, so wait for it.
     st.busy = false;
+    rest(self);
     return;
   }
   begin(self, reconcile_kind::ensure);
@@ -347,7 +374,7 @@ void ensure(self_ptr self) {
     event(self, event_type::warning, "UnAvailableLoadBalancer",
           "There are no available nodes for LoadBalancer");
   // Finalizer before any cloud object, so a delete can never skip the cleanup.
-  write_status(self, true, current_ip(*st.spec), [self, plan = *plan](caf::error err) {
+  write_status(self, true, current_ip(spec_of(self)), [self, plan = *plan](caf::error err) {
     if (err) {
       finish(self, std::move(err));
       return;
@@ -361,11 +388,11 @@ void ensure(self_ptr self) {
 
 void start(self_ptr self) {
   auto& st = self->state;
-  if (st.busy || !st.spec)
+  if (st.busy || !st.packed)
     return;
   st.busy = true;
   st.dirty = false;
-  const auto& spec = *st.spec;
+  const auto& spec = spec_of(self);
   const auto& own_class = st.deps->settings.load_balancer_class;
   if (wants_load_balancer(spec, own_class) && !spec.deletion_requested)
     ensure(self);
@@ -378,14 +405,21 @@ void trigger(self_ptr self) {
   start(self);
 }
 
-void take_spec(self_ptr self, std::shared_ptr<const service_spec> spec) {
+void take_spec(self_ptr self, detail::shared_packed_spec packed) {
   auto& st = self->state;
-  bool same = st.spec && *st.spec == *spec;
-  if (st.spec && st.spec->uid != spec->uid)
-    st.status.failures = 0;  // a new object under the same key starts fresh
-  st.spec = std::move(spec); // also when equal: then it is the manager's copy, shared
-  if (!same)
-    trigger(self);
+  bool same = st.packed && st.packed.bytes() == packed.bytes(); // equal specs, equal bytes
+  if (same) {
+    st.packed = std::move(packed); // the manager's copy, shared
+    return;
+  }
+  if (st.packed) {
+    auto next = std::make_shared<const service_spec>(detail::unpack(packed.bytes()));
+    if (spec_of(self).uid != next->uid)
+      st.status.failures = 0; // a new object under the same key starts fresh
+    st.spec = std::move(next);
+  }
+  st.packed = std::move(packed);
+  trigger(self); // an idle actor drops the unpacked copy again when the reconcile ends
 }
 
 } // namespace
@@ -395,8 +429,10 @@ service_impl::behavior_type service_behavior(self_ptr self, service_key key,
   self->state.deps = std::move(deps);
   self->state.status.key = std::move(key);
   return {
-    [=](const service_spec& spec) { take_spec(self, std::make_shared<const service_spec>(spec)); },
-    [=](const detail::shared_spec& x) { take_spec(self, x.spec); },
+    [=](const service_spec& spec) {
+      take_spec(self, detail::shared_packed_spec{detail::pack(spec)});
+    },
+    [=](const detail::shared_spec& x) { take_spec(self, x.packed); },
     [=](const node_members& m) {
       auto& st = self->state;
       if (st.have_members && m.list() == st.members.list())

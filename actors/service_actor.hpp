@@ -18,6 +18,7 @@
 #include <optional>
 
 #include "actors/desired_state.hpp"
+#include "actors/detail/packed_spec.hpp"
 #include "actors/engine_observer.hpp"
 #include "caf/actor_system.hpp"
 #include "caf/allowed_unsafe_message_type.hpp"
@@ -42,10 +43,11 @@ struct service_deps {
 };
 
 namespace detail {
-/// Internal (service_manager -> service_actor): the snapshot as one immutable copy that the
-/// manager keeps too (for a respawn), so a Service's snapshot is held once, not twice.
+/// Internal (service_manager -> service_actor): the snapshot, packed (detail/packed_spec.hpp),
+/// as one immutable copy that the manager keeps too (for a respawn), so a Service's snapshot
+/// is held once, not twice.
 struct shared_spec {
-  std::shared_ptr<const service_spec> spec;
+  detail::shared_packed_spec packed;
 };
 } // namespace detail
 
@@ -61,7 +63,10 @@ using service_impl = service_actor::extend<caf::reacts_to<detail::shared_spec>>;
 
 struct service_state {
   std::shared_ptr<const service_deps> deps;
-  /// The current snapshot; immutable (replaced, never edited) so it can be shared.
+  /// The current snapshot, packed (detail/packed_spec.hpp); immutable (replaced, never
+  /// edited) so it can be shared with the manager.
+  detail::shared_packed_spec packed;
+  /// `packed` unpacked: only while a reconcile needs it (memory per idle Service stays small).
   std::shared_ptr<const service_spec> spec;
   node_members members;
   bool have_members = false;

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "actors/detail/packed_spec.hpp"
 #include "actors/naming.hpp"
 #include "actors/plan.hpp"
 #include "caf/send.hpp"
@@ -15,19 +16,20 @@ namespace {
 
 using self_ptr = service_manager_impl::stateful_pointer<service_manager_state>;
 
-void spawn_for(self_ptr self, std::shared_ptr<const service_spec> spec_ptr) {
+void spawn_for(self_ptr self, const service_key& key, detail::shared_packed_spec packed) {
   auto& st = self->state;
-  const auto& spec = *spec_ptr;
   // Monitored, not linked: a link would carry a child's `kill` to the manager, and no exit
   // handler can stop that. The manager ends its children itself (see the attached functor).
-  service_impl actor = self->spawn(service_behavior, spec.key, st.deps);
+  service_impl actor = self->spawn(service_behavior, key, st.deps);
   self->monitor(actor);
-  st.children->insert(actor.address());
-  self->send(st.nodes, subscribe_atom::value, spec.key, service_actor{actor});
-  self->send(actor, detail::shared_spec{spec_ptr});
-  auto key = spec.key;
-  st.actors.insert_or_assign(std::move(key),
-                             service_manager_state::child{std::move(actor), std::move(spec_ptr)});
+  self->send(st.nodes, subscribe_atom::value, key, service_actor{actor});
+  self->send(actor, detail::shared_spec{packed});
+  st.actors->insert_or_assign(key,
+                              service_manager_state::child{std::move(actor), std::move(packed)});
+}
+
+void spawn_for(self_ptr self, const service_spec& spec) {
+  spawn_for(self, spec.key, detail::shared_packed_spec{detail::pack(spec)});
 }
 
 // -- resync ------------------------------------------------------------------------------------
@@ -39,9 +41,11 @@ void resync(self_ptr self) {
     return;
   }
   st.resync_running = true;
+  st.swept_clean = false; // the refresh may show objects made out of band
   auto done = [self] {
     auto& st = self->state;
     st.resync_running = false;
+    st.swept_clean = false; // a sweep listed meanwhile may have seen the cache before it
     if (std::exchange(st.resync_again, false))
       resync(self);
   };
@@ -50,7 +54,7 @@ void resync(self_ptr self) {
       [self, done](caf::ok_atom) {
         auto& st = self->state;
         // Level-triggered actors: a reconcile with nothing changed costs no VCD call.
-        for (const auto& [key, c] : st.actors)
+        for (const auto& [key, c] : *st.actors)
           if (!st.retiring.count(key))
             self->send(c.handle, reconcile_atom::value);
         done();
@@ -87,7 +91,7 @@ orphans find_orphans(const service_manager_state& st, const lb_objects& all,
   };
   for (const auto& k : existing)
     keep(k);
-  for (const auto& [k, c] : st.actors)
+  for (const auto& [k, c] : *st.actors)
     keep(k);
   for (const auto& [k, spec] : st.held)
     keep(k);
@@ -145,8 +149,8 @@ void finish_sweep(self_ptr self,
   auto held = std::move(st.held);
   st.held.clear();
   for (auto& [key, spec] : held)
-    if (!st.actors.count(key))
-      spawn_for(self, std::make_shared<const service_spec>(std::move(spec)));
+    if (!st.actors->count(key))
+      spawn_for(self, spec);
   maybe_sweep(self);
 }
 
@@ -162,6 +166,18 @@ void run_sweep_ops(self_ptr self, std::shared_ptr<const std::vector<lb_op>> ops,
           [k](caf::error& err) { k(std::move(err)); });
 }
 
+// Identifies a set of keys regardless of their order.
+uint64_t fingerprint(const std::vector<service_key>& keys) {
+  uint64_t sum = keys.size();
+  for (const auto& k : keys) {
+    auto h = std::hash<service_key>{}(k) + 0x9e3779b97f4a7c15ULL;
+    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL; // splitmix64's finalizer
+    h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+    sum += h ^ (h >> 31);
+  }
+  return sum;
+}
+
 void maybe_sweep(self_ptr self) {
   auto& st = self->state;
   if (st.sweeping || st.sweep_waiters.empty())
@@ -172,14 +188,22 @@ void maybe_sweep(self_ptr self) {
   auto waiters = std::make_shared<std::vector<caf::typed_response_promise<uint64_t>>>(
     std::move(st.sweep_waiters));
   st.sweep_waiters.clear();
+  auto print = fingerprint(keys);
+  if (st.swept_clean && st.swept_keys == print) {
+    finish_sweep(self, waiters, uint64_t{0}); // nothing could have become an orphan since
+    return;
+  }
+  st.swept_clean = false;
   self->request(st.deps->gateway, st.deps->request_timeout, list_atom::value)
     .then(
-      [self, keys, waiters](const lb_objects& all) {
+      [self, keys, waiters, print](const lb_objects& all) {
         auto& st = self->state;
         // Decided now, not when the sweep was asked for: a Service that got an actor since
         // keeps its objects.
         auto found = find_orphans(st, all, keys);
         if (found.objects.empty()) {
+          st.swept_clean = true;
+          st.swept_keys = print;
           finish_sweep(self, waiters, uint64_t{0});
           return;
         }
@@ -229,38 +253,38 @@ service_manager_behavior(self_ptr self, std::shared_ptr<const service_deps> deps
   self->state.deps = std::move(deps);
   self->state.nodes = std::move(nodes);
   // However the manager ends, its service actors end with it.
-  self->attach_functor([children = self->state.children] {
-    for (const auto& child : *children)
-      caf::anon_send_exit(child, caf::exit_reason::user_shutdown);
+  self->attach_functor([children = self->state.actors] {
+    for (const auto& [key, child] : *children)
+      caf::anon_send_exit(child.handle, caf::exit_reason::user_shutdown);
   });
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
-    st.children->erase(dm.source);
-    for (auto i = st.actors.begin(); i != st.actors.end(); ++i) {
+    st.swept_clean = false;
+    for (auto i = st.actors->begin(); i != st.actors->end(); ++i) {
       if (i->second.handle.address() != dm.source)
         continue;
       auto key = i->first;
       auto last = std::move(i->second.last);
-      st.actors.erase(i);
+      st.actors->erase(i);
       auto r = st.retiring.find(key);
       if (r != st.retiring.end() && dm.reason) {
         // It died during its cleanup: a fresh actor finishes it.
         spdlog::error("service actor for {} terminated abnormally during cleanup ({}); "
                       "respawning it",
                       to_string(key), to_string(dm.reason));
-        spawn_for(self, last);
+        spawn_for(self, key, last);
         self->send(st.nodes, unsubscribe_atom::value, key);
       } else if (r != st.retiring.end()) {
         auto next = std::move(r->second);
         st.retiring.erase(r);
         if (next)
-          spawn_for(self, std::make_shared<const service_spec>(std::move(*next)));
+          spawn_for(self, *next);
       } else if (dm.reason) {
         // It failed; the Service must not be lost. Its state is the snapshot plus what the
         // gateway and the ip pool hold, so a fresh actor with the snapshot picks up cleanly.
         spdlog::error("service actor for {} terminated abnormally ({}); respawning it",
                       to_string(key), to_string(dm.reason));
-        spawn_for(self, last);
+        spawn_for(self, key, last);
       }
       return;
     }
@@ -274,8 +298,13 @@ service_manager_behavior(self_ptr self, std::shared_ptr<const service_deps> deps
         r->second = spec; // for the next actor, once the old one finished its cleanup
         return;
       }
-      if (auto i = st.actors.find(spec.key); i != st.actors.end()) {
-        i->second.last = std::make_shared<const service_spec>(spec);
+      if (auto i = st.actors->find(spec.key); i != st.actors->end()) {
+        // The actor had this very snapshot already (a relist of an unchanged Service): its
+        // own view is as new or newer, nothing to forward.
+        auto packed = detail::pack(spec);
+        if (i->second.last.bytes() == packed)
+          return;
+        i->second.last = detail::shared_packed_spec{packed};
         self->send(i->second.handle, detail::shared_spec{i->second.last});
         return;
       }
@@ -285,25 +314,27 @@ service_manager_behavior(self_ptr self, std::shared_ptr<const service_deps> deps
         st.held.insert_or_assign(spec.key, spec); // spawned once the sweep removed the leftovers
         return;
       }
-      spawn_for(self, std::make_shared<const service_spec>(spec));
+      spawn_for(self, spec);
     },
     [=](remove_atom, const service_key& key) {
       auto& st = self->state;
+      st.swept_clean = false;
       st.held.erase(key);
-      auto i = st.actors.find(key);
-      if (i == st.actors.end())
+      auto i = st.actors->find(key);
+      if (i == st.actors->end())
         return;
       // Gone from the API: nothing to write back any more, only objects to remove.
-      auto gone = std::make_shared<service_spec>();
-      gone->key = key;
-      gone->uid = "(deleted)";
-      gone->deletion_requested = true;
+      service_spec deleted;
+      deleted.key = key;
+      deleted.uid = "(deleted)";
+      deleted.deletion_requested = true;
+      auto gone = detail::shared_packed_spec{detail::pack(deleted)};
       st.retiring.emplace(key, std::nullopt);
       i->second.last = gone;
       self->send(i->second.handle, detail::shared_spec{std::move(gone)});
       self->send(st.nodes, unsubscribe_atom::value, key);
     },
-    [=](caf::get_atom) { return static_cast<uint64_t>(self->state.actors.size()); },
+    [=](caf::get_atom) { return static_cast<uint64_t>(self->state.actors->size()); },
     [=](resync_atom) { resync(self); },
     [=](tick_atom) {
       resync(self);

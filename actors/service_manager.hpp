@@ -22,6 +22,10 @@
 ///   their addresses. A snapshot for a key whose objects a sweep is removing waits until the
 ///   sweep is done, so a new actor never adopts an object that is about to vanish. Sweeps do
 ///   not overlap; requests that arrive meanwhile are merged into one run with the newest keys.
+///   A sweep with the same keys as the last one that left nothing behind is answered 0 without
+///   listing the gateway (a relist of unchanged Services costs no scan of every object) unless
+///   a resync refreshed the gateway, a Service was removed or a service actor ended since.
+///   Objects that appear out of band are seen by the next refresh and swept after it.
 
 #include <map>
 #include <memory>
@@ -43,15 +47,15 @@ using service_manager_impl = service_manager_actor::extend<caf::reacts_to<tick_a
 struct service_manager_state {
   struct child {
     service_impl handle;
-    /// The last snapshot forwarded, for a respawn; the actor holds the same copy.
-    std::shared_ptr<const service_spec> last;
+    /// The last snapshot forwarded (packed, detail/packed_spec.hpp), for a respawn; the actor
+    /// holds the same copy.
+    detail::shared_packed_spec last;
   };
   std::shared_ptr<const service_deps> deps;
   node_set_actor nodes;
-  std::map<service_key, child> actors;
-  /// Every live service actor; shared with the functor that ends them with the manager.
-  std::shared_ptr<std::set<caf::actor_addr>> children =
-    std::make_shared<std::set<caf::actor_addr>>();
+  /// Every live service actor by key; shared with the functor that ends them with the manager.
+  std::shared_ptr<std::map<service_key, child>> actors =
+    std::make_shared<std::map<service_key, child>>();
   /// Keys whose actor is cleaning up after `remove`; a snapshot that arrived meanwhile.
   std::map<service_key, std::optional<service_spec>> retiring;
   bool resync_running = false;
@@ -61,6 +65,10 @@ struct service_manager_state {
   std::vector<caf::typed_response_promise<uint64_t>> sweep_waiters;
   std::set<std::string> sweep_tokens;       ///< owner tokens of the objects being swept
   std::map<service_key, service_spec> held; ///< snapshots waiting for the sweep to end
+  /// The last sweep left no orphan behind, for keys with this fingerprint, and nothing since
+  /// could have brought one into the gateway's cache (no refresh, no remove, no actor down).
+  bool swept_clean = false;
+  uint64_t swept_keys = 0;
   static constexpr const char* name = "service-manager";
 };
 

@@ -61,6 +61,10 @@ int run(bench_cli& c) {
     std::cerr << "bench: --engine-only runs without the simulator; a baseline needs it\n";
     return 2;
   }
+  if (o.adopt_setup && !o.engine_only) {
+    std::cerr << "bench: --adopt-setup seeds the in-memory fake; it needs --engine-only\n";
+    return 2;
+  }
   o.latency = std::chrono::milliseconds{c.latency_ms};
   o.task = std::chrono::milliseconds{c.task_ms};
   o.real_task = std::chrono::milliseconds{c.real_task_ms};
@@ -141,6 +145,9 @@ command add_bench_command(CLI::App& root) {
   cli->add_option("--baseline", c->baseline, "'upstream': also run the upstream provider model");
   cli->add_flag("--engine-only", o.engine_only,
                 "vcdlb with the in-memory fake VCD (engine CPU alone; no simulator)");
+  cli->add_flag("--adopt-setup", o.adopt_setup,
+                "with --engine-only: the setup create (before the measured phase) adopts objects "
+                "put on the fake beforehand, as after a restart, instead of creating them");
   cli->add_flag("--no-vcdlb", c->no_vcdlb, "run only the baseline");
   cli->add_option("--task-ms", c->task_ms, "simulated duration of every VCD task")
     ->capture_default_str()

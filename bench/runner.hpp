@@ -54,7 +54,10 @@ struct bench_options {
   uint64_t seed = 1;
   // What to run.
   bool run_vcdlb = true;
-  bool engine_only = false;       ///< vcdlb with the in-memory fake instead of HTTPS + simulator
+  bool engine_only = false; ///< vcdlb with the in-memory fake instead of HTTPS + simulator
+  /// Engine only: a setup create (not measured) adopts objects put on the fake beforehand
+  /// instead of creating them (fast at any size; for the phases after it).
+  bool adopt_setup = false;
   bool baseline_upstream = false; ///< also the upstream model
   bool org_lookup_per_helper = true;
   std::chrono::seconds phase_timeout{900};

@@ -1,11 +1,14 @@
 #include "bench/vcdlb_subject.hpp"
 
+#include <sys/resource.h>
+
 #include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
 #include <thread>
 
+#include "bench/adopt.hpp"
 #include "caf/actor_system.hpp"
 #include "caf/actor_system_config.hpp"
 #include "engine/engine.hpp"
@@ -24,17 +27,6 @@ caf::timespan scaled(caf::timespan d, double scale) {
   return caf::timespan{std::max<int64_t>(ns, 1'000'000)}; // at least 1 ms
 }
 
-service_spec to_spec(const service_def& s) {
-  service_spec spec;
-  spec.key = {s.ns, s.name};
-  spec.uid = "uid-" + s.ns + "-" + s.name;
-  spec.type = service_type::load_balancer;
-  for (const auto& p : s.ports)
-    spec.ports.push_back({p.name, ip_protocol::tcp, p.port, p.node_port, ""});
-  spec.annotations.sharing_key = s.sharing_key;
-  return spec;
-}
-
 node_description to_node(const node_def& n) {
   node_description d;
   d.name = n.name;
@@ -49,6 +41,31 @@ std::vector<node_description> to_nodes(const std::vector<node_def>& nodes) {
   return out;
 }
 
+double process_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
+}
+
+// Counts the engine's reconciles (the adoption's convergence).
+class reconcile_counter final : public engine_observer {
+public:
+  void reconcile_started() override { ++started_; }
+  void reconcile_finished(reconcile_kind, bool ok, bool, caf::timespan) override {
+    if (ok)
+      ++succeeded_;
+    ++finished_;
+  }
+  uint64_t succeeded() const { return succeeded_.load(); }
+  bool idle() const { return started_.load() == finished_.load(); }
+
+private:
+  std::atomic<uint64_t> started_{0};
+  std::atomic<uint64_t> finished_{0};
+  std::atomic<uint64_t> succeeded_{0};
+};
+
 } // namespace
 
 // The Kubernetes side: the Service table the API server would hold, and the convergence
@@ -62,6 +79,14 @@ public:
 
   // Puts `spec` in the table, keeping the status the table holds (as an update of the spec
   // through the API does), and returns what the engine must see.
+  // The status an adopted Service already carries: our finalizer and its IP.
+  void set_status(const service_key& key, std::string ip) {
+    std::lock_guard guard{mu_};
+    auto& row = table_[key];
+    row.has_finalizer = true;
+    row.ingress_ips = {std::move(ip)};
+  }
+
   service_spec apply_spec(service_spec spec) {
     std::lock_guard guard{mu_};
     auto& row = table_[spec.key];
@@ -196,7 +221,37 @@ struct vcdlb_subject::impl {
   std::optional<caf::actor_system> sys;
   std::shared_ptr<bench_sink> sink = std::make_shared<bench_sink>();
   std::unique_ptr<engine> eng;
+  std::shared_ptr<reconcile_counter> reconciles = std::make_shared<reconcile_counter>();
   bool seeded = false;
+
+  // Waits until `done()` holds, then until VCD saw no request and the process used at most
+  // 2% of one CPU for the quiet period; returns the time of the last request (or of the start).
+  template <class F>
+  clock::time_point settle(clock::time_point t0, clock::time_point deadline, F done) {
+    auto total = opts.request_total;
+    auto last_count = total ? total() : 0;
+    auto last_change = t0;
+    auto last_busy = clock::now();
+    auto cpu = process_cpu_seconds();
+    auto sampled = clock::now();
+    while (clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds{5});
+      auto now = clock::now();
+      auto now_cpu = process_cpu_seconds();
+      if (now_cpu - cpu > 0.02 * std::chrono::duration<double>(now - sampled).count())
+        last_busy = now;
+      cpu = now_cpu;
+      sampled = now;
+      auto now_count = total ? total() : 0;
+      if (now_count != last_count || !done()) {
+        last_count = now_count;
+        last_change = now;
+      } else if (now - last_change >= opts.quiet && now - last_busy >= opts.quiet) {
+        break;
+      }
+    }
+    return last_change;
+  }
 };
 
 config::cloud_config bench_config(config::lb_mode mode, const std::string& vcd_url,
@@ -235,7 +290,8 @@ caf::expected<std::unique_ptr<vcdlb_subject>> vcdlb_subject::make(vcdlb_subject_
   eo.node_debounce = scaled(eo.node_debounce, scale);
   eo.retry_base = scaled(eo.retry_base, scale);
   eo.retry_max = scaled(eo.retry_max, scale);
-  eo.resync_interval = scaled(eo.resync_interval, scale);
+  eo.resync_interval = opts.periodic_resync ? scaled(eo.resync_interval, scale) : caf::timespan{0};
+  eo.observer = p->reconciles;
   eo.backoff_base = scaled(eo.backoff_base, scale);
   eo.backoff_max = scaled(eo.backoff_max, scale);
   auto eng = engine::start(*p->sys, std::move(eo));
@@ -271,25 +327,37 @@ caf::expected<phase_outcome> vcdlb_subject::run_phase(phase_kind k, const cluste
   out.latency_s.resize(services.size());
   auto t0 = clock::now();
   if (k == phase_kind::resync) {
-    // Feed the unchanged list (a relist), then wait until VCD has been quiet for a while.
+    // Feed the unchanged list (a relist), then wait until the engine has been quiet a while.
     eng.replace_services(m.sink->rows());
-    auto total = m.opts.request_total;
-    auto last_count = total ? total() : 0;
-    auto last_change = t0;
-    while (clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds{5});
-      auto now_count = total ? total() : 0;
-      if (now_count != last_count) {
-        last_count = now_count;
-        last_change = clock::now();
-      } else if (clock::now() - last_change >= m.opts.quiet) {
-        break;
-      }
-    }
-    double settled = std::chrono::duration<double>(last_change - t0).count();
+    auto last = m.settle(t0, deadline, [] { return true; });
+    double settled = std::chrono::duration<double>(last - t0).count();
     for (auto& l : out.latency_s)
       l = settled;
     converged += services.size();
+    return out;
+  }
+  if (k == phase_kind::create && !m.seeded && m.opts.adopted) {
+    const auto& ips = *m.opts.adopted;
+    eng.replace_nodes(to_nodes(after.nodes));
+    std::vector<service_spec> all;
+    for (const auto& s : after.services) {
+      auto spec = to_spec(s);
+      m.sink->set_status(spec.key, ips.at(spec.key));
+      all.push_back(m.sink->apply_spec(std::move(spec)));
+    }
+    auto before_ok = m.reconciles->succeeded();
+    eng.replace_services(std::move(all));
+    m.seeded = true;
+    auto n = static_cast<uint64_t>(services.size());
+    auto last = m.settle(t0, deadline, [&] {
+      auto done = m.reconciles->succeeded() - before_ok;
+      converged = std::min(done, n);
+      return done >= n && m.reconciles->idle();
+    });
+    double settled = std::chrono::duration<double>(last - t0).count();
+    if (converged == n)
+      for (auto& l : out.latency_s)
+        l = settled;
     return out;
   }
   bool need_ip = k == phase_kind::create;

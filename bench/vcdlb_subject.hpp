@@ -10,20 +10,30 @@
 /// `EnsuredLoadBalancer` (create, update, node churn, port edits; for a create the status write
 /// with its IP comes first) or `DeletedLoadBalancer` (delete). A resync of unchanged Services
 /// has no plan to finish: it has converged once VCD saw no request for a quiet period, and its
-/// time is that of the last request it caused. (The engine's periodic drift-repair resync runs
-/// on its own, at its interval scaled like every other.)
+/// time is that of the last request it caused; it ends once VCD saw no request and the process
+/// used (almost) no CPU for the quiet period, so the phase's CPU figure holds all the work the
+/// resync caused. (The engine's periodic drift-repair resync runs on its own, at its interval
+/// scaled like every other, unless `periodic_resync` is off.)
+///
+/// Adoption (`adopted` set): the objects are on the VCD side before the engine starts, and in
+/// the first create the Services arrive with their finalizer and IP, as after a controller
+/// restart. That create has converged once the engine ran a successful reconcile per
+/// Service, none is running, and VCD has been quiet for the quiet period.
 ///
 /// Thread-safety: driven by one thread; the sink is called from the engine's actor threads.
 
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "adapters/vcd/client.hpp"
 #include "bench/subject.hpp"
 #include "config/config.hpp"
+#include "protocol/service.hpp"
 
 namespace vcdlb::bench {
 
@@ -36,6 +46,10 @@ struct vcdlb_subject_options {
   /// Requests the client has sent so far (for the resync quiet period).
   std::function<uint64_t()> request_total;
   std::chrono::milliseconds quiet{200}; ///< resync: no request for this long = settled
+  /// The engine's periodic resync (its interval scaled by time_scale); off = only on request.
+  bool periodic_resync = true;
+  /// Adoption: every Service's IP, its objects already on the VCD side (bench/adopt.hpp).
+  std::optional<std::map<service_key, std::string>> adopted;
 };
 
 class vcdlb_subject final : public subject {

@@ -199,7 +199,8 @@ private:
   caf::error validate_nat_rule(const std::string& gateway_id, const nat_rule& r, bool create) const;
   caf::error validate_app_port_profile(const app_port_profile& p, bool create) const;
   seg_assignment* find_seg(const std::string& gateway_id, const std::string& seg_id);
-  pool_summary summarize(const pool& p) const;
+  /// `with_refs`: also the virtual services that use it (one pass over all of them).
+  pool_summary summarize(const pool& p, bool with_refs = true) const;
   virtual_service_summary summarize(const virtual_service& vs) const;
 
   fake_options opts_;

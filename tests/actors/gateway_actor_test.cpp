@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "actors/desired_state.hpp"
+#include "actors/detail/vcd_convert.hpp"
 #include "actors/naming.hpp"
 #include "actors/plan.hpp"
 #include "adapters/vcd/errors.hpp"
@@ -356,6 +357,40 @@ TEST_F(gateway_actor_test, token_bucket_paces_requests) {
   wait(1s);
   EXPECT_EQ(fake_->total_calls(), 4u);
   EXPECT_TRUE(try_receive([](const lb_objects&) {}));
+}
+
+TEST_F(gateway_actor_test, the_compact_cache_describes_virtual_services_exactly) {
+  start();
+  // Adopted before the cache loads: what the compact cache keeps out of line must come back:
+  // an IPv6 VIP, SSL with a certificate alias, a pool the VS name does not imply.
+  auto svc = service("web");
+  auto want = desired(svc, config::lb_mode::c, "203.0.113.10");
+  ASSERT_EQ(want.virtual_services.size(), 2u);
+  detail::gateway_context ctx;
+  ctx.gateway = {"edge-1", gw_id_};
+  ctx.org = fake_->options().org;
+  vcd::entity_ref seg{"seg1", "urn:vcloud:serviceEngineGroup:seg1"};
+  auto odd = want.virtual_services[0];
+  odd.vip = "2001:db8::10";
+  odd.ssl = true;
+  odd.cert_alias = "web-cert";
+  odd.pool_name = "elsewhere-pool";
+  auto plain = want.virtual_services[1];
+  fake_->put_virtual_service(detail::to_vcd(odd, ctx,
+                                            {odd.pool_name, "urn:vcloud:loadBalancerPool:x"}, seg,
+                                            {"web-cert", "urn:vcloud:certificateLibraryItem:c"}));
+  fake_->put_virtual_service(
+    detail::to_vcd(plain, ctx, {plain.pool_name, "urn:vcloud:loadBalancerPool:y"}, seg, {}));
+  auto got = list(svc.key);
+  ASSERT_EQ(got.virtual_services.size(), 2u);
+  for (auto& vs : got.virtual_services) {
+    EXPECT_FALSE(vs.id.empty());
+    vs.id.clear();
+  }
+  std::vector<virtual_service_desc> expected{odd, plain};
+  std::sort(expected.begin(), expected.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  EXPECT_EQ(got.virtual_services, expected);
 }
 
 TEST_F(gateway_actor_test, list_all_returns_this_clusters_objects_only) {

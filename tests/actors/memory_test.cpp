@@ -173,8 +173,11 @@ TEST_F(memory_test, bytes_per_service_stay_small) {
               "right after convergence, %.0f bytes steady\n",
               services, nodes, per_service(converged), per_service(steady));
   RecordProperty("bytes_per_service", static_cast<int>(per_service(steady)));
-  EXPECT_LT(per_service(converged), 16 * 1024);
-  EXPECT_LT(per_service(steady), 16 * 1024);
+  // The target (issue #5) is under 4 KiB per managed Service in steady state; right after
+  // convergence CAF still holds the reconciles' request timeouts (about 400 bytes each).
+  // Deterministic figures (3945 / 4329 bytes when this was set), so a regression fails here.
+  EXPECT_LT(per_service(converged), 4.5 * 1024);
+  EXPECT_LT(per_service(steady), 4 * 1024);
   stop(second);
 }
 

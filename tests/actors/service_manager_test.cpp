@@ -385,6 +385,27 @@ TEST_F(service_manager_test, sweep_removes_objects_of_services_that_no_longer_ex
   EXPECT_EQ(c->virtual_ip_address, "203.0.113.10");
 }
 
+TEST_F(service_manager_test, a_sweep_with_unchanged_keys_lists_nothing_until_a_resync) {
+  self_->send(manager_, lb("a"));
+  settle();
+  std::vector<service_key> keys{{"shop", "a"}};
+  EXPECT_EQ(sweep(keys), 0u); // clean
+  // Made out of band and seen by a gateway refresh that the manager did not ask for: the
+  // relist of the same keys (a no-op resync) does not scan the gateway again.
+  put_leftover(names_of({"shop", "gone"}), "203.0.113.15", 80);
+  self_->send(gateway_, refresh_atom::value);
+  settle();
+  try_receive([](caf::ok_atom) {});
+  EXPECT_EQ(sweep(keys), 0u);
+  // Other keys: scanned.
+  EXPECT_EQ(sweep({{"shop", "a"}, {"shop", "b"}}), 2u);
+  // The manager's resync refreshes the gateway: the next sweep scans, same keys or not.
+  put_leftover(names_of({"shop", "gone2"}), "203.0.113.16", 80);
+  resync();
+  EXPECT_EQ(sweep({{"shop", "a"}, {"shop", "b"}}), 2u);
+  EXPECT_FALSE(fake_->virtual_service_by_name(names_of({"shop", "gone2"}).virtual_service));
+}
+
 TEST_F(service_manager_test, sweep_spares_a_service_that_got_an_actor_after_the_request) {
   put_leftover(names_of({"shop", "gone"}), "203.0.113.15", 80);
   put_leftover(names_of({"shop", "late"}), "203.0.113.16", 80);

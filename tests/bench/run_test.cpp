@@ -153,6 +153,29 @@ TEST(bench_run, engine_only_runs_without_a_simulator) {
   EXPECT_EQ(p.gateway_busy_s, 0.0); // no simulator, no gateway tasks to time
 }
 
+TEST(bench_run, engine_only_resync_of_adopted_services_sends_no_request) {
+  // The setup create adopts objects seeded on the fake (as after a restart); the relist of
+  // the unchanged Services that follows must not reach VCD at all.
+  for (auto mode : {config::lb_mode::c, config::lb_mode::a}) {
+    SCOPED_TRACE(std::string{config::to_string(mode)});
+    auto o = small(mode, "resync");
+    o.services = 20;
+    o.engine_only = true;
+    o.adopt_setup = true;
+    o.baseline_upstream = false;
+    std::ostringstream progress;
+    auto r = run_bench(o, progress);
+    ASSERT_TRUE(r) << describe(r.error());
+    ASSERT_EQ(r->phases.size(), 1u);
+    const auto& p = r->phases[0];
+    EXPECT_EQ(p.phase, "resync");
+    EXPECT_TRUE(p.all_converged);
+    EXPECT_EQ(p.services, 20u);
+    EXPECT_EQ(p.requests.total(), 0u);
+    EXPECT_GT(p.cpu_s, 0.0);
+  }
+}
+
 TEST(bench_run, unknown_scenario_is_an_error) {
   auto o = small(config::lb_mode::c, "bogus");
   std::ostringstream progress;
