@@ -14,15 +14,15 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "adapters", "kube", "sim"))
 sys.path.insert(0, HERE)
-from kube_sim_harness import SKIP, KubeSim, check  # noqa: E402
+from kube_sim_harness import KubeSim, check  # noqa: E402
 from e2e_support import (CLUSTER_ID, CONFIG, LEASE_DURATION_S, LEASE_FLAGS, NODE,  # noqa: E402
-                         Process, http_get, wait_for, write_deployment_files)
+                         Process, e2e_main, http_get, kubectl_runner, start_vcd_sim, vcd_json,
+                         wait_for, write_deployment_files)
 
 SERVICE = """apiVersion: v1
 kind: Service
@@ -39,36 +39,12 @@ spec:
 """
 
 
-def main():
-    vcdlb, kubectl = sys.argv[1], sys.argv[2]
-    if not os.access(kubectl, os.X_OK):
-        print("SKIP: %s is not installed" % kubectl)
-        return SKIP
-    work = tempfile.mkdtemp(prefix="controller-e2e-")
-    procs = []
-    try:
-        return run(vcdlb, kubectl, work, procs)
-    finally:
-        for p in procs:
-            p.close()
-
-
-def run(vcdlb, kubectl, work, procs):
-    vcd = Process("vcd-sim", [vcdlb, "vcd-sim", "--listen", "127.0.0.1:0", "--task-ms", "20"])
-    procs.append(vcd)
-    vcd_url = vcd.match(r"vcd-sim listening on (\S+)")
+def run(vcdlb, kubectl, work, procs, _):
+    vcd, vcd_url = start_vcd_sim(vcdlb, procs, 20)
     check(vcd_url.startswith("https://127.0.0.1:"), "vcd-sim is up at %s" % vcd_url)
 
     with KubeSim(vcdlb) as sim:
-        cache = os.path.join(work, "kubectl-cache")
-
-        def k(*args, stdin=None, ok=True):
-            r = subprocess.run([kubectl, "--kubeconfig", sim.kubeconfig, "--cache-dir", cache,
-                                "--request-timeout", "10s", *args],
-                               input=stdin, capture_output=True, text=True, timeout=30)
-            if ok and r.returncode != 0:
-                raise AssertionError("kubectl %s failed: %s" % (" ".join(args), r.stderr))
-            return r
+        k = kubectl_runner(kubectl, sim.kubeconfig, os.path.join(work, "kubectl-cache"))
 
         def get_json(*args):
             r = k("get", *args, "-o", "json", ok=False)
@@ -86,13 +62,8 @@ def run(vcdlb, kubectl, work, procs):
             ing = (s or {}).get("status", {}).get("loadBalancer", {}).get("ingress", [])
             return ing[0].get("ip") if ing else None
 
-        def vcd_dump():
-            code, body = http_get(vcd_url + "/_sim/dump")
-            assert code == 200, "/_sim/dump answered %d" % code
-            return json.loads(body)
-
         def objects_for(name):
-            d = vcd_dump()
+            d = vcd_json(vcd_url, "/_sim/dump")
             vs = [v for v in d["virtual_services"] if name in v["name"]]
             pools = [p for p in d["pools"] if name in p["name"]]
             return vs, pools
@@ -213,4 +184,4 @@ def run(vcdlb, kubectl, work, procs):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(e2e_main("controller-e2e-", run))

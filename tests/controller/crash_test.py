@@ -14,55 +14,34 @@ import json
 import os
 import random
 import signal
-import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "adapters", "kube", "sim"))
 sys.path.insert(0, HERE)
-from kube_sim_harness import SKIP, KubeSim, check  # noqa: E402
-from e2e_support import (NODE, Process, http_get, service_yaml, wait_for,  # noqa: E402
-                          write_deployment_files)
+from kube_sim_harness import KubeSim, check  # noqa: E402
+from e2e_support import (NODE, Process, e2e_main, kubectl_runner, service_yaml,  # noqa: E402
+                         start_vcd_sim, vcd_json, wait_for, write_deployment_files)
 
 SERVICES = 12
 
-def main():
-    vcdlb, kubectl = sys.argv[1], sys.argv[2]
-    seed = int(sys.argv[3]) if len(sys.argv) > 3 else 7
-    rounds = int(sys.argv[4]) if len(sys.argv) > 4 else 4
-    if not os.access(kubectl, os.X_OK):
-        print("SKIP: %s is not installed" % kubectl)
-        return SKIP
-    work = tempfile.mkdtemp(prefix="controller-crash-")
-    procs = []
+def run(vcdlb, kubectl, work, procs, extra):
+    seed = int(extra[0]) if extra else 7
+    rounds = int(extra[1]) if len(extra) > 1 else 4
     try:
-        return run(vcdlb, kubectl, work, procs, random.Random(seed), rounds)
+        return run_seed(vcdlb, kubectl, work, procs, random.Random(seed), rounds)
     except AssertionError:
         print("seed %d, %d rounds" % (seed, rounds))
         raise
-    finally:
-        for p in procs:
-            p.close()
 
 
-def run(vcdlb, kubectl, work, procs, rng, rounds):
+def run_seed(vcdlb, kubectl, work, procs, rng, rounds):
     # Slow tasks, so that kills land in the middle of work.
-    vcd = Process("vcd-sim", [vcdlb, "vcd-sim", "--listen", "127.0.0.1:0", "--task-ms", "60"])
-    procs.append(vcd)
-    vcd_url = vcd.match(r"vcd-sim listening on (\S+)")
+    vcd, vcd_url = start_vcd_sim(vcdlb, procs, 60)
 
     with KubeSim(vcdlb) as sim:
-        cache = os.path.join(work, "kubectl-cache")
-
-        def k(*args, stdin=None):
-            r = subprocess.run([kubectl, "--kubeconfig", sim.kubeconfig, "--cache-dir", cache,
-                                "--request-timeout", "10s", *args],
-                               input=stdin, capture_output=True, text=True, timeout=30)
-            if r.returncode != 0:
-                raise AssertionError("kubectl %s failed: %s" % (" ".join(args), r.stderr))
-            return r
+        k = kubectl_runner(kubectl, sim.kubeconfig, os.path.join(work, "kubectl-cache"))
 
         def services():
             items = json.loads(k("get", "svc", "-A", "-o", "json").stdout)["items"]
@@ -71,11 +50,6 @@ def run(vcdlb, kubectl, work, procs, rng, rounds):
         def ingress(s):
             ing = s.get("status", {}).get("loadBalancer", {}).get("ingress", [])
             return ing[0].get("ip") if ing else None
-
-        def vcd_json(path):
-            code, body = http_get(vcd_url + path)
-            assert code == 200, "%s answered %d" % (path, code)
-            return json.loads(body)
 
         cfg, auth = write_deployment_files(work, vcd_url)
         for ns in ("team-0", "team-1", "team-2", "team-new"):
@@ -116,9 +90,12 @@ def run(vcdlb, kubectl, work, procs, rng, rounds):
             time.sleep(rng.uniform(0.5, 2.5))
             c.kill(signal.SIGKILL)
             c.proc.wait()
-            have = len(vcd_json("/_sim/dump")["virtual_services"])
-            if 0 < have < sum(len(p) for p in wanted.values()) or vcd_json("/_sim/dump").get(
-                    "running_tasks", 0) > 0:
+            # Pools and virtual services both count: the gateway creates a Service's pools
+            # before its virtual services.
+            dump = vcd_json(vcd_url, "/_sim/dump")
+            have = len(dump["virtual_services"]) + len(dump["pools"])
+            if 0 < have < 2 * sum(len(p) for p in wanted.values()) \
+                    or dump.get("running_tasks", 0) > 0:
                 interrupted += 1
             record_ips()
             # Meanwhile the users edit: a port changed, a Service deleted, one added.
@@ -148,7 +125,7 @@ def run(vcdlb, kubectl, work, procs, rng, rounds):
                 return False  # a deleted Service still waits for its cleanup
             if any(ingress(s) is None for s in have.values()):
                 return False
-            dump = vcd_json("/_sim/dump")
+            dump = vcd_json(vcd_url, "/_sim/dump")
             return len(dump["virtual_services"]) == sum(len(p) for p in wanted.values())
 
         wait_for("every Service to converge", converged, 120)
@@ -156,7 +133,7 @@ def run(vcdlb, kubectl, work, procs, rng, rounds):
         have = services()
         ips = {key: ingress(s) for key, s in have.items()}
         check(len(set(ips.values())) == len(ips), "no two Services share an IP")
-        dump = vcd_json("/_sim/dump")
+        dump = vcd_json(vcd_url, "/_sim/dump")
         listeners = sorted((v["virtualIpAddress"], v["servicePorts"][0]["portStart"])
                            for v in dump["virtual_services"])
         expected = sorted((ips[key], port) for key, ports in wanted.items() for port in ports)
@@ -166,7 +143,7 @@ def run(vcdlb, kubectl, work, procs, rng, rounds):
         leaked = [v["name"] for v in dump["virtual_services"] + dump["pools"]
                   if any(".%s." % name in v["name"] for _, name in deleted)]
         check(not leaked, "nothing left of the deleted Services (%s)" % leaked)
-        rejected = vcd_json("/_sim/requests").get("rejections", {})
+        rejected = vcd_json(vcd_url, "/_sim/requests").get("rejections", {})
         for reason in ("vip_port_conflict", "duplicate_vip", "duplicate_name"):
             check(rejected.get(reason, 0) == 0,
                   "VCD never refused a request as %s (%d)" % (reason, rejected.get(reason, 0)))
@@ -180,4 +157,4 @@ def run(vcdlb, kubectl, work, procs, rng, rounds):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(e2e_main("controller-crash-", run))

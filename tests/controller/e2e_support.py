@@ -1,10 +1,13 @@
 """Shared by the controller's process-level tests: child processes with collected output,
 polling, plain HTTP(S) GETs, and the files a deployment mounts."""
 
+import json
 import os
 import re
 import ssl
 import subprocess
+import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -155,3 +158,48 @@ class Process:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+
+def e2e_main(prefix, body):
+    """The scripts' common entry: argv is `vcdlb kubectl [extra...]`; exits 77 (skipped) without
+    kubectl; runs body(vcdlb, kubectl, work_dir, procs, extra) and kills what it started."""
+    from kube_sim_harness import SKIP
+    vcdlb, kubectl, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
+    if not os.access(kubectl, os.X_OK):
+        print("SKIP: %s is not installed" % kubectl)
+        return SKIP
+    work = tempfile.mkdtemp(prefix=prefix)
+    procs = []
+    try:
+        return body(vcdlb, kubectl, work, procs, extra)
+    finally:
+        for p in procs:
+            p.close()
+
+
+def start_vcd_sim(vcdlb, procs, task_ms):
+    """`vcdlb vcd-sim` over HTTPS on a free loopback port; returns its base URL."""
+    vcd = Process("vcd-sim", [vcdlb, "vcd-sim", "--listen", "127.0.0.1:0",
+                              "--task-ms", str(task_ms)])
+    procs.append(vcd)
+    return vcd, vcd.match(r"vcd-sim listening on (\S+)")
+
+
+def kubectl_runner(kubectl, kubeconfig, cache):
+    """k(*args, stdin=None, ok=True): runs kubectl against the API server double; raises when it
+    fails unless ok=False."""
+    def k(*args, stdin=None, ok=True):
+        r = subprocess.run([kubectl, "--kubeconfig", kubeconfig, "--cache-dir", cache,
+                            "--request-timeout", "10s", *args],
+                           input=stdin, capture_output=True, text=True, timeout=30)
+        if ok and r.returncode != 0:
+            raise AssertionError("kubectl %s failed: %s" % (" ".join(args), r.stderr))
+        return r
+    return k
+
+
+def vcd_json(vcd_url, path):
+    """A simulator control endpoint (`/_sim/dump`, `/_sim/requests`) as JSON."""
+    code, body = http_get(vcd_url + path)
+    assert code == 200, "%s answered %d" % (path, code)
+    return json.loads(body)

@@ -14,36 +14,19 @@ Argv: vcdlb kubectl. Exits 77 (skipped) when kubectl is not installed.
 import json
 import os
 import signal
-import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "adapters", "kube", "sim"))
 sys.path.insert(0, HERE)
-from kube_sim_harness import SKIP, KubeSim, check  # noqa: E402
-from e2e_support import (LEASE_DURATION_S, LEASE_FLAGS, NODE, Process, http_get,  # noqa: E402
-                         service_yaml, wait_for, write_deployment_files)
+from kube_sim_harness import KubeSim, check  # noqa: E402
+from e2e_support import (LEASE_DURATION_S, LEASE_FLAGS, NODE, Process, e2e_main,  # noqa: E402
+                         kubectl_runner, service_yaml, start_vcd_sim, vcd_json, wait_for,
+                         write_deployment_files)
 
 SERVICES = 16
 PORTS = [80, 443]
-
-
-def main():
-    vcdlb, kubectl = sys.argv[1], sys.argv[2]
-    if not os.access(kubectl, os.X_OK):
-        print("SKIP: %s is not installed" % kubectl)
-        return SKIP
-    work = tempfile.mkdtemp(prefix="controller-failover-")
-    procs = []
-    try:
-        return run(vcdlb, kubectl, work, procs)
-    finally:
-        for p in procs:
-            if p.proc.poll() is None:
-                p.kill(signal.SIGCONT)
-            p.close()
 
 
 def mutation_runs(log):
@@ -59,37 +42,20 @@ def mutation_runs(log):
     return runs
 
 
-def run(vcdlb, kubectl, work, procs):
+def run(vcdlb, kubectl, work, procs, _):
     # Slow tasks: 16 Services x 2 ports x 2 mutations x 80 ms keep the gateway busy for ~5 s.
-    vcd = Process("vcd-sim", [vcdlb, "vcd-sim", "--listen", "127.0.0.1:0", "--task-ms", "80"])
-    procs.append(vcd)
-    vcd_url = vcd.match(r"vcd-sim listening on (\S+)")
+    vcd, vcd_url = start_vcd_sim(vcdlb, procs, 80)
 
     with KubeSim(vcdlb) as sim:
-        cache = os.path.join(work, "kubectl-cache")
-
-        def k(*args, stdin=None):
-            r = subprocess.run([kubectl, "--kubeconfig", sim.kubeconfig, "--cache-dir", cache,
-                                "--request-timeout", "10s", *args],
-                               input=stdin, capture_output=True, text=True, timeout=30)
-            if r.returncode != 0:
-                raise AssertionError("kubectl %s failed: %s" % (" ".join(args), r.stderr))
-            return r
-
-        def vcd_json(path):
-            code, body = http_get(vcd_url + path)
-            assert code == 200, "%s answered %d" % (path, code)
-            return json.loads(body)
+        k = kubectl_runner(kubectl, sim.kubeconfig, os.path.join(work, "kubectl-cache"))
 
         def holder():
-            r = subprocess.run([kubectl, "--kubeconfig", sim.kubeconfig, "--cache-dir", cache,
-                                "get", "lease", "vcdlb", "-n", "kube-system", "-o", "json"],
-                               capture_output=True, text=True, timeout=30)
+            r = k("get", "lease", "vcdlb", "-n", "kube-system", "-o", "json", ok=False)
             return json.loads(r.stdout)["spec"].get("holderIdentity", "") if r.returncode == 0 \
                 else ""
 
         def runs():
-            return mutation_runs(vcd_json("/_sim/requests")["log"])
+            return mutation_runs(vcd_json(vcd_url, "/_sim/requests")["log"])
 
         cfg, auth = write_deployment_files(work, vcd_url)
         for i, ip in ((1, "10.0.0.11"), (2, "10.0.0.12")):
@@ -130,16 +96,16 @@ def run(vcdlb, kubectl, work, procs):
         check(code == 1, "the resumed ex-leader exits 1 after losing its lease (got %s)" % code)
 
         def converged():
-            dump = vcd_json("/_sim/dump")
+            dump = vcd_json(vcd_url, "/_sim/dump")
             return len(dump["virtual_services"]) == SERVICES * len(PORTS) \
-                and vcd_json("/_sim/dump").get("running_tasks", 0) == 0
+                and vcd_json(vcd_url, "/_sim/dump").get("running_tasks", 0) == 0
         wait_for("every Service to converge", converged, 90)
         items = json.loads(k("get", "svc", "-o", "json").stdout)["items"]
         ips = [(s.get("status", {}).get("loadBalancer", {}).get("ingress") or [{}])[0].get("ip")
                for s in items]
         check(len(items) == SERVICES and all(ips) and len(set(ips)) == SERVICES,
               "every Service has its own ingress IP")
-        dump = vcd_json("/_sim/dump")
+        dump = vcd_json(vcd_url, "/_sim/dump")
         check(len(dump["pools"]) == SERVICES * len(PORTS),
               "VCD holds exactly one pool and one virtual service per Service port")
         final = runs()
@@ -147,7 +113,7 @@ def run(vcdlb, kubectl, work, procs):
         check(len(sessions) == len(set(sessions)) and len(final) == 2,
               "the mutations came in two unbroken runs, the old leader's then the new one's "
               "(%s)" % final)
-        rejected = vcd_json("/_sim/requests").get("rejections", {})
+        rejected = vcd_json(vcd_url, "/_sim/requests").get("rejections", {})
         check(rejected.get("busy_entity", 0) == 0,
               "VCD never found the gateway busy with the other replica's task (%d)"
               % rejected.get("busy_entity", 0))
@@ -163,4 +129,4 @@ def run(vcdlb, kubectl, work, procs):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(e2e_main("controller-failover-", run))
