@@ -1,6 +1,9 @@
 #include "actors/gateway_actor.hpp"
 
 #include <algorithm>
+#include <map>
+#include <optional>
+#include <string_view>
 
 #include "actors/ipv4.hpp"
 #include "actors/naming.hpp"
@@ -190,7 +193,124 @@ gateway_state::cached_nat to_cached(const vcd::nat_rule& r) {
   return n;
 }
 
-void replace_nat_rules(self_ptr self, std::vector<vcd::nat_rule> rules) {
+// NAT rules we created wait in the cache under a placeholder id until a list shows their
+// real one (VCD does not return it: the create task's owner is the gateway). The rule is known
+// by its name, which vcdlb makes unique; the placeholder is never sent to VCD.
+constexpr std::string_view unlisted_prefix = "unlisted:";
+
+bool is_unlisted(const std::string& id) {
+  return id.starts_with(unlisted_prefix);
+}
+
+// -- drift: what a re-list found changed ---------------------------------------------------
+
+// Records that the object named `name` changed out of band (cached objects are this cluster's:
+// their names parse).
+void note_drift(self_ptr self, const std::string& name) {
+  auto& st = self->state;
+  if (auto p = naming::parse(name, st.args.cluster_id))
+    st.drift.owners.insert(owner_token(*p));
+}
+
+bool same(const gateway_state::cached_vs& a, const gateway_state::cached_vs& b) {
+  bool same_extra =
+    a.extra == b.extra
+    || (a.extra && b.extra && a.extra->cert_alias == b.extra->cert_alias
+        && a.extra->pool_name == b.extra->pool_name && a.extra->vip == b.extra->vip);
+  // SEG references are interned: one pointer per distinct reference.
+  return same_extra && a.name == b.name && a.seg == b.seg && a.vip4 == b.vip4 && a.port == b.port
+         && a.protocol == b.protocol && a.profile == b.profile && a.ssl == b.ssl
+         && a.failed == b.failed;
+}
+
+// The version is left out: our own update leaves it unknown (-1) until the next list, and the
+// planner does not look at it.
+bool same(const gateway_state::cached_nat& a, const gateway_state::cached_nat& b) {
+  return a.desc == b.desc && a.profile_id == b.profile_id;
+}
+
+bool same(const app_port_profile_desc& a, const app_port_profile_desc& b) {
+  return a == b;
+}
+
+// What a pool summary shows (the details are compared through their member counts).
+bool same_summary(const gateway_state::cached_pool& a, const gateway_state::cached_pool& b) {
+  return a.name == b.name && a.member_count == b.member_count
+         && a.enabled_member_count == b.enabled_member_count && a.failed == b.failed;
+}
+
+const std::string& name_of(const gateway_state::cached_vs& x) {
+  return x.name;
+}
+const std::string& name_of(const gateway_state::cached_pool& x) {
+  return x.name;
+}
+const std::string& name_of(const app_port_profile_desc& x) {
+  return x.name;
+}
+
+// Walks two maps by key in one pass: `gone(old entry)`, `added(new entry)`, `both(old, new)`.
+template <class Map, class Gone, class Added, class Both>
+void walk(const Map& before, const Map& now, Gone gone, Added added, Both both) {
+  auto i = before.begin();
+  auto j = now.begin();
+  while (i != before.end() || j != now.end()) {
+    if (j == now.end() || (i != before.end() && i->first < j->first))
+      gone(*i++);
+    else if (i == before.end() || j->first < i->first)
+      added(*j++);
+    else
+      both(*i++, *j++);
+  }
+}
+
+// Notes the owners of the objects that differ between `before` and `now` (same kind, by id).
+template <class Map>
+void diff_objects(self_ptr self, const Map& before, const Map& now) {
+  auto note = [self](const auto& entry) { note_drift(self, name_of(entry.second)); };
+  walk(before, now, note, note, [self](const auto& a, const auto& b) {
+    if (!same(a.second, b.second)) {
+      note_drift(self, name_of(a.second));
+      note_drift(self, name_of(b.second));
+    }
+  });
+}
+
+// As diff_objects; a rule cached under a placeholder id is the listed rule of its name.
+void diff_nat_rules(self_ptr self, const std::map<std::string, gateway_state::cached_nat>& before,
+                    const std::map<std::string, gateway_state::cached_nat>& now) {
+  std::vector<const gateway_state::cached_nat*> placeholders;
+  std::multimap<std::string_view, const gateway_state::cached_nat*> listed_only;
+  walk(
+    before, now,
+    [&](const auto& a) {
+      if (is_unlisted(a.first))
+        placeholders.push_back(&a.second);
+      else
+        note_drift(self, a.second.desc.name);
+    },
+    [&](const auto& b) { listed_only.emplace(b.second.desc.name, &b.second); },
+    [&](const auto& a, const auto& b) {
+      if (!same(a.second, b.second)) {
+        note_drift(self, a.second.desc.name);
+        note_drift(self, b.second.desc.name);
+      }
+    });
+  for (const auto* rule : placeholders) {
+    auto [lo, hi] = listed_only.equal_range(rule->desc.name);
+    auto match = std::find_if(lo, hi, [&](const auto& x) { return same(*rule, *x.second); });
+    if (match == hi)
+      note_drift(self, rule->desc.name);
+    else
+      listed_only.erase(match);
+  }
+  for (const auto& [name, rule] : listed_only)
+    note_drift(self, rule->desc.name);
+}
+
+// Replaces the cached NAT rules with a list; compared with `before` when that is a baseline.
+void replace_nat_rules(self_ptr self, std::vector<vcd::nat_rule> rules,
+                       const std::map<std::string, gateway_state::cached_nat>* before) {
   auto& c = self->state.objects;
   for (const auto& [id, r] : c.nat_rules)
     unindex_object(self, object_kind::dnat_rule, id, r.desc.name);
@@ -201,6 +321,8 @@ void replace_nat_rules(self_ptr self, std::vector<vcd::nat_rule> rules) {
     if (auto [it, added] = c.nat_rules.emplace(r.id, to_cached(r)); added)
       index_object(self, object_kind::dnat_rule, it->first, r.name);
   }
+  if (before != nullptr)
+    diff_nat_rules(self, *before, c.nat_rules);
 }
 
 void maybe_refresh(self_ptr self);
@@ -229,18 +351,28 @@ void ensure_cache(self_ptr self, std::function<void(const caf::error&)> k) {
   if (st.cache_loading)
     return;
   st.cache_loading = true;
-  auto old_pools = std::make_shared<std::map<std::string, gateway_state::cached_pool>>();
-  if (st.keep_pool_details)
-    *old_pools = std::move(st.objects.pools);
+  // The cache being replaced: compared with the lists when it is a baseline (drift), and the
+  // source of the pool details a refresh keeps.
+  const bool compare = st.baseline;
+  const bool keep = st.keep_pool_details;
+  auto old = std::make_shared<gateway_state::cache>();
+  if (compare || keep)
+    *old = std::move(st.objects);
   st.keep_pool_details = false;
+  st.baseline = false;
   st.objects = {};
   auto remaining = std::make_shared<int>(4);
   auto first_error = std::make_shared<caf::error>();
-  auto step = [self, remaining, first_error](caf::error err) {
+  auto step = [self, remaining, first_error, compare, old](caf::error err) {
     if (err && !*first_error)
       *first_error = std::move(err);
     if (--*remaining == 0) {
+      auto& st = self->state;
+      *old = {};
       prune_member_lists(self);
+      st.baseline = !*first_error;
+      if (*first_error && compare)
+        st.drift.all = true; // what changed since the last complete load is unknown now
       finish_cache_load(self, *first_error);
     }
   };
@@ -248,8 +380,8 @@ void ensure_cache(self_ptr self, std::function<void(const caf::error&)> k) {
   auto client = st.args.client;
   call<std::vector<vcd::virtual_service_summary>>(
     self, [client, gw](auto cb) { client->list_virtual_service_summaries(gw, {}, std::move(cb)); },
-    [self, step](caf::expected<std::vector<vcd::virtual_service_summary>> r) {
-      if (r)
+    [self, step, compare, old](caf::expected<std::vector<vcd::virtual_service_summary>> r) {
+      if (r) {
         for (const auto& vs : *r)
           if (naming::parse(vs.name, self->state.args.cluster_id)) {
             auto [it, added] = self->state.objects.vss.emplace(
@@ -257,36 +389,53 @@ void ensure_cache(self_ptr self, std::function<void(const caf::error&)> k) {
             if (added)
               index_object(self, object_kind::virtual_service, it->first, vs.name);
           }
+        if (compare)
+          diff_objects(self, old->vss, self->state.objects.vss);
+      }
       step(r ? caf::error{} : std::move(r.error()));
     });
   call<std::vector<vcd::pool_summary>>(
     self, [client, gw](auto cb) { client->list_pool_summaries(gw, {}, std::move(cb)); },
-    [self, step, old_pools](caf::expected<std::vector<vcd::pool_summary>> r) {
-      if (r)
+    [self, step, compare, keep, old](caf::expected<std::vector<vcd::pool_summary>> r) {
+      if (r) {
         for (const auto& p : *r) {
           if (!naming::parse(p.name, self->state.args.cluster_id))
             continue;
           gateway_state::cached_pool entry;
-          if (auto i = old_pools->find(p.id);
-              i != old_pools->end() && i->second.has_details && i->second.name == p.name
-              && i->second.member_count == p.member_count
-              && i->second.enabled_member_count == p.enabled_member_count)
-            entry = std::move(i->second);
           entry.name = p.name;
           entry.failed = detail::realization_failed(p.status);
           entry.member_count = p.member_count;
           entry.enabled_member_count = p.enabled_member_count;
+          auto before = old->pools.extract(p.id); // what is left in old->pools is gone
+          if (compare && (before.empty() || !same_summary(before.mapped(), entry))) {
+            if (!before.empty())
+              note_drift(self, before.mapped().name);
+            note_drift(self, entry.name);
+          }
+          // The details stay valid while the counts they were read with are unchanged.
+          if (keep && !before.empty() && before.mapped().has_details
+              && before.mapped().name == entry.name
+              && before.mapped().member_count == entry.member_count
+              && before.mapped().enabled_member_count == entry.enabled_member_count) {
+            auto failed = entry.failed;
+            entry = std::move(before.mapped());
+            entry.failed = failed;
+          }
           if (auto [it, added] = self->state.objects.pools.emplace(p.id, std::move(entry)); added)
             index_object(self, object_kind::pool, it->first, p.name);
         }
-      old_pools->clear();
+        if (compare)
+          for (const auto& [id, gone] : old->pools)
+            note_drift(self, gone.name);
+      }
+      old->pools.clear();
       step(r ? caf::error{} : std::move(r.error()));
     });
   call<std::vector<vcd::nat_rule>>(
     self, [client, gw](auto cb) { client->list_nat_rules(gw, std::move(cb)); },
-    [self, step](caf::expected<std::vector<vcd::nat_rule>> r) {
+    [self, step, compare, old](caf::expected<std::vector<vcd::nat_rule>> r) {
       if (r)
-        replace_nat_rules(self, std::move(*r));
+        replace_nat_rules(self, std::move(*r), compare ? &old->nat_rules : nullptr);
       step(r ? caf::error{} : std::move(r.error()));
     });
   call<std::vector<vcd::app_port_profile>>(
@@ -294,8 +443,8 @@ void ensure_cache(self_ptr self, std::function<void(const caf::error&)> k) {
     [client](auto cb) {
       client->list_app_port_profiles(vcd::fiql::eq("scope", "TENANT"), std::move(cb));
     },
-    [self, step](caf::expected<std::vector<vcd::app_port_profile>> r) {
-      if (r)
+    [self, step, compare, old](caf::expected<std::vector<vcd::app_port_profile>> r) {
+      if (r) {
         for (const auto& p : *r)
           if (naming::parse(p.name, self->state.args.cluster_id)) {
             auto [it, added] =
@@ -303,15 +452,11 @@ void ensure_cache(self_ptr self, std::function<void(const caf::error&)> k) {
             if (added)
               index_object(self, object_kind::app_port_profile, it->first, p.name);
           }
+        if (compare)
+          diff_objects(self, old->profiles, self->state.objects.profiles);
+      }
       step(r ? caf::error{} : std::move(r.error()));
     });
-}
-
-const std::string& name_of(const gateway_state::cached_pool& x) {
-  return x.name;
-}
-const std::string& name_of(const app_port_profile_desc& x) {
-  return x.name;
 }
 
 // (id, object) of the first entry named `name`, or nullptr.
@@ -655,15 +800,6 @@ void run_profile_op(self_ptr self, pending_ptr p, done_fn done) {
     });
 }
 
-// NAT rules we created wait in the cache under a placeholder id until a list shows their
-// real one (VCD does not return it: the create task's owner is the gateway). The rule is known
-// by its name, which vcdlb makes unique; the placeholder is never sent to VCD.
-constexpr std::string_view unlisted_prefix = "unlisted:";
-
-bool is_unlisted(const std::string& id) {
-  return id.starts_with(unlisted_prefix);
-}
-
 // Re-reads the NAT rules: the ids of the rules created and the versions of the rules updated
 // since the last list, all at once.
 void refresh_nat_rules(self_ptr self, std::function<void(const caf::error&)> k) {
@@ -676,7 +812,13 @@ void refresh_nat_rules(self_ptr self, std::function<void(const caf::error&)> k) 
         k(r.error());
         return;
       }
-      replace_nat_rules(self, std::move(*r));
+      auto& st = self->state;
+      // The rules we know (placeholders, our own updates) against the list: a rule deleted or
+      // edited out of band meanwhile is drift the next refresh reports.
+      std::optional<std::map<std::string, gateway_state::cached_nat>> before;
+      if (st.baseline)
+        before = st.objects.nat_rules;
+      replace_nat_rules(self, std::move(*r), before ? &*before : nullptr);
       k(caf::error{});
     });
 }
@@ -1059,20 +1201,32 @@ void maybe_refresh(self_ptr self) {
     return;
   st.refresh_pending = false;
   st.refreshing = true;
-  auto waiters = std::make_shared<std::vector<caf::typed_response_promise<caf::ok_atom>>>(
+  auto waiters = std::make_shared<std::vector<caf::typed_response_promise<refresh_result>>>(
     std::move(st.refresh_waiters));
   st.refresh_waiters.clear();
   st.cache_valid = false;
   st.keep_pool_details = true;
   ensure_cache(self, [self, waiters](const caf::error& err) {
-    if (err)
-      spdlog::warn("gateway {}: refresh failed: {}", self->state.args.ctx.gateway.name,
+    auto& st = self->state;
+    refresh_result found;
+    if (err) {
+      spdlog::warn("gateway {}: refresh failed: {}", st.args.ctx.gateway.name,
                    vcdlb::describe(err));
+    } else {
+      // Reported once: what the next refresh finds is new again.
+      found.all = st.drift.all;
+      found.owners.assign(st.drift.owners.begin(), st.drift.owners.end());
+      st.drift = {};
+      if (found.changed())
+        spdlog::info("gateway {}: refresh found {} changed out of band", st.args.ctx.gateway.name,
+                     found.all ? std::string{"objects of unknown owners"}
+                               : std::to_string(found.owners.size()) + " Services' objects");
+    }
     for (auto& rp : *waiters)
       if (err)
         rp.deliver(err);
       else
-        rp.deliver(caf::ok_atom::value);
+        rp.deliver(found);
     self->state.refreshing = false;
     if (self->state.refresh_pending)
       maybe_refresh(self);
@@ -1191,9 +1345,9 @@ gateway_impl::behavior_type gateway_behavior(self_ptr self, gateway_args args) {
       list_owned(self, rp, key);
       return rp;
     },
-    [=](refresh_atom) -> caf::result<caf::ok_atom> {
+    [=](refresh_atom) -> caf::result<refresh_result> {
       auto& st = self->state;
-      auto rp = self->make_response_promise<caf::ok_atom>();
+      auto rp = self->make_response_promise<refresh_result>();
       st.refresh_waiters.push_back(rp);
       st.refresh_pending = true;
       maybe_refresh(self);

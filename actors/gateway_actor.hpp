@@ -30,11 +30,15 @@
 ///   vcdlb's names are unique) and an update changes its version; the NAT rules are listed
 ///   again only when an update or remove needs such an id or version (one list resolves all).
 /// - `refresh` re-lists the four kinds (drift repair: objects deleted or edited out of band)
-///   and replaces the cache. It waits for the mutations in flight and runs before the next one,
-///   so no op ever works on a half-replaced cache. Pool details survive a refresh only while
-///   the pool's summary still shows the member counts they were read (or written) with; the
-///   others are re-read lazily. A member swap that keeps both counts is invisible to the
-///   summaries and is repaired by the next write of the pool.
+///   and replaces the cache. Every re-list (refresh, the reload after a failed op, the NAT rule
+///   list that resolves ids) is compared with the cache it replaces, by id and by what the
+///   planner sees (NAT rule versions aside; a placeholder matches the listed rule of its name):
+///   the refresh replies with the owners of the objects that differ since the last refresh. It
+///   waits for the mutations in flight and runs before the next one, so no op ever works on a
+///   half-replaced cache. Pool details survive a refresh only while the pool's summary still shows
+///   the member counts they were read (or written) with; the others are re-read lazily. A member
+///   swap that keeps both counts is invisible to the summaries and is repaired by the next write of
+///   the pool.
 /// - The cache is compact (only what the planner needs); pools with the same member list share
 ///   one immutable copy of it.
 ///
@@ -196,13 +200,22 @@ struct gateway_state {
   std::vector<std::function<void(const caf::error&)>> cache_waiters;
   /// The next load keeps pool details whose member counts did not change (set by refresh).
   bool keep_pool_details = false;
+  /// `objects` is a complete load plus our own writes since: a re-list can be compared to it.
+  bool baseline = false;
+  /// Owners of objects that re-lists since the last refresh found changed out of band
+  /// (`all`: a failed load lost the baseline); reported and cleared by the next refresh.
+  struct drift_found {
+    std::set<std::string> owners;
+    bool all = false;
+  };
+  drift_found drift;
   /// Member lists shared by pools with the same members (pruned on refresh).
   std::set<std::shared_ptr<const std::vector<std::string>>, members_less> member_lists;
   /// The SEG references virtual services run on (a handful per gateway), shared by the VSs;
   /// never shrinks (cached_vs::seg points at them).
   std::vector<std::shared_ptr<const vcd::entity_ref>> seg_refs;
   /// Callers of `refresh` waiting for the next one to start; true while one is due.
-  std::vector<caf::typed_response_promise<caf::ok_atom>> refresh_waiters;
+  std::vector<caf::typed_response_promise<refresh_result>> refresh_waiters;
   bool refresh_pending = false;
   bool refreshing = false;
   vcd::entity_ref seg;                                 ///< chosen service engine group (lazily)

@@ -51,12 +51,22 @@ void resync(self_ptr self) {
   };
   self->request(st.deps->gateway, st.deps->request_timeout, refresh_atom::value)
     .then(
-      [self, done](caf::ok_atom) {
+      [self, done](const refresh_result& found) {
         auto& st = self->state;
-        // Level-triggered actors: a reconcile with nothing changed costs no VCD call.
-        for (const auto& [key, c] : *st.actors)
-          if (!st.retiring.count(key))
-            self->send(c.handle, reconcile_atom::value);
+        // Only the Services whose objects changed out of band have something to repair (the
+        // cache already held our own writes); objects of no live Service are the sweep's.
+        if (found.changed()) {
+          const std::set<std::string> owners(found.owners.begin(), found.owners.end());
+          bool hashed = !owners.empty() && owners.begin()->starts_with("h:"); // "h:" < "u:"
+          const auto& cid = st.deps->settings.cluster_id;
+          auto affected = [&](const service_key& key) {
+            return found.all || owners.count("u:" + key.name) > 0
+                   || (hashed && owners.count("h:" + naming::service_hash(cid, key)) > 0);
+          };
+          for (const auto& [key, c] : *st.actors)
+            if (!st.retiring.count(key) && affected(key))
+              self->send(c.handle, reconcile_atom::value);
+        }
         done();
       },
       [done](caf::error& err) {

@@ -14,8 +14,10 @@
 ///   spawned again at once with the last snapshot the manager forwarded to it; one error line
 ///   is logged per crash.
 /// - Resync (message, and every `service_deps::resync_interval` unless 0): the gateway
-///   refreshes its cache, then every live service actor reconciles. Resyncs do not overlap; one
-///   asked for meanwhile runs after the current one.
+///   refreshes its cache and names the owners of the objects that changed out of band; the
+///   live service actors among them reconcile (every one when the gateway cannot tell whose),
+///   none when nothing changed. Resyncs do not overlap; one asked for meanwhile runs after the
+///   current one.
 /// - Sweep: given every Service key that exists in the API, objects of this cluster owned by
 ///   none of them and by no live service actor are removed through the gateway (dependents
 ///   first: make_plan({}, orphans)), then the ip pool releases their keys' reservations and

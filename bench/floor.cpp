@@ -27,6 +27,7 @@ mutation_floor floor_for(phase_kind k, config::lb_mode mode, uint64_t services, 
     f.other_mutations = n_ports * other_per_port;
     break;
   case phase_kind::resync:
+  case phase_kind::drift_repair:
     break;
   }
   f.time = task_duration * static_cast<int64_t>(f.gateway_mutations);

@@ -171,8 +171,8 @@ void print_report(const bench_report& r, std::ostream& out) {
   for (const auto& n : notes)
     out << "note: " << n << "\n";
   for (const auto& p : r.phases)
-    if (p.phase == "resync" && p.supported)
-      out << "resync of " << p.services << " unchanged Services (" << p.subject
+    if ((p.phase == "resync" || p.phase == "drift-repair") && p.supported)
+      out << p.phase << " of " << p.services << " unchanged Services (" << p.subject
           << "): " << fmt(1000 * p.controller_cpu_s, 0) << " ms CPU, " << p.requests.total()
           << " requests\n";
   bool header = false;

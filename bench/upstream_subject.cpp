@@ -13,7 +13,8 @@ upstream_subject::upstream_subject(std::shared_ptr<http::client> http, std::stri
 }
 
 bool upstream_subject::supports(phase_kind k) const {
-  return k != phase_kind::shared_ports;
+  // Upstream's periodic resync is the relist (`resync`); it has no drift repair of its own.
+  return k != phase_kind::shared_ports && k != phase_kind::drift_repair;
 }
 
 caf::expected<phase_outcome>
@@ -57,6 +58,7 @@ upstream_subject::run_phase(phase_kind k, const cluster_state& before, const clu
     switch (k) {
     case phase_kind::create:
     case phase_kind::resync:
+    case phase_kind::drift_repair: // not supported: never asked for
     case phase_kind::update:
     case phase_kind::shared_ports:
       if (auto r = model_.ensure(svc, after.nodes); !r)

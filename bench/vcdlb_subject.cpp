@@ -326,9 +326,13 @@ caf::expected<phase_outcome> vcdlb_subject::run_phase(phase_kind k, const cluste
   phase_outcome out;
   out.latency_s.resize(services.size());
   auto t0 = clock::now();
-  if (k == phase_kind::resync) {
-    // Feed the unchanged list (a relist), then wait until the engine has been quiet a while.
-    eng.replace_services(m.sink->rows());
+  if (k == phase_kind::resync || k == phase_kind::drift_repair) {
+    // Feed the unchanged list (a relist) or ask for the drift-repair resync, then wait until
+    // the engine has been quiet a while.
+    if (k == phase_kind::resync)
+      eng.replace_services(m.sink->rows());
+    else
+      eng.resync();
     auto last = m.settle(t0, deadline, [] { return true; });
     double settled = std::chrono::duration<double>(last - t0).count();
     for (auto& l : out.latency_s)
@@ -394,6 +398,7 @@ caf::expected<phase_outcome> vcdlb_subject::run_phase(phase_kind k, const cluste
     }
     break;
   case phase_kind::resync:
+  case phase_kind::drift_repair:
     break;
   }
   auto done = m.sink->wait(deadline);

@@ -34,6 +34,8 @@ std::string_view to_string(phase_kind k) noexcept {
     return "shared-ports";
   case phase_kind::remove:
     return "delete";
+  case phase_kind::drift_repair:
+    return "drift-repair";
   }
   return "?";
 }
@@ -52,6 +54,8 @@ std::optional<scenario_plan> plan_for(std::string_view name) {
     p.steps = {{k::create, false}, {k::remove, true}};
   else if (name == "resync")
     p.steps = {{k::create, false}, {k::resync, true}};
+  else if (name == "drift-repair")
+    p.steps = {{k::create, false}, {k::drift_repair, true}};
   else if (name == "shared-ports") {
     p.steps = {{k::create, false}, {k::shared_ports, true}};
     p.shared = true;
@@ -64,7 +68,7 @@ std::optional<scenario_plan> plan_for(std::string_view name) {
 }
 
 std::vector<std::string> scenario_names() {
-  return {"create", "update", "churn", "shared-ports", "delete", "resync", "all"};
+  return {"create", "update", "churn", "shared-ports", "delete", "resync", "drift-repair", "all"};
 }
 
 cluster_state initial_state(const workload_options& o, bool shared) {
@@ -93,6 +97,7 @@ cluster_state apply_phase(phase_kind k, const cluster_state& before, int generat
   switch (k) {
   case phase_kind::create:
   case phase_kind::resync:
+  case phase_kind::drift_repair:
     break;
   case phase_kind::remove:
     after.services.clear();

@@ -21,6 +21,9 @@ enum class phase_kind {
   churn,        ///< one node replaced by a new one: every pool's members change
   shared_ports, ///< Services sharing an IP shift their port numbers along their group
   remove,       ///< every Service deleted
+  /// The engine's drift-repair resync (`engine::resync()`: a gateway refresh, then the
+  /// Services whose objects changed out of band reconcile) with nothing changed.
+  drift_repair,
 };
 
 [[nodiscard]] std::string_view to_string(phase_kind k) noexcept;
@@ -75,8 +78,8 @@ struct scenario_plan {
   bool shared = false; ///< Services are created in sharing groups
 };
 
-/// "create", "update", "churn", "shared-ports", "delete", "resync", or "all" (every phase but
-/// shared-ports, each measured, on one cluster: create, resync, update, churn, delete).
+/// "create", "update", "churn", "shared-ports", "delete", "resync", "drift-repair", or "all" (every
+/// phase but shared-ports, each measured, on one cluster: create, resync, update, churn, delete).
 [[nodiscard]] std::optional<scenario_plan> plan_for(std::string_view name);
 /// The names `plan_for` knows.
 [[nodiscard]] std::vector<std::string> scenario_names();

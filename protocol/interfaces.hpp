@@ -62,8 +62,10 @@ using gateway_actor = caf::typed_actor<
   caf::replies_to<lb_op>::with<op_result>,
   // Drift repair: re-list the gateway's objects and replace the cache (4 list calls; waits for
   // the mutation in flight, runs before the next one); pool details whose summary changed are
-  // dropped and re-read lazily. Replies once the new cache is in place.
-  caf::replies_to<refresh_atom>::with<caf::ok_atom>,
+  // dropped and re-read lazily. Replies once the new cache is in place, with the owners of the
+  // objects that differ from what the cache held (deleted, added or edited out of band), also
+  // those a re-list between two refreshes found (after a failed op, to resolve NAT rule ids).
+  caf::replies_to<refresh_atom>::with<refresh_result>,
   // Shutdown: refuse new ops and fail queued ones (lb_errc::shutting_down), no more retries;
   // replies once the mutations in flight (if any) have finished.
   caf::replies_to<drain_atom>::with<caf::ok_atom>>;
@@ -87,7 +89,8 @@ using service_manager_actor = caf::typed_actor<
   caf::reacts_to<service_spec>,                   // Service added or changed
   caf::reacts_to<remove_atom, service_key>,       // Service gone from the API (no finalizer left)
   caf::replies_to<caf::get_atom>::with<uint64_t>, // number of live service actors
-  // Drift repair: the gateway refreshes its cache, then every live service actor reconciles.
+  // Drift repair: the gateway refreshes its cache, then the live service actors whose objects
+  // changed out of band reconcile (all of them when the gateway cannot tell whose).
   // Also runs on the manager's own timer (service_deps::resync_interval).
   caf::reacts_to<resync_atom>,
   // Garbage collection: every Service key that exists in the API now (all namespaces, all

@@ -168,6 +168,26 @@ typename Inspector::result_type inspect(Inspector& f, op_result& x) {
   return f(caf::meta::type_name("vcdlb::op_result"), x.id);
 }
 
+/// gateway_actor -> caller of `refresh`: what the re-list found changed out of band since the
+/// previous refresh, against the cache (which already holds vcdlb's own writes). `owners` are
+/// the owner tokens of the changed objects ("u:<Service name>" for upstream names,
+/// "h:<service hash>" for vcdlb's; see naming.hpp), sorted, unique. `all`: changes the gateway
+/// cannot attribute (a list failed since the last refresh): every Service must look.
+struct refresh_result {
+  bool all = false;
+  std::vector<std::string> owners;
+
+  /// True when some Service may have to repair something.
+  [[nodiscard]] bool changed() const noexcept { return all || !owners.empty(); }
+
+  friend bool operator==(const refresh_result&, const refresh_result&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, refresh_result& x) {
+  return f(caf::meta::type_name("vcdlb::refresh_result"), x.all, x.owners);
+}
+
 /// Kubernetes Event severity.
 enum class event_type : uint8_t { normal, warning };
 

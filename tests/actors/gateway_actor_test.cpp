@@ -1,5 +1,6 @@
 #include "actors/gateway_actor.hpp"
 
+#include <algorithm>
 #include <memory>
 
 #include <gtest/gtest.h>
@@ -75,11 +76,12 @@ protected:
     return svc;
   }
 
-  lb_objects desired(const service_spec& svc, config::lb_mode mode, std::string ext) {
+  lb_objects desired(const service_spec& svc, config::lb_mode mode, std::string ext,
+                     int first_internal = 2) {
     auto plan = plan_ports(svc, settings(mode));
     EXPECT_TRUE(plan) << describe(plan.error());
     ip_assignment ips{std::move(ext), {}};
-    int n = 2;
+    int n = first_internal;
     for (const auto& slot : plan->internal_slots(mode))
       ips.internal_ips.emplace_back(slot, "192.168.8." + std::to_string(n++));
     auto objs = desired_objects(svc.key, *plan, {"10.0.0.1", "10.0.0.2"}, ips, settings(mode), {});
@@ -142,17 +144,30 @@ protected:
     return out;
   }
 
-  // Asks for a refresh and waits for its reply.
-  void refresh() {
+  // Asks for a refresh and waits for its reply (an error when `fails`).
+  refresh_result refresh(bool fails = false) {
     self_->send(gw_, refresh_atom::value);
     bool got = false;
+    refresh_result out;
     settle([&] {
       if (!got)
-        got =
-          try_receive([](caf::ok_atom) {}, [&](caf::error& e) { ADD_FAILURE() << describe(e); });
+        got = try_receive(
+          [&](const refresh_result& r) {
+            EXPECT_FALSE(fails);
+            out = r;
+          },
+          [&](caf::error& e) {
+            if (!fails)
+              ADD_FAILURE() << describe(e);
+          });
       return got;
     });
     EXPECT_TRUE(got);
+    return out;
+  }
+
+  static std::string token(const service_spec& svc) {
+    return "h:" + naming::service_hash(cid, svc.key);
   }
 
   void execute(const std::vector<lb_op>& plan) {
@@ -457,6 +472,75 @@ TEST_F(gateway_actor_test, refresh_sees_out_of_band_changes_and_keeps_unchanged_
   EXPECT_TRUE(make_plan(want, list(svc.key)).empty());
 }
 
+TEST_F(gateway_actor_test, refresh_reports_exactly_the_owners_of_objects_changed_out_of_band) {
+  start();
+  auto web = service("web");
+  auto api = service("api");
+  // Mode A: profiles and DNAT rules too; the new rules wait under placeholder ids.
+  auto want_web = desired(web, config::lb_mode::a, "203.0.113.10");
+  auto want_api = desired(api, config::lb_mode::a, "203.0.113.11", 20);
+  execute(make_plan(want_web, list(web.key)));
+  execute(make_plan(want_api, list(api.key)));
+  // Our own writes are in the cache already: nothing changed, twice.
+  EXPECT_EQ(refresh(), refresh_result{});
+  EXPECT_EQ(refresh(), refresh_result{});
+  // Deleted behind the engine's back: web's first virtual service.
+  auto vs = fake_->virtual_service_by_name(want_web.virtual_services[0].name);
+  ASSERT_TRUE(vs);
+  fake_->delete_virtual_service(vs->id, [](caf::expected<vcd::task_ref>) {});
+  EXPECT_EQ(refresh(), (refresh_result{false, {token(web)}}));
+  EXPECT_FALSE(refresh().changed()); // reported once
+  // Edited: api's DNAT rule points elsewhere.
+  auto rule = fake_->nat_rule_by_name(gw_id_, want_api.dnat_rules[0].name);
+  ASSERT_TRUE(rule);
+  rule->internal_addresses = "192.168.8.99";
+  fake_->put_nat_rule(gw_id_, *rule);
+  EXPECT_EQ(refresh(), (refresh_result{false, {token(api)}}));
+  // A pool loses a member (its summary's count changes) and an object of a Service the engine
+  // never saw appears: both owners.
+  auto pool = fake_->pool_by_name(want_web.pools[1].name);
+  ASSERT_TRUE(pool);
+  pool->members.pop_back();
+  fake_->put_pool(*pool);
+  auto stray = service("stray");
+  auto stray_profile = desired(stray, config::lb_mode::a, "203.0.113.12", 40).profiles.at(0);
+  vcd::app_port_profile p;
+  p.name = stray_profile.name;
+  p.application_ports = {{"", "TCP", {"80"}}};
+  fake_->put_app_port_profile(p);
+  auto found = refresh();
+  std::vector<std::string> both{token(web), token(stray)};
+  std::sort(both.begin(), both.end());
+  EXPECT_EQ(found, (refresh_result{false, both}));
+  // A failed list loses the baseline: the next refresh cannot tell whose objects changed.
+  fake_->fail_next(operation::list_pool_summaries,
+                   caf::make_error(vcd_errc::bad_request, std::string{"boom"}));
+  refresh(true);
+  EXPECT_EQ(refresh(), (refresh_result{true, {}}));
+  EXPECT_EQ(refresh(), refresh_result{});
+}
+
+TEST_F(gateway_actor_test, a_re_list_between_refreshes_is_reported_by_the_next_refresh) {
+  start();
+  auto web = service("web");
+  auto api = service("api");
+  auto want_web = desired(web, config::lb_mode::a, "203.0.113.10");
+  auto want_api = desired(api, config::lb_mode::a, "203.0.113.11", 20);
+  execute(make_plan(want_web, list(web.key)));
+  execute(make_plan(want_api, list(api.key)));
+  // api's rule is deleted out of band; web's update then lists the NAT rules (to resolve its
+  // placeholder id), which absorbs the deletion into the cache.
+  auto rule = fake_->nat_rule_by_name(gw_id_, want_api.dnat_rules[0].name);
+  ASSERT_TRUE(rule);
+  fake_->delete_nat_rule(gw_id_, rule->id, [](caf::expected<vcd::task_ref>) {});
+  auto edited = want_web;
+  edited.dnat_rules[0].internal_ip = "192.168.8.99";
+  fake_->reset_calls();
+  execute(make_plan(edited, list(web.key)));
+  EXPECT_EQ(fake_->calls(operation::list_nat_rules), 1u);
+  EXPECT_EQ(refresh(), (refresh_result{false, {token(api)}}));
+}
+
 TEST_F(gateway_actor_test, refresh_waits_for_the_mutation_in_flight) {
   vcd::fake_options opts;
   opts.task_polls = 2;
@@ -481,7 +565,7 @@ TEST_F(gateway_actor_test, refresh_waits_for_the_mutation_in_flight) {
   bool refreshed = false;
   settle([&] {
     if (!refreshed)
-      refreshed = try_receive([](caf::ok_atom) {});
+      refreshed = try_receive([](const refresh_result& r) { EXPECT_FALSE(r.changed()); });
     return refreshed && out->replies == 1;
   });
   EXPECT_TRUE(refreshed);

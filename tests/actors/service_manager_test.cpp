@@ -1,5 +1,6 @@
 #include "actors/service_manager.hpp"
 
+#include <atomic>
 #include <map>
 #include <memory>
 
@@ -34,6 +35,13 @@ accepting_writer(status_writer_actor::pointer self,
     [](const service_event&) {},
   };
 }
+
+// Counts the reconciles the service actors start.
+class counting_observer : public engine_observer {
+public:
+  void reconcile_started() override { ++started; }
+  std::atomic<uint64_t> started{0};
+};
 
 class service_manager_test : public actor_fixture {
 protected:
@@ -82,6 +90,7 @@ protected:
     deps->gateway = gateway_;
     deps->writer = writer_;
     deps->resync_interval = resync_interval_;
+    deps->observer = observer_;
     manager_ =
       sys_.spawn(service_manager_behavior, std::shared_ptr<const service_deps>{deps}, nodes_);
   }
@@ -174,6 +183,7 @@ protected:
   std::string gw_id_;
   pool_seed seed_;
   caf::timespan resync_interval_{0}; // tests drive resyncs themselves unless they say so
+  std::shared_ptr<counting_observer> observer_ = std::make_shared<counting_observer>();
   std::shared_ptr<std::map<service_key, caf::actor>> writers_ =
     std::make_shared<std::map<service_key, caf::actor>>();
   gateway_actor gateway_;
@@ -234,6 +244,30 @@ TEST_F(service_manager_test, resync_of_unchanged_services_costs_only_the_refresh
   resync();
   EXPECT_EQ(fake_->mutation_calls(), 0u);
   EXPECT_EQ(fake_->total_calls(), 4u); // VSs, pools, NAT rules, profiles; no GET per pool
+}
+
+TEST_F(service_manager_test, a_resync_reconciles_only_the_services_whose_objects_changed) {
+  for (auto name : {"a", "b", "c"})
+    self_->send(manager_, lb(name));
+  settle();
+  ASSERT_EQ(fake_->virtual_services().size(), 3u);
+  // Nothing changed: the refresh's 4 lists and not one reconcile (no list per Service).
+  auto started = observer_->started.load();
+  fake_->reset_calls();
+  resync();
+  EXPECT_EQ(observer_->started.load(), started);
+  EXPECT_EQ(fake_->total_calls(), 4u);
+  // b's virtual service deleted out of band: b alone reconciles and repairs it.
+  auto b = names_of({"shop", "b"});
+  delete_vs(b.virtual_service);
+  started = observer_->started.load();
+  fake_->reset_calls();
+  resync();
+  EXPECT_EQ(observer_->started.load(), started + 1);
+  EXPECT_TRUE(fake_->virtual_service_by_name(b.virtual_service));
+  EXPECT_EQ(fake_->calls(vcd::operation::create_virtual_service), 1u);
+  EXPECT_EQ(fake_->mutation_calls(), 1u);
+  EXPECT_EQ(fake_->virtual_services().size(), 3u);
 }
 
 TEST_F(service_manager_test, resync_repairs_objects_deleted_or_edited_out_of_band) {
@@ -395,7 +429,7 @@ TEST_F(service_manager_test, a_sweep_with_unchanged_keys_lists_nothing_until_a_r
   put_leftover(names_of({"shop", "gone"}), "203.0.113.15", 80);
   self_->send(gateway_, refresh_atom::value);
   settle();
-  try_receive([](caf::ok_atom) {});
+  try_receive([](const refresh_result&) {});
   EXPECT_EQ(sweep(keys), 0u);
   // Other keys: scanned.
   EXPECT_EQ(sweep({{"shop", "a"}, {"shop", "b"}}), 2u);

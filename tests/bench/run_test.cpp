@@ -176,6 +176,27 @@ TEST(bench_run, engine_only_resync_of_adopted_services_sends_no_request) {
   }
 }
 
+TEST(bench_run, engine_only_drift_repair_of_unchanged_services_only_lists_the_gateway) {
+  // engine::resync() after an adopted setup: the gateway's refresh (4 lists) finds nothing
+  // changed, so no Service reconciles and nothing else reaches VCD.
+  auto o = small(config::lb_mode::c, "drift-repair");
+  o.services = 20;
+  o.engine_only = true;
+  o.adopt_setup = true;
+  o.baseline_upstream = false;
+  std::ostringstream progress;
+  auto r = run_bench(o, progress);
+  ASSERT_TRUE(r) << describe(r.error());
+  ASSERT_EQ(r->phases.size(), 1u);
+  const auto& p = r->phases[0];
+  EXPECT_EQ(p.phase, "drift-repair");
+  EXPECT_TRUE(p.all_converged);
+  EXPECT_EQ(p.services, 20u);
+  EXPECT_EQ(p.requests.reads, 4u);
+  EXPECT_EQ(p.requests.total(), 4u);
+  EXPECT_GT(p.cpu_s, 0.0);
+}
+
 TEST(bench_run, unknown_scenario_is_an_error) {
   auto o = small(config::lb_mode::c, "bogus");
   std::ostringstream progress;

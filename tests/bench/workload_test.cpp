@@ -66,6 +66,7 @@ TEST(bench_workload, update_replaces_the_last_port_and_churn_one_node) {
   EXPECT_NE(c.nodes.front().ip, s.nodes.front().ip);
   EXPECT_TRUE(apply_phase(phase_kind::remove, s, 3).services.empty());
   EXPECT_EQ(apply_phase(phase_kind::resync, s, 4).services, s.services);
+  EXPECT_EQ(apply_phase(phase_kind::drift_repair, s, 5).services, s.services);
 }
 
 TEST(bench_workload, shared_ports_shift_along_a_group_and_stay_disjoint) {

@@ -40,8 +40,8 @@ protected:
 TEST_F(messages, type_ids_are_a_contiguous_custom_block) {
   EXPECT_EQ(caf::type_id<service_key>::value, caf::first_custom_type_id);
   EXPECT_EQ(caf::id_block::vcdlb_engine::begin, caf::first_custom_type_id);
-  EXPECT_EQ(caf::id_block::vcdlb_engine::end - caf::id_block::vcdlb_engine::begin, 23u);
-  EXPECT_EQ(caf::type_id<service_status>::value, caf::id_block::vcdlb_engine::end - 1);
+  EXPECT_EQ(caf::id_block::vcdlb_engine::end - caf::id_block::vcdlb_engine::begin, 24u);
+  EXPECT_EQ(caf::type_id<refresh_result>::value, caf::id_block::vcdlb_engine::end - 1);
 }
 
 TEST_F(messages, service_spec_round_trips) {
@@ -83,6 +83,18 @@ TEST_F(messages, pool_messages_round_trip) {
   EXPECT_EQ(round_trip(sys_, seed), seed);
   ip_request req{{"a", "b"}, "10.0.0.12", "", "k", {{"", ip_protocol::tcp, 80}}, {"http"}};
   EXPECT_EQ(round_trip(sys_, req), req);
+}
+
+TEST_F(messages, refresh_result_round_trips) {
+  refresh_result none;
+  EXPECT_FALSE(none.changed());
+  EXPECT_EQ(round_trip(sys_, none), none);
+  refresh_result some{false, {"h:0a1b2c", "u:web"}};
+  EXPECT_TRUE(some.changed());
+  EXPECT_EQ(round_trip(sys_, some), some);
+  refresh_result all{true, {}};
+  EXPECT_TRUE(all.changed());
+  EXPECT_EQ(round_trip(sys_, all), all);
 }
 
 TEST_F(messages, node_members_share_their_list_and_round_trip) {
