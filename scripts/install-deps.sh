@@ -11,7 +11,7 @@ packages=(
   libsimdjson-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-kubernetes openssl ca-certificates
-  gnuplot-nox
+  gnuplot-nox ccache
 )
 if [ "${1:-}" = "--fuzz" ]; then
   packages+=(clang libclang-rt-14-dev)
