@@ -9,19 +9,28 @@
 /// - At most one lb_op on the gateway's objects (NAT rules, pools, virtual services) is in
 ///   flight (VCD locks the gateway per task and answers BUSY_ENTITY otherwise), and at most one
 ///   on application port profiles, beside it: profiles are org objects whose tasks lock no
-///   gateway (reference §4.3, §6.8). Queued ops are served round-robin across requesters (one
-///   service actor each) in each slot, so a Service with many ops does not starve the others;
-///   one requester has one op in flight at a time, so its ops keep their order.
+///   gateway (reference §4.3, §6.8). Ops are served oldest job first (detail/op_queue.hpp): a
+///   Service's plan (`lb_plan`) is one job whose next op is ready the moment the previous one
+///   finished, so the Service that asked first finishes first; picking the next op costs
+///   O(log N). One requester has one op in flight at a time, so its ops keep their order.
+/// - Requests wait for a token in two lines: the calls of ops in flight (they hold a slot)
+///   before reads that prepare a plan (pool details), so a restart's reads never delay the
+///   first mutation.
 /// - Retryable failures (BUSY_ENTITY, 429, 5xx, connection errors, request timeouts) are retried
 ///   with jittered exponential backoff (Retry-After wins when VCD sends one), up to
-///   `max_attempts`; removing an object that is already gone succeeds.
+///   `max_attempts`; removing an object that is already gone succeeds. A 429 or 503 means VCD
+///   accepted nothing: the op gives its slot up while it waits and comes back at its job's
+///   place. Reads (lists, pool details, the SEG and certificate look-ups) are retried the same
+///   way. A mutation refused before VCD accepted it leaves the cache valid; any other failed
+///   mutation makes the cache re-read before the next op.
 /// - Task polls are timed to the expected task duration (`detail::task_time_estimate`, learnt
 ///   per kind of op from the polls around each completion): the first poll near the expected
 ///   end, then follow-ups from 5 % of it backing off by `poll_multiplier`, within
 ///   [`poll_initial`, `poll_max`]; a typical task costs one or two polls. A kind not seen yet
 ///   uses the estimate over all kinds; before any task finished, polling starts after
 ///   `poll_initial` and backs off by `poll_multiplier` up to `poll_max`. A task running longer than
-///   `task_timeout` fails the op.
+///   `task_timeout` fails the op. A poll the token bucket held back teaches nothing (its send
+///   time says when a token was free, not when the task ended).
 /// - A read cache of the gateway's virtual services, pools, NAT rules and app port profiles is
 ///   loaded once (4 list calls) and kept up to date by the actor's own mutations, so a
 ///   reconcile neither re-lists the gateway nor GETs before it creates. Pool details are read
@@ -55,6 +64,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "actors/detail/op_queue.hpp"
 #include "actors/detail/pacing.hpp"
 #include "actors/detail/vcd_convert.hpp"
 #include "actors/engine_observer.hpp"
@@ -76,6 +86,9 @@ struct gateway_settings {
   caf::timespan retry_base = std::chrono::seconds{1};
   caf::timespan retry_max = std::chrono::seconds{60};
   uint32_t max_attempts = 8;
+  /// How long one second of a Retry-After header lasts (benchmarks compress time; 1 s in
+  /// production).
+  caf::timespan retry_after_unit = std::chrono::seconds{1};
   uint64_t jitter_seed = 0x5eed; ///< seeds the backoff jitter (tests pin it)
 };
 
@@ -110,10 +123,20 @@ using gateway_impl =
 struct gateway_state {
   /// What a task does (its duration is learnt per kind).
   using task_kind = std::pair<object_kind, op_kind>;
+  /// A plan under way: its promise and the results so far.
+  struct plan_run {
+    caf::typed_response_promise<plan_result> rp;
+    plan_result done;
+    size_t size = 0;
+    bool failed = false;
+  };
   struct pending_op {
     lb_op op;
-    caf::typed_response_promise<op_result> rp;
     uint32_t attempt = 0;
+    /// The single op's promise (`plan` null) ...
+    caf::typed_response_promise<op_result> rp;
+    /// ... or the plan it belongs to.
+    std::shared_ptr<plan_run> plan;
   };
   /// A virtual service as the planner sees it (virtual_service_desc without the id, which is
   /// the map key), plus the SEG it runs on (kept on update; one shared copy per SEG). Compact:
@@ -177,23 +200,23 @@ struct gateway_state {
 
   gateway_args args;
   std::optional<detail::token_bucket> bucket;
-  std::deque<std::function<void()>> io_waiting; ///< calls waiting for a token
+  /// Calls waiting for a token, by urgency: those of ops in flight, then plan-preparing reads.
+  std::array<std::deque<std::function<void()>>, 2> io_waiting;
   bool tick_scheduled = false;
-  std::map<caf::actor_addr, std::deque<std::shared_ptr<pending_op>>> queues;
-  std::deque<caf::actor_addr> rotation; ///< requesters with queued ops, in serving order
-  size_t queued = 0;                    ///< ops in all queues (not the one in flight)
-  bool draining = false;                ///< shutting down: no new ops, no retries
+  bool draining = false; ///< shutting down: no new ops, no retries
   std::vector<caf::typed_response_promise<caf::ok_atom>> drain_waiters;
   /// A mutation slot: one op in flight at a time. VCD locks the edge gateway for the tasks on
   /// its NAT rules, pools and virtual services; application port profiles are org objects that
   /// lock no gateway, so they have a slot of their own and overlap the gateway's tasks.
   struct slot {
     bool busy = false;
-    caf::actor_addr serving;     ///< whose op is in flight
-    caf::actor_addr last_served; ///< goes behind the others next time
+    caf::actor_addr serving; ///< whose op is in flight
   };
   enum slot_id : uint8_t { gateway_slot, profile_slot, slot_count };
   std::array<slot, slot_count> slots;
+  using pending_ptr = std::shared_ptr<pending_op>;
+  /// Queued ops, oldest job first per slot.
+  detail::op_queue<caf::actor_addr, pending_ptr, slot_count> queue;
   cache objects;
   bool cache_valid = false;
   bool cache_loading = false;

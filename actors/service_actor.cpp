@@ -117,14 +117,15 @@ void write_status(self_ptr self, bool finalizer, std::string ip, cont k) {
       [k](caf::error& e) { k(e); });
 }
 
-void run_ops(self_ptr self, std::shared_ptr<const std::vector<lb_op>> ops, size_t i, cont k) {
-  if (i == ops->size()) {
+// Sends the plan as one job: the gateway runs its ops in order, the next the moment the previous
+// one finished, and stops at the first failure.
+void run_ops(self_ptr self, std::shared_ptr<const std::vector<lb_op>> ops, cont k) {
+  if (ops->empty()) {
     k({});
     return;
   }
-  self->request(self->state.deps->gateway, self->state.deps->request_timeout, (*ops)[i])
-    .then([self, ops, i, k](const op_result&) { run_ops(self, ops, i + 1, k); },
-          [k](caf::error& e) { k(e); });
+  self->request(self->state.deps->gateway, self->state.deps->request_timeout, lb_plan{*ops})
+    .then([k](const plan_result&) { k({}); }, [k](caf::error& e) { k(e); });
 }
 
 std::vector<std::string> upstream_ports(const lb_objects& observed, const std::string& cluster_id) {
@@ -190,7 +191,7 @@ void cleanup(self_ptr self) {
           event(self, event_type::normal, "DeletingLoadBalancer", "Deleting load balancer");
         auto ops = std::make_shared<const std::vector<lb_op>>(make_plan({}, observed));
         st.mutated = !ops->empty();
-        run_ops(self, ops, 0, [self, key](caf::error err) {
+        run_ops(self, ops, [self, key](caf::error err) {
           if (err) {
             finish(self, std::move(err));
             return;
@@ -267,7 +268,7 @@ void give_up_unwanted(self_ptr self, const lb_objects& observed, const port_set&
   });
   auto ops = std::make_shared<const std::vector<lb_op>>(make_plan(keep, observed));
   self->state.mutated = !ops->empty();
-  run_ops(self, ops, 0, [self, dropped, wanted, refused](caf::error err) {
+  run_ops(self, ops, [self, dropped, wanted, refused](caf::error err) {
     if (!err) {
       std::vector<listener_key> still; // claims on ports it still wants stay
       for (const auto& l : self->state.claimed)
@@ -337,7 +338,7 @@ void converge(self_ptr self, service_plan plan, lb_objects observed) {
               claimed.insert(claimed.end(), wanted.begin(), wanted.end());
               std::sort(claimed.begin(), claimed.end());
               claimed.erase(std::unique(claimed.begin(), claimed.end()), claimed.end());
-              run_ops(self, ops, 0, after_ops);
+              run_ops(self, ops, after_ops);
             },
             [self, observed, wanted_ports](caf::error& e) {
               if (has_code(e, lb_errc::port_conflict))

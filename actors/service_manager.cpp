@@ -164,16 +164,15 @@ void finish_sweep(self_ptr self,
   maybe_sweep(self);
 }
 
-void run_sweep_ops(self_ptr self, std::shared_ptr<const std::vector<lb_op>> ops, size_t i,
+void run_sweep_ops(self_ptr self, std::shared_ptr<const std::vector<lb_op>> ops,
                    std::function<void(caf::error)> k) {
-  if (i == ops->size()) {
+  if (ops->empty()) {
     k({});
     return;
   }
   auto& st = self->state;
-  self->request(st.deps->gateway, st.deps->request_timeout, (*ops)[i])
-    .then([self, ops, i, k](const op_result&) { run_sweep_ops(self, ops, i + 1, k); },
-          [k](caf::error& err) { k(std::move(err)); });
+  self->request(st.deps->gateway, st.deps->request_timeout, lb_plan{*ops})
+    .then([k](const plan_result&) { k({}); }, [k](caf::error& err) { k(std::move(err)); });
 }
 
 // Identifies a set of keys regardless of their order.
@@ -222,7 +221,7 @@ void maybe_sweep(self_ptr self) {
         st.sweep_tokens = found.tokens;
         auto ops = std::make_shared<const std::vector<lb_op>>(make_plan({}, found.objects));
         auto count = static_cast<uint64_t>(found.objects.size());
-        run_sweep_ops(self, ops, 0,
+        run_sweep_ops(self, ops,
                       [self, waiters, count, keys = std::move(found.keys),
                        ips = std::move(found.ips)](caf::error err) {
                         auto& st = self->state;

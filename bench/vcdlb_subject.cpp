@@ -285,6 +285,7 @@ caf::expected<std::unique_ptr<vcdlb_subject>> vcdlb_subject::make(vcdlb_subject_
   gs.poll_max = scaled(gs.poll_max, scale);
   gs.retry_base = scaled(gs.retry_base, scale);
   gs.retry_max = scaled(gs.retry_max, scale);
+  gs.retry_after_unit = scaled(gs.retry_after_unit, scale);
   gs.task_timeout = scaled(gs.task_timeout, scale);
   eo.gateway = gs;
   eo.node_debounce = scaled(eo.node_debounce, scale);

@@ -60,6 +60,9 @@ using gateway_actor = caf::typed_actor<
   // Run one create/update/remove; the reply carries the object's id (for a NAT rule created
   // since the last list, a placeholder the gateway actor resolves when it needs the real one).
   caf::replies_to<lb_op>::with<op_result>,
+  // Run a Service's plan: its ops in order as one job of the queue (oldest job first), stopping
+  // at the first failure (the reply is that error); replies with every op's result.
+  caf::replies_to<lb_plan>::with<plan_result>,
   // Drift repair: re-list the gateway's objects and replace the cache (4 list calls; waits for
   // the mutation in flight, runs before the next one); pool details whose summary changed are
   // dropped and re-read lazily. Replies once the new cache is in place, with the owners of the

@@ -184,6 +184,19 @@ struct lb_op {
 /// "create pool ingress-pool-..." -- for logs and test failure output.
 [[nodiscard]] std::string to_string(const lb_op& x);
 
+/// service_actor -> gateway_actor: one Service's plan, run in order as one job of the gateway's
+/// queue (oldest job first); the first failure ends it and the rest is not run.
+struct lb_plan {
+  std::vector<lb_op> ops;
+
+  friend bool operator==(const lb_plan&, const lb_plan&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lb_plan& x) {
+  return f(caf::meta::type_name("vcdlb::lb_plan"), x.ops);
+}
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, lb_op& x) {
   return f(caf::meta::type_name("vcdlb::lb_op"), x.op, x.kind, x.profile, x.dnat, x.pool, x.vs);

@@ -168,6 +168,18 @@ typename Inspector::result_type inspect(Inspector& f, op_result& x) {
   return f(caf::meta::type_name("vcdlb::op_result"), x.id);
 }
 
+/// gateway_actor -> caller of an lb_plan: the outcome of each op, in order.
+struct plan_result {
+  std::vector<op_result> results;
+
+  friend bool operator==(const plan_result&, const plan_result&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, plan_result& x) {
+  return f(caf::meta::type_name("vcdlb::plan_result"), x.results);
+}
+
 /// gateway_actor -> caller of `refresh`: what the re-list found changed out of band since the
 /// previous refresh, against the cache (which already holds vcdlb's own writes). `owners` are
 /// the owner tokens of the changed objects ("u:<Service name>" for upstream names,

@@ -312,7 +312,7 @@ TEST_F(gateway_actor_test, a_failed_create_that_left_an_object_is_replaced) {
   EXPECT_FALSE(list(svc.key).pools.at(0).failed);
 }
 
-TEST_F(gateway_actor_test, one_mutation_at_a_time_served_round_robin) {
+TEST_F(gateway_actor_test, one_mutation_at_a_time_served_oldest_requester_first) {
   vcd::fake_options opts;
   opts.task_polls = 2;
   opts.busy_while_task_running = true; // overlapping tasks would be refused
@@ -343,10 +343,108 @@ TEST_F(gateway_actor_test, one_mutation_at_a_time_served_round_robin) {
     ADD_FAILURE() << describe(e);
   EXPECT_EQ(fake_->calls(operation::create_pool), 4u); // no BUSY_ENTITY, no retry
   ASSERT_EQ(out->order.size(), 4u);
-  // big's first op, then small's only op, then the rest of big.
+  // big asked first: all of big, then small (not round robin: big's IP would come last).
   EXPECT_EQ(out->order[0].substr(0, 4), "big:");
-  EXPECT_EQ(out->order[1].substr(0, 6), "small:");
+  EXPECT_EQ(out->order[1].substr(0, 4), "big:");
   EXPECT_EQ(out->order[2].substr(0, 4), "big:");
+  EXPECT_EQ(out->order[3].substr(0, 6), "small:");
+}
+
+// Plans are jobs: each runs to its end before a younger plan gets the gateway, and a plan that
+// arrives while others run never overtakes them; a stream of newcomers does not starve it.
+TEST_F(gateway_actor_test, plans_run_oldest_first_and_a_stream_of_newcomers_starves_nobody) {
+  vcd::fake_options opts;
+  opts.task_polls = 1;
+  fake_ = std::make_shared<vcd::fake_client>(opts);
+  vcd::edge_gateway g;
+  g.name = "edge-1";
+  gw_id_ = fake_->add_gateway(g);
+  start();
+  list(service("warm").key);
+  auto out = std::make_shared<outcome>();
+  auto plan_of = [&](const std::string& name) {
+    auto svc = service(name);
+    std::vector<lb_op> ops;
+    for (const auto& p : desired(svc, config::lb_mode::c, "203.0.113.10").pools)
+      ops.push_back(make_create(p));
+    return ops;
+  };
+  gateway_actor gw = gw_;
+  auto send_plan = [&](const std::string& who) {
+    auto ops = plan_of(who);
+    sys_.spawn([gw, who, ops, out](caf::event_based_actor* self) {
+      self->request(gw, 600s, lb_plan{ops})
+        .then(
+          [=](const plan_result& r) {
+            EXPECT_EQ(r.results.size(), ops.size());
+            out->order.push_back(who);
+            ++out->replies;
+          },
+          [=](caf::error& e) {
+            out->errors.push_back(e);
+            ++out->replies;
+          });
+    });
+  };
+  send_plan("s0");
+  send_plan("s1");
+  run();
+  // Newcomers keep arriving while s1 waits: each one after s1 in line.
+  for (int i = 2; i < 12; ++i) {
+    send_plan("s" + std::to_string(i));
+    advance_time(10ms);
+  }
+  settle([&] { return out->replies == 12; });
+  for (const auto& e : out->errors)
+    ADD_FAILURE() << describe(e);
+  ASSERT_EQ(out->order.size(), 12u);
+  for (size_t i = 0; i < out->order.size(); ++i)
+    EXPECT_EQ(out->order[i], "s" + std::to_string(i)) << "position " << i;
+}
+
+// The first failure ends a plan: the caller gets that error, the later ops never run.
+TEST_F(gateway_actor_test, a_plan_stops_at_its_first_failure) {
+  start();
+  auto svc = service("web");
+  auto objs = desired(svc, config::lb_mode::c, "203.0.113.10");
+  fake_->fail_next(operation::create_pool, caf::make_error(vcd_errc::bad_request, "no"));
+  std::vector<lb_op> ops;
+  for (const auto& p : objs.pools)
+    ops.push_back(make_create(p));
+  self_->send(gw_, lb_plan{ops});
+  bool got = false;
+  settle([&] {
+    if (!got)
+      got = try_receive([&](const plan_result&) { ADD_FAILURE() << "the plan succeeded"; },
+                        [&](caf::error& e) { EXPECT_TRUE(has_code(e, vcd_errc::bad_request)); });
+    return got;
+  });
+  EXPECT_TRUE(got);
+  EXPECT_EQ(fake_->calls(operation::create_pool), 1u);
+}
+
+// A 429 on a mutation means VCD accepted nothing: the gateway slot serves another op during the
+// Retry-After, and the refused op comes back first in line.
+TEST_F(gateway_actor_test, a_rate_limited_mutation_frees_the_slot_during_its_retry_after) {
+  gateway_settings s;
+  s.retry_after_unit = 1s;
+  start(s);
+  list(service("warm").key);
+  auto a = desired(service("a"), config::lb_mode::c, "203.0.113.10").pools;
+  auto b = desired(service("b"), config::lb_mode::c, "203.0.113.11").pools;
+  fake_->fail_next(operation::create_pool, vcd::make_http_error(429, "", "slow down", 5, false));
+  auto out = std::make_shared<outcome>();
+  submit("a", {make_create(a[0])}, out);
+  run();
+  submit("b", {make_create(b[0])}, out);
+  // b is served within the 5 s a waits.
+  settle([&] { return out->replies >= 1; }, 100ms, 40);
+  ASSERT_EQ(out->order.size(), 1u);
+  EXPECT_EQ(out->order[0].substr(0, 2), "b:");
+  settle([&] { return out->replies == 2; });
+  ASSERT_EQ(out->order.size(), 2u);
+  EXPECT_EQ(out->order[1].substr(0, 2), "a:");
+  EXPECT_TRUE(out->errors.empty());
 }
 
 TEST_F(gateway_actor_test, token_bucket_paces_requests) {

@@ -10,6 +10,7 @@
 #include "actors/ip_pool_actor.hpp"
 #include "actors/naming.hpp"
 #include "actors/node_set.hpp"
+#include "adapters/vcd/errors.hpp"
 #include "adapters/vcd/fake_client.hpp"
 #include "caf/all.hpp"
 #include "protocol/errors.hpp"
@@ -45,6 +46,8 @@ public:
 
 class service_manager_test : public actor_fixture {
 protected:
+  // Few attempts with the default backoff, so that giving up fits one settle().
+  static constexpr uint32_t max_attempts = 3;
   service_manager_test() : fake_(std::make_shared<vcd::fake_client>()) {
     vcd::edge_gateway g;
     g.name = "edge-1";
@@ -68,6 +71,7 @@ protected:
     args.ctx.org = fake_->options().org;
     args.ctx.vdc_id = "urn:vcloud:vdc:0001";
     args.cluster_id = cid;
+    args.settings.max_attempts = max_attempts;
     gateway_ = sys_.spawn(gateway_behavior, std::move(args));
     pool_ = sys_.spawn(ip_pool_behavior);
     writer_ = sys_.spawn(accepting_writer, writers_);
@@ -495,12 +499,28 @@ TEST_F(service_manager_test, a_failed_refresh_skips_the_reconciles_and_the_next_
   settle();
   auto a = names_of({"shop", "a"});
   delete_vs(a.virtual_service);
+  // Every attempt of the list fails: the refresh gives up.
   fake_->fail_next(vcd::operation::list_pool_summaries,
-                   caf::make_error(vcd_errc::unavailable, std::string{"maintenance"}));
+                   caf::make_error(vcd_errc::unavailable, std::string{"maintenance"}),
+                   max_attempts);
   fake_->reset_calls();
   resync();
+  EXPECT_EQ(fake_->calls(vcd::operation::list_pool_summaries), max_attempts);
   EXPECT_EQ(fake_->mutation_calls(), 0u);
   EXPECT_FALSE(fake_->virtual_service_by_name(a.virtual_service));
+  resync();
+  EXPECT_TRUE(fake_->virtual_service_by_name(a.virtual_service));
+  EXPECT_EQ(live(), 1u);
+}
+
+// One transient failure of a list is retried, not reported: the same resync repairs.
+TEST_F(service_manager_test, a_transient_list_failure_is_retried_within_the_refresh) {
+  self_->send(manager_, lb("a"));
+  settle();
+  auto a = names_of({"shop", "a"});
+  delete_vs(a.virtual_service);
+  fake_->fail_next(vcd::operation::list_pool_summaries,
+                   vcd::make_http_error(429, "", "slow down", -1, false));
   resync();
   EXPECT_TRUE(fake_->virtual_service_by_name(a.virtual_service));
   EXPECT_EQ(live(), 1u);

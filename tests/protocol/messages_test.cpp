@@ -40,8 +40,8 @@ protected:
 TEST_F(messages, type_ids_are_a_contiguous_custom_block) {
   EXPECT_EQ(caf::type_id<service_key>::value, caf::first_custom_type_id);
   EXPECT_EQ(caf::id_block::vcdlb_engine::begin, caf::first_custom_type_id);
-  EXPECT_EQ(caf::id_block::vcdlb_engine::end - caf::id_block::vcdlb_engine::begin, 24u);
-  EXPECT_EQ(caf::type_id<refresh_result>::value, caf::id_block::vcdlb_engine::end - 1);
+  EXPECT_EQ(caf::id_block::vcdlb_engine::end - caf::id_block::vcdlb_engine::begin, 26u);
+  EXPECT_EQ(caf::type_id<plan_result>::value, caf::id_block::vcdlb_engine::end - 1);
 }
 
 TEST_F(messages, service_spec_round_trips) {
@@ -64,6 +64,10 @@ TEST_F(messages, lb_op_and_objects_round_trip) {
                           false,  "",   "pool"};
   auto op = make_create(vs);
   EXPECT_EQ(round_trip(sys_, op), op);
+  lb_plan plan{{op, make_remove(object_kind::virtual_service, "vs", "id-1")}};
+  EXPECT_EQ(round_trip(sys_, plan), plan);
+  plan_result result{{{"id-1"}, {"id-2"}}};
+  EXPECT_EQ(round_trip(sys_, result), result);
   lb_objects objs;
   objs.virtual_services = {vs};
   objs.pools = {{"p1", "pool", 30053, {"10.0.0.1"}, false}};
