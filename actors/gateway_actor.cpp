@@ -124,8 +124,9 @@ void finish_op(self_ptr self, caf::actor_addr who, pending_ptr p, caf::expected<
   }
   if (!r && !rejected_outright(r.error())) {
     // A failed mutation may still have left something behind (a create that VCD accepted
-    // before a 5xx, a REALIZATION_FAILED object, DUPLICATE_NAME): re-read before the next one.
-    st.cache_valid = false;
+    // before a 5xx, a REALIZATION_FAILED object, DUPLICATE_NAME): re-read its kind before the
+    // next op (the other kinds stay as they are).
+    st.invalidate(p->op.kind);
   }
   if (!r && p->plan) {
     // The rest of a failed plan does not run: it was planned on what this op should have done.
@@ -191,7 +192,7 @@ void maybe_refresh(self_ptr self) {
   auto waiters = std::make_shared<std::vector<caf::typed_response_promise<refresh_result>>>(
     std::move(st.refresh_waiters));
   st.refresh_waiters.clear();
-  st.cache_valid = false;
+  st.invalidate_all();
   st.keep_pool_details = true;
   ensure_cache(self, [self, waiters](const caf::error& err) {
     auto& st = self->state;

@@ -39,15 +39,17 @@
 ///   vcdlb's names are unique) and an update changes its version; the NAT rules are listed
 ///   again only when an update or remove needs such an id or version (one list resolves all).
 /// - `refresh` re-lists the four kinds (drift repair: objects deleted or edited out of band)
-///   and replaces the cache. Every re-list (refresh, the reload after a failed op, the NAT rule
-///   list that resolves ids) is compared with the cache it replaces, by id and by what the
-///   planner sees (NAT rule versions aside; a placeholder matches the listed rule of its name):
-///   the refresh replies with the owners of the objects that differ since the last refresh. It
-///   waits for the mutations in flight and runs before the next one, so no op ever works on a
-///   half-replaced cache. Pool details survive a refresh only while the pool's summary still shows
-///   the member counts they were read (or written) with; the others are re-read lazily. A member
-///   swap that keeps both counts is invisible to the summaries and is repaired by the next write of
-///   the pool.
+///   and brings the cache in line in place: unchanged entries stay as they are (no name
+///   parsing, no re-indexing), changed ones are updated. A failed op makes only its own kind
+///   stale, and the next load lists only the stale kinds. Every re-list (refresh, the reload after
+///   a failed op, the NAT rule list that resolves ids) is compared with the cache it replaces, by
+///   id and by what the planner sees (NAT rule versions aside; a placeholder matches the listed
+///   rule of its name): the refresh replies with the owners of the objects that differ since the
+///   last refresh. It waits for the mutations in flight and runs before the next one, so no op ever
+///   works on a half-replaced cache. Pool details survive a refresh only while the pool's summary
+///   still shows the member counts they were read (or written) with; the others are re-read lazily.
+///   A member swap that keeps both counts is invisible to the summaries and is repaired by the next
+///   write of the pool.
 /// - The cache is compact (only what the planner needs); pools with the same member list share
 ///   one immutable copy of it.
 ///
@@ -218,7 +220,15 @@ struct gateway_state {
   /// Queued ops, oldest job first per slot.
   detail::op_queue<caf::actor_addr, pending_ptr, slot_count> queue;
   cache objects;
-  bool cache_valid = false;
+  /// The kinds whose list is not known to be current (bit `1 << object_kind`), all at first; a
+  /// load lists only these. A failed op makes its own kind stale, a refresh all of them.
+  static constexpr uint8_t all_kinds = 0xF;
+  uint8_t stale_kinds = all_kinds;
+  /// Complete and current: nothing stale and no load under way (a load clears `stale_kinds`
+  /// when it starts).
+  [[nodiscard]] bool cache_valid() const noexcept { return stale_kinds == 0 && !cache_loading; }
+  void invalidate(object_kind k) noexcept { stale_kinds |= uint8_t(1U << uint8_t(k)); }
+  void invalidate_all() noexcept { stale_kinds = all_kinds; }
   bool cache_loading = false;
   std::vector<std::function<void(const caf::error&)>> cache_waiters;
   /// The next load keeps pool details whose member counts did not change (set by refresh).

@@ -2,6 +2,7 @@
 // profiles of this cluster, indexed by owner; drift found by re-lists; NAT rule id resolution.
 
 #include <algorithm>
+#include <bit>
 
 #include "actors/detail/gateway_internals.hpp"
 #include "actors/ipv4.hpp"
@@ -25,6 +26,42 @@ void index_object(self_ptr self, object_kind kind, const std::string& id, const 
 void add_ids(id_set& out, const std::vector<std::pair<object_kind, const std::string*>>& ids) {
   for (const auto& [kind, id] : ids)
     out.emplace(kind, *id);
+}
+
+void for_each_owned_named(const gateway_state& st, object_kind kind, const std::string& name,
+                          const std::function<void(const std::string&)>& fn) {
+  auto p = naming::parse(name, st.args.cluster_id);
+  if (!p)
+    return;
+  auto i = st.objects.owners.find(owner_token(*p));
+  if (i == st.objects.owners.end())
+    return;
+  for (const auto& [k, id] : i->second)
+    if (k == kind)
+      fn(*id);
+}
+
+namespace {
+template <class Map>
+const typename Map::value_type* find_named(const gateway_state& st, object_kind kind, const Map& m,
+                                           const std::string& name) {
+  const typename Map::value_type* found = nullptr;
+  for_each_owned_named(st, kind, name, [&](const std::string& id) {
+    if (auto i = m.find(id); found == nullptr && i != m.end() && name_of(i->second) == name)
+      found = &*i;
+  });
+  return found;
+}
+} // namespace
+
+const std::pair<const std::string, gateway_state::cached_pool>* find_pool(const gateway_state& st,
+                                                                          const std::string& name) {
+  return find_named(st, object_kind::pool, st.objects.pools, name);
+}
+
+const std::pair<const std::string, app_port_profile_desc>* find_profile(const gateway_state& st,
+                                                                        const std::string& name) {
+  return find_named(st, object_kind::app_port_profile, st.objects.profiles, name);
 }
 
 void unindex_object(self_ptr self, object_kind kind, const std::string& id,
@@ -199,19 +236,8 @@ void walk(const Map& before, const Map& now, Gone gone, Added added, Both both) 
   }
 }
 
-// Notes the owners of the objects that differ between `before` and `now` (same kind, by id).
-template <class Map>
-void diff_objects(self_ptr self, const Map& before, const Map& now) {
-  auto note = [self](const auto& entry) { note_drift(self, name_of(entry.second)); };
-  walk(before, now, note, note, [self](const auto& a, const auto& b) {
-    if (!same(a.second, b.second)) {
-      note_drift(self, name_of(a.second));
-      note_drift(self, name_of(b.second));
-    }
-  });
-}
-
-// As diff_objects; a rule cached under a placeholder id is the listed rule of its name.
+// Notes the owners of the NAT rules that differ between `before` and `now` (by id); a rule cached
+// under a placeholder id is the listed rule of its name.
 void diff_nat_rules(self_ptr self, const std::map<std::string, gateway_state::cached_nat>& before,
                     const std::map<std::string, gateway_state::cached_nat>& now) {
   std::vector<const gateway_state::cached_nat*> placeholders;
@@ -263,7 +289,6 @@ void replace_nat_rules(self_ptr self, std::vector<vcd::nat_rule> rules,
 void finish_cache_load(self_ptr self, const caf::error& err) {
   auto& st = self->state;
   st.cache_loading = false;
-  st.cache_valid = !err;
   auto waiters = std::move(st.cache_waiters);
   st.cache_waiters.clear();
   for (auto& w : waiters)
@@ -272,11 +297,67 @@ void finish_cache_load(self_ptr self, const caf::error& err) {
   maybe_refresh(self);
 }
 
-// Loads the four object lists once; later callers are served from memory. A load after
-// `keep_pool_details` was set keeps the details of pools whose summary counts are unchanged.
+// Brings one kind's cache map in line with a list of it, in place: entries whose listed object
+// did not change are kept as they are (no name parsing, no re-indexing, no allocation), changed
+// ones are updated, others added or removed. `convert(listed)` gives the cache entry of a listed
+// object, `keep_entry(old, fresh)` whether the old entry stands (it may take fields from the
+// fresh one). With `compare`, the owners of what differs are noted as drift.
+template <class Map, class Listed, class Convert, class Keep>
+void sync_kind(self_ptr self, object_kind kind, Map& cached, const std::vector<Listed>& list,
+               bool compare, Convert convert, Keep keep_entry) {
+  const auto& cluster = self->state.args.cluster_id;
+  std::vector<const Listed*> listed;
+  listed.reserve(list.size());
+  for (const auto& x : list)
+    listed.push_back(&x);
+  std::sort(listed.begin(), listed.end(),
+            [](const auto* a, const auto* b) { return a->id < b->id; });
+  auto gone = [&](typename Map::iterator i) {
+    if (compare)
+      note_drift(self, name_of(i->second));
+    unindex_object(self, kind, i->first, name_of(i->second));
+    return cached.erase(i);
+  };
+  auto i = cached.begin();
+  for (const auto* x : listed) {
+    while (i != cached.end() && i->first < x->id)
+      i = gone(i);
+    if (i != cached.end() && i->first == x->id) {
+      auto fresh = convert(*x);
+      if (keep_entry(i->second, fresh)) {
+        ++i;
+        continue;
+      }
+      if (compare) {
+        note_drift(self, name_of(i->second));
+        note_drift(self, name_of(fresh));
+      }
+      if (name_of(i->second) == name_of(fresh)) {
+        i->second = std::move(fresh);
+        ++i;
+        continue;
+      }
+      i = gone(i); // renamed: re-indexed below (or dropped when no longer this cluster's)
+    }
+    if (!naming::parse(x->name, cluster))
+      continue;
+    auto added = cached.emplace_hint(i, x->id, convert(*x));
+    if (compare)
+      note_drift(self, x->name);
+    index_object(self, kind, added->first, x->name);
+  }
+  while (i != cached.end())
+    i = gone(i);
+}
+
+// Loads what the cache lacks: the four object lists at first and after an invalidation (a
+// failed op, a refresh); later callers are served from memory. The lists update the cache in
+// place; with `baseline` (the cache held a complete load plus our own writes) what differs is
+// drift. Pool details stay while the pool's summary shows the member counts they were read
+// with, when `keep_pool_details` was set (a refresh); otherwise they are dropped.
 void ensure_cache(self_ptr self, std::function<void(const caf::error&)> k) {
   auto& st = self->state;
-  if (st.cache_valid) {
+  if (st.cache_valid()) {
     k(caf::error{});
     return;
   }
@@ -284,24 +365,23 @@ void ensure_cache(self_ptr self, std::function<void(const caf::error&)> k) {
   if (st.cache_loading)
     return;
   st.cache_loading = true;
-  // The cache being replaced: compared with the lists when it is a baseline (drift), and the
-  // source of the pool details a refresh keeps.
   const bool compare = st.baseline;
   const bool keep = st.keep_pool_details;
-  auto old = std::make_shared<gateway_state::cache>();
-  if (compare || keep)
-    *old = std::move(st.objects);
   st.keep_pool_details = false;
   st.baseline = false;
-  st.objects = {};
-  auto remaining = std::make_shared<int>(4);
+  const uint8_t kinds = st.stale_kinds;
+  st.stale_kinds = 0; // a list that fails makes its kind stale again
+  auto wanted = [kinds](object_kind k) { return (kinds & (1U << uint8_t(k))) != 0; };
+  auto remaining = std::make_shared<int>(std::popcount(kinds));
   auto first_error = std::make_shared<caf::error>();
-  auto step = [self, remaining, first_error, compare, old](caf::error err) {
-    if (err && !*first_error)
-      *first_error = std::move(err);
+  auto step = [self, remaining, first_error, compare](object_kind kind, caf::error err) {
+    if (err) {
+      self->state.invalidate(kind);
+      if (!*first_error)
+        *first_error = std::move(err);
+    }
     if (--*remaining == 0) {
       auto& st = self->state;
-      *old = {};
       prune_member_lists(self);
       st.baseline = !*first_error;
       if (*first_error && compare)
@@ -311,87 +391,78 @@ void ensure_cache(self_ptr self, std::function<void(const caf::error&)> k) {
   };
   const auto gw = st.args.ctx.gateway.id;
   auto client = st.args.client;
-  read<std::vector<vcd::virtual_service_summary>>(
-    self, urgency::op,
-    [client, gw](auto cb) { client->list_virtual_service_summaries(gw, {}, std::move(cb)); },
-    [self, step, compare, old](caf::expected<std::vector<vcd::virtual_service_summary>> r) {
-      if (r) {
-        for (const auto& vs : *r)
-          if (naming::parse(vs.name, self->state.args.cluster_id)) {
-            auto [it, added] = self->state.objects.vss.emplace(
-              vs.id, to_cached(self, detail::to_desc(vs), vs.service_engine_group_ref));
-            if (added)
-              index_object(self, object_kind::virtual_service, it->first, vs.name);
-          }
-        if (compare)
-          diff_objects(self, old->vss, self->state.objects.vss);
-      }
-      step(r ? caf::error{} : std::move(r.error()));
-    });
-  read<std::vector<vcd::pool_summary>>(
-    self, urgency::op,
-    [client, gw](auto cb) { client->list_pool_summaries(gw, {}, std::move(cb)); },
-    [self, step, compare, keep, old](caf::expected<std::vector<vcd::pool_summary>> r) {
-      if (r) {
-        for (const auto& p : *r) {
-          if (!naming::parse(p.name, self->state.args.cluster_id))
-            continue;
-          gateway_state::cached_pool entry;
-          entry.name = p.name;
-          entry.failed = detail::realization_failed(p.status);
-          entry.member_count = p.member_count;
-          entry.enabled_member_count = p.enabled_member_count;
-          auto before = old->pools.extract(p.id); // what is left in old->pools is gone
-          if (compare && (before.empty() || !same_summary(before.mapped(), entry))) {
-            if (!before.empty())
-              note_drift(self, before.mapped().name);
-            note_drift(self, entry.name);
-          }
-          // The details stay valid while the counts they were read with are unchanged.
-          if (keep && !before.empty() && before.mapped().has_details
-              && before.mapped().name == entry.name
-              && before.mapped().member_count == entry.member_count
-              && before.mapped().enabled_member_count == entry.enabled_member_count) {
-            auto failed = entry.failed;
-            entry = std::move(before.mapped());
-            entry.failed = failed;
-          }
-          if (auto [it, added] = self->state.objects.pools.emplace(p.id, std::move(entry)); added)
-            index_object(self, object_kind::pool, it->first, p.name);
+  if (wanted(object_kind::virtual_service))
+    read<std::vector<vcd::virtual_service_summary>>(
+      self, urgency::op,
+      [client, gw](auto cb) { client->list_virtual_service_summaries(gw, {}, std::move(cb)); },
+      [self, step, compare](caf::expected<std::vector<vcd::virtual_service_summary>> r) {
+        if (r)
+          sync_kind(
+            self, object_kind::virtual_service, self->state.objects.vss, *r, compare,
+            [self](const vcd::virtual_service_summary& vs) {
+              return to_cached(self, detail::to_desc(vs), vs.service_engine_group_ref);
+            },
+            [](const gateway_state::cached_vs& a, const gateway_state::cached_vs& b) {
+              return same(a, b);
+            });
+        step(object_kind::virtual_service, r ? caf::error{} : std::move(r.error()));
+      });
+  if (wanted(object_kind::pool))
+    read<std::vector<vcd::pool_summary>>(
+      self, urgency::op,
+      [client, gw](auto cb) { client->list_pool_summaries(gw, {}, std::move(cb)); },
+      [self, step, compare, keep](caf::expected<std::vector<vcd::pool_summary>> r) {
+        if (r)
+          sync_kind(
+            self, object_kind::pool, self->state.objects.pools, *r, compare,
+            [](const vcd::pool_summary& p) {
+              gateway_state::cached_pool entry;
+              entry.name = p.name;
+              entry.failed = detail::realization_failed(p.status);
+              entry.member_count = p.member_count;
+              entry.enabled_member_count = p.enabled_member_count;
+              return entry;
+            },
+            [keep](gateway_state::cached_pool& old, const gateway_state::cached_pool& fresh) {
+              if (!same_summary(old, fresh))
+                return false;
+              // The details stay valid while the counts they were read with are unchanged.
+              if (!keep) {
+                old.has_details = false;
+                old.members.reset();
+              }
+              return true;
+            });
+        step(object_kind::pool, r ? caf::error{} : std::move(r.error()));
+      });
+  if (wanted(object_kind::dnat_rule))
+    read<std::vector<vcd::nat_rule>>(
+      self, urgency::op, [client, gw](auto cb) { client->list_nat_rules(gw, std::move(cb)); },
+      [self, step, compare](caf::expected<std::vector<vcd::nat_rule>> r) {
+        if (r) {
+          std::optional<std::map<std::string, gateway_state::cached_nat>> before;
+          if (compare)
+            before = self->state.objects.nat_rules;
+          replace_nat_rules(self, std::move(*r), before ? &*before : nullptr);
         }
-        if (compare)
-          for (const auto& [id, gone] : old->pools)
-            note_drift(self, gone.name);
-      }
-      old->pools.clear();
-      step(r ? caf::error{} : std::move(r.error()));
-    });
-  read<std::vector<vcd::nat_rule>>(
-    self, urgency::op, [client, gw](auto cb) { client->list_nat_rules(gw, std::move(cb)); },
-    [self, step, compare, old](caf::expected<std::vector<vcd::nat_rule>> r) {
-      if (r)
-        replace_nat_rules(self, std::move(*r), compare ? &old->nat_rules : nullptr);
-      step(r ? caf::error{} : std::move(r.error()));
-    });
-  read<std::vector<vcd::app_port_profile>>(
-    self, urgency::op,
-    [client](auto cb) {
-      client->list_app_port_profiles(vcd::fiql::eq("scope", "TENANT"), std::move(cb));
-    },
-    [self, step, compare, old](caf::expected<std::vector<vcd::app_port_profile>> r) {
-      if (r) {
-        for (const auto& p : *r)
-          if (naming::parse(p.name, self->state.args.cluster_id)) {
-            auto [it, added] =
-              self->state.objects.profiles.emplace(p.id, without_id(detail::to_desc(p)));
-            if (added)
-              index_object(self, object_kind::app_port_profile, it->first, p.name);
-          }
-        if (compare)
-          diff_objects(self, old->profiles, self->state.objects.profiles);
-      }
-      step(r ? caf::error{} : std::move(r.error()));
-    });
+        step(object_kind::dnat_rule, r ? caf::error{} : std::move(r.error()));
+      });
+  if (wanted(object_kind::app_port_profile))
+    read<std::vector<vcd::app_port_profile>>(
+      self, urgency::op,
+      [client](auto cb) {
+        client->list_app_port_profiles(vcd::fiql::eq("scope", "TENANT"), std::move(cb));
+      },
+      [self, step, compare](caf::expected<std::vector<vcd::app_port_profile>> r) {
+        if (r)
+          sync_kind(
+            self, object_kind::app_port_profile, self->state.objects.profiles, *r, compare,
+            [](const vcd::app_port_profile& p) { return without_id(detail::to_desc(p)); },
+            [](const app_port_profile_desc& a, const app_port_profile_desc& b) {
+              return same(a, b);
+            });
+        step(object_kind::app_port_profile, r ? caf::error{} : std::move(r.error()));
+      });
 }
 
 ip_protocol profile_protocol(const gateway_state::cache& c, const std::string& id,
@@ -521,17 +592,21 @@ void refresh_nat_rules(self_ptr self, std::function<void(const caf::error&)> k) 
 
 // The cached rule an op on `id` (maybe a placeholder) named `name` means, if the cache has it
 // under a real id.
-std::optional<nat_target> cached_rule(const gateway_state::cache& c, const std::string& id,
+std::optional<nat_target> cached_rule(const gateway_state& st, const std::string& id,
                                       const std::string& name) {
+  const auto& c = st.objects;
   if (!is_unlisted(id)) {
     if (auto i = c.nat_rules.find(id); i != c.nat_rules.end())
       return nat_target{id, i->second.version};
     return std::nullopt;
   }
-  for (const auto& [rid, rule] : c.nat_rules)
-    if (!is_unlisted(rid) && rule.desc.name == name)
-      return nat_target{rid, rule.version};
-  return std::nullopt;
+  std::optional<nat_target> found;
+  for_each_owned_named(st, object_kind::dnat_rule, name, [&](const std::string& rid) {
+    auto i = c.nat_rules.find(rid);
+    if (!found && !is_unlisted(rid) && i != c.nat_rules.end() && i->second.desc.name == name)
+      found = nat_target{rid, i->second.version};
+  });
+  return found;
 }
 
 // Resolves the rule an update or remove works on, listing the rules once when the cache cannot
@@ -541,7 +616,7 @@ void with_nat_rule(self_ptr self, const lb_op& op,
   auto id = op.dnat.id;
   auto name = op.dnat.name;
   bool need_version = op.op == op_kind::update;
-  auto t = cached_rule(self->state.objects, id, name);
+  auto t = cached_rule(self->state, id, name);
   if (t && (!need_version || t->version >= 0)) {
     k(std::move(t));
     return;
@@ -556,7 +631,7 @@ void with_nat_rule(self_ptr self, const lb_op& op,
       k(err);
       return;
     }
-    k(cached_rule(self->state.objects, id, name));
+    k(cached_rule(self->state, id, name));
   });
 }
 
@@ -584,7 +659,7 @@ void list_owned(self_ptr self, caf::typed_response_promise<lb_objects> rp, servi
         return;
       }
       // A reload started while the details were read: answer from the new cache.
-      if (!self->state.cache_valid) {
+      if (!self->state.cache_valid()) {
         list_owned(self, rp, key);
         return;
       }

@@ -137,7 +137,7 @@ void run_dnat_op(self_ptr self, pending_ptr p, done_fn done) {
     });
     return;
   }
-  const auto* profile = find_by_name(st.objects.profiles, op.dnat.profile_name);
+  const auto* profile = find_profile(st, op.dnat.profile_name);
   if (profile == nullptr) {
     done(caf::make_error(vcd_errc::not_found,
                          "app port profile " + op.dnat.profile_name + " does not exist"));
@@ -156,7 +156,7 @@ void run_dnat_op(self_ptr self, pending_ptr p, done_fn done) {
       [self, body, create, done](caf::expected<vcd::task> r) mutable {
         if (!r) {
           if (has_code(r.error(), vcd_errc::conflict))
-            self->state.cache_valid = false; // stale version: re-read before the retry
+            self->state.invalidate(object_kind::dnat_rule); // stale version: re-read first
           done(std::move(r.error()));
           return;
         }
@@ -290,7 +290,7 @@ void run_vs_op(self_ptr self, pending_ptr p, done_fn done) {
       });
     return;
   }
-  const auto* pool = find_by_name(st.objects.pools, op.vs.pool_name);
+  const auto* pool = find_pool(st, op.vs.pool_name);
   if (pool == nullptr) {
     done(caf::make_error(vcd_errc::not_found, "pool " + op.vs.pool_name + " does not exist"));
     return;

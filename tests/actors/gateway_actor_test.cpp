@@ -281,6 +281,23 @@ TEST_F(gateway_actor_test, terminal_errors_are_reported_and_gone_objects_count_a
                        "urn:vcloud:loadBalancerVirtualService:gone")});
 }
 
+// VCD refused the request outright (nothing was created): the cache stays valid, no re-list.
+TEST_F(gateway_actor_test, a_mutation_rejected_outright_keeps_the_cache) {
+  start();
+  auto svc = service("web");
+  auto want = desired(svc, config::lb_mode::c, "203.0.113.10");
+  auto plan = make_plan(want, list(svc.key));
+  fake_->fail_next(operation::create_pool, caf::make_error(vcd_errc::bad_request, "no"));
+  auto out = std::make_shared<outcome>();
+  submit("svc", {plan[0]}, out);
+  settle([&] { return out->replies == 1; });
+  ASSERT_EQ(out->errors.size(), 1u);
+  fake_->reset_calls();
+  list(svc.key);
+  EXPECT_EQ(fake_->calls(operation::list_pool_summaries), 0u);
+  EXPECT_EQ(fake_->calls(operation::list_virtual_service_summaries), 0u);
+}
+
 TEST_F(gateway_actor_test, a_failed_create_that_left_an_object_is_replaced) {
   start();
   auto svc = service("web");
@@ -296,6 +313,10 @@ TEST_F(gateway_actor_test, a_failed_create_that_left_an_object_is_replaced) {
   fake_->reset_calls();
   auto observed = list(svc.key);
   EXPECT_EQ(fake_->calls(operation::list_pool_summaries), 1u); // re-read, not the stale cache
+  // Only the failed op's kind is stale: the other kinds are not listed again.
+  EXPECT_EQ(fake_->calls(operation::list_virtual_service_summaries), 0u);
+  EXPECT_EQ(fake_->calls(operation::list_nat_rules), 0u);
+  EXPECT_EQ(fake_->calls(operation::list_app_port_profiles), 0u);
   ASSERT_EQ(observed.pools.size(), 1u);
   EXPECT_TRUE(observed.pools[0].failed);
   // The next plan replaces the leftover: remove first, so the create's name is free.
@@ -470,6 +491,44 @@ TEST_F(gateway_actor_test, token_bucket_paces_requests) {
   wait(1s);
   EXPECT_EQ(fake_->total_calls(), 4u);
   EXPECT_TRUE(try_receive([](const lb_objects&) {}));
+}
+
+// After a restart every existing Service reads its pool's details at the VCD rate limit; a new
+// Service's mutation must not wait behind all of them: the calls of an op in flight go first.
+TEST_F(gateway_actor_test, an_ops_calls_go_before_the_reads_that_prepare_plans) {
+  gateway_settings s;
+  s.qps = 1;
+  s.burst = 1;
+  s.poll_initial = 1ms;
+  start(s);
+  // Ten existing Services, each with a pool whose details the gateway has not read.
+  std::vector<service_key> existing;
+  for (int i = 0; i < 10; ++i) {
+    auto svc = service("old" + std::to_string(i));
+    svc.ports.resize(1);
+    vcd::pool p;
+    p.name = desired(svc, config::lb_mode::c, "203.0.113.10").pools.at(0).name;
+    p.gateway_ref = {"edge-1", gw_id_};
+    p.default_port = 30080;
+    fake_->put_pool(p);
+    existing.push_back(svc.key);
+  }
+  auto fresh = service("new");
+  fresh.ports.resize(1);
+  list(fresh.key); // the cache is loaded (4 lists)
+  for (const auto& key : existing)
+    self_->send(gw_, list_atom::value, key); // 10 pool detail reads, one token a second
+  auto out = std::make_shared<outcome>();
+  submit("new", {make_create(desired(fresh, config::lb_mode::c, "203.0.113.11").pools.at(0))}, out);
+  run();
+  for (int i = 0; i < 400 && out->replies == 0; ++i)
+    advance_time(10ms);
+  ASSERT_EQ(out->replies, 1u);
+  EXPECT_TRUE(out->errors.empty());
+  // The create and its poll took two of the first tokens; most reads are still waiting.
+  EXPECT_LE(fake_->calls(operation::get_pool), 3u);
+  settle([&] { return fake_->calls(operation::get_pool) == 10; }, 100ms, 400);
+  EXPECT_EQ(fake_->calls(operation::get_pool), 10u);
 }
 
 TEST_F(gateway_actor_test, the_compact_cache_describes_virtual_services_exactly) {
