@@ -209,6 +209,9 @@ std::string fake_client::put_pool(pool p) {
     p.id = next_id("urn:vcloud:loadBalancerPool:");
   p.status = "REALIZED";
   auto id = p.id;
+  if (auto i = pools_.find(id); i != pools_.end())
+    unindex(i->second);
+  index(p);
   pools_[id] = std::move(p);
   return id;
 }
@@ -222,6 +225,9 @@ std::string fake_client::put_virtual_service(virtual_service vs) {
   if (auto* seg = find_seg(vs.gateway_ref.id, vs.service_engine_group_ref.id))
     ++seg->num_deployed_virtual_services;
   auto id = vs.id;
+  if (auto i = virtual_services_.find(id); i != virtual_services_.end())
+    unindex(i->second);
+  index(vs);
   virtual_services_[id] = std::move(vs);
   return id;
 }
@@ -417,9 +423,9 @@ pool_summary fake_client::summarize(const pool& p, bool with_refs) const {
       ++s.enabled_member_count;
   s.up_member_count = s.enabled_member_count;
   if (with_refs)
-    for (const auto& [id, vs] : virtual_services_)
-      if (vs.load_balancer_pool_ref.id == p.id)
-        s.virtual_service_refs.push_back({vs.name, vs.id});
+    if (auto users = vs_by_pool_.find(p.id); users != vs_by_pool_.end())
+      for (const auto& vs_id : users->second)
+        s.virtual_service_refs.push_back({virtual_services_.at(vs_id).name, vs_id});
   return s;
 }
 
@@ -442,6 +448,34 @@ virtual_service_summary fake_client::summarize(const virtual_service& vs) const 
   return s;
 }
 
+void fake_client::index(const pool& p) {
+  pool_names_[{p.gateway_ref.id, p.name}].insert(p.id);
+}
+
+void fake_client::unindex(const pool& p) {
+  auto erase = [&p](auto& m, const auto& key) {
+    if (auto i = m.find(key); i != m.end() && i->second.erase(p.id) > 0 && i->second.empty())
+      m.erase(i);
+  };
+  erase(pool_names_, gateway_key{p.gateway_ref.id, p.name});
+}
+
+void fake_client::index(const virtual_service& vs) {
+  vs_names_[{vs.gateway_ref.id, vs.name}].insert(vs.id);
+  vs_vips_[{vs.gateway_ref.id, vs.virtual_ip_address}].insert(vs.id);
+  vs_by_pool_[vs.load_balancer_pool_ref.id].insert(vs.id);
+}
+
+void fake_client::unindex(const virtual_service& vs) {
+  auto erase = [&vs](auto& m, const auto& key) {
+    if (auto i = m.find(key); i != m.end() && i->second.erase(vs.id) > 0 && i->second.empty())
+      m.erase(i);
+  };
+  erase(vs_names_, gateway_key{vs.gateway_ref.id, vs.name});
+  erase(vs_vips_, gateway_key{vs.gateway_ref.id, vs.virtual_ip_address});
+  erase(vs_by_pool_, vs.load_balancer_pool_ref.id);
+}
+
 caf::error fake_client::validate_pool(const pool& p, bool create) const {
   if (p.name.empty())
     return bad_request("pool name is required");
@@ -457,9 +491,10 @@ caf::error fake_client::validate_pool(const pool& p, bool create) const {
     if (m.port < 0 || m.port > 65535 || m.ratio < 1 || m.ratio > 20)
       return bad_request("member port or ratio out of range");
   }
-  for (const auto& [id, other] : pools_)
-    if (other.id != p.id && other.gateway_ref.id == p.gateway_ref.id && other.name == p.name)
-      return duplicate_name("pool", p.name);
+  if (auto named = pool_names_.find({p.gateway_ref.id, p.name}); named != pool_names_.end())
+    for (const auto& id : named->second)
+      if (id != p.id)
+        return duplicate_name("pool", p.name);
   if (!create) {
     auto i = pools_.find(p.id);
     if (i != pools_.end() && i->second.gateway_ref.id != p.gateway_ref.id)
@@ -506,33 +541,38 @@ caf::error fake_client::validate_virtual_service(const virtual_service& vs, bool
     if (i != virtual_services_.end())
       old = &i->second;
   }
-  for (const auto& [id, other] : virtual_services_) {
-    if (other.id == vs.id || other.gateway_ref.id != gw_id)
-      continue;
-    if (other.name == vs.name)
-      return duplicate_name("virtual service", vs.name);
-    if (other.load_balancer_pool_ref.id == vs.load_balancer_pool_ref.id)
-      return bad_request("pool '" + p->second.name + "' is already used by virtual service '"
-                         + other.name + "'");
-    if (other.virtual_ip_address != vs.virtual_ip_address)
-      continue;
-    if (!opts_.shared_vip_supported)
-      return bad_request("virtual IP " + vs.virtual_ip_address + " is already in use");
-    if (other.service_engine_group_ref.id != vs.service_engine_group_ref.id)
-      return bad_request("virtual services sharing " + vs.virtual_ip_address
-                         + " must use the same service engine group");
-    for (const auto& a : vs.service_ports)
-      for (const auto& b : other.service_ports)
-        if (port_protocol(a) == port_protocol(b)
-            && overlaps({a.port_start, a.last_port()}, {b.port_start, b.last_port()}))
-          return bad_request("port " + std::to_string(a.port_start) + " on " + vs.virtual_ip_address
-                             + " overlaps virtual service '" + other.name + "'");
-  }
+  if (auto named = vs_names_.find({gw_id, vs.name}); named != vs_names_.end())
+    for (const auto& id : named->second)
+      if (id != vs.id)
+        return duplicate_name("virtual service", vs.name);
+  if (auto users = vs_by_pool_.find(vs.load_balancer_pool_ref.id); users != vs_by_pool_.end())
+    for (const auto& id : users->second)
+      if (id != vs.id)
+        return bad_request("pool '" + p->second.name + "' is already used by virtual service '"
+                           + virtual_services_.at(id).name + "'");
+  if (auto sharing = vs_vips_.find({gw_id, vs.virtual_ip_address}); sharing != vs_vips_.end())
+    for (const auto& id : sharing->second) {
+      if (id == vs.id)
+        continue;
+      const auto& other = virtual_services_.at(id);
+      if (!opts_.shared_vip_supported)
+        return bad_request("virtual IP " + vs.virtual_ip_address + " is already in use");
+      if (other.service_engine_group_ref.id != vs.service_engine_group_ref.id)
+        return bad_request("virtual services sharing " + vs.virtual_ip_address
+                           + " must use the same service engine group");
+      for (const auto& a : vs.service_ports)
+        for (const auto& b : other.service_ports)
+          if (port_protocol(a) == port_protocol(b)
+              && overlaps({a.port_start, a.last_port()}, {b.port_start, b.last_port()}))
+            return bad_request("port " + std::to_string(a.port_start) + " on "
+                               + vs.virtual_ip_address + " overlaps virtual service '" + other.name
+                               + "'");
+    }
   if (old != nullptr && old->virtual_ip_address != vs.virtual_ip_address) {
-    for (const auto& [id, other] : virtual_services_)
-      if (other.id != vs.id && other.gateway_ref.id == gw_id
-          && other.virtual_ip_address == old->virtual_ip_address)
-        return bad_request("the VIP of a virtual service that shares its IP cannot change");
+    if (auto sharing = vs_vips_.find({gw_id, old->virtual_ip_address}); sharing != vs_vips_.end())
+      for (const auto& id : sharing->second)
+        if (id != vs.id)
+          return bad_request("the VIP of a virtual service that shares its IP cannot change");
   }
   const bool moves_seg =
     old == nullptr || old->service_engine_group_ref.id != vs.service_engine_group_ref.id;
@@ -753,6 +793,7 @@ void fake_client::create_pool(pool p, callback<task_ref> done) {
   auto id = p.id;
   entity_ref owner{p.name, id};
   auto gw = p.gateway_ref.id;
+  index(p);
   pools_[id] = std::move(p);
   done(start_task(operation::create_pool, gw, "Creating Load Balancer Pool " + owner.name, owner,
                   [this, id](bool ok) {
@@ -781,6 +822,8 @@ void fake_client::update_pool(pool p, callback<task_ref> done) {
                     p.status = "REALIZED";
                     p.health_status = i->second.health_status;
                     p.virtual_service_refs.clear();
+                    unindex(i->second);
+                    index(p);
                     i->second = std::move(p);
                   }));
 }
@@ -793,15 +836,17 @@ void fake_client::delete_pool(std::string pool_id, callback<task_ref> done) {
     return done(unknown_id(pool_id));
   if (auto err = busy_check(i->second.gateway_ref.id))
     return done(std::move(err));
-  for (const auto& [id, vs] : virtual_services_)
-    if (vs.load_balancer_pool_ref.id == pool_id)
-      return done(bad_request("pool '" + i->second.name + "' is in use by virtual service '"
-                              + vs.name + "'"));
+  if (auto users = vs_by_pool_.find(pool_id); users != vs_by_pool_.end())
+    return done(bad_request("pool '" + i->second.name + "' is in use by virtual service '"
+                            + virtual_services_.at(*users->second.begin()).name + "'"));
   entity_ref owner{i->second.name, pool_id};
   done(start_task(operation::delete_pool, i->second.gateway_ref.id,
                   "Deleting Load Balancer Pool " + owner.name, owner, [this, pool_id](bool ok) {
-                    if (ok)
-                      pools_.erase(pool_id);
+                    auto i = pools_.find(pool_id);
+                    if (!ok || i == pools_.end())
+                      return;
+                    unindex(i->second);
+                    pools_.erase(i);
                   }));
 }
 
@@ -866,6 +911,7 @@ void fake_client::create_virtual_service(virtual_service vs, callback<task_ref> 
   auto id = vs.id;
   entity_ref owner{vs.name, id};
   auto gw = vs.gateway_ref.id;
+  index(vs);
   virtual_services_[id] = std::move(vs);
   done(start_task(operation::create_virtual_service, gw,
                   "Creating Load Balancer Virtual Service " + owner.name, owner,
@@ -907,6 +953,8 @@ void fake_client::update_virtual_service(virtual_service vs, callback<task_ref> 
                     }
                     vs.status = "REALIZED";
                     vs.health_status = "UP";
+                    unindex(old);
+                    index(vs);
                     old = std::move(vs);
                   }));
 }
@@ -928,6 +976,7 @@ void fake_client::delete_virtual_service(std::string vs_id, callback<task_ref> d
         return;
       if (auto* s = find_seg(i->second.gateway_ref.id, i->second.service_engine_group_ref.id))
         --s->num_deployed_virtual_services;
+      unindex(i->second);
       virtual_services_.erase(i);
     }));
 }
