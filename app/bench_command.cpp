@@ -65,6 +65,11 @@ int run(bench_cli& c) {
     std::cerr << "bench: --adopt-setup seeds the in-memory fake; it needs --engine-only\n";
     return 2;
   }
+  if (o.first_poll_ms >= 0 && !o.engine_only) {
+    std::cerr << "bench: --first-poll-ms times the in-memory fake's tasks; it needs "
+                 "--engine-only\n";
+    return 2;
+  }
   o.latency = std::chrono::milliseconds{c.latency_ms};
   o.task = std::chrono::milliseconds{c.task_ms};
   o.real_task = std::chrono::milliseconds{c.real_task_ms};
@@ -148,6 +153,11 @@ command add_bench_command(CLI::App& root) {
   cli->add_flag("--adopt-setup", o.adopt_setup,
                 "with --engine-only: the setup create (before the measured phase) adopts objects "
                 "put on the fake beforehand, as after a restart, instead of creating them");
+  cli
+    ->add_option("--first-poll-ms", o.first_poll_ms,
+                 "with --engine-only: delay of a task's first poll (0: at once, so the run "
+                 "measures the engine alone; default 1 ms)")
+    ->check(CLI::NonNegativeNumber);
   cli->add_flag("--no-vcdlb", c->no_vcdlb, "run only the baseline");
   cli->add_option("--task-ms", c->task_ms, "simulated duration of every VCD task")
     ->capture_default_str()

@@ -395,6 +395,8 @@ caf::error run_vcdlb_engine_only(const bench_options& o, const scenario_plan& pl
   so.time_scale = 0.004;
   so.config.vcdlb.vcd_qps = 1e9;
   so.config.vcdlb.vcd_burst = 1 << 30;
+  if (o.first_poll_ms >= 0)
+    so.first_poll = std::chrono::milliseconds{o.first_poll_ms};
   so.request_total = [client] { return client->total(); };
   so.quiet = std::chrono::milliseconds{200};
   // Phases measure the work of their change alone: no drift-repair resync every 2.4 s of

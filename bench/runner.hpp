@@ -58,6 +58,9 @@ struct bench_options {
   /// Engine only: a setup create (not measured) adopts objects put on the fake beforehand
   /// instead of creating them (fast at any size; for the phases after it).
   bool adopt_setup = false;
+  /// Engine only: when the first poll of a task goes (the fake's tasks are done at once); 0
+  /// polls at once, so the run measures the engine alone; negative: 250 ms x 0.004 = 1 ms.
+  int first_poll_ms = -1;
   bool baseline_upstream = false; ///< also the upstream model
   bool org_lookup_per_helper = true;
   std::chrono::seconds phase_timeout{900};

@@ -283,6 +283,8 @@ caf::expected<std::unique_ptr<vcdlb_subject>> vcdlb_subject::make(vcdlb_subject_
   gs.qps = gs.qps / scale;
   gs.poll_initial = scaled(gs.poll_initial, scale);
   gs.poll_max = scaled(gs.poll_max, scale);
+  if (opts.first_poll)
+    gs.poll_initial = *opts.first_poll;
   gs.retry_base = scaled(gs.retry_base, scale);
   gs.retry_max = scaled(gs.retry_max, scale);
   gs.retry_after_unit = scaled(gs.retry_after_unit, scale);

@@ -43,6 +43,8 @@ struct vcdlb_subject_options {
   std::string name = "vcdlb";
   int worker_threads = 2;  ///< CAF scheduler threads
   double time_scale = 1.0; ///< applied to the engine's intervals (see runner.hpp)
+  /// When set: the first task poll's delay (and the shortest poll interval), not scaled.
+  std::optional<std::chrono::milliseconds> first_poll;
   /// Requests the client has sent so far (for the resync quiet period).
   std::function<uint64_t()> request_total;
   std::chrono::milliseconds quiet{200}; ///< resync: no request for this long = settled
