@@ -7,101 +7,104 @@
 
 namespace vcdlb::detail::gateway {
 
+namespace {
+
+using send_fn = std::function<void(vcd::callback<vcd::task_ref>)>;
+
+// Removes the object `id` (VCD's "not found" counts as removed) and forgets it: `Map` is the
+// cache's map of its kind.
+template <class Map>
+void remove_object(self_ptr self, const lb_op& op, Map gateway_state::cache::*map, std::string id,
+                   send_fn remove, done_fn done) {
+  mutate(self, task_kind_of(op), std::move(remove),
+         [self, kind = op.kind, map, id, done](caf::expected<vcd::task> r) {
+           if (!r && !has_code(r.error(), vcd_errc::not_found)) {
+             done(std::move(r.error()));
+             return;
+           }
+           auto& m = self->state.objects.*map;
+           if (auto i = m.find(id); i != m.end()) {
+             unindex_object(self, kind, id, name_of(i->second));
+             m.erase(i);
+           }
+           done(op_result{id});
+         });
+}
+
+// Creates or updates `body` (`send(body, create, callback)`), then records it in the cache:
+// `record(entry, body)` on its entry in `map`, added under the id VCD gave a new object.
+template <class Map, class Body, class Send, class Record>
+void write_object(self_ptr self, gateway_state::task_kind kind, object_kind object,
+                  Map gateway_state::cache::*map, Body body, bool create, Send send, Record record,
+                  done_fn done) {
+  mutate(
+    self, kind, [body, create, send](auto cb) { send(body, create, std::move(cb)); },
+    [self, object, map, body, record, done](caf::expected<vcd::task> r) mutable {
+      if (!r) {
+        done(std::move(r.error()));
+        return;
+      }
+      if (body.id.empty())
+        body.id = r->owner.id;
+      auto& m = self->state.objects.*map;
+      auto [it, added] = m.try_emplace(body.id);
+      if (added)
+        index_object(self, object, it->first, body.name);
+      record(it->second, body);
+      done(op_result{body.id});
+    });
+}
+
+} // namespace
+
 void run_pool_op(self_ptr self, pending_ptr p, done_fn done) {
-  auto& st = self->state;
-  auto client = st.args.client;
+  auto client = self->state.args.client;
   const auto& op = p->op;
   if (op.op == op_kind::remove) {
-    auto id = op.pool.id;
-    mutate(
-      self, task_kind_of(p->op), [client, id](auto cb) { client->delete_pool(id, std::move(cb)); },
-      [self, id, done](caf::expected<vcd::task> r) {
-        if (!r && !has_code(r.error(), vcd_errc::not_found)) {
-          done(std::move(r.error()));
-          return;
-        }
-        auto& c = self->state.objects;
-        if (auto i = c.pools.find(id); i != c.pools.end()) {
-          unindex_object(self, object_kind::pool, id, i->second.name);
-          c.pools.erase(i);
-        }
-        done(op_result{id});
-      });
+    remove_object(
+      self, op, &gateway_state::cache::pools, op.pool.id,
+      [client, id = op.pool.id](auto cb) { client->delete_pool(id, std::move(cb)); },
+      std::move(done));
     return;
   }
-  auto body = detail::to_vcd(op.pool, st.args.ctx);
-  bool create = op.op == op_kind::create;
-  mutate(
-    self, task_kind_of(p->op),
-    [client, body, create](auto cb) {
+  write_object(
+    self, task_kind_of(op), object_kind::pool, &gateway_state::cache::pools,
+    detail::to_vcd(op.pool, self->state.args.ctx), op.op == op_kind::create,
+    [client](const vcd::pool& body, bool create, vcd::callback<vcd::task_ref> cb) {
       if (create)
         client->create_pool(body, std::move(cb));
       else
         client->update_pool(body, std::move(cb));
     },
-    [self, body, done](caf::expected<vcd::task> r) mutable {
-      if (!r) {
-        done(std::move(r.error()));
-        return;
-      }
-      if (body.id.empty())
-        body.id = r->owner.id;
-      auto& c = self->state.objects;
-      auto [it, added] = c.pools.try_emplace(body.id);
-      if (added)
-        index_object(self, object_kind::pool, it->first, body.name);
-      set_details(self, it->second, body);
-      done(op_result{body.id});
-    });
+    [self](gateway_state::cached_pool& entry, const vcd::pool& body) {
+      set_details(self, entry, body);
+    },
+    std::move(done));
 }
 
 void run_profile_op(self_ptr self, pending_ptr p, done_fn done) {
-  auto& st = self->state;
-  auto client = st.args.client;
+  auto client = self->state.args.client;
   const auto& op = p->op;
   if (op.op == op_kind::remove) {
-    auto id = op.profile.id;
-    mutate(
-      self, task_kind_of(p->op),
-      [client, id](auto cb) { client->delete_app_port_profile(id, std::move(cb)); },
-      [self, id, done](caf::expected<vcd::task> r) {
-        if (!r && !has_code(r.error(), vcd_errc::not_found)) {
-          done(std::move(r.error()));
-          return;
-        }
-        auto& c = self->state.objects;
-        if (auto i = c.profiles.find(id); i != c.profiles.end()) {
-          unindex_object(self, object_kind::app_port_profile, id, i->second.name);
-          c.profiles.erase(i);
-        }
-        done(op_result{id});
-      });
+    remove_object(
+      self, op, &gateway_state::cache::profiles, op.profile.id,
+      [client, id = op.profile.id](auto cb) { client->delete_app_port_profile(id, std::move(cb)); },
+      std::move(done));
     return;
   }
-  auto body = detail::to_vcd(op.profile, st.args.ctx);
-  bool create = op.op == op_kind::create;
-  mutate(
-    self, task_kind_of(p->op),
-    [client, body, create](auto cb) {
+  write_object(
+    self, task_kind_of(op), object_kind::app_port_profile, &gateway_state::cache::profiles,
+    detail::to_vcd(op.profile, self->state.args.ctx), op.op == op_kind::create,
+    [client](const vcd::app_port_profile& body, bool create, vcd::callback<vcd::task_ref> cb) {
       if (create)
         client->create_app_port_profile(body, std::move(cb));
       else
         client->update_app_port_profile(body, std::move(cb));
     },
-    [self, body, done](caf::expected<vcd::task> r) mutable {
-      if (!r) {
-        done(std::move(r.error()));
-        return;
-      }
-      if (body.id.empty())
-        body.id = r->owner.id;
-      auto& c = self->state.objects;
-      auto [it, added] = c.profiles.try_emplace(body.id);
-      if (added)
-        index_object(self, object_kind::app_port_profile, it->first, body.name);
-      it->second = without_id(detail::to_desc(body));
-      done(op_result{body.id});
-    });
+    [](app_port_profile_desc& entry, const vcd::app_port_profile& body) {
+      entry = without_id(detail::to_desc(body));
+    },
+    std::move(done));
 }
 
 void run_dnat_op(self_ptr self, pending_ptr p, done_fn done) {
@@ -272,22 +275,10 @@ void run_vs_op(self_ptr self, pending_ptr p, done_fn done) {
   auto client = st.args.client;
   const auto& op = p->op;
   if (op.op == op_kind::remove) {
-    auto id = op.vs.id;
-    mutate(
-      self, task_kind_of(p->op),
-      [client, id](auto cb) { client->delete_virtual_service(id, std::move(cb)); },
-      [self, id, done](caf::expected<vcd::task> r) {
-        if (!r && !has_code(r.error(), vcd_errc::not_found)) {
-          done(std::move(r.error()));
-          return;
-        }
-        auto& c = self->state.objects;
-        if (auto i = c.vss.find(id); i != c.vss.end()) {
-          unindex_object(self, object_kind::virtual_service, id, i->second.name);
-          c.vss.erase(i);
-        }
-        done(op_result{id});
-      });
+    remove_object(
+      self, op, &gateway_state::cache::vss, op.vs.id,
+      [client, id = op.vs.id](auto cb) { client->delete_virtual_service(id, std::move(cb)); },
+      std::move(done));
     return;
   }
   const auto* pool = find_pool(st, op.vs.pool_name);
@@ -313,30 +304,20 @@ void run_vs_op(self_ptr self, pending_ptr p, done_fn done) {
           done(std::move(cert.error()));
           return;
         }
-        auto body = detail::to_vcd(desc, self->state.args.ctx, pool_ref, seg, *cert);
-        mutate(
-          self, kind,
-          [client, body, create](auto cb) {
+        write_object(
+          self, kind, object_kind::virtual_service, &gateway_state::cache::vss,
+          detail::to_vcd(desc, self->state.args.ctx, pool_ref, seg, *cert), create,
+          [client](const vcd::virtual_service& body, bool create, vcd::callback<vcd::task_ref> cb) {
             if (create)
               client->create_virtual_service(body, std::move(cb));
             else
               client->update_virtual_service(body, std::move(cb));
           },
-          [self, body, done](caf::expected<vcd::task> r) mutable {
-            if (!r) {
-              done(std::move(r.error()));
-              return;
-            }
-            if (body.id.empty())
-              body.id = r->owner.id;
-            auto& c = self->state.objects;
-            auto [it, added] = c.vss.try_emplace(body.id);
-            if (added)
-              index_object(self, object_kind::virtual_service, it->first, body.name);
-            it->second =
+          [self](gateway_state::cached_vs& entry, const vcd::virtual_service& body) {
+            entry =
               to_cached(self, detail::to_desc(summary_of(body)), body.service_engine_group_ref);
-            done(op_result{body.id});
-          });
+          },
+          done);
       });
   };
   if (!current_seg.id.empty()) {
