@@ -125,8 +125,13 @@ def run_seed(vcdlb, kubectl, work, procs, rng, rounds):
                 return False  # a deleted Service still waits for its cleanup
             if any(ingress(s) is None for s in have.values()):
                 return False
+            # Every wanted listener, and only those (a count alone passes while an edited
+            # port still waits for its turn at the gateway).
             dump = vcd_json(vcd_url, "/_sim/dump")
-            return len(dump["virtual_services"]) == sum(len(p) for p in wanted.values())
+            listeners = sorted((v["virtualIpAddress"], v["servicePorts"][0]["portStart"])
+                               for v in dump["virtual_services"])
+            return listeners == sorted((ingress(have[key]), port)
+                                       for key, ports in wanted.items() for port in ports)
 
         wait_for("every Service to converge", converged, 120)
         record_ips()
@@ -138,7 +143,9 @@ def run_seed(vcdlb, kubectl, work, procs, rng, rounds):
                            for v in dump["virtual_services"])
         expected = sorted((ips[key], port) for key, ports in wanted.items() for port in ports)
         check(listeners == expected,
-              "VCD holds exactly one virtual service per Service port on its IP")
+              "VCD holds exactly one virtual service per Service port on its IP "
+              "(extra %s, missing %s)" % (sorted(set(listeners) - set(expected)),
+                                          sorted(set(expected) - set(listeners))))
         check(len(dump["pools"]) == len(expected), "and exactly one pool per Service port")
         leaked = [v["name"] for v in dump["virtual_services"] + dump["pools"]
                   if any(".%s." % name in v["name"] for _, name in deleted)]
