@@ -38,16 +38,16 @@ COMMAND = [
     "--metrics-bind-address=0.0.0.0:10271",
     "--log-format=json",
 ]
+# The same grants as controller/permissions.hpp (tests/controller/permissions_test.cpp checks
+# the manifests and chart against that table; this test adds resourceNames and the chart render).
 CLUSTER_RULES = {
-    ("", "services", v, ()) for v in ("get", "list", "watch", "update", "patch")
+    ("", "services", v, ()) for v in ("get", "list", "watch", "patch")
 } | {
-    ("", "services/status", v, ()) for v in ("patch", "update")
+    ("", "services/status", "patch", ()),
 } | {
-    ("", "nodes", v, ()) for v in ("get", "list", "watch")
+    ("", "nodes", v, ()) for v in ("list", "watch")
 } | {
-    ("discovery.k8s.io", "endpointslices", v, ()) for v in ("get", "list", "watch")
-} | {
-    (g, "events", v, ()) for g in ("", "events.k8s.io") for v in ("create", "patch")
+    ("", "events", v, ()) for v in ("create", "patch")
 }
 LEASE_RULES = {
     ("coordination.k8s.io", "leases", "create", ()),
@@ -291,8 +291,21 @@ def check_examples(repo, vcdlb, errors):
             for k, v in secret_data.items():
                 with open(os.path.join(auth, k), "w", encoding="utf-8") as f:
                     f.write(v)
-            r = subprocess.run([vcdlb, "check-config", "--cloud-config", cfg, "--secrets-dir", auth],
-                               capture_output=True, text=True, timeout=60)
+            args = [vcdlb, "check-config", "--cloud-config", cfg, "--secrets-dir", auth]
+            # vcdlb's own settings and VCD's CA from their own ConfigMap (--vcdlb-config,
+            # --vcd-ca-file), so that the upstream ConfigMap stays unchanged.
+            own = load_yaml_docs(os.path.join(ex, "vcdlb-config.yaml"))
+            own_data = own[0].get("data", {}) if len(own) == 1 else {}
+            if set(own_data) != {"vcdlb.yaml", "ca.crt"}:
+                errors.append("example vcdlb-config.yaml must be a ConfigMap with keys vcdlb.yaml "
+                              f"and ca.crt: {sorted(own_data)}")
+            for key, flag in (("vcdlb.yaml", "--vcdlb-config"), ("ca.crt", "--vcd-ca-file")):
+                if key in own_data:
+                    path = os.path.join(tmp, key)
+                    with open(path, "w", encoding="utf-8") as f:
+                        f.write(own_data[key])
+                    args += [flag, path]
+            r = subprocess.run(args, capture_output=True, text=True, timeout=60)
             if r.returncode != 0:
                 errors.append(f"vcdlb check-config rejects the examples:\n{r.stdout}{r.stderr}")
             elif "change-me" in r.stdout + r.stderr:
