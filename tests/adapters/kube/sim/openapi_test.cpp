@@ -119,8 +119,7 @@ TEST(openapi, v2_as_json_and_as_protobuf) {
   EXPECT_TRUE(has_query_param(patch_op(j, "/api/v1/namespaces/{namespace}/services/{name}"),
                               "fieldValidation"));
 
-  auto pb =
-    get(core, "/openapi/v2", "application/com.github.proto-openapi.spec.v2@v1.0+protobuf");
+  auto pb = get(core, "/openapi/v2", "application/com.github.proto-openapi.spec.v2@v1.0+protobuf");
   ASSERT_EQ(pb->status(), 200u);
   EXPECT_EQ(pb->header("Content-Type"), openapi_v2_protobuf_type);
   const std::string body = pb->response->body;
