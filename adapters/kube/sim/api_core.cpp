@@ -323,7 +323,7 @@ void api_core::dispatch(const http::request& req, const std::shared_ptr<http::re
   };
   // Server-side field validation, which the OpenAPI documents announce (openapi.hpp): kubectl
   // sends fieldValidation=Strict and then leaves validation to the server. Warn (the
-  // apiserver's default) and Ignore accept unknown fields (the double sends no Warning header).
+  // apiserver's default) accepts unknown fields with a Warning header each; Ignore silently.
   const auto* directive = param(q, "fieldValidation");
   if (directive != nullptr && !directive->empty() && *directive != "Strict" && *directive != "Warn"
       && *directive != "Ignore") {
@@ -333,12 +333,18 @@ void api_core::dispatch(const http::request& req, const std::shared_ptr<http::re
                   status);
     return;
   }
+  http::header_list warnings;
   auto strict_error = [&](const json::object& body) -> std::optional<api_error> {
-    if (directive == nullptr || *directive != "Strict")
+    if (directive != nullptr && *directive == "Ignore")
       return std::nullopt;
     auto fields = unknown_fields(r, body);
     if (fields.empty())
       return std::nullopt;
+    if (directive == nullptr || *directive != "Strict") {
+      for (const auto& f : fields) // as the apiserver words it; kubectl prints "Warning: ..."
+        warnings.emplace_back("Warning", "299 - \"unknown field \\\"" + f + "\\\"\"");
+      return std::nullopt;
+    }
     std::string message = r.kind + " in version \"" + r.version + "\" cannot be handled as a "
                           + r.kind + ": strict decoding error: ";
     for (size_t i = 0; i < fields.size(); ++i)
@@ -346,10 +352,12 @@ void api_core::dispatch(const http::request& req, const std::shared_ptr<http::re
     return bad_request(std::move(message));
   };
   auto reply = [&](const result<json::object>& res, unsigned ok_code) {
-    if (res)
-      respond_json(out, ok_code, *res, status);
-    else
-      respond_error(out, res.error(), status);
+    if (!res)
+      return respond_error(out, res.error(), status);
+    status = ok_code;
+    auto fields = json_headers();
+    fields.insert(fields.end(), warnings.begin(), warnings.end());
+    out->respond(http::response{ok_code, std::move(fields), json::serialize(*res)});
   };
 
   rendering how;

@@ -188,6 +188,12 @@ def main():
               ok=False)
         check(r.returncode != 0 and 'unknown field "spec.bogus"' in r.stderr,
               "strict server-side validation refuses an unknown field (%s)" % r.stderr.strip())
+        r = k("apply", "--validate=warn", "-f", "-",
+              stdin=SERVICE.replace("  type: LoadBalancer", "  type: LoadBalancer\n  bogus: 1"),
+              ok=False)
+        check(r.returncode == 0 and 'unknown field "spec.bogus"' in r.stderr,
+              "--validate=warn: the server's Warning is printed (%s)" % r.stderr.strip())
+        k("delete", "svc", "web")
         r = k("apply", "--validate=false", "-f", "-",
               stdin=SERVICE.replace("  type: LoadBalancer", "  type: LoadBalancer\n  bogus: 1"),
               ok=False)

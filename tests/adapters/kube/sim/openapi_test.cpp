@@ -162,10 +162,15 @@ TEST(openapi, strict_field_validation_refuses_unknown_fields) {
   EXPECT_EQ(
     call(core, "POST", "/api/v1/namespaces/default/services?fieldValidation=Bogus", svc)->status(),
     400u);
-  // Warn (the default) and Ignore accept them.
-  EXPECT_EQ(
-    call(core, "POST", "/api/v1/namespaces/default/services?fieldValidation=Ignore", svc)->status(),
-    201u);
+  // Warn (the default) accepts them with the apiserver's Warning headers; Ignore silently.
+  auto warned = call(core, "POST", "/api/v1/namespaces/default/services", svc);
+  ASSERT_EQ(warned->status(), 201u);
+  EXPECT_EQ(warned->header("Warning"), "299 - \"unknown field \\\"spec.bogus\\\"\"");
+  EXPECT_EQ(call(core, "DELETE", "/api/v1/namespaces/default/services/web")->status(), 200u);
+  auto ignored =
+    call(core, "POST", "/api/v1/namespaces/default/services?fieldValidation=Ignore", svc);
+  EXPECT_EQ(ignored->status(), 201u);
+  EXPECT_EQ(ignored->header("Warning"), "");
   // A strategic merge patch is a partial object; $-directives are not fields.
   auto patch = call(core, "PATCH", "/api/v1/namespaces/default/services/web?fieldValidation=Strict",
                     R"({"metadata":{"annotations":{"a":"b"}},"spec":{"$setElementOrder/ports":
