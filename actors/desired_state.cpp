@@ -97,14 +97,10 @@ caf::expected<std::set<int32_t>> parse_ssl_ports(std::string_view text) {
   return result;
 }
 
-caf::expected<bool> parse_no_termination(std::string_view text) {
-  auto v = lower(trim(text));
-  if (v.empty() || v == "false")
-    return false;
-  if (v == "true")
-    return true;
-  return invalid("annotation " + std::string{annotations::ssl_no_termination} + ": '" + shown(text)
-                 + "' is neither \"true\" nor \"false\"");
+// As upstream's shouldSkipAviSSLTermination: exactly "true" in any letter case turns SSL
+// termination off; every other value (absent, "", "false", "yes", " true") leaves it on.
+bool parse_no_termination(std::string_view text) {
+  return text.size() == 4 && lower(text) == "true";
 }
 
 const std::string* find_slot(const ip_assignment& ips, std::string_view slot) {
@@ -154,9 +150,7 @@ caf::expected<service_plan> plan_ports(const service_spec& svc, const engine_set
   auto ssl_ports = parse_ssl_ports(svc.annotations.ssl_ports);
   if (!ssl_ports)
     return std::move(ssl_ports.error());
-  auto no_termination = parse_no_termination(svc.annotations.ssl_no_termination);
-  if (!no_termination)
-    return std::move(no_termination.error());
+  const auto no_termination = parse_no_termination(svc.annotations.ssl_no_termination);
   service_plan result;
   result.sharing_key = svc.annotations.sharing_key;
   result.ports.reserve(svc.ports.size());
@@ -187,13 +181,13 @@ caf::expected<service_plan> plan_ports(const service_spec& svc, const engine_set
     pp.node_port = p.node_port;
     const bool listed_ssl = ssl_ports->count(p.port) > 0;
     if (p.protocol == ip_protocol::udp) {
-      if (listed_ssl && !*no_termination)
+      if (listed_ssl && !no_termination)
         return invalid("port " + label + " is UDP and cannot terminate SSL ("
                        + std::string{annotations::ssl_ports} + ")");
       pp.profile = app_profile::l4;
     } else {
       pp.tcp_health_monitor = true;
-      if (*no_termination) {
+      if (no_termination) {
         pp.profile = app_profile::l4;
       } else {
         auto app = lower(p.app_protocol);

@@ -58,7 +58,8 @@ struct service_plan {
 
 /// Validates `svc` and decides profile/SSL/monitor per port:
 ///  - UDP: L4 profile on UDP_FAST_PATH, no SSL, no health monitor; SCTP is refused;
-///  - TCP with `vcloud-avi-ssl-no-termination: "true"`: plain L4, appProtocol and SSL ignored;
+///  - TCP with `vcloud-avi-ssl-no-termination: "true"` (any letter case; other values are
+///    accepted and mean "terminate", as upstream): plain L4, appProtocol and SSL ignored;
 ///  - otherwise `appProtocol` http|https|tcp (case-insensitive) selects HTTP|HTTPS|L4, other
 ///    values mean L4; a port listed in `vcloud-avi-ssl-ports` gets SSL (L4 becomes L4_TLS);
 ///    HTTPS always terminates SSL (VCD requires a certificate for it);

@@ -18,7 +18,9 @@ int main(int argc, char** argv) {
   try {
     root.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return root.exit(e);
+    // --help and --version exit 0; every usage error exits 2 (the POSIX / getopt convention)
+    // instead of CLI11's own codes (105, 106, ...). root.exit prints the message either way.
+    return root.exit(e) == static_cast<int>(CLI::ExitCodes::Success) ? 0 : 2;
   }
   for (auto& cmd : commands)
     if (cmd.cli->parsed())

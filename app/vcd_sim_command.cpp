@@ -36,6 +36,7 @@ struct vcd_sim_options {
   bool no_gateway_lock = false;
   uint64_t seed = 1;
   std::string api_version;
+  bool log_bodies = false;
   bool print_scenario = false;
   unsigned io_threads = 1;
 };
@@ -83,6 +84,15 @@ int run(const vcd_sim_options& o) {
   f.task_failure_rate = o.task_failure_rate;
   f.token_ttl = std::chrono::seconds{o.token_ttl_s};
   f.gateway_lock = !o.no_gateway_lock;
+  if (o.log_bodies) {
+    so.core.log_bodies = true;
+    // One block per request on stderr; login and token bodies arrive redacted.
+    so.core.on_body = [](const vcd::sim::body_record& b) {
+      std::cerr << "vcd-sim #" << b.seq << " " << b.method << " " << b.target << " -> " << b.status
+                << "\n  > " << (b.request_body.empty() ? "(no body)" : b.request_body) << "\n  < "
+                << (b.response_body.empty() ? "(no body)" : b.response_body) << std::endl;
+    };
+  }
   so.listen = o.listen;
   so.plain_http = o.plain_http;
   so.io_threads = o.io_threads;
@@ -119,7 +129,8 @@ command add_vcd_sim_command(CLI::App& root) {
     "vcd-sim",
     "Serve a stateful VMware Cloud Director simulator (CloudAPI subset for NSX-T edge gateways, "
     "ALB and NAT) with fault injection. Control endpoints: GET /_sim/dump, GET /_sim/requests, "
-    "GET|POST /_sim/faults, POST /_sim/expire-tokens, POST /_sim/reset-stats, "
+    "GET|POST /_sim/faults, GET|POST /_sim/bodies, POST /_sim/expire-tokens, "
+    "POST /_sim/reset-stats, "
     "DELETE|PATCH /_sim/objects/{id}.");
   cli->add_option("--listen", o->listen, "HOST:PORT to listen on (port 0: any free port)")
     ->capture_default_str();
@@ -161,6 +172,9 @@ command add_vcd_sim_command(CLI::App& root) {
     ->capture_default_str();
   cli->add_option("--api-version", o->api_version,
                   "highest API version offered (overrides the scenario), e.g. 36.2");
+  cli->add_flag("--log-bodies", o->log_bodies,
+                "print every request and response body to stderr (login and token bodies "
+                "redacted); toggle at run time with POST /_sim/bodies {\"enabled\": BOOL}");
   cli->add_flag("--print-scenario", o->print_scenario,
                 "print the effective scenario as YAML and exit");
   cli->add_option("--io-threads", o->io_threads, "server threads")

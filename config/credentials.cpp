@@ -106,8 +106,9 @@ checked<credentials> resolve_credentials(const secret_files& files, const vcd_se
   out.password = files.password ? *files.password : vcd.secret;
   out.org = vcd.user_org.empty() ? vcd.org : vcd.user_org;
 
-  // Where the user name came from, for messages.
-  const bool user_from_file = files.username.has_value();
+  // Where the user name came from, for messages. An empty `username` file is ignored in
+  // favour of vcd.user, as upstream does (unlike an empty password or refresh token file).
+  const bool user_from_file = files.username.has_value() && !files.username->empty();
   const std::string user_source = user_from_file ? (dir / "username").string() : "";
   const std::string user_key = user_from_file ? "" : "vcd.user";
   const std::string full_user = user_from_file ? *files.username : vcd.user;

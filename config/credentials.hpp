@@ -6,7 +6,8 @@
 /// The upstream deployment mounts Secret `vcloud-basic-auth` at
 /// /etc/kubernetes/vcloud/basic-auth with files `refreshToken`, `username` and `password`.
 /// A file that exists overrides the matching `vcd:` value of the config (even when it is
-/// empty); a missing file keeps the config value; a file that exists but cannot be read is an
+/// empty), except an empty `username` file, which keeps `vcd.user` as upstream does; a
+/// missing file keeps the config value; a file that exists but cannot be read is an
 /// error. `username` is `user` or `org/user`. A non-empty refresh token wins; otherwise user,
 /// org and password are all needed. Secret values live in `secret_string` and never appear in
 /// problems or in `describe`. Reads files only in `read_secret_files`/`load_credentials`;

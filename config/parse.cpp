@@ -174,9 +174,17 @@ void read_vcdlb(yaml_reader& r, const YAML::Node& node, const std::string& path,
              });
 }
 
-problem whole_file(config_errc code, int line, int column, std::string message) {
-  return problem{code, "", line, column, std::move(message), {}};
+problem whole_file(config_errc code, int line, int column, std::string message,
+                   std::string file = {}) {
+  return problem{code, "", line, column, std::move(message), std::move(file)};
 }
+
+// What load_config_file adds to the configuration file (parse_options).
+struct vcdlb_sources {
+  std::string file;    ///< the --vcdlb-config file; "" = none
+  std::string text;    ///< its contents
+  std::string ca_file; ///< --vcd-ca-file; "" = not given
+};
 
 // Records where each YAML document starts; ignores everything else.
 class document_marks final : public YAML::EventHandler {
@@ -235,25 +243,28 @@ size_t invalid_utf8_at(std::string_view text) {
   return std::string_view::npos;
 }
 
-// Parses, applies defaults, validates. `positions` receives where each key was found.
-checked<cloud_config> parse_impl(std::string_view text, const parse_options& options,
-                                 position_map& positions) {
-  if (text.size() > max_config_file_size)
+// One YAML document's root node (a null node for empty text), or the problems. `what` names
+// the text in messages ("the configuration"); `file` attributes the problems ("" = the
+// configuration file).
+checked<YAML::Node> load_root(std::string_view text, std::string_view what,
+                              const std::string& file) {
+  auto fail = [&](int line, int column, std::string message) {
     return std::vector<problem>{
-      whole_file(config_errc::invalid_yaml, 0, 0,
-                 "the configuration is " + std::to_string(text.size()) + " bytes; at most "
-                   + std::to_string(max_config_file_size) + " are accepted")};
+      whole_file(config_errc::invalid_yaml, line, column, std::move(message), file)};
+  };
+  if (text.size() > max_config_file_size)
+    return fail(0, 0,
+                std::string{what} + " is " + std::to_string(text.size()) + " bytes; at most "
+                  + std::to_string(max_config_file_size) + " are accepted");
   if (auto bad = invalid_utf8_at(text); bad != std::string_view::npos) {
     const auto before = text.substr(0, bad);
     const auto line = static_cast<int>(std::count(before.begin(), before.end(), '\n')) + 1;
     const auto line_start = before.rfind('\n');
     const auto column =
       static_cast<int>(line_start == std::string_view::npos ? bad + 1 : bad - line_start);
-    return std::vector<problem>{
-      whole_file(config_errc::invalid_yaml, line, column,
-                 "the configuration is not valid UTF-8 (byte " + std::to_string(bad) + ")")};
+    return fail(line, column,
+                std::string{what} + " is not valid UTF-8 (byte " + std::to_string(bad) + ")");
   }
-  YAML::Node root;
   try {
     // yaml-cpp 0.7's LoadAll never returns on stray flow indicators (" , a: b" yields empty
     // documents forever; found by fuzz/config_fuzzer). Count documents with a bounded event
@@ -267,21 +278,64 @@ checked<cloud_config> parse_impl(std::string_view text, const parse_options& opt
     }
     if (marks.starts.size() > 1) {
       const auto& m = marks.starts[1];
-      return std::vector<problem>{whole_file(
-        config_errc::invalid_yaml, m.line + 1, m.column + 1,
-        "expected one YAML document, found more (a '---' separator or stray content such as a "
-        "',' outside [...] or {...})")};
+      return fail(m.line + 1, m.column + 1,
+                  "expected one YAML document, found more (a '---' separator or stray content "
+                  "such as a ',' outside [...] or {...})");
     }
-    root = YAML::Load(owned);
+    return YAML::Load(owned);
   } catch (const YAML::Exception& e) {
     const bool has_mark = !e.mark.is_null() && e.mark.line >= 0;
-    return std::vector<problem>{
-      whole_file(config_errc::invalid_yaml, has_mark ? e.mark.line + 1 : 0,
-                 has_mark ? e.mark.column + 1 : 0, "invalid YAML: " + e.msg)};
+    return fail(has_mark ? e.mark.line + 1 : 0, has_mark ? e.mark.column + 1 : 0,
+                "invalid YAML: " + e.msg);
   } catch (const std::exception& e) {
-    return std::vector<problem>{
-      whole_file(config_errc::invalid_yaml, 0, 0, std::string{"invalid YAML: "} + e.what())};
+    return fail(0, 0, std::string{"invalid YAML: "} + e.what());
   }
+}
+
+// Applies the `--vcdlb-config` file and `--vcd-ca-file` over what the configuration file said
+// (key by key: a key the file does not set keeps its value).
+void apply_vcdlb_sources(const vcdlb_sources& extra, cloud_config& cfg,
+                         std::vector<problem>& problems, position_map& positions) {
+  if (!extra.file.empty()) {
+    auto root = load_root(extra.text, "the vcdlb settings file", extra.file);
+    if (!root.ok()) {
+      problems.insert(problems.end(), root.problems().begin(), root.problems().end());
+    } else if (root->IsDefined() && !root->IsNull()) {
+      try {
+        const auto first = problems.size();
+        yaml_reader r{problems, positions, extra.file};
+        auto whole = detail::position_of(root.value());
+        whole.file = extra.file;
+        positions.try_emplace("vcdlb", std::move(whole));
+        read_vcdlb(r, root.value(), "vcdlb", cfg.vcdlb);
+        for (auto it = problems.begin() + static_cast<std::ptrdiff_t>(first); it != problems.end();
+             ++it)
+          if (it->code == config_errc::unknown_key && it->key == "vcdlb.vcdlb")
+            it->message = "unknown key: this file holds the keys of the vcdlb: section itself "
+                          "(vcd, naming, leaderElection, ...), without a vcdlb: level";
+      } catch (const std::exception& e) {
+        problems.push_back(whole_file(config_errc::invalid_yaml, 0, 0,
+                                      std::string{"cannot read YAML: "} + e.what(), extra.file));
+      }
+    }
+  }
+  if (!extra.ca_file.empty()) {
+    // The flag asks for verification against this bundle: it wins over both files.
+    cfg.vcdlb.tls.ca_file = extra.ca_file;
+    cfg.vcdlb.tls.insecure_skip_verify = false;
+    positions["vcdlb.vcd.tls.caFile"] = {};
+    positions["vcdlb.vcd.tls.insecureSkipVerify"] = {};
+  }
+}
+
+// Parses, applies `extra` (may be null), applies defaults, validates. `positions` receives
+// where each key was found.
+checked<cloud_config> parse_impl(std::string_view text, const parse_options& options,
+                                 position_map& positions, const vcdlb_sources* extra) {
+  auto loaded = load_root(text, "the configuration", {});
+  if (!loaded.ok())
+    return loaded.problems();
+  const YAML::Node root = loaded.value();
   if (!root || root.IsNull())
     return std::vector<problem>{whole_file(
       config_errc::invalid_yaml, 1, 1,
@@ -316,6 +370,9 @@ checked<cloud_config> parse_impl(std::string_view text, const parse_options& opt
       whole_file(config_errc::invalid_yaml, 0, 0, std::string{"cannot read YAML: "} + e.what()));
   }
 
+  if (extra != nullptr)
+    apply_vcdlb_sources(*extra, cfg, problems, positions);
+
   // Upstream defaults, in upstream's order: host without trailing '/', CLUSTER_ID from the
   // environment, then the certificate alias built from the (possibly env-provided) cluster id.
   while (!cfg.vcd.host.empty() && cfg.vcd.host.back() == '/')
@@ -347,7 +404,8 @@ checked<cloud_config> parse_impl(std::string_view text, const parse_options& opt
   if (!problems.empty()) {
     // In file order; problems without a position (environment) last.
     std::stable_sort(problems.begin(), problems.end(), [](const problem& a, const problem& b) {
-      return std::tuple{a.line == 0, a.line, a.column} < std::tuple{b.line == 0, b.line, b.column};
+      return std::tuple{a.line == 0, a.file, a.line, a.column}
+             < std::tuple{b.line == 0, b.file, b.line, b.column};
     });
     return problems;
   }
@@ -365,11 +423,13 @@ parse_options parse_options::from_environment() {
 
 checked<cloud_config> parse_config(std::string_view yaml_text, const parse_options& options) {
   position_map positions;
-  return parse_impl(yaml_text, options, positions);
+  return parse_impl(yaml_text, options, positions, nullptr);
 }
 
-checked<cloud_config> load_config_file(const std::filesystem::path& file,
-                                       const parse_options& options) {
+namespace {
+
+// The whole of a small text file, or a problem naming it.
+checked<std::string> read_text_file(const std::filesystem::path& file) {
   auto file_problem = [&](config_errc code, std::string message) {
     return std::vector<problem>{problem{code, "", 0, 0, std::move(message), file.string()}};
   };
@@ -390,26 +450,45 @@ checked<cloud_config> load_config_file(const std::filesystem::path& file,
   if (in.bad())
     return file_problem(config_errc::unreadable_file, "error while reading the file");
   text.resize(static_cast<size_t>(in.gcount()));
+  return text;
+}
+
+} // namespace
+
+checked<cloud_config> load_config_file(const std::filesystem::path& file,
+                                       const parse_options& options) {
+  auto text = read_text_file(file);
+  vcdlb_sources extra;
+  extra.ca_file = options.vcd_ca_file;
+  std::vector<problem> problems = text.problems();
+  if (!options.vcdlb_config_file.empty()) {
+    auto more = read_text_file(options.vcdlb_config_file);
+    problems.insert(problems.end(), more.problems().begin(), more.problems().end());
+    if (more.ok()) {
+      extra.file = options.vcdlb_config_file;
+      extra.text = std::move(more).value();
+    }
+  }
+  if (!problems.empty())
+    return problems;
 
   position_map positions;
-  auto result = parse_impl(text, options, positions);
+  auto result = parse_impl(text.value(), options, positions, &extra);
   if (!result.ok())
     return result;
   const auto& ca_file = result->vcdlb.tls.ca_file;
   if (!ca_file.empty()) {
     std::ifstream ca{ca_file};
     if (!ca) {
-      const std::string key = "vcdlb.vcd.tls.caFile";
-      auto pos = detail::locate(positions, key);
+      const bool from_flag = !options.vcd_ca_file.empty();
+      const std::string key = from_flag ? "--vcd-ca-file" : "vcdlb.vcd.tls.caFile";
+      auto pos = from_flag ? detail::position{} : detail::locate(positions, key);
       std::error_code exists_ec;
       const bool exists = std::filesystem::exists(ca_file, exists_ec);
       return std::vector<problem>{
-        problem{config_errc::unreadable_file,
-                key,
-                pos.line,
-                pos.column,
+        problem{config_errc::unreadable_file, key, pos.line, pos.column,
                 exists ? "cannot read \"" + ca_file + "\"" : "\"" + ca_file + "\" does not exist",
-                {}}};
+                from_flag ? options.vcd_ca_file : std::move(pos.file)}};
     }
   }
   return result;

@@ -24,6 +24,18 @@ struct parse_options {
   /// Used when `clusterid` is absent or empty, as upstream does with env CLUSTER_ID.
   std::string env_cluster_id;
 
+  /// `--vcdlb-config`: a YAML file holding the keys of the `vcdlb:` section (without the
+  /// `vcdlb:` level), so that the upstream configuration file can stay unchanged. Applied over
+  /// the configuration file's `vcdlb:` section key by key (a key it sets wins; a key it does
+  /// not set keeps the section's value or the default). Problems in it name this file and
+  /// report keys by their full name (`vcdlb.vcd.tls.caFile`). Used by `load_config_file`
+  /// only; "" = none.
+  std::string vcdlb_config_file;
+  /// `--vcd-ca-file`: the PEM bundle to verify VCD with; wins over both files'
+  /// `vcdlb.vcd.tls.caFile` and turns `insecureSkipVerify` off. Used by `load_config_file`
+  /// only; "" = not given.
+  std::string vcd_ca_file;
+
   /// Options filled from the process environment.
   [[nodiscard]] static parse_options from_environment();
 };
@@ -33,8 +45,10 @@ struct parse_options {
 [[nodiscard]] checked<cloud_config> parse_config(std::string_view yaml_text,
                                                  const parse_options& options = {});
 
-/// Reads `file` (at most max_config_file_size bytes) and parses it; additionally reports a
-/// `vcdlb.vcd.tls.caFile` that cannot be read.
+/// Reads `file` (at most max_config_file_size bytes) and parses it, then applies
+/// `options.vcdlb_config_file` and `options.vcd_ca_file` before defaults and validation;
+/// additionally reports a CA file that cannot be read. Precedence, lowest first: defaults,
+/// the `vcdlb:` section of `file`, the `--vcdlb-config` file, `--vcd-ca-file`.
 [[nodiscard]] checked<cloud_config> load_config_file(const std::filesystem::path& file,
                                                      const parse_options& options = {});
 

@@ -474,6 +474,11 @@ caf::expected<std::unique_ptr<controller>> controller::start(controller_options 
 
   spdlog::info("controller: Kubernetes API from {}; VCD {} (org {}, network {}); identity {}",
                source, cfg.vcd.host, cfg.vcd.org, cfg.loadbalancer.network, p->identity);
+  if (cfg.vcdlb.tls.insecure_skip_verify)
+    spdlog::warn("controller: INSECURE: TLS certificate verification of VCD ({}) is OFF "
+                 "(vcdlb.vcd.tls.insecureSkipVerify: true); anyone on the path can read the "
+                 "credentials. Give vcdlb VCD's CA instead (--vcd-ca-file FILE)",
+                 cfg.vcd.host);
   p->services->start();
   p->nodes->start();
   p->control = std::thread{[self] { self->run_control(); }};

@@ -14,6 +14,7 @@ void add_controller_flags(CLI::App& cli, controller_flags& f) {
                 "directory with the refreshToken, username and password files")
     ->capture_default_str()
     ->type_name("DIR");
+  add_vcdlb_source_flags(cli, f.vcdlb_config, f.vcd_ca_file);
   cli
     .add_option("--kubeconfig", f.kubeconfig,
                 "kubeconfig file; default: $KUBECONFIG, else in-cluster config, else "
@@ -63,6 +64,19 @@ void add_controller_flags(CLI::App& cli, controller_flags& f) {
                  "Service has its own reconciler)");
 }
 
+void add_vcdlb_source_flags(CLI::App& cli, std::string& vcdlb_config, std::string& vcd_ca_file) {
+  cli
+    .add_option("--vcdlb-config", vcdlb_config,
+                "YAML file with vcdlb's own settings (the keys of the vcdlb: section), so the "
+                "upstream cloud config stays unchanged; its keys win over that section's")
+    ->type_name("FILE");
+  cli
+    .add_option("--vcd-ca-file", vcd_ca_file,
+                "PEM bundle of the CA(s) that VCD's certificate is verified against (wins over "
+                "vcdlb.vcd.tls.caFile; default: the system trust store)")
+    ->type_name("FILE");
+}
+
 std::string level_for_verbosity(int v) {
   if (v >= 6)
     return "trace";
@@ -89,7 +103,9 @@ void apply_duration(const std::string& text, const char* flag, std::chrono::mill
 } // namespace
 
 config::checked<controller_options> make_controller_options(const controller_flags& f,
-                                                            const config::parse_options& parse) {
+                                                            config::parse_options parse) {
+  parse.vcdlb_config_file = f.vcdlb_config;
+  parse.vcd_ca_file = f.vcd_ca_file;
   auto loaded = config::load_all(f.cloud_config, f.secrets_dir, parse);
   if (!loaded)
     return loaded.problems();

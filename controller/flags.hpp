@@ -4,9 +4,10 @@
 /// @brief The command line of `vcdlb controller`, in the cloud-controller-manager tradition,
 /// and how it combines with the configuration file into `controller_options`.
 ///
-/// Precedence: a flag that was given wins over the file's `vcdlb:` section, which wins over
-/// the built-in defaults. `--concurrent-service-syncs` is accepted for drop-in compatibility
-/// and has no effect: the engine runs one actor per Service, so there is no worker count.
+/// Precedence: a flag that was given wins over the `--vcdlb-config` file, which wins (key by
+/// key) over the `vcdlb:` section of `--cloud-config`, which wins over the built-in defaults.
+/// `--concurrent-service-syncs` is accepted for drop-in compatibility and has no effect: the engine
+/// runs one actor per Service, so there is no worker count.
 ///
 /// Pure apart from reading the configuration and secret files; thread-safe.
 
@@ -27,6 +28,8 @@ namespace vcdlb {
 struct controller_flags {
   std::string cloud_config{config::default_config_path};
   std::string secrets_dir{config::default_secrets_dir};
+  std::string vcdlb_config; ///< --vcdlb-config: the `vcdlb:` section's keys in their own file
+  std::string vcd_ca_file;  ///< --vcd-ca-file: PEM bundle to verify VCD with
   std::string kubeconfig;
   std::string context;
   std::optional<bool> leader_elect;
@@ -44,13 +47,17 @@ struct controller_flags {
 /// Registers the flags on `cli`, bound to `flags` (which must outlive the parse).
 void add_controller_flags(CLI::App& cli, controller_flags& flags);
 
+/// Registers `--vcdlb-config FILE` and `--vcd-ca-file FILE` (shared with `vcdlb check-config`).
+void add_vcdlb_source_flags(CLI::App& cli, std::string& vcdlb_config, std::string& vcd_ca_file);
+
 /// The spdlog level for klog verbosity `v`: 0-3 info, 4-5 debug, 6+ trace.
 [[nodiscard]] std::string level_for_verbosity(int v);
 
-/// Loads the configuration and credentials (`config::load_all`) and applies the flags.
+/// Loads the configuration and credentials (`config::load_all`, with `--vcdlb-config` and
+/// `--vcd-ca-file` put into `parse`) and applies the flags.
 /// Problems name the configuration key or the flag (`--leader-elect-lease-duration`).
 [[nodiscard]] config::checked<controller_options>
-make_controller_options(const controller_flags& flags, const config::parse_options& parse);
+make_controller_options(const controller_flags& flags, config::parse_options parse);
 
 /// The effective logging settings (flags over `vcdlb.log`).
 [[nodiscard]] config::log_section effective_logging(const controller_flags& flags,

@@ -50,7 +50,13 @@ caf::error from_transport(const caf::error& err) {
   if (err.category() == caf::atom("net")) {
     switch (static_cast<net_errc>(err.code())) {
     case net_errc::tls_failed:
-      return caf::make_error(vcd_errc::tls_failed, std::move(detail));
+      // Say which settings fix it: most often VCD's certificate is signed by a private CA.
+      return caf::make_error(vcd_errc::tls_failed,
+                             std::move(detail)
+                               + " (to trust VCD's CA, pass --vcd-ca-file FILE or set "
+                                 "vcd.tls.caFile in the --vcdlb-config file or "
+                                 "vcdlb.vcd.tls.caFile in the cloud config; "
+                                 "vcd.tls.insecureSkipVerify: true turns verification off)");
     case net_errc::protocol_error:
     case net_errc::body_too_large:
       return caf::make_error(vcd_errc::bad_response, std::move(detail));

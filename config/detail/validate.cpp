@@ -110,7 +110,8 @@ private:
   void add_at(config_errc code, const std::string& key, const std::string& at,
               std::string message) {
     auto pos = where_(at);
-    problems_.push_back(problem{code, key, pos.line, pos.column, std::move(message), {}});
+    problems_.push_back(
+      problem{code, key, pos.line, pos.column, std::move(message), std::move(pos.file)});
   }
 
   void duration_between(const std::string& key, milliseconds value, milliseconds min,

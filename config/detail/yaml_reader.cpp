@@ -43,13 +43,13 @@ position position_of(const YAML::Node& node) {
   auto mark = node.Mark();
   if (mark.is_null() || mark.line < 0)
     return {};
-  return {mark.line + 1, mark.column + 1};
+  return {mark.line + 1, mark.column + 1, {}};
 }
 
 void yaml_reader::report(config_errc code, const std::string& path, const YAML::Node& at,
                          std::string message) {
   auto pos = position_of(at);
-  problems_.push_back(problem{code, path, pos.line, pos.column, std::move(message), {}});
+  problems_.push_back(problem{code, path, pos.line, pos.column, std::move(message), file_});
 }
 
 void yaml_reader::read_map(const YAML::Node& node, const std::string& path,
@@ -87,6 +87,7 @@ void yaml_reader::read_map(const YAML::Node& node, const std::string& path,
     }
     auto pos = position_of(value);
     positions_[child] = pos.line > 0 ? pos : position_of(key_node);
+    positions_[child].file = file_;
     match->read(value, child);
   }
 }

@@ -24,10 +24,12 @@
 
 namespace vcdlb::config::detail {
 
-/// 1-based; {0, 0} = unknown.
+/// 1-based; {0, 0} = unknown. `file` names the file when it is not the configuration file
+/// (the `--vcdlb-config` file).
 struct position {
   int line = 0;
   int column = 0;
+  std::string file;
 };
 
 /// Positions of the values read, by dotted key path ("" = the document).
@@ -48,8 +50,9 @@ public:
     read_fn read;
   };
 
-  yaml_reader(std::vector<problem>& problems, position_map& positions)
-    : problems_(problems), positions_(positions) {}
+  /// `file` is recorded in the problems and positions ("" = the configuration file).
+  yaml_reader(std::vector<problem>& problems, position_map& positions, std::string file = {})
+    : problems_(problems), positions_(positions), file_(std::move(file)) {}
 
   /// Reads a mapping at `path`: reports a non-mapping value, non-string keys, unknown keys
   /// (with the key's own position) and duplicate keys; records each known key's position and
@@ -100,6 +103,7 @@ private:
 
   std::vector<problem>& problems_;
   position_map& positions_;
+  std::string file_;
 };
 
 } // namespace vcdlb::config::detail

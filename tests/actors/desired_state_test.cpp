@@ -227,6 +227,30 @@ TEST(desired_state, no_termination_forces_plain_l4) {
   EXPECT_EQ(plan_of(svc).ports[0].profile, app_profile::http);
 }
 
+TEST(desired_state, no_termination_accepts_what_upstream_accepts) {
+  // Upstream: strings.ToLower(value) == "true" skips termination; any other value is accepted
+  // and means "terminate as usual" (no error, as a drop-in must not refuse those Services).
+  auto svc = two_port_service();
+  svc.ports[0].app_protocol = "http";
+  svc.annotations.ssl_ports = "80";
+  for (const char* on : {"true", "TRUE", "tRuE"}) {
+    svc.annotations.ssl_no_termination = on;
+    auto p = plan_ports(svc, settings(lb_mode::c));
+    ASSERT_TRUE(p) << on;
+    EXPECT_EQ(p->ports[0].profile, app_profile::l4) << on;
+    EXPECT_FALSE(p->ports[0].ssl) << on;
+  }
+  const std::string one_mib(size_t{1} << 20, 't');
+  for (const std::string off :
+       {"", "false", "yes", "1", " true", "true\n", "\xE2\x9C\x93", one_mib.c_str()}) {
+    svc.annotations.ssl_no_termination = off;
+    auto p = plan_ports(svc, settings(lb_mode::c));
+    ASSERT_TRUE(p) << off.substr(0, 16);
+    EXPECT_EQ(p->ports[0].profile, app_profile::http) << off.substr(0, 16);
+    EXPECT_TRUE(p->ports[0].ssl) << off.substr(0, 16);
+  }
+}
+
 TEST(desired_state, ssl_without_any_cert_alias_is_invalid) {
   auto svc = two_port_service();
   svc.annotations.ssl_ports = "443";
@@ -257,8 +281,6 @@ TEST(desired_state, bad_services_are_refused_with_a_message) {
     {"ssl ports empty item", [](service_spec& s) { s.annotations.ssl_ports = "443,"; },
      "ssl-ports"},
     {"ssl port range", [](service_spec& s) { s.annotations.ssl_ports = "99999"; }, "ssl-ports"},
-    {"no-termination", [](service_spec& s) { s.annotations.ssl_no_termination = "yes"; },
-     "no-termination"},
     {"lb ip", [](service_spec& s) { s.load_balancer_ip = "10.0.0.300"; }, "loadBalancerIP"},
     {"udp ssl",
      [](service_spec& s) {

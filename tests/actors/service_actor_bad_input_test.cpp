@@ -78,8 +78,6 @@ const std::vector<bad_edit>& bad_edits() {
     {"1 MiB ssl-ports annotation",
      [](service_spec& s) { s.annotations.ssl_ports = std::string(size_t{1} << 20, '4'); },
      "is not a port number"},
-    {"unicode ssl-no-termination",
-     [](service_spec& s) { s.annotations.ssl_no_termination = "\xE2\x9C\x94"; }, "is neither"},
     {"loadBalancerIP not an address",
      [](service_spec& s) { s.load_balancer_ip = "203.0.113.10/32"; }, "is not an IPv4 address"},
   };

@@ -102,15 +102,6 @@ const std::vector<bad_service>& bad_services() {
      "is not a port number"},
     {"ssl-ports on a UDP port", [](service_spec& s) { s.annotations.ssl_ports = "53"; },
      "is UDP and cannot terminate SSL"},
-    {"ssl-no-termination not a boolean",
-     [](service_spec& s) { s.annotations.ssl_no_termination = "yes"; },
-     "'yes' is neither \"true\" nor \"false\""},
-    {"ssl-no-termination 1 MiB",
-     [](service_spec& s) { s.annotations.ssl_no_termination = one_mib; },
-     "is neither \"true\" nor \"false\""},
-    {"ssl-no-termination unicode",
-     [](service_spec& s) { s.annotations.ssl_no_termination = "\xE2\x9C\x93"; },
-     "is neither \"true\" nor \"false\""},
   };
   return all;
 }
@@ -262,9 +253,6 @@ TEST(service_bad_input, from_api_json_to_the_planners_error) {
      "is not a valid port name"},
     {R"({"type":"LoadBalancer","ports":[{"port":443,"nodePort":30443}]})",
      R"({"service.beta.kubernetes.io/vcloud-avi-ssl-ports":"443;8443"})", "is not a port number"},
-    {R"({"type":"LoadBalancer","ports":[{"port":443,"nodePort":30443}]})",
-     R"({"service.beta.kubernetes.io/vcloud-avi-ssl-no-termination":"\ud83d\udd12"})",
-     "is neither"},
   };
   for (const auto& c : cases) {
     auto json = std::string{R"({"metadata":{"name":"web","namespace":"shop","annotations":)"}

@@ -102,4 +102,29 @@ TEST(check_config_cli, cloud_config_is_required) {
   EXPECT_NE(r.err.find("--cloud-config is required"), std::string::npos) << r.err;
 }
 
+TEST(check_config_cli, vcdlb_config_and_vcd_ca_file) {
+  temp_dir dir;
+  auto cfg = dir.write("vcloud-ccm-config.yaml", base_yaml);
+  dir.write("username", "alice");
+  dir.write("password", "p4ssw0rd-value");
+  auto own = dir.write("vcdlb.yaml", "naming: upstream\nvcd:\n  qps: 4\n");
+  auto ca = dir.write("ca.pem", "-----BEGIN CERTIFICATE-----\n");
+  const std::string base = "check-config --cloud-config " + quote(cfg.string()) + " --secrets-dir "
+                           + quote(dir.path().string());
+  auto r = run(dir, base + " --vcdlb-config " + quote(own.string()) + " --vcd-ca-file "
+                      + quote(ca.string()));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("naming: upstream"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("qps: 4"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("caFile: " + ca.string()), std::string::npos) << r.out;
+
+  auto bad = dir.write("bad.yaml", "vcd:\n  tls:\n    caFile: /nonexistent/ca.pem\n");
+  r = run(dir, base + " --vcdlb-config " + quote(bad.string()));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err,
+            bad.string() + ":3:13: vcdlb.vcd.tls.caFile: \"/nonexistent/ca.pem\" does not exist\n");
+  // A usage error (a missing value) is exit 2.
+  EXPECT_EQ(run(dir, base + " --vcdlb-config").exit_code, 2);
+}
+
 } // namespace

@@ -145,6 +145,32 @@ TEST(credentials, existing_file_overrides_config_even_when_empty) {
   EXPECT_EQ(c->password.reveal(), "file-pw");
 }
 
+TEST(credentials, empty_username_file_keeps_the_config_user_like_upstream) {
+  // Upstream's SetAuthorization only takes the username file when it is non-empty (after
+  // trimming one newline); an empty password file still overrides vcd.secret.
+  temp_dir dir;
+  dir.write("username", "\n");
+  dir.write("password", "file-pw");
+  auto vcd = vcd_with_org("acme");
+  vcd.user = "tenant/bob";
+  auto c = load_credentials(dir.path(), vcd);
+  ASSERT_TRUE(c.ok()) << format_problems_for_test(c.problems());
+  EXPECT_EQ(c->method, auth_method::password);
+  EXPECT_EQ(c->user, "bob");
+  EXPECT_EQ(c->org, "tenant");
+  EXPECT_EQ(c->password.reveal(), "file-pw");
+
+  // Without vcd.user the empty file leaves no user: the problem says where a user comes from.
+  auto none = load_credentials(dir.path(), vcd_with_org("acme"));
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.problems()[0].message.find("user (file username or vcd.user)"), std::string::npos);
+
+  dir.write("password", "");
+  auto empty_pw = load_credentials(dir.path(), vcd);
+  ASSERT_FALSE(empty_pw.ok()); // an empty password file is not ignored
+  EXPECT_NE(empty_pw.problems()[0].message.find("password"), std::string::npos);
+}
+
 TEST(credentials, only_one_trailing_newline_is_trimmed) {
   temp_dir dir;
   dir.write("refreshToken", "tok\n\n");

@@ -126,7 +126,7 @@ TEST(parse_defaults, cluster_id_falls_back_to_env_and_feeds_cert_alias) {
   auto yaml = replaced(base_yaml, "clusterid: NO_RDE_test\n", "");
   const std::string urn =
     "urn:vcloud:entity:cse:nativeCluster:0a1b2c3d-0000-4000-8000-00000000abcd";
-  auto cfg = parse_config(yaml, parse_options{urn});
+  auto cfg = parse_config(yaml, parse_options{urn, {}, {}});
   ASSERT_TRUE(cfg.ok()) << format_problems(cfg.problems(), "t");
   EXPECT_EQ(cfg->cluster_id, urn);
   EXPECT_EQ(cfg->loadbalancer.cert_alias, urn + "-cert");
@@ -134,7 +134,7 @@ TEST(parse_defaults, cluster_id_falls_back_to_env_and_feeds_cert_alias) {
 }
 
 TEST(parse_defaults, cluster_id_in_file_wins_over_env) {
-  auto cfg = parse_config(base_yaml, parse_options{"NO_RDE_from_env"});
+  auto cfg = parse_config(base_yaml, parse_options{"NO_RDE_from_env", {}, {}});
   ASSERT_TRUE(cfg.ok());
   EXPECT_EQ(cfg->cluster_id, "NO_RDE_test");
 }
@@ -306,7 +306,7 @@ TEST(parse_rules, cluster_id_must_be_rde_urn_no_rde_or_empty) {
 
 TEST(parse_rules, cluster_id_from_env_is_validated_and_says_so) {
   auto yaml = replaced(base_yaml, "clusterid: NO_RDE_test\n", "");
-  auto p = only_problem(yaml, parse_options{"bogus"});
+  auto p = only_problem(yaml, parse_options{"bogus", {}, {}});
   EXPECT_EQ(p.key, "clusterid");
   EXPECT_EQ(p.line, 0);
   EXPECT_EQ(p.column, 0);

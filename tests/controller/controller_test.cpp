@@ -8,6 +8,7 @@
 #include <fstream>
 #include <functional>
 #include <future>
+#include <set>
 #include <thread>
 
 #include <boost/json.hpp>
@@ -18,6 +19,7 @@
 #include "adapters/kube/sim/api_server.hpp"
 #include "adapters/vcd/sim/simulator.hpp"
 #include "config/parse.hpp"
+#include "controller/permissions.hpp"
 #include "protocol/errors.hpp"
 
 namespace vcdlb {
@@ -195,6 +197,54 @@ TEST_F(controller_test, lost_leadership_stops_the_engine_and_ends_wait_with_1) {
   EXPECT_NE(c.phase(), engine_phase::running);
   c.stop(1s);
   EXPECT_EQ(c.wait(), 1); // the reason stays
+}
+
+// The other half of permissions_test.cpp: every request the controller makes is in the table
+// of controller/permissions.hpp, and every entry of the table is used. The scenario walks the
+// rare paths too: a conflicting finalizer patch (re-read with GET), a repeated Event (PATCH),
+// a deletion (finalizer removed) and a lease release on stop.
+TEST_F(controller_test, its_requests_need_exactly_the_permissions_table) {
+  start_sims();
+  auto faults = kube_->core().faults();
+  faults.rate_409_conditional_patch = 1.0;
+  kube_->core().set_faults(faults);
+  auto ctl = controller::start(options(true));
+  ASSERT_TRUE(ctl) << describe(ctl.error());
+  auto& c = **ctl;
+  ASSERT_TRUE(eventually([&] { return c.leading(); })) << "never leading";
+  put_node_and_service();
+  auto used = [&](std::string group, std::string resource, std::string verb) {
+    return kube_->core().accesses().count({std::move(group), std::move(resource), std::move(verb)})
+           > 0;
+  };
+  ASSERT_TRUE(eventually([&] { return used("", "services", "get"); }, 30s))
+    << "a conflicting finalizer patch is re-read";
+  faults.rate_409_conditional_patch = 0;
+  kube_->core().set_faults(faults);
+  ASSERT_TRUE(eventually([&] { return !ingress_ip("web").empty(); }, 60s)) << "no ingress IP";
+  // A port change makes the engine ensure the load balancer again: the same Event repeats.
+  put(R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"web","namespace":"default"},
+          "spec":{"type":"LoadBalancer","ports":[{"name":"http","port":8080,"protocol":"TCP"}]}})");
+  ASSERT_TRUE(eventually([&] { return used("", "events", "patch"); }, 30s)) << "no repeat";
+  ASSERT_TRUE(kube_->core().delete_object("v1", "Service", "default", "web"));
+  ASSERT_TRUE(
+    eventually([&] { return !kube_->core().get_object("v1", "Service", "default", "web"); }, 30s))
+    << "the finalizer was not removed";
+  c.stop();
+  EXPECT_EQ(c.wait(), 0);
+
+  std::set<kube::sim::api_access> table;
+  for (const auto& p : controller_permissions)
+    table.insert({std::string{p.group}, std::string{p.resource}, std::string{p.verb}});
+  const auto accesses = kube_->core().accesses();
+  for (const auto& a : accesses)
+    EXPECT_TRUE(table.count(a)) << "the controller asked for " << a.verb << " "
+                                << (a.group.empty() ? "" : a.group + "/") << a.resource
+                                << ", which controller/permissions.hpp (and so the RBAC) lacks";
+  for (const auto& t : table)
+    EXPECT_TRUE(accesses.count(t)) << "controller/permissions.hpp grants " << t.verb << " "
+                                   << (t.group.empty() ? "" : t.group + "/") << t.resource
+                                   << ", which the controller never asked for";
 }
 
 TEST_F(controller_test, unreachable_servers_are_retried_not_fatal) {

@@ -168,5 +168,27 @@ TEST_F(flags_test, missing_secrets_are_a_problem) {
   EXPECT_FALSE(make_controller_options(parse({}), {}).ok());
 }
 
+TEST_F(flags_test, vcdlb_config_and_vcd_ca_file_leave_the_cloud_config_alone) {
+  // The upstream file stays as it is; vcdlb's settings and VCD's CA come from elsewhere, and
+  // the flags of the command line still win over the settings file.
+  write("vcdlb.yaml", "vcd:\n  qps: 3\nleaderElection:\n  leaseName: other\nlog:\n"
+                      "  format: json\n");
+  write("ca.pem", "-----BEGIN CERTIFICATE-----\n");
+  auto o = options({"--vcdlb-config", (dir_ / "vcdlb.yaml").string(), "--vcd-ca-file",
+                    (dir_ / "ca.pem").string(), "--leader-elect-lease-name=vcdlb"});
+  const auto& v = o.loaded.config.vcdlb;
+  EXPECT_EQ(v.vcd_qps, 3.0);
+  EXPECT_EQ(v.log.format, config::log_format::json);
+  EXPECT_EQ(v.leader_election.lease_name, "vcdlb"); // the flag wins over the file
+  EXPECT_EQ(v.tls.ca_file, (dir_ / "ca.pem").string());
+  EXPECT_FALSE(v.tls.insecure_skip_verify);
+
+  write("vcdlb.yaml", "vcd:\n  burst: 0\n");
+  auto bad = make_controller_options(parse({"--vcdlb-config", (dir_ / "vcdlb.yaml").string()}), {});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.problems().front().key, "vcdlb.vcd.burst");
+  EXPECT_EQ(bad.problems().front().file, (dir_ / "vcdlb.yaml").string());
+}
+
 } // namespace
 } // namespace vcdlb

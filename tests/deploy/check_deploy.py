@@ -4,7 +4,9 @@
 (a) Parses deploy/manifests, deploy/examples, the Helm chart's Chart.yaml/values.yaml and the
     Dockerfile, and checks the security context, probes, mounts, command line and RBAC rules
     exactly, so weakening any of them fails the test. A built-in mutation self-check proves the
-    rules catch such changes. With --vcdlb, the example ConfigMap/Secret pass `vcdlb check-config`.
+    rules catch such changes. With --vcdlb, the example ConfigMap/Secret (and vcdlb's own
+    settings ConfigMap, through --vcdlb-config/--vcd-ca-file) pass `vcdlb check-config`.
+    deploy/patches/vcdlb-config.json applied to the manifests keeps every rule.
 (b) Renders the Helm chart with `helm template` and applies the same rules, if helm is installed.
 (c) Runs `kubectl apply --dry-run=client` against `vcdlb kube-sim` (the project's API server
     double), if the binary has that subcommand, for every object kind the double serves.
@@ -14,6 +16,7 @@ Usage: check_deploy.py --repo DIR [--vcdlb BINARY] [--kubectl KUBECTL]
 
 import argparse
 import copy
+import json
 import os
 import re
 import select
@@ -38,16 +41,16 @@ COMMAND = [
     "--metrics-bind-address=0.0.0.0:10271",
     "--log-format=json",
 ]
+# The same grants as controller/permissions.hpp (tests/controller/permissions_test.cpp checks
+# the manifests and chart against that table; this test adds resourceNames and the chart render).
 CLUSTER_RULES = {
-    ("", "services", v, ()) for v in ("get", "list", "watch", "update", "patch")
+    ("", "services", v, ()) for v in ("get", "list", "watch", "patch")
 } | {
-    ("", "services/status", v, ()) for v in ("patch", "update")
+    ("", "services/status", "patch", ()),
 } | {
-    ("", "nodes", v, ()) for v in ("get", "list", "watch")
+    ("", "nodes", v, ()) for v in ("list", "watch")
 } | {
-    ("discovery.k8s.io", "endpointslices", v, ()) for v in ("get", "list", "watch")
-} | {
-    (g, "events", v, ()) for g in ("", "events.k8s.io") for v in ("create", "patch")
+    ("", "events", v, ()) for v in ("create", "patch")
 }
 LEASE_RULES = {
     ("coordination.k8s.io", "leases", "create", ()),
@@ -80,7 +83,7 @@ def subset(small, big):
     return bool(small) and all(big.get(k) == v for k, v in small.items())
 
 
-def check_install(objs):
+def check_install(objs, command=COMMAND):
     """Returns the list of rule violations of one install (manifests or rendered chart)."""
     errors = []
 
@@ -160,7 +163,7 @@ def check_install(objs):
     containers = pod.get("containers", [])
     need(len(containers) == 1, "exactly one container")
     c = containers[0] if containers else {}
-    need(c.get("command", []) + c.get("args", []) == COMMAND,
+    need(c.get("command", []) + c.get("args", []) == command,
          f"command line differs: {c.get('command', []) + c.get('args', [])}")
     image = c.get("image", "")
     need(":" in image and not image.endswith(":latest"), f"image must have a fixed tag: {image}")
@@ -291,14 +294,81 @@ def check_examples(repo, vcdlb, errors):
             for k, v in secret_data.items():
                 with open(os.path.join(auth, k), "w", encoding="utf-8") as f:
                     f.write(v)
-            r = subprocess.run([vcdlb, "check-config", "--cloud-config", cfg, "--secrets-dir", auth],
-                               capture_output=True, text=True, timeout=60)
+            args = [vcdlb, "check-config", "--cloud-config", cfg, "--secrets-dir", auth]
+            # vcdlb's own settings and VCD's CA from their own ConfigMap (--vcdlb-config,
+            # --vcd-ca-file), so that the upstream ConfigMap stays unchanged.
+            own = load_yaml_docs(os.path.join(ex, "vcdlb-config.yaml"))
+            own_data = own[0].get("data", {}) if len(own) == 1 else {}
+            if set(own_data) != {"vcdlb.yaml", "ca.crt"}:
+                errors.append("example vcdlb-config.yaml must be a ConfigMap with keys vcdlb.yaml "
+                              f"and ca.crt: {sorted(own_data)}")
+            for key, flag in (("vcdlb.yaml", "--vcdlb-config"), ("ca.crt", "--vcd-ca-file")):
+                if key in own_data:
+                    path = os.path.join(tmp, key)
+                    with open(path, "w", encoding="utf-8") as f:
+                        f.write(own_data[key])
+                    args += [flag, path]
+            r = subprocess.run(args, capture_output=True, text=True, timeout=60)
             if r.returncode != 0:
                 errors.append(f"vcdlb check-config rejects the examples:\n{r.stdout}{r.stderr}")
             elif "change-me" in r.stdout + r.stderr:
                 errors.append("vcdlb check-config printed the example password")
             else:
                 print("ok: the example ConfigMap and Secret pass `vcdlb check-config`")
+
+
+def json_patch_add(doc, patch):
+    """Applies the "add" operations of an RFC 6902 patch (what deploy/patches/ uses)."""
+    for op in patch:
+        if op.get("op") != "add":
+            raise ValueError(f"only add operations are expected: {op}")
+        parts = [p.replace("~1", "/").replace("~0", "~") for p in op["path"].split("/")[1:]]
+        target = doc
+        for p in parts[:-1]:
+            target = target[int(p)] if isinstance(target, list) else target[p]
+        last = parts[-1]
+        if isinstance(target, list):
+            if last == "-":
+                target.append(copy.deepcopy(op["value"]))
+            else:
+                target.insert(int(last), copy.deepcopy(op["value"]))
+        else:
+            target[last] = copy.deepcopy(op["value"])
+
+
+def check_settings_patch(repo, objs, vcdlb, errors):
+    """deploy/patches/vcdlb-config.json (docs/deployment.md) on the manifests: every rule still
+    holds, the flags point into the mounted ConfigMap vcdlb-config, and the example ConfigMap
+    has the keys they name."""
+    with open(os.path.join(repo, "deploy", "patches", "vcdlb-config.json"), encoding="utf-8") as f:
+        patch = json.load(f)
+    patched = copy.deepcopy(objs)
+    dep = next(o for o in patched if o["kind"] == "Deployment")
+    json_patch_add(dep, patch)
+    flags = ["--vcdlb-config=/etc/vcdlb/vcdlb.yaml", "--vcd-ca-file=/etc/vcdlb/ca.crt"]
+    problems = check_install(patched, COMMAND + flags)
+    pod = dep["spec"]["template"]["spec"]
+    mounts = {m["mountPath"]: m for m in pod["containers"][0]["volumeMounts"]}
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    mount = mounts.get("/etc/vcdlb", {})
+    if volumes.get(mount.get("name"), {}).get("configMap", {}).get("name") != "vcdlb-config" \
+            or mount.get("readOnly") is not True:
+        problems.append("ConfigMap vcdlb-config must be mounted read-only at /etc/vcdlb")
+    example = load_yaml_docs(os.path.join(repo, "deploy", "examples", "vcdlb-config.yaml"))[0]
+    for flag in flags:
+        key = flag.rsplit("/", 1)[1]
+        if key not in example.get("data", {}):
+            problems.append(f"{flag} names key {key}, which deploy/examples/vcdlb-config.yaml lacks")
+    errors.extend(f"deploy/patches/vcdlb-config.json: {p}" for p in problems)
+    if vcdlb and os.access(vcdlb, os.X_OK):
+        # The patched command line parses (unknown flags would exit 2 before anything else).
+        r = subprocess.run([vcdlb, "controller", "--help"], capture_output=True, text=True,
+                           timeout=30)
+        for flag in flags:
+            if flag.split("=", 1)[0] not in r.stdout:
+                errors.append(f"vcdlb controller does not know {flag.split('=', 1)[0]}")
+    if not problems:
+        print("ok: deploy/patches/vcdlb-config.json keeps every rule and mounts what it names")
 
 
 def project_version(repo):
@@ -498,6 +568,7 @@ def main():
     else:
         print("ok: manifests pass; every mutation of the self-check is caught")
     check_examples(args.repo, args.vcdlb, errors)
+    check_settings_patch(args.repo, objs, args.vcdlb, errors)
     check_chart_static(args.repo, objs, errors)
     check_dockerfile(args.repo, errors)
 

@@ -9,6 +9,7 @@
 #include "adapters/kube/sim/detail/base64.hpp"
 #include "adapters/kube/sim/detail/json_util.hpp"
 #include "adapters/kube/sim/detail/request_parts.hpp"
+#include "adapters/kube/sim/openapi.hpp"
 
 namespace vcdlb::kube::sim {
 
@@ -31,6 +32,25 @@ const std::string* param(const std::vector<std::pair<std::string, std::string>>&
 bool flag(const std::vector<std::pair<std::string, std::string>>& q, std::string_view name) {
   const auto* v = param(q, name);
   return v != nullptr && *v != "0" && !detail::iequals(*v, "false");
+}
+
+// The RBAC verb of a request (kubernetes-api.md: the apiserver's RequestInfo).
+api_access access_of(const resource_info& r, bool collection, bool status, std::string_view method,
+                     bool watch) {
+  std::string verb;
+  if (method == "GET")
+    verb = collection ? (watch ? "watch" : "list") : (watch ? "watch" : "get");
+  else if (method == "POST")
+    verb = "create";
+  else if (method == "PUT")
+    verb = "update";
+  else if (method == "PATCH")
+    verb = "patch";
+  else if (method == "DELETE")
+    verb = collection ? "deletecollection" : "delete";
+  else
+    verb = std::string{method};
+  return {r.group, status ? r.name + "/status" : r.name, std::move(verb)};
 }
 
 http::header_list json_headers() {
@@ -181,6 +201,35 @@ void api_core::dispatch(const http::request& req, const std::shared_ptr<http::re
       doc = group_document(segs[1]);
     else if (segs.size() == 3 && segs[0] == "apis")
       doc = resource_list_document(segs[1], segs[2]);
+    else if (segs.size() == 2 && segs[0] == "openapi" && segs[1] == "v3")
+      doc = openapi_v3_root();
+    else if (segs.size() >= 4 && segs[0] == "openapi" && segs[1] == "v3") {
+      // /openapi/v3/api/v1 and /openapi/v3/apis/<group>/<version> (the hash is not checked)
+      std::optional<json::object> gv;
+      if (segs.size() == 4 && segs[2] == "api")
+        gv = openapi_v3_document("", segs[3]);
+      else if (segs.size() == 5 && segs[2] == "apis")
+        gv = openapi_v3_document(segs[3], segs[4]);
+      if (gv)
+        doc = std::move(*gv);
+    } else if (segs.size() == 2 && segs[0] == "openapi" && segs[1] == "v2") {
+      // client-go's OpenAPISchema asks for protobuf; JSON (with the schemas) otherwise.
+      auto accept = detail::header_of(req, "Accept");
+      if (accept && accept->find(openapi_v2_protobuf_accept) != std::string_view::npos) {
+        status = 200;
+        out->respond(http::response{
+          200, {{"Content-Type", std::string{openapi_v2_protobuf_type}}}, openapi_v2_protobuf()});
+        return;
+      }
+      if (accept && accept->find("json") == std::string_view::npos
+          && accept->find("*/*") == std::string_view::npos) {
+        respond_error(out,
+                      not_acceptable("application/json, " + std::string{openapi_v2_protobuf_type}),
+                      status);
+        return;
+      }
+      doc = openapi_v2_document();
+    }
     if (!doc.empty()) {
       respond_json(out, 200, doc, status);
       return;
@@ -225,6 +274,7 @@ void api_core::dispatch(const http::request& req, const std::shared_ptr<http::re
     t.name = rest[0];
   t.status = rest.size() == 2;
   const auto& r = *t.resource;
+  accesses_.insert(access_of(r, t.name.empty(), t.status, req.method, flag(q, "watch")));
 
   // Injected faults (after routing, so discovery never fails).
   std::uniform_real_distribution<double> draw{0.0, 1.0};
@@ -238,6 +288,13 @@ void api_core::dispatch(const http::request& req, const std::shared_ptr<http::re
     respond_error(out, internal_error("injected fault"), status);
     return;
   }
+  if (faults_.rate_409_conditional_patch > 0 && req.method == "PATCH"
+      && req.body.find("\"resourceVersion\"") != std::string::npos
+      && draw(rng_) < faults_.rate_409_conditional_patch) {
+    ++counters_.injected_409;
+    respond_error(out, conflict(r.group, r.name, t.name), status);
+    return;
+  }
   if (faults_.rate_503 > 0 && draw(rng_) < faults_.rate_503) {
     ++counters_.injected_503;
     respond_error(out, service_unavailable(faults_.retry_after_s), status);
@@ -249,17 +306,58 @@ void api_core::dispatch(const http::request& req, const std::shared_ptr<http::re
     return;
   }
   auto parse_body = [&]() -> result<json::object> {
+    // Only JSON is decoded: a protobuf (or YAML, CBOR) body gets the apiserver's 415.
+    if (auto ct = detail::header_of(req, "Content-Type")) {
+      auto media = ct->substr(0, ct->find(';'));
+      while (!media.empty() && media.back() == ' ')
+        media.remove_suffix(1);
+      if (!media.empty() && !detail::iequals(media, "application/json"))
+        return unsupported_body_media_type(detail::valid_utf8(media) ? media
+                                                                     : std::string_view{"?"});
+    }
     boost::system::error_code ec;
     auto v = json::parse(req.body, ec);
     if (ec || !v.is_object())
       return bad_request("the body of the request could not be decoded as a JSON object");
     return std::move(v.as_object());
   };
+  // Server-side field validation, which the OpenAPI documents announce (openapi.hpp): kubectl
+  // sends fieldValidation=Strict and then leaves validation to the server. Warn (the
+  // apiserver's default) accepts unknown fields with a Warning header each; Ignore silently.
+  const auto* directive = param(q, "fieldValidation");
+  if (directive != nullptr && !directive->empty() && *directive != "Strict" && *directive != "Warn"
+      && *directive != "Ignore") {
+    respond_error(out,
+                  bad_request("fieldValidation must be one of Ignore, Warn or Strict, got \""
+                              + *directive + "\""),
+                  status);
+    return;
+  }
+  http::header_list warnings;
+  auto strict_error = [&](const json::object& body) -> std::optional<api_error> {
+    if (directive != nullptr && *directive == "Ignore")
+      return std::nullopt;
+    auto fields = unknown_fields(r, body);
+    if (fields.empty())
+      return std::nullopt;
+    if (directive == nullptr || *directive != "Strict") {
+      for (const auto& f : fields) // as the apiserver words it; kubectl prints "Warning: ..."
+        warnings.emplace_back("Warning", "299 - \"unknown field \\\"" + f + "\\\"\"");
+      return std::nullopt;
+    }
+    std::string message = r.kind + " in version \"" + r.version + "\" cannot be handled as a "
+                          + r.kind + ": strict decoding error: ";
+    for (size_t i = 0; i < fields.size(); ++i)
+      message += (i == 0 ? "" : ", ") + std::string{"unknown field \""} + fields[i] + "\"";
+    return bad_request(std::move(message));
+  };
   auto reply = [&](const result<json::object>& res, unsigned ok_code) {
-    if (res)
-      respond_json(out, ok_code, *res, status);
-    else
-      respond_error(out, res.error(), status);
+    if (!res)
+      return respond_error(out, res.error(), status);
+    status = ok_code;
+    auto fields = json_headers();
+    fields.insert(fields.end(), warnings.begin(), warnings.end());
+    out->respond(http::response{ok_code, std::move(fields), json::serialize(*res)});
   };
 
   rendering how;
@@ -283,6 +381,8 @@ void api_core::dispatch(const http::request& req, const std::shared_ptr<http::re
       auto body = parse_body();
       if (!body)
         return respond_error(out, body.error(), status);
+      if (auto err = strict_error(*body))
+        return respond_error(out, *err, status);
       reply(do_create(r, ns, std::move(*body)), 201);
     } else if (req.method == "DELETE") {
       ++counters_.remove;
@@ -344,12 +444,23 @@ void api_core::dispatch(const http::request& req, const std::shared_ptr<http::re
     auto body = parse_body();
     if (!body)
       return respond_error(out, body.error(), status);
+    if (auto err = strict_error(*body))
+      return respond_error(out, *err, status);
     bool created = false;
     auto res = do_update(r, ns, t.name, t.status, std::move(*body), created);
     reply(res, created ? 201 : 200);
   } else if (req.method == "PATCH") {
     ++counters_.patch;
     auto ct = detail::header_of(req, "Content-Type");
+    // A merge or strategic merge patch is a partial object: check its fields (a JSON patch is
+    // a list of operations and is not checked).
+    if (ct && ct->find("merge-patch+json") != std::string_view::npos) {
+      boost::system::error_code ec;
+      auto v = json::parse(req.body, ec);
+      if (!ec && v.is_object())
+        if (auto err = strict_error(v.as_object()))
+          return respond_error(out, *err, status);
+    }
     reply(do_patch(r, ns, t.name, t.status, ct ? *ct : "", req.body), 200);
   } else if (req.method == "DELETE" && !t.status) {
     ++counters_.remove;
@@ -609,9 +720,12 @@ result<json::object> api_core::put_object(json::object obj) {
   detail::child_mut(obj, "metadata")["resourceVersion"] =
     detail::meta_str(before, "resourceVersion");
   auto main = commit_update(*r, before, obj, false);
-  if (!main || !r->has_status)
+  if (!main || !r->has_status || !obj.contains("status"))
     return main;
   json::object after = *main;
+  // The status write follows the main one: it must carry the version that one produced.
+  detail::child_mut(obj, "metadata")["resourceVersion"] =
+    detail::meta_str(after, "resourceVersion");
   return commit_update(*r, after, std::move(obj), true);
 }
 
@@ -714,6 +828,11 @@ size_t api_core::open_watches() const {
 std::vector<std::string> api_core::request_log() const {
   std::lock_guard guard{mtx_};
   return {log_.begin(), log_.end()};
+}
+
+std::set<api_access> api_core::accesses() const {
+  std::lock_guard lock{mtx_};
+  return accesses_;
 }
 
 } // namespace vcdlb::kube::sim

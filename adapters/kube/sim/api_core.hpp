@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,10 @@ struct fault_settings {
   unsigned retry_after_s = 1; ///< Retry-After of those 429s
   double rate_500 = 0.0;      ///< fraction answered 500 InternalError
   double rate_503 = 0.0;      ///< fraction answered 503 ServiceUnavailable with Retry-After
-  std::chrono::milliseconds latency{0};          ///< added before each answer (by `api_server`)
+  std::chrono::milliseconds latency{0}; ///< added before each answer (by `api_server`)
+  /// fraction of conditional PATCH requests (the body carries metadata.resourceVersion, as a
+  /// finalizer update does) answered 409 Conflict, as when the object changed in between
+  double rate_409_conditional_patch = 0.0;
   std::chrono::milliseconds drop_watch_every{0}; ///< > 0: drop all watches this often
   /// > 0: compact the whole history this often (watches from older RVs then get 410)
   std::chrono::milliseconds expire_history_every{0};
@@ -65,6 +69,16 @@ struct request_counters {
   uint64_t injected_429 = 0;
   uint64_t injected_500 = 0;
   uint64_t injected_503 = 0;
+  uint64_t injected_409 = 0;
+};
+
+/// One kind of access as RBAC names it: API group, resource (with "/status" for the
+/// subresource) and verb (get, list, watch, create, update, patch, delete, deletecollection).
+struct api_access {
+  std::string group;
+  std::string resource;
+  std::string verb;
+  friend auto operator<=>(const api_access&, const api_access&) = default;
 };
 
 /// The API server double without sockets. `handle` takes an `http::request` and answers on a
@@ -90,9 +104,9 @@ public:
   // -- direct object access (tests, demos); same semantics as the HTTP verbs -------------------
 
   /// Creates `obj` (its apiVersion/kind pick the resource; namespace defaults to "default") or,
-  /// when it exists, replaces it unconditionally. For resources with a status subresource the
+  /// when it exists, replaces it unconditionally. For resources with a status subresource a
   /// given status is written too (as a /status update), so e.g. a Service can be seeded with an
-  /// ingress IP in one call.
+  /// ingress IP in one call; without one the stored status stays.
   result<boost::json::object> put_object(boost::json::object obj);
   /// The stored object, or nullopt.
   [[nodiscard]] std::optional<boost::json::object> get_object(std::string_view api_version,
@@ -125,6 +139,9 @@ public:
   [[nodiscard]] size_t open_watches() const;
   /// The last requests as "METHOD target -> status" (bounded; newest last).
   [[nodiscard]] std::vector<std::string> request_log() const;
+  /// Every distinct kind of access authenticated clients made to resources (what an RBAC
+  /// role for them must grant); discovery and /version are not resources.
+  [[nodiscard]] std::set<api_access> accesses() const;
 
 private:
   struct target {
@@ -179,6 +196,7 @@ private:
   sim_clock::time_point next_expiry_{};
   request_counters counters_;
   std::deque<std::string> log_;
+  std::set<api_access> accesses_;
 };
 
 } // namespace vcdlb::kube::sim

@@ -53,6 +53,24 @@ result<bool> check_identity(const resource_info& r, const json::object& obj,
   return true;
 }
 
+// apimachinery's ValidateAnnotations: keys plus values at most 256 KiB in total (422).
+result<bool> check_annotations(const resource_info& r, const json::object& obj) {
+  constexpr size_t limit = 256 * 1024;
+  const auto* meta = obj.if_contains("metadata");
+  const auto* annotations =
+    meta != nullptr && meta->is_object() ? meta->as_object().if_contains("annotations") : nullptr;
+  if (annotations == nullptr || !annotations->is_object())
+    return true;
+  size_t total = 0;
+  for (const auto& [k, v] : annotations->as_object())
+    total += k.size() + (v.is_string() ? v.as_string().size() : 0);
+  if (total > limit)
+    return invalid(r.group, r.kind, detail::meta_str(obj, "name"), "metadata.annotations",
+                   "FieldValueTooLong",
+                   "Too long: must have at most " + std::to_string(limit) + " bytes");
+  return true;
+}
+
 } // namespace
 
 sim_clock::time_point api_core::now() const {
@@ -86,6 +104,8 @@ std::string api_core::make_suffix() {
 result<json::object> api_core::do_create(const resource_info& r, const std::string& ns,
                                          json::object obj) {
   if (auto ok = check_identity(r, obj, ns); !ok)
+    return ok.error();
+  if (auto ok = check_annotations(r, obj); !ok)
     return ok.error();
   obj["apiVersion"] = r.api_version();
   obj["kind"] = r.kind;
@@ -164,6 +184,8 @@ result<json::object> api_core::commit_update(const resource_info& r, const json:
   meta["resourceVersion"] = old_rv;
   obj["apiVersion"] = r.api_version();
   obj["kind"] = r.kind;
+  if (auto ok = check_annotations(r, obj); !ok)
+    return ok.error();
   if (is_terminating(old)) {
     auto before = finalizers_of(old);
     for (const auto& f : finalizers_of(obj))

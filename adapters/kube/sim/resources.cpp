@@ -30,8 +30,11 @@ std::vector<resource_info> make_table() {
                true,
                {"ev"},
                {},
+               // The apiserver's selectable event fields (`kubectl events --for` uses
+               // involvedObject.apiVersion).
                {"involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
-                "involvedObject.uid", "reason", "type"}});
+                "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion",
+                "involvedObject.fieldPath", "reason", "reportingComponent", "type"}});
   t.push_back(
     {"coordination.k8s.io", "v1", "leases", "lease", "Lease", true, false, false, {}, {}, {}});
   t.push_back({"discovery.k8s.io",

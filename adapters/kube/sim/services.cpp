@@ -81,6 +81,7 @@ result<bool> default_and_validate(json::object& svc) {
   if (ports_v != nullptr && ports_v->is_array()) {
     auto& ports = ports_v->as_array();
     std::vector<std::string> names;
+    std::vector<std::pair<std::string, int64_t>> listeners; // (protocol, port)
     for (size_t i = 0; i < ports.size(); ++i) {
       std::string field = "spec.ports[" + std::to_string(i) + "]";
       if (!ports[i].is_object())
@@ -109,6 +110,16 @@ result<bool> default_and_validate(json::object& svc) {
         return svc_invalid(svc, field + ".name", "FieldValueDuplicate",
                            "Duplicate value: \"" + pname + "\"");
       names.push_back(pname);
+      // ValidateService: (protocol, port) pairs must be unique; the message prints the key.
+      std::pair<std::string, int64_t> listener{std::string{proto}, *port};
+      if (std::find(listeners.begin(), listeners.end(), listener) != listeners.end())
+        return svc_invalid(svc, field, "FieldValueDuplicate",
+                           "Duplicate value: core.ServicePort{Name:\"\", Protocol:\""
+                             + listener.first
+                             + "\", AppProtocol:(*string)(nil), Port:" + std::to_string(*port)
+                             + ", TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:\"\"}, "
+                               "NodePort:0}");
+      listeners.push_back(std::move(listener));
       if (auto np = detail::as_int(p.if_contains("nodePort"))) {
         if (!needs_node_ports(type, spec) && type != "LoadBalancer")
           return svc_invalid(svc, field + ".nodePort", "FieldValueForbidden",

@@ -133,6 +133,24 @@ api_error unsupported_media_type(std::string_view content_type) {
           0};
 }
 
+api_error unsupported_body_media_type(std::string_view content_type) {
+  return {415,
+          "UnsupportedMediaType",
+          "the body of the request was in an unknown format - accepted media types include: "
+          "application/json (got \""
+            + std::string{content_type} + "\")",
+          {},
+          0};
+}
+
+api_error not_acceptable(std::string_view accepted) {
+  return {406,
+          "NotAcceptable",
+          "only the following media types are accepted: " + std::string{accepted},
+          {},
+          0};
+}
+
 api_error too_many_requests(unsigned retry_after_s) {
   return {429, "TooManyRequests", "Too many requests, please try again later.", {}, retry_after_s};
 }

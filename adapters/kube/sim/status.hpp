@@ -62,6 +62,11 @@ using result = boost::system::result<T, api_error>;
 [[nodiscard]] api_error unauthorized();
 [[nodiscard]] api_error method_not_allowed();
 [[nodiscard]] api_error unsupported_media_type(std::string_view content_type);
+/// 415 for a POST/PUT body in a format the double does not decode (protobuf, YAML, CBOR):
+/// the apiserver's message, listing what this server accepts.
+[[nodiscard]] api_error unsupported_body_media_type(std::string_view content_type);
+/// 406 NotAcceptable: none of the Accept types is served (e.g. protobuf OpenAPI v2).
+[[nodiscard]] api_error not_acceptable(std::string_view accepted);
 [[nodiscard]] api_error too_many_requests(unsigned retry_after_s);
 [[nodiscard]] api_error internal_error(std::string message);
 /// 503 ServiceUnavailable with Retry-After.

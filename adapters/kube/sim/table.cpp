@@ -1,5 +1,6 @@
 #include "adapters/kube/sim/table.hpp"
 
+#include <cctype>
 #include <ctime>
 
 #include <boost/json/array.hpp>
@@ -33,6 +34,12 @@ std::vector<column> columns_of(const resource_info& r) {
     return {{"Name", "string", "name", 0}, {"Status", "string", "", 0}, {"Age", "string", "", 0}};
   if (r.kind == "Lease")
     return {{"Name", "string", "name", 0}, {"Holder", "string", "", 0}, {"Age", "string", "", 0}};
+  if (r.kind == "Event") // the apiserver's event printer (kubectl get events)
+    return {{"Last Seen", "string", "", 0}, {"Type", "string", "", 0},
+            {"Reason", "string", "", 0},    {"Object", "string", "", 0},
+            {"Subobject", "string", "", 1}, {"Source", "string", "", 1},
+            {"Message", "string", "", 0},   {"First Seen", "string", "", 1},
+            {"Count", "string", "", 1},     {"Name", "string", "name", 1}};
   return {{"Name", "string", "name", 0}, {"Age", "string", "", 0}};
 }
 
@@ -155,10 +162,73 @@ json::array node_cells(const json::object& node, const std::string& age_text) {
                      json::value(internal_ip)};
 }
 
+// How long ago `stamp` (RFC 3339) was, as the apiserver's printers say it.
+std::string since(std::string_view stamp, sim_clock::time_point now) {
+  auto t = parse_time(stamp);
+  if (!t)
+    return "<unknown>";
+  auto d = std::chrono::duration_cast<std::chrono::seconds>(now - *t);
+  return human_duration(d < std::chrono::seconds{0} ? std::chrono::seconds{0} : d);
+}
+
+// printEvent: the first/last timestamps fall back to eventTime and to each other, a series
+// carries its own count, the object is "kind/name" in lower case.
+json::array event_cells(const json::object& ev, sim_clock::time_point now) {
+  static const json::object empty;
+  auto first = detail::str(ev, "firstTimestamp");
+  if (first.empty())
+    first = detail::str(ev, "eventTime");
+  const std::string first_text = first.empty() ? "<unknown>" : since(first, now);
+  auto last = detail::str(ev, "lastTimestamp");
+  std::string last_text = last.empty() ? first_text : since(last, now);
+  int64_t count = detail::as_int(ev.if_contains("count")).value_or(0);
+  if (const auto* series = detail::child(ev, "series")) {
+    last_text = since(detail::str(*series, "lastObservedTime"), now);
+    count = detail::as_int(series->if_contains("count")).value_or(0);
+  } else if (count == 0) {
+    count = 1;
+  }
+  const auto* inv_p = detail::child(ev, "involvedObject");
+  const json::object& inv = inv_p != nullptr ? *inv_p : empty;
+  std::string kind{detail::str(inv, "kind")};
+  for (auto& c : kind)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const auto inv_name = detail::str(inv, "name");
+  std::string target = inv_name.empty() ? kind : kind + "/" + std::string{inv_name};
+  // formatEventSource: the source component (and host), else the reporting controller.
+  const auto* src_p = detail::child(ev, "source");
+  std::string source{src_p != nullptr ? detail::str(*src_p, "component") : ""};
+  std::string host{src_p != nullptr ? detail::str(*src_p, "host") : ""};
+  if (source.empty()) {
+    source = std::string{detail::str(ev, "reportingComponent")};
+    host = std::string{detail::str(ev, "reportingInstance")};
+  }
+  if (!host.empty())
+    source += ", " + host;
+  std::string message{detail::str(ev, "message")};
+  while (!message.empty() && std::isspace(static_cast<unsigned char>(message.back())))
+    message.pop_back();
+  size_t lead = 0;
+  while (lead < message.size() && std::isspace(static_cast<unsigned char>(message[lead])))
+    ++lead;
+  return json::array{json::value(last_text),
+                     json::value(detail::str(ev, "type")),
+                     json::value(detail::str(ev, "reason")),
+                     json::value(target),
+                     json::value(detail::str(inv, "fieldPath")),
+                     json::value(source),
+                     json::value(message.substr(lead)),
+                     json::value(first_text),
+                     json::value(count),
+                     json::value(detail::meta_str(ev, "name"))};
+}
+
 json::array cells_of(const resource_info& r, const json::object& obj, sim_clock::time_point now) {
   std::string age_text = age(obj, now);
   if (r.kind == "Service")
     return service_cells(obj, age_text);
+  if (r.kind == "Event")
+    return event_cells(obj, now);
   if (r.kind == "Node")
     return node_cells(obj, age_text);
   json::value name(detail::meta_str(obj, "name"));

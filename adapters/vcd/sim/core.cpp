@@ -57,6 +57,47 @@ http::response sim_expire_tokens(ctx& c) {
   return no_content(c);
 }
 
+json::value bodies_value(const state& st) {
+  json::array entries;
+  for (const auto& b : st.bodies)
+    entries.push_back(json::object{{"seq", b.seq},
+                                   {"method", b.method},
+                                   {"target", b.target},
+                                   {"status", b.status},
+                                   {"request_body", b.request_body},
+                                   {"response_body", b.response_body}});
+  return json::object{{"enabled", st.log_bodies}, {"entries", std::move(entries)}};
+}
+
+http::response sim_get_bodies(ctx& c) {
+  return json_reply(c, 200, bodies_value(c.st));
+}
+
+// {"enabled": true|false}: turns body logging on or off (off forgets what was kept).
+http::response sim_post_bodies(ctx& c) {
+  http::response err;
+  auto body = parse_body(c, err);
+  if (!body)
+    return err;
+  const auto* on = body->if_contains("enabled");
+  if (on == nullptr || !on->is_bool())
+    return bad_request(c, "expected {\"enabled\": true|false}", "invalid_value");
+  c.st.log_bodies = on->get_bool();
+  if (!c.st.log_bodies)
+    c.st.bodies.clear();
+  return json_reply(c, 200, bodies_value(c.st));
+}
+
+// A body as kept in the body log: cut at the limit (at a UTF-8 boundary).
+std::string kept_body(std::string_view body) {
+  if (body.size() <= core::body_log_limit)
+    return std::string{body};
+  size_t cut = core::body_log_limit;
+  while (cut > 0 && (static_cast<unsigned char>(body[cut]) & 0xC0) == 0x80)
+    --cut;
+  return std::string{body.substr(0, cut)} + "...(" + std::to_string(body.size()) + " bytes)";
+}
+
 http::response sim_reset_stats(ctx& c) {
   c.st.stats = request_stats{};
   c.st.log.clear();
@@ -181,6 +222,8 @@ const std::array routes{
   route{"GET", "/_sim/dump", C, false, sim_dump},
   route{"GET", "/_sim/requests", C, false, sim_requests},
   route{"GET", "/_sim/faults", C, false, sim_get_faults},
+  route{"GET", "/_sim/bodies", C, false, sim_get_bodies},
+  route{"POST", "/_sim/bodies", C, false, sim_post_bodies},
   route{"POST", "/_sim/faults", C, false, sim_post_faults},
   route{"POST", "/_sim/expire-tokens", C, false, sim_expire_tokens},
   route{"POST", "/_sim/reset-stats", C, false, sim_reset_stats},
@@ -438,6 +481,23 @@ handle_result core::handle(const http::request& req) {
                      std::move(session_id)};
   if (st.observer)
     st.observer(rec, req);
+  if (st.log_bodies && !(found != nullptr && found->pattern == "/_sim/bodies")) {
+    // Login and token exchanges carry passwords and tokens: never kept.
+    const bool secret = cat == category::auth;
+    const std::string redacted = "<redacted: credentials>";
+    body_record b{rec.seq,
+                  req.method,
+                  req.target,
+                  rec.status,
+                  secret && !req.body.empty() ? redacted : kept_body(req.body),
+                  secret && !result.response.body.empty() ? redacted
+                                                          : kept_body(result.response.body)};
+    if (st.on_body)
+      st.on_body(b);
+    st.bodies.push_back(std::move(b));
+    if (st.bodies.size() > body_log_capacity)
+      st.bodies.pop_front();
+  }
   st.log.push_back(std::move(rec));
   if (st.log.size() > request_log_capacity)
     st.log.pop_front();
@@ -462,6 +522,18 @@ request_stats core::stats() const {
 json::value core::stats_json() const {
   std::lock_guard guard{state_->mu};
   return stats_value(*state_, false);
+}
+
+std::vector<body_record> core::body_log() const {
+  std::lock_guard guard{state_->mu};
+  return {state_->bodies.begin(), state_->bodies.end()};
+}
+
+void core::set_log_bodies(bool on) {
+  std::lock_guard guard{state_->mu};
+  state_->log_bodies = on;
+  if (!on)
+    state_->bodies.clear();
 }
 
 std::vector<request_record> core::request_log() const {

@@ -60,12 +60,31 @@ namespace detail {
 struct state;
 } // namespace detail
 
+/// One request with its response, kept while body logging is on. The bodies of the login and
+/// token endpoints (passwords, refresh and access tokens) are never kept: they read
+/// "<redacted: credentials>". Bodies longer than `body_log_limit` bytes are cut.
+struct body_record {
+  uint64_t seq = 0; ///< the request log's `seq`
+  std::string method;
+  std::string target;
+  unsigned status = 0; ///< 0: the connection was dropped
+  std::string request_body;
+  std::string response_body;
+};
+
+/// Receives each body_record as it is made (with the core's lock held: cheap, no calls back).
+using body_sink = std::function<void(const body_record&)>;
+
 struct core_options {
   scenario seed_state = default_scenario();
   fault_settings faults;
   uint64_t seed = 1;    ///< seeds every random draw (faults, task failures, ids, tokens)
   clock_fn clock;       ///< default: steady_clock
   std::string base_url; ///< "https://127.0.0.1:8443"; default: from the Host header
+  /// Keep request and response bodies from the start (also: POST /_sim/bodies).
+  bool log_bodies = false;
+  /// Called for every kept body_record (e.g. `vcdlb vcd-sim --log-bodies` prints them).
+  body_sink on_body;
 };
 
 /// What the transport should do with one request.
@@ -135,6 +154,8 @@ struct task_record {
 class core {
 public:
   static constexpr size_t request_log_capacity = 10'000;
+  static constexpr size_t body_log_capacity = 200;
+  static constexpr size_t body_log_limit = 64 * 1024;
 
   explicit core(core_options opts);
   ~core();
@@ -157,6 +178,10 @@ public:
   [[nodiscard]] std::vector<request_record> request_log() const;
   /// Every task started since start (not cleared by `reset_stats`), in start order.
   [[nodiscard]] std::vector<task_record> task_log();
+  /// The last `body_log_capacity` requests with their bodies, while body logging was on.
+  [[nodiscard]] std::vector<body_record> body_log() const;
+  /// Turns body logging on or off (off also forgets the kept bodies).
+  void set_log_bodies(bool on);
   /// Installs (or, with an empty function, removes) the per-request observer.
   void set_request_observer(request_observer fn);
   void reset_stats();

@@ -255,6 +255,11 @@ TEST_F(loopback_test, untrusted_certificate_is_a_tls_failure) {
   ASSERT_FALSE(s);
   EXPECT_TRUE(has_code(s.error(), vcd_errc::tls_failed)) << describe(s.error());
   EXPECT_FALSE(is_retryable(s.error()));
+  // The error names the settings that fix it.
+  const auto text = describe(s.error());
+  EXPECT_NE(text.find("--vcd-ca-file"), std::string::npos) << text;
+  EXPECT_NE(text.find("vcdlb.vcd.tls.caFile"), std::string::npos) << text;
+  EXPECT_NE(text.find("insecureSkipVerify"), std::string::npos) << text;
 }
 
 TEST_F(loopback_test, dropped_connection_and_timeout_are_unavailable) {

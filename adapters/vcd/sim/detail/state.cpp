@@ -41,6 +41,8 @@ state::state(core_options opts)
     clock(opts.clock ? std::move(opts.clock) : system_clock_fn()),
     base_url(std::move(opts.base_url)), fault_rng(opts.seed), task_rng(opts.seed * 7919 + 1),
     id_rng(opts.seed * 104729 + 2), wall_epoch(std::chrono::system_clock::now()) {
+  log_bodies = opts.log_bodies;
+  on_body = std::move(opts.on_body);
   steady_epoch = clock();
   max_version = parse_version(sc.api_version).value_or(3702);
   for (int v : known_versions)

@@ -141,6 +141,9 @@ struct state {
   std::deque<request_record> log;
   uint64_t log_seq = 0;
   request_observer observer;
+  bool log_bodies = false;
+  body_sink on_body;
+  std::deque<body_record> bodies;
   std::vector<std::string> task_order; ///< uuids of every task in start order
 
   explicit state(core_options opts);

@@ -348,7 +348,7 @@ TEST_F(fixture, status_error_body_is_exact) {
   EXPECT_EQ(lease->body().at("details").at("group"), "coordination.k8s.io");
   auto unknown = call(*core, "GET", "/api/v1/pods");
   EXPECT_EQ(unknown->body().at("message"), "the server could not find the requested resource");
-  EXPECT_EQ(call(*core, "GET", "/openapi/v2")->status(), 404u);
+  EXPECT_EQ(call(*core, "GET", "/openapi/v3/apis/apps/v1")->status(), 404u);
   EXPECT_EQ(call(*core, "PUT", "/api/v1/namespaces/default/services")->status(), 405u);
 }
 

@@ -41,6 +41,25 @@ spec:
     targetPort: 8080
 """
 
+EVENT = """apiVersion: v1
+kind: Event
+metadata:
+  name: web.1
+involvedObject:
+  apiVersion: v1
+  kind: Service
+  name: web
+  namespace: default
+reason: EnsuringLoadBalancer
+message: Ensuring load balancer
+type: Normal
+count: 1
+source:
+  component: vcdlb
+firstTimestamp: "2026-01-01T00:00:00Z"
+lastTimestamp: "2026-01-01T00:00:00Z"
+"""
+
 NODE = """apiVersion: v1
 kind: Node
 metadata:
@@ -71,7 +90,7 @@ def main():
         version = json.loads(k("version", "-o", "json").stdout)
         check(version["serverVersion"]["minor"] == "30", "kubectl version reads /version")
 
-        out = k("apply", "--validate=false", "-f", "-", stdin=SERVICE).stdout
+        out = k("apply", "-f", "-", stdin=SERVICE).stdout
         check("service/web created" in out, "apply creates the Service")
         s = svc()
         ports = s["spec"]["ports"]
@@ -79,7 +98,7 @@ def main():
         check(s["spec"]["clusterIP"].startswith("10."), "clusterIP allocated")
         check(s["status"] == {"loadBalancer": {}}, "status defaulted")
 
-        out = k("apply", "--validate=false", "-f", "-", stdin=SERVICE_V2).stdout
+        out = k("apply", "-f", "-", stdin=SERVICE_V2).stdout
         check("service/web configured" in out, "re-apply patches the Service")
         s = svc()
         check([p["port"] for p in s["spec"]["ports"]] == [443, 8080],
@@ -87,7 +106,7 @@ def main():
         node_ports = [p["nodePort"] for p in s["spec"]["ports"]]
         check(len(set(node_ports)) == 2, "every port has its own nodePort")
         check(s["metadata"]["labels"]["rev"] == "2", "labels merged")
-        out = k("apply", "--validate=false", "-f", "-", stdin=SERVICE_V2).stdout
+        out = k("apply", "-f", "-", stdin=SERVICE_V2).stdout
         check("unchanged" in out, "re-applying the same file changes nothing")
 
         listing = k("get", "svc").stdout
@@ -150,17 +169,54 @@ def main():
         r = k("get", "svc", "web", ok=False)
         check(r.returncode != 0 and "NotFound" in r.stderr, "removing the last finalizer deletes")
 
-        k("apply", "--validate=false", "-f", "-", stdin=SERVICE)
+        k("apply", "-f", "-", stdin=SERVICE)
         out = k("delete", "svc", "web").stdout
         check('service "web" deleted' in out, "delete waits for the deletion")
         r = k("get", "svc", "web", ok=False)
         check(r.returncode != 0 and 'services "web" not found' in r.stderr, "404 Status message")
 
-        k("apply", "--validate=false", "-f", "-", stdin=NODE)
+        k("apply", "-f", "-", stdin=NODE)
         check("node-1" in k("get", "nodes").stdout, "nodes are served cluster-wide")
         check("default" in k("get", "ns").stdout, "namespaces are pre-created")
         check(k("get", "leases", "-n", "kube-system", "-o", "name").returncode == 0, "leases list")
         check(k("get", "events", "-A").returncode == 0, "events list")
+
+        # kubectl validates against the server's OpenAPI (v3, fieldValidation=Strict):
+        # unknown fields are refused by the server, known ones pass, without --validate=false.
+        r = k("apply", "-f", "-", stdin=SERVICE.replace("  type: LoadBalancer",
+                                                        "  type: LoadBalancer\n  bogus: 1"),
+              ok=False)
+        check(r.returncode != 0 and 'unknown field "spec.bogus"' in r.stderr,
+              "strict server-side validation refuses an unknown field (%s)" % r.stderr.strip())
+        r = k("apply", "--validate=warn", "-f", "-",
+              stdin=SERVICE.replace("  type: LoadBalancer", "  type: LoadBalancer\n  bogus: 1"),
+              ok=False)
+        check(r.returncode == 0 and 'unknown field "spec.bogus"' in r.stderr,
+              "--validate=warn: the server's Warning is printed (%s)" % r.stderr.strip())
+        k("delete", "svc", "web")
+        r = k("apply", "--validate=false", "-f", "-",
+              stdin=SERVICE.replace("  type: LoadBalancer", "  type: LoadBalancer\n  bogus: 1"),
+              ok=False)
+        check(r.returncode == 0, "--validate=false still skips validation")
+        k("delete", "svc", "web")
+        check("openapi" in k("get", "--raw", "/openapi/v3").stdout, "/openapi/v3 is served")
+        explain = k("explain", "service.spec.ports", ok=False)
+        check(explain.returncode == 0 and "nodePort" in explain.stdout,
+              "kubectl explain reads the schemas (%s)" % explain.stderr.strip())
+
+        # Events: kubectl's columns from the server-side Table, and `kubectl events --for`.
+        k("apply", "-f", "-", stdin=SERVICE)
+        k("create", "-f", "-", stdin=EVENT)
+        rows = k("get", "events").stdout.split("\n")
+        check(rows[0].split() == ["LAST", "SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
+              and "service/web" in rows[1] and "EnsuringLoadBalancer" in rows[1],
+              "get events shows the usual columns (%s)" % rows[:2])
+        r = k("events", "--for", "service/web", ok=False)
+        if "unknown command" in r.stderr or "unknown flag" in r.stderr:
+            print("note: this kubectl has no `events --for`")
+        else:
+            check(r.returncode == 0 and "Ensuring load balancer" in r.stdout,
+                  "kubectl events --for service/web (%s)" % r.stderr.strip())
         check(k("get", "endpointslices").returncode == 0, "endpointslices list")
 
         bad = os.path.join(sim.dir, "bad-kubeconfig")

@@ -179,6 +179,74 @@ TEST(services, validation_is_422_with_causes) {
   EXPECT_EQ(call(core, "POST", "/api/v1/namespaces/default/services", "not json")->status(), 400u);
 }
 
+TEST(services, duplicate_ports_and_oversized_annotations_are_the_apiservers_422) {
+  api_core core;
+  // The same (protocol, port) twice: ValidateService's Duplicate, on the second entry.
+  auto dup = call(core, "POST", "/api/v1/namespaces/default/services",
+                  lb("dup", R"([{"name":"a","port":80},{"name":"b","port":80}])"));
+  ASSERT_EQ(dup->status(), 422u) << dup->response->body;
+  auto b = dup->body();
+  EXPECT_EQ(b.at("reason"), "Invalid");
+  EXPECT_EQ(b.at("details").at("causes").at(0).at("field"), "spec.ports[1]");
+  EXPECT_EQ(b.at("details").at("causes").at(0).at("reason"), "FieldValueDuplicate");
+  EXPECT_NE(std::string{b.at("message").as_string()}.find(
+              "spec.ports[1]: Duplicate value: core.ServicePort{Name:\"\", Protocol:\"TCP\""),
+            std::string::npos)
+    << b.at("message");
+  // The same port on TCP and UDP is fine (DNS does it).
+  EXPECT_EQ(call(core, "POST", "/api/v1/namespaces/default/services",
+                 lb("dns", R"([{"name":"t","port":53},{"name":"u","port":53,"protocol":"UDP"}])"))
+              ->status(),
+            201u);
+  // Also on an update (PATCH adding a duplicate).
+  EXPECT_EQ(call(core, "PATCH", "/api/v1/namespaces/default/services/dns",
+                 R"({"spec":{"ports":[{"name":"t","port":53},{"name":"v","port":53}]}})",
+                 "application/merge-patch+json")
+              ->status(),
+            422u);
+
+  // Annotations: keys plus values at most 256 KiB in total, for every kind.
+  const std::string big(256 * 1024 - 2, 'x'); // + "k1" = exactly the limit
+  auto at_limit = call(core, "POST", "/api/v1/namespaces/default/services",
+                       R"({"metadata":{"name":"big","annotations":{"k1":")" + big
+                         + R"("}},"spec":{"ports":[{"port":1}]}})");
+  EXPECT_EQ(at_limit->status(), 201u);
+  auto over = call(core, "PATCH", "/api/v1/namespaces/default/services/big",
+                   R"({"metadata":{"annotations":{"k":"v"}}})", "application/merge-patch+json");
+  ASSERT_EQ(over->status(), 422u) << over->response->body;
+  EXPECT_EQ(over->body().at("details").at("causes").at(0).at("field"), "metadata.annotations");
+  EXPECT_NE(std::string{over->body().at("message").as_string()}.find(
+              "metadata.annotations: Too long: must have at most 262144 bytes"),
+            std::string::npos);
+  EXPECT_EQ(call(core, "POST", "/api/v1/nodes",
+                 R"({"metadata":{"name":"n","annotations":{"a":")" + big + R"(xx"}}})")
+              ->status(),
+            422u);
+}
+
+TEST(services, a_body_in_a_format_the_double_does_not_decode_is_415) {
+  api_core core;
+  for (const char* type : {"application/vnd.kubernetes.protobuf", "application/yaml"}) {
+    auto w =
+      call(core, "POST", "/api/v1/namespaces/default/services", lb("p", "[{\"port\":1}]"), type);
+    ASSERT_EQ(w->status(), 415u) << type;
+    EXPECT_EQ(w->body().at("reason"), "UnsupportedMediaType");
+    EXPECT_EQ(w->body().at("code"), 415);
+    EXPECT_NE(std::string{w->body().at("message").as_string()}.find(
+                "the body of the request was in an unknown format - accepted media types "
+                "include: application/json"),
+              std::string::npos);
+  }
+  EXPECT_EQ(call(core, "POST", "/api/v1/namespaces/default/services", lb("p", "[{\"port\":1}]"),
+                 "application/json; charset=utf-8")
+              ->status(),
+            201u);
+  EXPECT_EQ(call(core, "PUT", "/api/v1/namespaces/default/services/p", lb("p", "[{\"port\":2}]"),
+                 "application/vnd.kubernetes.protobuf")
+              ->status(),
+            415u);
+}
+
 TEST(service_allocator, exhausts_cleanly) {
   service_allocator alloc{7};
   std::set<int> seen;

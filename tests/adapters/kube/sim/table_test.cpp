@@ -82,3 +82,45 @@ TEST(table, service_list_and_watch_rows) {
   auto nodes = get_table(core, "/api/v1/nodes");
   EXPECT_EQ(nodes->body().at("columnDefinitions").at(1).at("name"), "Status");
 }
+
+TEST(table, events_have_kubectls_columns_and_select_by_involved_object) {
+  auto now = sim_clock::time_point{std::chrono::seconds{1'800'000'000}};
+  core_options o;
+  o.clock = [&now] { return now; };
+  api_core core{o};
+  auto ev = test::call(core, "POST", "/api/v1/namespaces/default/events", R"({
+    "metadata":{"name":"web.1"},
+    "involvedObject":{"kind":"Service","namespace":"default","name":"web","apiVersion":"v1"},
+    "reason":"EnsuringLoadBalancer","message":"Ensuring load balancer\n","type":"Normal",
+    "count":3,"source":{"component":"vcdlb","host":"pod-1"},
+    "firstTimestamp":"2027-01-15T07:55:00Z","lastTimestamp":"2027-01-15T08:00:00Z"})");
+  ASSERT_EQ(ev->status(), 201u) << ev->response->body;
+  now = sim_clock::from_time_t(1'800'000'000); // 2027-01-15T08:00:00Z
+  auto t = get_table(core, "/api/v1/namespaces/default/events")->body();
+  std::vector<std::string> names;
+  for (const auto& c : t.at("columnDefinitions").as_array())
+    if (c.at("priority").as_int64() == 0)
+      names.emplace_back(c.at("name").as_string());
+  EXPECT_EQ(names, (std::vector<std::string>{"Last Seen", "Type", "Reason", "Object", "Message"}));
+  auto cells = t.at("rows").at(0).at("cells").as_array();
+  ASSERT_EQ(cells.size(), t.at("columnDefinitions").as_array().size());
+  EXPECT_EQ(cells.at(0), "0s");
+  EXPECT_EQ(cells.at(1), "Normal");
+  EXPECT_EQ(cells.at(2), "EnsuringLoadBalancer");
+  EXPECT_EQ(cells.at(3), "service/web");
+  EXPECT_EQ(cells.at(5), "vcdlb, pod-1");
+  EXPECT_EQ(cells.at(6), "Ensuring load balancer");
+  EXPECT_EQ(cells.at(7), "5m");
+  EXPECT_EQ(cells.at(8), 3);
+  EXPECT_EQ(cells.at(9), "web.1");
+  // `kubectl events --for service/web` selects on involvedObject.apiVersion too.
+  auto sel = test::call(core, "GET",
+                        "/api/v1/namespaces/default/events?fieldSelector=involvedObject.kind%3D"
+                        "Service%2CinvolvedObject.apiVersion%3Dv1%2CinvolvedObject.name%3Dweb");
+  ASSERT_EQ(sel->status(), 200u) << sel->response->body;
+  EXPECT_EQ(sel->body().at("items").as_array().size(), 1u);
+  auto none = test::call(core, "GET",
+                         "/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3D"
+                         "other");
+  EXPECT_EQ(none->body().at("items").as_array().size(), 0u);
+}

@@ -116,3 +116,62 @@ TEST_F(vcd_sim_inspect, observer_sees_every_request_with_its_category) {
 }
 
 } // namespace
+
+namespace {
+
+using namespace vcdlb::vcd::sim;
+using namespace vcdlb::vcd::sim::test;
+
+class vcd_sim_bodies : public sim_test {};
+
+TEST_F(vcd_sim_bodies, off_by_default_then_toggled_over_sim_endpoint) {
+  post("/cloudapi/1.0.0/loadBalancer/pools", pool_body("p0"));
+  EXPECT_TRUE(sim->body_log().empty());
+  auto on = call("POST", "/_sim/bodies", R"({"enabled":true})");
+  ASSERT_EQ(on.status, 200u);
+  EXPECT_EQ(str(body_of(on), "enabled"), "true");
+  finish_tasks();
+  auto created = post("/cloudapi/1.0.0/loadBalancer/pools", pool_body("p1"));
+  auto log = sim->body_log();
+  ASSERT_EQ(log.size(), 1u); // the toggle itself is not kept
+  EXPECT_EQ(log[0].method, "POST");
+  EXPECT_EQ(log[0].target, "/cloudapi/1.0.0/loadBalancer/pools");
+  EXPECT_EQ(log[0].status, created.status);
+  EXPECT_NE(log[0].request_body.find("\"p1\""), std::string::npos) << log[0].request_body;
+  EXPECT_EQ(log[0].response_body, created.body);
+  // Readable over HTTP.
+  auto read = body_of(call("GET", "/_sim/bodies"));
+  ASSERT_EQ(read.at("entries").as_array().size(), 1u);
+  EXPECT_EQ(str(read.at("entries").at(0), "method"), "POST");
+  // Off forgets what was kept and keeps nothing more.
+  ASSERT_EQ(call("POST", "/_sim/bodies", R"({"enabled":false})").status, 200u);
+  call("GET", gw_path("/loadBalancer/poolSummaries"));
+  EXPECT_TRUE(sim->body_log().empty());
+  EXPECT_EQ(call("POST", "/_sim/bodies", R"({"enabled":"yes"})").status, 400u);
+}
+
+TEST_F(vcd_sim_bodies, credentials_are_never_kept_and_long_bodies_are_cut) {
+  sim->set_log_bodies(true);
+  // A refresh-token exchange: its request (the token) and response (an access token).
+  http::request req;
+  req.method = "POST";
+  req.target = "/oauth/tenant/org1/token";
+  req.body = "grant_type=refresh_token&refresh_token=very-secret-refresh";
+  req.fields = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", accept}};
+  EXPECT_NE(sim->handle(req).response.status, 0u);
+  login("admin@org1", "admin-password");
+  call("POST", "/cloudapi/1.0.0/loadBalancer/pools",
+       json::serialize(pool_body(std::string(core::body_log_limit + 10, 'n'))));
+  auto log = sim->body_log();
+  ASSERT_EQ(log.size(), 3u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(log[i].request_body.find("very-secret"), std::string::npos);
+    EXPECT_EQ(log[i].response_body.find("access_token"), std::string::npos);
+    EXPECT_TRUE(log[i].request_body.empty() || log[i].request_body == "<redacted: credentials>");
+    EXPECT_TRUE(log[i].response_body.empty() || log[i].response_body == "<redacted: credentials>");
+  }
+  EXPECT_LT(log[2].request_body.size(), core::body_log_limit + 64);
+  EXPECT_NE(log[2].request_body.find("bytes)"), std::string::npos);
+}
+
+} // namespace
