@@ -46,8 +46,10 @@ public:
   /// Make the Service `status.key` carry the finalizer `lb_cleanup_finalizer` iff
   /// `status.finalizer_wanted`, and `status.loadBalancer.ingress` = [{ip: external_ip}] (empty
   /// when `external_ip` is ""). Call `done` exactly once, from any thread: `{}` once the change
-  /// is stored, or an error (the engine retries the Service with backoff). A Service that no
-  /// longer exists is not an error when the finalizer is being removed.
+  /// is stored, or an error: a retryable one (is_retryable) is written again by the engine's
+  /// status writer with backoff (`status_write_options`); any other fails the Service's
+  /// reconcile, which is retried with the Service's backoff. A Service that no longer exists is
+  /// not an error when the finalizer is being removed.
   virtual void write_status(const service_status& status, done_fn done) = 0;
 
   /// Record an Event on the Service (best effort, no reply).
