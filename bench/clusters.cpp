@@ -37,36 +37,28 @@ std::string network_name(int i) {
   return fmt::format("net-{}", i + 1);
 }
 
-// The built-in scenario with `n` edge gateways on the shared uplink and SEG, each with its own
-// /16 of external IPs and its own org network, and a cluster RDE per cluster.
-caf::expected<vcd::sim::scenario> clusters_scenario(int n, int services, int ports) {
+// Cluster i's VCD: the built-in scenario with edge gateway "edge-<i+1>" and its org network
+// "net-<i+1>", a /16 of external IPs of its own (100.<64+i>.0.0/16) and the cluster's RDE.
+caf::expected<vcd::sim::scenario> cluster_scenario(int i, int services, int ports) {
   auto s = vcd::sim::default_scenario();
   auto& org = s.orgs.front();
   auto& vdc = org.vdcs.front();
-  auto tmpl = vdc.edge_gateways.front();
-  vdc.edge_gateways.clear();
-  vdc.networks.clear();
-  org.defined_entities.clear();
-  for (int i = 0; i < n; ++i) {
-    auto g = tmpl;
-    g.name = gateway_name(i);
-    g.id.clear(); // derived from the name when parsed back
-    auto& sn = g.uplinks.front().subnets.front();
-    sn.gateway = fmt::format("100.{}.0.1", 64 + i);
-    sn.prefix_length = 16;
-    sn.primary_ip = fmt::format("100.{}.0.2", 64 + i);
-    sn.ranges = {{fmt::format("100.{}.0.10", 64 + i), fmt::format("100.{}.255.250", 64 + i)}};
-    for (auto& a : g.seg_assignments) {
-      a.id.clear();
-      a.max_virtual_services = std::max(1000, services * std::max(1, ports) * 2 + 16);
-    }
-    vdc.edge_gateways.push_back(std::move(g));
-    vdc.networks.push_back(
-      {network_name(i), "", gateway_name(i), fmt::format("192.168.{}.1/24", i % 250)});
-    auto name = fmt::format("cluster-{}", i + 1);
-    org.defined_entities.push_back({vcd::sim::derived_urn("entity:vmware:capvcdCluster", name),
-                                    name, "urn:vcloud:type:vmware:capvcdCluster:1.2.0"});
+  auto& g = vdc.edge_gateways.front();
+  g.name = gateway_name(i);
+  g.id.clear(); // derived from the name when parsed back
+  auto& sn = g.uplinks.front().subnets.front();
+  sn.gateway = fmt::format("100.{}.0.1", 64 + i);
+  sn.prefix_length = 16;
+  sn.primary_ip = fmt::format("100.{}.0.2", 64 + i);
+  sn.ranges = {{fmt::format("100.{}.0.10", 64 + i), fmt::format("100.{}.255.250", 64 + i)}};
+  for (auto& a : g.seg_assignments) {
+    a.id.clear();
+    a.max_virtual_services = std::max(1000, services * std::max(1, ports) * 2 + 16);
   }
+  vdc.networks = {{network_name(i), "", gateway_name(i), "192.168.1.1/24"}};
+  auto name = fmt::format("cluster-{}", i + 1);
+  org.defined_entities = {{vcd::sim::derived_urn("entity:vmware:capvcdCluster", name), name,
+                           "urn:vcloud:type:vmware:capvcdCluster:1.2.0"}};
   // Through YAML so that the simulator derives the ids it derives for any scenario file.
   return vcd::sim::parse_scenario(vcd::sim::to_yaml(s));
 }
@@ -160,21 +152,37 @@ caf::expected<clusters_report> run_clusters(const clusters_options& o, std::ostr
                                        "and --ports at least 1",
                                        max_clusters));
   int total_clusters = o.clusters + o.failing;
-  auto scen = clusters_scenario(total_clusters, o.services, o.ports);
-  if (!scen)
-    return scen.error();
   clusters_report r;
   r.options = o;
   r.machine = machine();
-  auto ids = scen->orgs.front().defined_entities;
-  vcd::sim::simulator_options so;
-  so.core.seed_state = std::move(*scen);
-  so.core.faults.latency = o.latency;
-  so.core.faults.task_duration = o.task;
-  so.io_threads = std::max(1u, o.sim_io_threads);
-  auto sim = vcd::sim::simulator::start(std::move(so));
-  if (!sim)
-    return sim.error();
+  // One simulator (one server thread) per cluster: the clusters' gateways are independent in
+  // VCD, and a simulator's request cost grows with the objects it holds, so one simulator for
+  // all would measure the simulator.
+  std::vector<std::unique_ptr<vcd::sim::simulator>> sims;
+  std::vector<std::string> rde_ids;
+  auto stop_sims = [&sims] {
+    for (auto& sim : sims)
+      sim->stop();
+  };
+  for (int i = 0; i < total_clusters; ++i) {
+    auto scen = cluster_scenario(i, o.services, o.ports);
+    if (!scen) {
+      stop_sims();
+      return scen.error();
+    }
+    rde_ids.push_back(scen->orgs.front().defined_entities.front().id);
+    vcd::sim::simulator_options so;
+    so.core.seed_state = std::move(*scen);
+    so.core.faults.latency = o.latency;
+    so.core.faults.task_duration = o.task;
+    so.io_threads = std::max(1u, o.sim_io_threads);
+    auto sim = vcd::sim::simulator::start(std::move(so));
+    if (!sim) {
+      stop_sims();
+      return sim.error();
+    }
+    sims.push_back(std::move(*sim));
+  }
   double scale = o.real_task.count() > 0
                    ? static_cast<double>(o.task.count()) / static_cast<double>(o.real_task.count())
                    : 1.0;
@@ -202,8 +210,9 @@ caf::expected<clusters_report> run_clusters(const clusters_options& o, std::ostr
       c->converged = &converged;
       c->counts = i < o.clusters;
       http::client_options ho;
-      ho.base_url = (*sim)->url();
-      ho.tls.ca_pem = (*sim)->ca_pem();
+      const auto& sim = sims[static_cast<size_t>(i)];
+      ho.base_url = sim->url();
+      ho.tls.ca_pem = sim->ca_pem();
       ho.max_connections = static_cast<size_t>(std::max(1, o.concurrency));
       ho.proxy_from_environment = false;
       vcd::beast_client_options bo;
@@ -219,7 +228,7 @@ caf::expected<clusters_report> run_clusters(const clusters_options& o, std::ostr
       }
       c->client = *client;
       c->sink = make_sink(c.get());
-      auto ccfg = cluster_config(o, (*sim)->url(), c->network, ids[static_cast<size_t>(i)].id);
+      auto ccfg = cluster_config(o, sim->url(), c->network, rde_ids[static_cast<size_t>(i)]);
       engine_options eo;
       eo.config = ccfg;
       eo.vcd = c->client;
@@ -312,7 +321,7 @@ caf::expected<clusters_report> run_clusters(const clusters_options& o, std::ostr
       c->eng->stop(std::chrono::seconds{5});
     io.stop();
   }
-  (*sim)->stop();
+  stop_sims();
   if (err)
     return err;
   auto fl = floor_for(phase_kind::create, o.mode, static_cast<uint64_t>(o.services),

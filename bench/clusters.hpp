@@ -3,7 +3,9 @@
 /// @file bench/clusters.hpp
 /// @brief `vcdlb bench --clusters K`: K engines in one process, on one actor system, each the
 /// engine of its own cluster (its own network, edge gateway, address space, cluster id, VCD
-/// session and Service table) against one simulator that holds the K gateways. Each engine
+/// session and Service table), each against a simulator of its own (one server thread per
+/// simulator: the gateways are independent in VCD, and one simulator holding every cluster's
+/// objects would be the bottleneck and measure itself). Each engine
 /// gets `services` new Services at once; a Service has converged at its `EnsuredLoadBalancer`
 /// Event (its IP was written first). Reported per cluster and in total, against one gateway's
 /// floor: gateways work in parallel, so K clusters ideally converge in the time one does.

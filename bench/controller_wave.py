@@ -147,7 +147,11 @@ def main():
                                   "--scenario", scenario_file, "--task-ms", str(a.task_ms)])
         procs.append(vcd)
         vcd_url = vcd.match(r"vcd-sim listening on (\S+)")
-        with KubeSim(a.vcdlb, "--log-level", "warn") as sim:
+        # kube-apiserver's default node port range holds 2 768 ports; widen it like a cluster
+        # with that many LoadBalancer Services must.
+        node_ports = "30000-%d" % (30000 + max(2767, a.services * a.ports + 100))
+        with KubeSim(a.vcdlb, "--log-level", "warn",
+                     "--service-node-port-range", node_ports) as sim:
             cfg = os.path.join(work, "vcloud-ccm-config.yaml")
             with open(cfg, "w") as f:
                 f.write(CONFIG.format(host=vcd_url, cluster=CLUSTER_ID, workers=a.workers,
