@@ -211,7 +211,8 @@ TEST(service_allocator, allocates_from_a_configured_node_port_range) {
   EXPECT_FALSE(alloc.allocate_node_port());
   EXPECT_FALSE(alloc.reserve_node_port(30000));
   json::object svc = json::parse(R"({"metadata":{"name":"np","namespace":"default"},
-    "spec":{"type":"NodePort","ports":[{"port":80,"nodePort":30001}]}})").as_object();
+    "spec":{"type":"NodePort","ports":[{"port":80,"nodePort":30001}]}})")
+                       .as_object();
   auto r = prepare_service_create(svc, alloc);
   ASSERT_FALSE(r);
 }
