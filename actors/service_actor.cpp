@@ -104,7 +104,7 @@ void write_status(self_ptr self, bool finalizer, std::string ip, cont k) {
     return;
   }
   auto status = st.status;
-  self->request(st.deps->writer, std::chrono::seconds{30}, status)
+  self->request(st.deps->writer, st.deps->status_timeout, status)
     .then(
       [self, finalizer, ip, k](caf::ok_atom) {
         // Our snapshot now lags the API; keep it in line so the next reconcile does not rewrite.

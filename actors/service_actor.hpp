@@ -33,6 +33,9 @@ struct service_deps {
   gateway_actor gateway;
   status_writer_actor writer;
   caf::timespan request_timeout = std::chrono::minutes{10}; ///< gateway ops may queue long
+  /// Status writes queue behind a wave's others and are retried by the writer, which answers
+  /// within its own deadline; this only guards against a writer that is gone.
+  caf::timespan status_timeout = std::chrono::minutes{11};
   caf::timespan backoff_base = std::chrono::seconds{5};
   caf::timespan backoff_max = std::chrono::seconds{300};
   /// The service manager's periodic resync (gateway refresh + reconcile of every Service);

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/commands.hpp"
+#include "bench/clusters.hpp"
 #include "bench/report.hpp"
 #include "bench/runner.hpp"
 #include "bench/workload.hpp"
@@ -33,7 +34,45 @@ struct bench_cli {
   std::string csv_file;
   std::string plot_file;
   std::string log_level = "warn";
+  int clusters = 0; ///< > 0: the many-clusters run (bench/clusters.hpp)
+  int failing = 0;  ///< with --clusters: engines that must fail alone
+  unsigned client_io_threads = 1;
 };
+
+// `--clusters K`: K engines in one process, each against its own gateway.
+int run_clusters(const bench_cli& c) {
+  const auto& o = c.o;
+  bench::clusters_options co;
+  co.clusters = c.clusters;
+  co.failing = c.failing;
+  co.services = o.services;
+  co.ports = o.ports;
+  co.nodes = o.nodes;
+  co.mode = o.mode;
+  co.latency = o.latency;
+  co.task = o.task;
+  co.real_task = o.real_task;
+  co.vcd_qps = o.vcd_qps;
+  co.vcd_burst = o.vcd_burst;
+  co.concurrency = o.concurrency;
+  co.worker_threads = o.worker_threads;
+  co.sim_io_threads = o.sim_io_threads;
+  co.client_io_threads = c.client_io_threads;
+  co.timeout = o.phase_timeout;
+  co.progress = o.progress;
+  auto r = bench::run_clusters(co, std::cerr);
+  if (!r) {
+    std::cerr << "bench: " << describe(r.error()) << "\n";
+    return 1;
+  }
+  bench::print_clusters(*r, std::cout);
+  if (r->converged < r->services || r->healthy_failed > 0
+      || r->failed_engines < uint64_t(c.failing)) {
+    std::cerr << "bench: not every cluster converged (or a failing engine did not fail alone)\n";
+    return 3;
+  }
+  return 0;
+}
 
 int run(bench_cli& c) {
   auto& o = c.o;
@@ -78,6 +117,13 @@ int run(bench_cli& c) {
   o.progress = !c.no_progress;
   o.org_lookup_per_helper = !c.no_org_lookups;
   spdlog::set_level(spdlog::level::from_str(c.log_level));
+  if (c.clusters > 0) {
+    if (o.engine_only || o.baseline_upstream || o.scenario != "create") {
+      std::cerr << "bench: --clusters runs the create scenario against the simulator only\n";
+      return 2;
+    }
+    return run_clusters(c);
+  }
   auto report = bench::run_bench(o, std::cerr);
   if (!report) {
     std::cerr << "bench: " << describe(report.error()) << "\n";
@@ -209,6 +255,20 @@ command add_bench_command(CLI::App& root) {
     ->type_name("FILE");
   cli->add_option("--plot", c->plot_file, "write a PNG (gnuplot) of convergence and latency")
     ->type_name("FILE");
+  cli
+    ->add_option("--clusters", c->clusters,
+                 "K: run K engines in this process, each against its own edge gateway in the "
+                 "simulator, --services new Services each (create only)")
+    ->check(CLI::Range(1, 60));
+  cli
+    ->add_option("--failing-clusters", c->failing,
+                 "with --clusters: as many more engines with a wrong password, which must fail "
+                 "alone")
+    ->check(CLI::Range(0, 59));
+  cli
+    ->add_option("--client-io-threads", c->client_io_threads,
+                 "with --clusters: I/O threads shared by every engine's VCD client")
+    ->check(CLI::Range(1, 16));
   cli->add_flag("--no-progress", c->no_progress, "no progress line on stderr");
   cli->add_option("--log-level", c->log_level, "engine log level (trace..off)")
     ->capture_default_str();

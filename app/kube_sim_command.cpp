@@ -36,6 +36,7 @@ struct kube_sim_args {
   unsigned history_age_s = 300;
   unsigned bookmark_interval_s = 60;
   std::string log_level = "warn";
+  std::string node_port_range = "30000-32767";
 };
 
 int run_kube_sim(const kube_sim_args& a) {
@@ -58,6 +59,16 @@ int run_kube_sim(const kube_sim_args& a) {
     opts.core.version = {major, minor};
   } else {
     std::cerr << "kube-sim: --server-version must look like 1.30\n";
+    return 2;
+  }
+  if (int lo = 0, hi = 0, used = 0;
+      std::sscanf(a.node_port_range.c_str(), "%d-%d%n", &lo, &hi, &used) == 2
+      && static_cast<size_t>(used) == a.node_port_range.size() && 1 <= lo && lo <= hi
+      && hi <= 65535) {
+    opts.core.node_port_min = lo;
+    opts.core.node_port_max = hi;
+  } else {
+    std::cerr << "kube-sim: --service-node-port-range must look like 30000-32767 (1-65535)\n";
     return 2;
   }
   asio_bridge::io_runner io{"kube-sim-io", 2};
@@ -112,6 +123,11 @@ command add_kube_sim_command(CLI::App& root) {
   cli
     ->add_option("--server-version", args->server_version,
                  "Kubernetes version reported by /version (MAJOR.MINOR)")
+    ->capture_default_str();
+  cli
+    ->add_option("--service-node-port-range", args->node_port_range,
+                 "node ports to allocate from, like kube-apiserver's flag (a wider range holds "
+                 "more than 2 768 NodePort/LoadBalancer Service ports)")
     ->capture_default_str();
   cli->add_option("--seed", args->seed, "seed for uids, cluster IPs, node ports and fault draws")
     ->capture_default_str();

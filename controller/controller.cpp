@@ -76,6 +76,9 @@ struct controller::impl {
   /// The Lease's own client: renewals must not wait behind status and Event writes in the
   /// main client's rate limiter (a burst of Services would otherwise cost the lease).
   std::shared_ptr<kube::beast_client> election_kube;
+  /// Events' own client and token bucket: a wave's Events (one or two per Service) must not
+  /// delay the status writes that carry the Services' IPs.
+  std::shared_ptr<kube::beast_client> events_kube;
   std::shared_ptr<vcd::client> vcd;
   std::shared_ptr<kube::service_writer> writer;
   std::shared_ptr<kube::event_recorder> recorder;
@@ -431,6 +434,11 @@ caf::expected<std::unique_ptr<controller>> controller::start(controller_options 
   eo.connection = ko.connection;
   eo.qps = 0; // a renewal every retry period: nothing to limit
   eo.user_agent = "vcdlb/" VCDLB_VERSION " leader-election";
+  kube::beast_client_options vo_events;
+  vo_events.connection = ko.connection;
+  vo_events.qps = ko.qps;
+  vo_events.burst = ko.burst;
+  vo_events.user_agent = "vcdlb/" VCDLB_VERSION " events";
   auto kc = kube::beast_client::make(p->io.context(), std::move(ko));
   if (!kc)
     return kc.error();
@@ -439,6 +447,10 @@ caf::expected<std::unique_ptr<controller>> controller::start(controller_options 
   if (!ec)
     return ec.error();
   p->election_kube = std::move(*ec);
+  auto evc = kube::beast_client::make(p->io.context(), std::move(vo_events));
+  if (!evc)
+    return evc.error();
+  p->events_kube = std::move(*evc);
 
   auto vo = vcd::make_connection_options(cfg, p->opts.loaded.creds);
   auto vc = vcd::beast_client::connect(p->io.context(), std::move(vo.http), std::move(vo.client));
@@ -458,7 +470,7 @@ caf::expected<std::unique_ptr<controller>> controller::start(controller_options 
   p->writer = std::make_shared<kube::service_writer>(p->kube, *p->timers);
   kube::event_recorder_options ro;
   ro.host = event_host();
-  p->recorder = std::make_shared<kube::event_recorder>(p->kube, *p->timers, ro);
+  p->recorder = std::make_shared<kube::event_recorder>(p->events_kube, *p->timers, ro);
   p->services = kube::service_informer::make(p->kube, *p->timers, {},
                                              [self](const auto& d) { self->on_service(d); });
   p->nodes =
@@ -598,6 +610,7 @@ void controller::stop(std::chrono::milliseconds grace) {
     p.ops->stop();
   p.kube->shutdown();
   p.election_kube->shutdown();
+  p.events_kube->shutdown();
   p.io.stop();
   // Waits until every actor is gone, so no engine callback can reach members destroyed
   // before the system would be (the system is the last member to go otherwise).

@@ -59,6 +59,17 @@ void add_controller_flags(CLI::App& cli, controller_flags& f) {
                 "log verbosity like klog: 0-3 info, 4-5 debug, 6+ trace (default: "
                 "vcdlb.log.level)")
     ->check(CLI::NonNegativeNumber);
+  cli
+    .add_option("--kube-api-qps", f.kube_api_qps,
+                "requests per second to the Kubernetes API, per client (status and finalizers; "
+                "Events have their own client with the same budget); default 20 as in "
+                "cloud-controller-manager")
+    ->type_name("QPS");
+  cli
+    .add_option("--kube-api-burst", f.kube_api_burst,
+                "burst above --kube-api-qps, per client; default 30 as in "
+                "cloud-controller-manager")
+    ->type_name("N");
   cli.add_option("--concurrent-service-syncs", f.concurrent_service_syncs,
                  "accepted for compatibility with cloud-controller-manager; no effect (every "
                  "Service has its own reconciler)");
@@ -125,6 +136,12 @@ config::checked<controller_options> make_controller_options(const controller_fla
   apply_duration(f.retry_period, "--leader-elect-retry-period", le.retry_period, problems);
   if (f.metrics_address)
     v.metrics_address = *f.metrics_address;
+  if (f.kube_api_qps && !(*f.kube_api_qps > 0 && *f.kube_api_qps <= 100000))
+    problems.push_back({config_errc::invalid_value, "--kube-api-qps", 0, 0,
+                        "must be a number of requests per second above 0 (at most 100000)", ""});
+  if (f.kube_api_burst && (*f.kube_api_burst < 1 || *f.kube_api_burst > 100000))
+    problems.push_back(
+      {config_errc::invalid_value, "--kube-api-burst", 0, 0, "must be 1 to 100000", ""});
   v.log = effective_logging(f, v.log);
   if (problems.empty()) {
     // Flags may have broken a rule the file alone kept (leaseDuration > renewDeadline > ...).
@@ -140,6 +157,10 @@ config::checked<controller_options> make_controller_options(const controller_fla
   opts.kube_context = f.context;
   opts.leader_elect = le.enabled;
   opts.metrics_address = v.metrics_address;
+  if (f.kube_api_qps)
+    opts.kube_qps = *f.kube_api_qps;
+  if (f.kube_api_burst)
+    opts.kube_burst = *f.kube_api_burst;
   return opts;
 }
 

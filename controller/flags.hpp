@@ -42,6 +42,8 @@ struct controller_flags {
   std::string log_format;                     ///< "text" | "json"
   std::optional<int> verbosity;               ///< klog -v
   std::optional<int> concurrent_service_syncs;
+  std::optional<double> kube_api_qps; ///< cloud-controller-manager's --kube-api-qps (20)
+  std::optional<int> kube_api_burst;  ///< --kube-api-burst (30)
 };
 
 /// Registers the flags on `cli`, bound to `flags` (which must outlive the parse).

@@ -78,6 +78,8 @@ struct engine_options {
   /// Per-Service failure backoff (DESIGN.md: 5 s doubling to 300 s).
   caf::timespan backoff_base = std::chrono::seconds{5};
   caf::timespan backoff_max = std::chrono::seconds{300};
+  /// How status writes are queued and retried (status_sink.hpp).
+  status_write_options status_writes;
   /// Told what the actors do (metrics: `metrics_observer`); may be null.
   std::shared_ptr<engine_observer> observer;
   /// How often pool usage, managed Services and mailbox depths are sampled for the observer.

@@ -196,6 +196,9 @@ void maybe_seed(self_ptr self) {
         deps->pool = st.pool;
         deps->gateway = st.gateway;
         deps->writer = st.writer;
+        // The writer answers within its deadline plus one attempt; the margin covers the trip.
+        deps->status_timeout = st.opts.status_writes.deadline
+                               + st.opts.status_writes.attempt_timeout + std::chrono::seconds{5};
         deps->backoff_base = st.opts.backoff_base;
         deps->backoff_max = st.opts.backoff_max;
         deps->resync_interval = st.opts.resync_interval;
@@ -337,8 +340,8 @@ caf::behavior core_behavior(core_actor* self, engine_options opts,
   st.shared = std::move(shared);
   st.nodes = track(self, self->spawn<caf::linked>(node_set_behavior, st.opts.node_debounce));
   st.pool = track(self, self->spawn<caf::linked>(ip_pool_behavior));
-  st.writer = track(self, caf::actor_cast<status_writer_actor>(
-                            self->spawn<caf::linked>(status_writer_behavior, st.opts.sink)));
+  st.writer = track(self, caf::actor_cast<status_writer_actor>(self->spawn<caf::linked>(
+                            status_writer_behavior, st.opts.sink, st.opts.status_writes)));
   // A child that fails takes the engine down with a clear phase; shutdown requests end it.
   // Either way the children go first (see core_state::children).
   self->set_exit_handler([self](caf::exit_msg& em) {

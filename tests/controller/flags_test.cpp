@@ -140,6 +140,27 @@ TEST_F(flags_test, verbosity_maps_to_levels) {
   EXPECT_EQ(options({"--v=6"}).loaded.config.vcdlb.log.level, "trace");
 }
 
+TEST_F(flags_test, kube_api_pacing_defaults_to_the_cloud_controller_managers) {
+  auto o = options({});
+  EXPECT_EQ(o.kube_qps, 20.0);
+  EXPECT_EQ(o.kube_burst, 30);
+  auto p = options({"--kube-api-qps=150.5", "--kube-api-burst", "300"});
+  EXPECT_EQ(p.kube_qps, 150.5);
+  EXPECT_EQ(p.kube_burst, 300);
+}
+
+TEST_F(flags_test, bad_kube_api_pacing_names_the_flag) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+         {"--kube-api-qps=0"}, {"--kube-api-qps=-1"}, {"--kube-api-qps=nan"}}) {
+    auto opts = make_controller_options(parse(args), {});
+    ASSERT_FALSE(opts.ok()) << args[0];
+    EXPECT_EQ(opts.problems().front().key, "--kube-api-qps");
+  }
+  auto opts = make_controller_options(parse({"--kube-api-burst=0"}), {});
+  ASSERT_FALSE(opts.ok());
+  EXPECT_EQ(opts.problems().front().key, "--kube-api-burst");
+}
+
 TEST_F(flags_test, a_bad_duration_names_the_flag) {
   auto o = make_controller_options(parse({"--leader-elect-lease-duration=soon"}), {});
   ASSERT_FALSE(o.ok());

@@ -2,10 +2,12 @@
 
 #include <chrono>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "caf/actor_system_config.hpp"
+#include "caf/send.hpp"
 #include "protocol/errors.hpp"
 #include "protocol/register.hpp"
 #include "tests/engine/engine_fixture.hpp"
@@ -115,6 +117,47 @@ TEST_F(engine_test, stop_returns_only_after_every_actor_let_go_of_the_client_and
       EXPECT_EQ(fake.use_count(), 1) << "round " << round;
     }
   }
+}
+
+TEST_F(engine_test, engines_of_several_clusters_share_one_actor_system_and_fail_alone) {
+  // An embedding control plane: one engine per cluster on one actor system. Each has its own
+  // VCD (here its own fake), sink and cluster id; one cannot log in, one is killed later.
+  struct cluster {
+    std::shared_ptr<vcd::fake_client> fake = make_fake_vcd();
+    std::shared_ptr<recording_sink> sink = std::make_shared<recording_sink>();
+    std::unique_ptr<engine> eng;
+  };
+  std::vector<cluster> cs(3);
+  cs[2].fake->fail_next(vcd::operation::login,
+                        caf::make_error(vcd_errc::unauthorized, "bad password"), 100);
+  for (size_t i = 0; i < cs.size(); ++i) {
+    auto opts = options(config::lb_mode::c);
+    opts.config.cluster_id = "urn:vcloud:entity:vmware:capvcdCluster:" + std::to_string(i);
+    opts.vcd = cs[i].fake;
+    opts.sink = cs[i].sink;
+    auto e = engine::start(sys_, std::move(opts));
+    ASSERT_TRUE(e) << describe(e.error());
+    cs[i].eng = std::move(*e);
+    cs[i].eng->replace_nodes({worker("w1", "10.0.0.4")});
+    cs[i].eng->replace_services({lb_service("default", "web", {80})});
+  }
+  ASSERT_TRUE(eventually([&] { return cs[2].eng->phase() == engine_phase::failed; }));
+  for (size_t i = 0; i < 2; ++i)
+    ASSERT_TRUE(eventually([&] {
+      return !cs[i].sink->ip_of({"default", "web"}).empty();
+    }))
+      << "cluster " << i;
+  // Each cluster's gateway has its own address space: the same first IP in both.
+  EXPECT_EQ(cs[0].sink->ip_of({"default", "web"}), cs[1].sink->ip_of({"default", "web"}));
+
+  // One engine crashes: the other keeps reconciling.
+  caf::anon_send_exit(cs[0].eng->core(), caf::exit_reason::kill);
+  cs[1].eng->upsert_service(lb_service("default", "api", {8080}));
+  ASSERT_TRUE(eventually([&] { return !cs[1].sink->ip_of({"default", "api"}).empty(); }));
+  EXPECT_EQ(cs[1].eng->phase(), engine_phase::running);
+  EXPECT_TRUE(cs[0].sink->ip_of({"default", "api"}).empty());
+  for (auto& c : cs)
+    c.eng->stop(std::chrono::seconds{1});
 }
 
 } // namespace

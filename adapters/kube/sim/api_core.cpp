@@ -135,7 +135,8 @@ api_error list_options_invalid(std::string field, std::string detail) {
 } // namespace
 
 api_core::api_core(core_options opts)
-  : opts_(std::move(opts)), store_(opts_.store), alloc_(opts_.seed), rng_(opts_.seed ^ 0x5eed) {
+  : opts_(std::move(opts)), store_(opts_.store),
+    alloc_(opts_.seed, opts_.node_port_min, opts_.node_port_max), rng_(opts_.seed ^ 0x5eed) {
   const auto* ns = find_resource("", "v1", "namespaces");
   for (const char* name : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
     json::object obj;

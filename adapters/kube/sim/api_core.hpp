@@ -47,9 +47,12 @@ struct fault_settings {
 
 struct core_options {
   store_options store;
-  std::string token;      ///< bearer token clients must send; "" = no authentication
-  uint64_t seed = 1;      ///< uids, cluster IPs, node ports and fault draws derive from it
-  server_version version; ///< what /version reports
+  std::string token; ///< bearer token clients must send; "" = no authentication
+  uint64_t seed = 1; ///< uids, cluster IPs, node ports and fault draws derive from it
+  /// kube-apiserver's --service-node-port-range (1 <= min <= max <= 65535).
+  int node_port_min = service_allocator::default_node_port_min;
+  int node_port_max = service_allocator::default_node_port_max;
+  server_version version;                       ///< what /version reports
   std::string server_address = "127.0.0.1:443"; ///< host:port shown by /api
   /// Time source (RFC 3339 timestamps, history age, watch deadlines); default system_clock.
   std::function<sim_clock::time_point()> clock;

@@ -55,7 +55,7 @@ bool needs_node_ports(std::string_view type, const json::object& spec) {
 }
 
 // Applies defaults and checks the spec; no allocation.
-result<bool> default_and_validate(json::object& svc) {
+result<bool> default_and_validate(json::object& svc, const service_allocator& alloc) {
   auto name = detail::meta_str(svc, "name");
   if (!dns1035_label(name))
     return svc_invalid(svc, "metadata.name", "FieldValueInvalid",
@@ -124,11 +124,13 @@ result<bool> default_and_validate(json::object& svc) {
         if (!needs_node_ports(type, spec) && type != "LoadBalancer")
           return svc_invalid(svc, field + ".nodePort", "FieldValueForbidden",
                              "Forbidden: may not be used when `type` is '" + type + "'");
-        if (*np < service_allocator::node_port_min || *np > service_allocator::node_port_max)
+        if (*np < alloc.node_port_min() || *np > alloc.node_port_max())
           return svc_invalid(svc, field + ".nodePort", "FieldValueInvalid",
                              "Invalid value: " + std::to_string(*np)
                                + ": provided port is not in the valid range. The range of valid "
-                                 "ports is 30000-32767");
+                                 "ports is "
+                               + std::to_string(alloc.node_port_min()) + "-"
+                               + std::to_string(alloc.node_port_max()));
       }
     }
   }
@@ -332,7 +334,8 @@ void drop_stale_node_ports(const json::object& old, json::object& svc) {
 
 // -- allocator ----------------------------------------------------------------------------------
 
-service_allocator::service_allocator(uint64_t seed) : rng_(seed) {
+service_allocator::service_allocator(uint64_t seed, int node_port_min, int node_port_max)
+  : node_port_min_(node_port_min), node_port_max_(node_port_max), rng_(seed) {
   ips_.insert(cidr_base + 1); // the `kubernetes` Service
 }
 
@@ -362,20 +365,20 @@ void service_allocator::release_ip(const std::string& ip) {
 }
 
 std::optional<int> service_allocator::allocate_node_port() {
-  std::uniform_int_distribution<int> pick{node_port_min, node_port_max};
+  std::uniform_int_distribution<int> pick{node_port_min_, node_port_max_};
   for (int attempt = 0; attempt < 64; ++attempt) {
     int p = pick(rng_);
     if (node_ports_.insert(p).second)
       return p;
   }
-  for (int p = node_port_min; p <= node_port_max; ++p)
+  for (int p = node_port_min_; p <= node_port_max_; ++p)
     if (node_ports_.insert(p).second)
       return p;
   return std::nullopt;
 }
 
 bool service_allocator::reserve_node_port(int port) {
-  if (port < node_port_min || port > node_port_max)
+  if (port < node_port_min_ || port > node_port_max_)
     return false;
   return node_ports_.insert(port).second;
 }
@@ -387,7 +390,7 @@ void service_allocator::release_node_port(int port) {
 // -- Service writes -----------------------------------------------------------------------------
 
 result<json::object> prepare_service_create(json::object svc, service_allocator& alloc) {
-  if (auto ok = default_and_validate(svc); !ok)
+  if (auto ok = default_and_validate(svc, alloc); !ok)
     return ok.error();
   reservation res{alloc};
   if (auto ok = allocate_cluster_ip(svc, alloc, res); !ok)
@@ -404,7 +407,7 @@ result<json::object> prepare_service_create(json::object svc, service_allocator&
 result<json::object> prepare_service_update(const json::object& old, json::object svc,
                                             service_allocator& alloc) {
   drop_stale_node_ports(old, svc);
-  if (auto ok = default_and_validate(svc); !ok)
+  if (auto ok = default_and_validate(svc, alloc); !ok)
     return ok.error();
   static const json::object empty;
   const json::object* old_spec_p = detail::child(old, "spec");

@@ -17,14 +17,21 @@
 namespace vcdlb::kube::sim {
 
 /// Tracks which cluster IPs (service CIDR 10.96.0.0/12, 10.96.0.1 reserved for the
-/// `kubernetes` Service) and node ports (30000-32767) are taken. Picks free values at random
+/// `kubernetes` Service) and node ports (kube-apiserver's `--service-node-port-range`, by
+/// default 30000-32767) are taken. Picks free values at random
 /// from a seeded generator, so runs are reproducible. Not thread-safe (owned by `api_core`).
 class service_allocator {
 public:
-  static constexpr int node_port_min = 30000;
-  static constexpr int node_port_max = 32767;
+  static constexpr int default_node_port_min = 30000;
+  static constexpr int default_node_port_max = 32767;
 
-  explicit service_allocator(uint64_t seed);
+  /// Node ports from `node_port_min`..`node_port_max` (1 <= min <= max <= 65535, checked by
+  /// the caller).
+  explicit service_allocator(uint64_t seed, int node_port_min = default_node_port_min,
+                             int node_port_max = default_node_port_max);
+
+  [[nodiscard]] int node_port_min() const noexcept { return node_port_min_; }
+  [[nodiscard]] int node_port_max() const noexcept { return node_port_max_; }
 
   /// A free cluster IP, now taken; nullopt when the range is full.
   std::optional<std::string> allocate_ip();
@@ -40,6 +47,8 @@ public:
   [[nodiscard]] bool node_port_taken(int port) const { return node_ports_.count(port) > 0; }
 
 private:
+  int node_port_min_;
+  int node_port_max_;
   std::set<uint32_t> ips_;
   std::set<int> node_ports_;
   std::mt19937_64 rng_;

@@ -250,7 +250,7 @@ TEST(services, a_body_in_a_format_the_double_does_not_decode_is_415) {
 TEST(service_allocator, exhausts_cleanly) {
   service_allocator alloc{7};
   std::set<int> seen;
-  for (int i = service_allocator::node_port_min; i <= service_allocator::node_port_max; ++i) {
+  for (int i = alloc.node_port_min(); i <= alloc.node_port_max(); ++i) {
     auto p = alloc.allocate_node_port();
     ASSERT_TRUE(p);
     EXPECT_TRUE(seen.insert(*p).second);
@@ -262,4 +262,25 @@ TEST(service_allocator, exhausts_cleanly) {
   EXPECT_FALSE(alloc.reserve_ip("192.168.0.1"));
   EXPECT_TRUE(alloc.reserve_ip("10.96.0.50"));
   EXPECT_FALSE(alloc.reserve_ip("10.96.0.50"));
+}
+
+TEST(service_allocator, allocates_from_a_configured_node_port_range) {
+  // kube-apiserver's --service-node-port-range: e.g. 40000-40002 holds three node ports.
+  service_allocator alloc{7, 40000, 40002};
+  std::set<int> seen;
+  for (int i = 0; i < 3; ++i) {
+    auto p = alloc.allocate_node_port();
+    ASSERT_TRUE(p);
+    EXPECT_GE(*p, 40000);
+    EXPECT_LE(*p, 40002);
+    seen.insert(*p);
+  }
+  EXPECT_EQ(seen.size(), 3u);
+  EXPECT_FALSE(alloc.allocate_node_port());
+  EXPECT_FALSE(alloc.reserve_node_port(30000));
+  json::object svc = json::parse(R"({"metadata":{"name":"np","namespace":"default"},
+    "spec":{"type":"NodePort","ports":[{"port":80,"nodePort":30001}]}})")
+                       .as_object();
+  auto r = prepare_service_create(svc, alloc);
+  ASSERT_FALSE(r);
 }
