@@ -7,6 +7,7 @@
 #include "actors/detail/packed_spec.hpp"
 #include "actors/naming.hpp"
 #include "actors/plan.hpp"
+#include "caf/sec.hpp"
 #include "caf/typed_event_based_actor.hpp"
 #include "protocol/errors.hpp"
 #include "spdlog/spdlog.h"
@@ -122,7 +123,11 @@ std::string_view pool_failure(const caf::error& err) {
 
 // The reconcile was cut short because the engine stops (or lost leadership): nothing failed.
 bool stopping(const caf::error& err) {
-  return has_code(err, lb_errc::shutting_down) || has_code(err, lb_errc::not_leader);
+  // request_receiver_down: the gateway or the pool actor is gone, which happens only while
+  // the engine stops.
+  return has_code(err, lb_errc::shutting_down) || has_code(err, lb_errc::not_leader)
+         || (err.category() == caf::atom("system")
+             && err.code() == static_cast<uint8_t>(caf::sec::request_receiver_down));
 }
 
 void finish(self_ptr self, caf::error err) {
@@ -144,7 +149,7 @@ void finish(self_ptr self, caf::error err) {
   }
   if (err && stopping(err)) {
     // Not a failure of the Service: no Warning, no backoff (the engine is going away).
-    spdlog::info("service {}: reconcile stopped: {}", to_string(st.status.key), describe(err));
+    spdlog::debug("service {}: reconcile stopped: {}", to_string(st.status.key), describe(err));
     if (st.dirty)
       start(self);
     rest(self);

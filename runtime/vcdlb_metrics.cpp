@@ -42,7 +42,7 @@ caf::expected<std::shared_ptr<const vcdlb_metrics>> vcdlb_metrics::make(metrics:
 
   take(reg.add_counter<2>("controller_runtime_reconcile_total",
                           "Total number of reconciliations per controller and result (success, "
-                          "error, requeue, requeue_after).",
+                          "error).",
                           {"controller", "result"}),
        m->reconcile_total);
   take(reg.add_counter<1>("controller_runtime_reconcile_errors_total",
@@ -60,7 +60,7 @@ caf::expected<std::shared_ptr<const vcdlb_metrics>> vcdlb_metrics::make(metrics:
 
   take(reg.add_histogram<2>("cloudprovider_vcd_reconcile_duration_seconds",
                             "Duration of one reconciliation by operation (ensure, delete) and "
-                            "result (success, error, requeue, requeue_after).",
+                            "result (success, error).",
                             reconcile_buckets(), {"operation", "result"}),
        m->reconcile_duration_seconds);
 

@@ -31,8 +31,6 @@ inline constexpr std::string_view controller_service = "service";
 // `result` of controller_runtime_reconcile_total.
 inline constexpr std::string_view result_success = "success";
 inline constexpr std::string_view result_error = "error";
-inline constexpr std::string_view result_requeue = "requeue";
-inline constexpr std::string_view result_requeue_after = "requeue_after";
 // `operation` of cloudprovider_vcd_reconcile_duration_seconds.
 inline constexpr std::string_view operation_ensure = "ensure";
 inline constexpr std::string_view operation_delete = "delete";

@@ -137,8 +137,9 @@ TEST(vcd_http_util, error_text_is_bounded_on_a_character_boundary) {
   EXPECT_TRUE(text.ends_with("..."));
   EXPECT_EQ(bounded("short", 10), "short");
   EXPECT_EQ(bounded("abcdef", 5), "ab...");
-  // "ä" is two bytes: a cut at byte 3 of "aää" would split the second one.
-  EXPECT_EQ(bounded("a\xc3\xa4\xc3\xa4\xc3\xa4", 6), "a...");
+  // "ä" is two bytes: room for 2 bytes before the "..." would split the first one.
+  EXPECT_EQ(bounded("a\xc3\xa4\xc3\xa4\xc3\xa4", 5), "a...");
+  EXPECT_EQ(bounded("a\xc3\xa4\xc3\xa4\xc3\xa4", 6), "a\xc3\xa4...");
   EXPECT_EQ(bounded("abcdef", 2), "..");
 }
 
