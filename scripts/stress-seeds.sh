@@ -52,8 +52,12 @@ export binary log_dir
 status=0
 for mode in $modes; do
   started=$(date +%s)
-  failed=$(seq "$first" "$last" | xargs -P "$jobs" -I{} bash -c "run_one $mode {}" | tee /dev/stderr \
-             | awk '{print $5}' | sort -n | tr '\n' ' ')
+  fails=$log_dir/mode_$mode-failed.txt
+  seq "$first" "$last" | xargs -P "$jobs" -I{} bash -c "run_one $mode {}" | while read -r line; do
+    echo "$line" >&2 # as they happen
+    echo "$line"
+  done >"$fails"
+  failed=$(awk '{print $5}' "$fails" | sort -n | tr '\n' ' ')
   took=$(( $(date +%s) - started ))
   count=$(( last - first + 1 ))
   nfail=$(wc -w <<<"$failed")

@@ -3,6 +3,7 @@
 
 #include "controller/controller.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -407,6 +408,82 @@ TEST_F(controller_test, every_documented_family_carries_samples_in_an_error_rich
       EXPECT_EQ(key.find("reason=\"vcd."), std::string::npos) << key;
     }
   }
+  c.stop();
+  EXPECT_EQ(c.wait(), 0);
+}
+
+struct seen_event {
+  std::string last_timestamp; // RFC 3339, whole seconds
+  std::string reason;
+  std::string type;
+};
+
+// The Events of Service `name` in the API server double.
+std::vector<seen_event> events_of(kube::sim::api_server& api, const std::string& name) {
+  std::vector<seen_event> out;
+  for (const auto& ev : api.core().list_objects("v1", "Event", "default")) {
+    const auto* obj = ev.if_contains("involvedObject");
+    if (obj == nullptr || !obj->is_object())
+      continue;
+    const auto* n = obj->as_object().if_contains("name");
+    if (n == nullptr || !n->is_string() || n->as_string() != name)
+      continue;
+    auto text = [&](const char* key) {
+      const auto* v = ev.if_contains(key);
+      return v != nullptr && v->is_string() ? std::string{v->as_string()} : std::string{};
+    };
+    out.push_back({text("lastTimestamp"), text("reason"), text("type")});
+  }
+  return out;
+}
+
+// VCD fails while a Service has work: the controller logs it, the gauge drops, and the
+// Service gets a SyncLoadBalancerDelayed Warning within seconds, then a Normal Event once VCD
+// answers again.
+TEST_F(controller_test, a_vcd_outage_is_visible_on_the_gauge_and_on_the_waiting_service) {
+  start_sims();
+  auto ctl = controller::start(options(false));
+  ASSERT_TRUE(ctl) << describe(ctl.error());
+  auto& c = **ctl;
+  scraper m{c.metrics_port()};
+  put_node_and_service();
+  ASSERT_TRUE(eventually([&] { return !ingress_ip("web").empty(); })) << "no ingress IP";
+  ASSERT_TRUE(m.wait_for("vcdlb_vcd_up"));
+  // VCD answers only 500 from now on.
+  vcd::sim::fault_settings down;
+  down.task_duration = 10ms;
+  down.rate_500 = 1.0;
+  vcd_->core().set_faults(down);
+  auto outage = std::chrono::steady_clock::now();
+  // A new Service needs VCD work. (api_core::put_object cannot update an existing Service:
+  // its status write reuses the resourceVersion the spec write just replaced.)
+  put(R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"api","namespace":"default"},
+          "spec":{"type":"LoadBalancer","ports":[{"name":"http","port":80,"protocol":"TCP"}]}})");
+  ASSERT_TRUE(eventually([&] { return m.scrape() && m.sum("vcdlb_vcd_up") == 0; }))
+    << "vcdlb_vcd_up stays 1 while every VCD request fails";
+  auto has_delayed = [&] {
+    for (const auto& e : events_of(*kube_, "api"))
+      if (e.reason == "SyncLoadBalancerDelayed" && e.type == "Warning")
+        return true;
+    return false;
+  };
+  ASSERT_TRUE(eventually(has_delayed, 30s)) << "no Warning on the waiting Service";
+  auto took = std::chrono::steady_clock::now() - outage;
+  EXPECT_LT(took, 20s) << "the Warning came late";
+  // VCD answers again: the Service converges, and a Normal Event is at least as recent as
+  // every Warning (timestamps have whole seconds).
+  vcd_->core().set_faults({.task_duration = 10ms});
+  auto ends_normal = [&] {
+    std::string warned, ensured;
+    for (const auto& e : events_of(*kube_, "api")) {
+      if (e.type == "Warning")
+        warned = std::max(warned, e.last_timestamp);
+      else if (e.reason == "EnsuredLoadBalancer")
+        ensured = std::max(ensured, e.last_timestamp);
+    }
+    return !ensured.empty() && ensured >= warned;
+  };
+  EXPECT_TRUE(eventually(ends_normal, 60s)) << "the Service ends on a Warning";
   c.stop();
   EXPECT_EQ(c.wait(), 0);
 }
