@@ -277,6 +277,30 @@ TEST_F(service_actor_test, a_node_change_alone_records_updated_load_balancer) {
   EXPECT_EQ(writes_->reasons().back(), "EnsuredLoadBalancer");
 }
 
+// The stress test's seeds 56 and 58 (mode C): with no backend node, every reconcile records
+// UnAvailableLoadBalancer first; one that then had nothing to change on the gateway used to
+// end there, leaving a converged Service with that Warning as its last Event.
+TEST_F(service_actor_test, a_converged_service_never_ends_on_a_warning) {
+  auto svc = web();
+  auto s = spawn_service(svc.key);
+  self_->send(s, svc);
+  self_->send(s, make_node_members(1, {"10.0.0.1"}));
+  settle();
+  self_->send(s, make_node_members(2, {})); // the last node goes away
+  settle();
+  ASSERT_EQ(writes_->events.back().type, event_type::normal) << writes_->reasons().back();
+  // A resync: a reconcile with nothing to change.
+  auto mutations = fake_->mutation_calls();
+  self_->send(s, reconcile_atom::value);
+  settle();
+  EXPECT_EQ(fake_->mutation_calls(), mutations);
+  auto reasons = writes_->reasons();
+  ASSERT_GE(reasons.size(), 2u);
+  EXPECT_EQ(reasons[reasons.size() - 2], "UnAvailableLoadBalancer");
+  EXPECT_EQ(writes_->events.back().type, event_type::normal) << reasons.back();
+  EXPECT_EQ(status_of(s).phase, service_phase::converged);
+}
+
 TEST_F(service_actor_test, a_stop_is_no_failure_no_warning_no_backoff) {
   fake_->fail_next(operation::create_pool,
                    caf::make_error(lb_errc::shutting_down, "the controller is shutting down"), 1);
