@@ -136,9 +136,9 @@ public:
         ++warnings_;
       // A node change alone ends on UpdatedLoadBalancer; with a pending spec change as well,
       // on EnsuredLoadBalancer: both mean the Service converged.
-      bool converged = ev.reason == awaited_reason_
-                       || (awaited_reason_ == "UpdatedLoadBalancer"
-                           && ev.reason == "EnsuredLoadBalancer");
+      bool converged =
+        ev.reason == awaited_reason_
+        || (awaited_reason_ == "UpdatedLoadBalancer" && ev.reason == "EnsuredLoadBalancer");
       if (!converged || !awaiting_.count(ev.key))
         return;
       if (need_ip_) {
