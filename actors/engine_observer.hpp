@@ -31,6 +31,14 @@ public:
   /// ... and ended (`active` -1): `ok` false when it failed (the Service backs off);
   /// `mutated` when it ran at least one VCD mutation.
   virtual void reconcile_finished(reconcile_kind, bool /*ok*/, bool /*mutated*/, caf::timespan) {}
+  /// A reconcile that applied a change of the Service's node members ended: `ok` false when
+  /// it failed, `mutated` when it changed the gateway (the pool members), `since_change` from
+  /// the first member change it applied until now, `took` the reconcile itself.
+  virtual void node_update_finished(bool /*ok*/, bool /*mutated*/, caf::timespan /*since_change*/,
+                                    caf::timespan /*took*/) {}
+  /// The IP pool refused a Service: `internal` for the one-arm pool, else the external one;
+  /// `reason` is "exhausted", "unavailable" or "port_conflict".
+  virtual void ip_allocation_failed(bool /*internal*/, std::string_view /*reason*/) {}
 
   // -- gateway actor --------------------------------------------------------------------------
 

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <functional>
 
+#include "actors/detail/event_text.hpp"
 #include "actors/detail/packed_spec.hpp"
 #include "actors/naming.hpp"
 #include "actors/plan.hpp"
+#include "caf/sec.hpp"
 #include "caf/typed_event_based_actor.hpp"
 #include "protocol/errors.hpp"
 #include "spdlog/spdlog.h"
@@ -40,6 +42,7 @@ void set_spec(self_ptr self, std::shared_ptr<const service_spec> spec) {
 }
 
 void event(self_ptr self, event_type type, std::string reason, std::string message) {
+  self->state.last_warning = type == event_type::warning;
   self->send(self->state.deps->writer,
              service_event{self->state.status.key, type, std::move(reason), std::move(message)});
 }
@@ -55,7 +58,76 @@ void begin(self_ptr self, reconcile_kind kind) {
   st.mutated = false;
   st.kind = kind;
   st.started = self->clock().now();
+  // A member change alone is the reference controller's UpdateLoadBalancer: its own Event.
+  st.node_sync = kind == reconcile_kind::ensure && st.nodes_pending;
+  st.node_only = st.node_sync && !st.spec_pending && st.status.failures == 0
+                 && st.status.phase == service_phase::converged;
+  st.node_sync_since = st.nodes_changed_at;
+  st.nodes_pending = false;
+  st.spec_pending = false;
+  st.held_up_reported = false;
+  ++st.reconcile_seq;
+  if (st.deps->vcd && st.deps->held_up_after > caf::timespan::zero())
+    self->delayed_send(self, st.deps->held_up_after, held_up_atom::value, st.reconcile_seq);
   st.deps->observer->reconcile_started();
+}
+
+// Reconcile `seq` may still wait for VCD: while VCD does not answer, its Service hears why
+// (once per reconcile; the Normal Event at the end follows the Warning). Checked again every
+// `held_up_after` until the reconcile ends.
+void check_held_up(self_ptr self, uint32_t seq) {
+  auto& st = self->state;
+  if (!st.busy || !st.observed || seq != st.reconcile_seq || st.held_up_reported)
+    return;
+  if (auto problem = st.deps->vcd->problem()) {
+    st.held_up_reported = true;
+    event(self, event_type::warning, "SyncLoadBalancerDelayed",
+          "VCD requests are failing, changes to this load balancer wait for them to succeed: "
+            + detail::strip_request_ids(detail::bounded_text(*problem, 300)));
+    return;
+  }
+  self->delayed_send(self, st.deps->held_up_after, held_up_atom::value, seq);
+}
+
+// The Normal Event before a converge changes the gateway; none for a member change alone.
+void ensuring_event(self_ptr self) {
+  if (!self->state.node_only)
+    event(self, event_type::normal, "EnsuringLoadBalancer", "Ensuring load balancer");
+}
+
+// The Normal Event after a converge: when it changed something, and after any Warning, so a
+// Warning never stays the last word of a Service whose load balancer is fine.
+void ensured_event(self_ptr self, bool changed) {
+  auto& st = self->state;
+  if (!changed && !st.last_warning)
+    return;
+  if (st.node_only && changed)
+    event(self, event_type::normal, "UpdatedLoadBalancer", "Updated load balancer with new hosts");
+  else
+    event(self, event_type::normal, "EnsuredLoadBalancer", "Ensured load balancer");
+}
+
+// The ip pool's refusals, for vcdlb_ip_pool_allocation_failures_total: the reason label, or
+// "" for other errors.
+std::string_view pool_failure(const caf::error& err) {
+  if (!err) // has_code needs an error (CAF 0.17's category() of none is undefined)
+    return {};
+  if (has_code(err, lb_errc::ip_exhausted))
+    return "exhausted";
+  if (has_code(err, lb_errc::ip_unavailable))
+    return "unavailable";
+  if (has_code(err, lb_errc::port_conflict))
+    return "port_conflict";
+  return {};
+}
+
+// The reconcile was cut short because the engine stops (or lost leadership): nothing failed.
+bool stopping(const caf::error& err) {
+  // request_receiver_down: the gateway or the pool actor is gone, which happens only while
+  // the engine stops.
+  return has_code(err, lb_errc::shutting_down) || has_code(err, lb_errc::not_leader)
+         || (err.category() == caf::atom("system")
+             && err.code() == static_cast<uint8_t>(caf::sec::request_receiver_down));
 }
 
 void finish(self_ptr self, caf::error err) {
@@ -63,16 +135,44 @@ void finish(self_ptr self, caf::error err) {
   st.busy = false;
   if (st.observed) {
     st.observed = false;
-    st.deps->observer->reconcile_finished(st.kind, !err, st.mutated,
-                                          self->clock().now() - st.started);
+    auto now = self->clock().now();
+    st.deps->observer->reconcile_finished(st.kind, !err, st.mutated, now - st.started);
+    if (st.node_sync) {
+      st.deps->observer->node_update_finished(!err, st.mutated, now - st.node_sync_since,
+                                              now - st.started);
+      if (err && !st.nodes_pending) { // the retry still applies that change
+        st.nodes_pending = true;
+        st.nodes_changed_at = st.node_sync_since;
+      }
+    }
+    st.node_sync = false;
+  }
+  if (err && stopping(err)) {
+    // Not a failure of the Service: no Warning, no backoff (the engine is going away).
+    spdlog::debug("service {}: reconcile stopped: {}", to_string(st.status.key), describe(err));
+    if (st.dirty)
+      start(self);
+    rest(self);
+    return;
+  }
+  if (auto reason = pool_failure(err); !reason.empty()) {
+    // Only the internal pool's refusals name its setting (ip_pool.cpp).
+    bool internal = error_detail(err).find("loadbalancer.oneArm") != std::string::npos;
+    st.deps->observer->ip_allocation_failed(internal, reason);
   }
   if (err) {
     ++st.status.failures;
     st.status.phase = service_phase::failed;
     st.status.last_error = describe(err);
-    spdlog::warn("service {}: {}", to_string(st.status.key), st.status.last_error);
-    event(self, event_type::warning, "SyncLoadBalancerFailed",
-          "Error syncing load balancer: " + st.status.last_error);
+    // An invalid spec is reported once (a member change or a retry re-runs the same check);
+    // the log keeps VCD's request ids, the Event drops them so repeats aggregate.
+    bool invalid = has_code(err, lb_errc::invalid_service);
+    if (!invalid || !st.invalid_reported) {
+      spdlog::warn("service {}: {}", to_string(st.status.key), st.status.last_error);
+      event(self, event_type::warning, "SyncLoadBalancerFailed",
+            "Error syncing load balancer: " + detail::event_text(err));
+    }
+    st.invalid_reported = invalid;
     // An invalid Service stays invalid until its spec changes; anything else is retried.
     if (!has_code(err, lb_errc::invalid_service) && !st.retry_scheduled) {
       auto delay = st.deps->backoff_base;
@@ -313,10 +413,7 @@ void converge(self_ptr self, service_plan plan, lb_objects observed) {
           write_status(self, true, ip, [self, changed](caf::error err) {
             if (!err) {
               self->state.status.phase = service_phase::converged;
-              // Also after a failure that left nothing to change: the Warning must not stay
-              // the Service's last word once its load balancer is fine.
-              if (changed || self->state.status.failures > 0)
-                event(self, event_type::normal, "EnsuredLoadBalancer", "Ensured load balancer");
+              ensured_event(self, changed);
             }
             finish(self, std::move(err));
           });
@@ -327,7 +424,7 @@ void converge(self_ptr self, service_plan plan, lb_objects observed) {
         }
         st.status.phase = service_phase::converging;
         st.mutated = true;
-        event(self, event_type::normal, "EnsuringLoadBalancer", "Ensuring load balancer");
+        ensuring_event(self);
         // Claims first: a VS or DNAT rule is created only on a listener granted to us.
         self
           ->request(st.deps->pool, std::chrono::seconds{60}, claim_atom::value, st.status.key,
@@ -420,6 +517,8 @@ void take_spec(self_ptr self, detail::shared_packed_spec packed) {
     st.spec = std::move(next);
   }
   st.packed = std::move(packed);
+  st.spec_pending = true;
+  st.invalid_reported = false;
   trigger(self); // an idle actor drops the unpacked copy again when the reconcile ends
 }
 
@@ -438,6 +537,10 @@ service_impl::behavior_type service_behavior(self_ptr self, service_key key,
       auto& st = self->state;
       if (st.have_members && m.list() == st.members.list())
         return;
+      if (st.have_members && !st.nodes_pending) { // the first list is no change
+        st.nodes_pending = true;
+        st.nodes_changed_at = self->clock().now();
+      }
       st.members = m;
       st.have_members = true;
       trigger(self);
@@ -446,6 +549,7 @@ service_impl::behavior_type service_behavior(self_ptr self, service_key key,
       self->state.retry_scheduled = false;
       trigger(self);
     },
+    [=](held_up_atom, uint32_t seq) { check_held_up(self, seq); },
     [=](caf::get_atom) { return self->state.status; },
   };
 }

@@ -20,6 +20,7 @@
 #include "actors/desired_state.hpp"
 #include "actors/detail/packed_spec.hpp"
 #include "actors/engine_observer.hpp"
+#include "actors/vcd_status.hpp"
 #include "caf/actor_system.hpp"
 #include "caf/allowed_unsafe_message_type.hpp"
 #include "protocol/interfaces.hpp"
@@ -43,7 +44,16 @@ struct service_deps {
   caf::timespan resync_interval = std::chrono::minutes{10};
   /// Told about every reconcile (metrics); never null.
   std::shared_ptr<engine_observer> observer = std::make_shared<engine_observer>();
+  /// Whether VCD answers; null when nobody watches it (then no check). A reconcile still
+  /// running `held_up_after` after it started while VCD does not answer tells its Service
+  /// with a Warning Event. The check is one timer per running reconcile (~150 bytes while
+  /// it waits).
+  std::shared_ptr<const vcd_status> vcd;
+  caf::timespan held_up_after = std::chrono::seconds{10};
 };
+
+/// Internal (service_actor -> itself): is reconcile number N still running and held up?
+using held_up_atom = caf::atom_constant<caf::atom("heldup")>;
 
 namespace detail {
 /// Internal (service_manager -> service_actor): the snapshot, packed (detail/packed_spec.hpp),
@@ -62,7 +72,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vcdlb::detail::shared_spec)
 namespace vcdlb {
 
 /// The service actor's full interface: the public one plus the manager's shared snapshots.
-using service_impl = service_actor::extend<caf::reacts_to<detail::shared_spec>>;
+using service_impl = service_actor::extend<caf::reacts_to<detail::shared_spec>,
+                                           caf::reacts_to<held_up_atom, uint32_t>>;
 
 struct service_state {
   std::shared_ptr<const service_deps> deps;
@@ -82,6 +93,17 @@ struct service_state {
   caf::actor_clock::time_point started;
   bool dirty = false;
   bool retry_scheduled = false;
+  // Events and the node-sync metrics (service_actor.cpp, begin() and finish()).
+  bool spec_pending = true;      ///< a new spec (or the first) that no reconcile applied yet
+  bool nodes_pending = false;    ///< a member change that no reconcile applied yet ...
+  bool node_sync = false;        ///< the running reconcile applies a member change ...
+  bool node_only = false;        ///< ... and nothing else (the reference's UpdateLoadBalancer)
+  bool last_warning = false;     ///< the last Event written was a Warning
+  bool invalid_reported = false; ///< this spec's invalid_service error was reported already
+  bool held_up_reported = false; ///< the running reconcile told its Service VCD holds it up
+  uint32_t reconcile_seq = 0;    ///< numbers reconciles, so a late held_up check is ignored
+  caf::actor_clock::time_point nodes_changed_at; ///< when the pending member change arrived
+  caf::actor_clock::time_point node_sync_since;  ///< ... for the running reconcile
   static constexpr const char* name = "service";
 };
 

@@ -134,7 +134,12 @@ public:
       ++events_;
       if (ev.type == event_type::warning)
         ++warnings_;
-      if (ev.reason != awaited_reason_ || !awaiting_.count(ev.key))
+      // A node change alone ends on UpdatedLoadBalancer; with a pending spec change as well,
+      // on EnsuredLoadBalancer: both mean the Service converged.
+      bool converged =
+        ev.reason == awaited_reason_
+        || (awaited_reason_ == "UpdatedLoadBalancer" && ev.reason == "EnsuredLoadBalancer");
+      if (!converged || !awaiting_.count(ev.key))
         return;
       if (need_ip_) {
         auto i = table_.find(ev.key);
@@ -368,8 +373,10 @@ caf::expected<phase_outcome> vcdlb_subject::run_phase(phase_kind k, const cluste
     return out;
   }
   bool need_ip = k == phase_kind::create;
-  m.sink->await(k == phase_kind::remove ? "DeletedLoadBalancer" : "EnsuredLoadBalancer", keys,
-                need_ip, &converged);
+  m.sink->await(k == phase_kind::remove  ? "DeletedLoadBalancer"
+                : k == phase_kind::churn ? "UpdatedLoadBalancer"
+                                         : "EnsuredLoadBalancer",
+                keys, need_ip, &converged);
   switch (k) {
   case phase_kind::create: {
     if (!m.seeded) {

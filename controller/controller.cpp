@@ -24,6 +24,7 @@
 #include "caf/actor_system_config.hpp"
 #include "caf/scoped_actor.hpp"
 #include "controller/detail/fenced_vcd_client.hpp"
+#include "controller/detail/kube_request_metrics.hpp"
 #include "controller/detail/metered_vcd_client.hpp"
 #include "controller/kube_status_sink.hpp"
 #include "engine/metrics_observer.hpp"
@@ -69,6 +70,7 @@ struct controller::impl {
   std::shared_ptr<runtime::metrics::registry> registry;
   std::shared_ptr<const runtime::vcdlb_metrics> metrics;
   std::shared_ptr<metrics_observer> observer; ///< the engine's metrics; kept across engines
+  std::shared_ptr<vcd_status> vcd_state;      ///< fed by the VCD client's health; ditto
   std::shared_ptr<runtime::health> checks;
   std::unique_ptr<runtime::ops_server> ops;
 
@@ -226,6 +228,7 @@ struct controller::impl {
     eo.vcd = vcd;
     eo.sink = sink;
     eo.observer = observer;
+    eo.vcd_health = vcd_state;
     eo.on_phase = [this](engine_phase p, const std::string& detail) {
       {
         std::lock_guard g{feed_mtx};
@@ -429,16 +432,19 @@ caf::expected<std::unique_ptr<controller>> controller::start(controller_options 
   ko.qps = p->opts.kube_qps;
   ko.burst = p->opts.kube_burst;
   ko.user_agent = "vcdlb/" VCDLB_VERSION;
+  ko.observer = std::make_shared<detail::kube_request_metrics>(p->metrics, ko.connection.server);
   auto source = ko.connection.source;
   kube::beast_client_options eo;
   eo.connection = ko.connection;
   eo.qps = 0; // a renewal every retry period: nothing to limit
   eo.user_agent = "vcdlb/" VCDLB_VERSION " leader-election";
+  eo.observer = ko.observer;
   kube::beast_client_options vo_events;
   vo_events.connection = ko.connection;
   vo_events.qps = ko.qps;
   vo_events.burst = ko.burst;
   vo_events.user_agent = "vcdlb/" VCDLB_VERSION " events";
+  vo_events.observer = ko.observer;
   auto kc = kube::beast_client::make(p->io.context(), std::move(ko));
   if (!kc)
     return kc.error();
@@ -453,10 +459,15 @@ caf::expected<std::unique_ptr<controller>> controller::start(controller_options 
   p->events_kube = std::move(*evc);
 
   auto vo = vcd::make_connection_options(cfg, p->opts.loaded.creds);
+  vo.client.on_login = [logins = p->metrics->vcd_logins_total](bool ok) {
+    logins.with(ok ? "success" : "failure")->inc();
+  };
   auto vc = vcd::beast_client::connect(p->io.context(), std::move(vo.http), std::move(vo.client));
   if (!vc)
     return vc.error();
-  p->vcd = std::make_shared<detail::metered_vcd_client>(std::move(*vc), p->metrics);
+  p->vcd_state = std::make_shared<vcd_status>();
+  p->vcd = std::make_shared<detail::metered_vcd_client>(
+    std::move(*vc), p->metrics, std::make_shared<detail::vcd_health>(p->metrics, p->vcd_state));
   if (p->opts.leader_elect) {
     // VCD mutations only while the lease certainly holds (lease_fence.hpp).
     le.fence = std::make_shared<kube::lease_fence>();

@@ -40,6 +40,7 @@
 
 #include "actors/engine_observer.hpp"
 #include "actors/gateway_actor.hpp"
+#include "actors/vcd_status.hpp"
 #include "caf/actor.hpp"
 #include "caf/actor_system.hpp"
 #include "caf/expected.hpp"
@@ -82,6 +83,9 @@ struct engine_options {
   status_write_options status_writes;
   /// Told what the actors do (metrics: `metrics_observer`); may be null.
   std::shared_ptr<engine_observer> observer;
+  /// Whether VCD answers (the controller's VCD health); null: assumed to answer. Service
+  /// actors whose work waits while it does not get a Warning Event.
+  std::shared_ptr<const vcd_status> vcd_health;
   /// How often pool usage, managed Services and mailbox depths are sampled for the observer.
   caf::timespan sample_interval = std::chrono::seconds{5};
   /// Called (from an actor thread, must not block) whenever the phase changes; `detail` is

@@ -21,6 +21,10 @@ metrics_observer::metrics_observer(std::shared_ptr<const runtime::vcdlb_metrics>
   error_ = m_->reconcile_total.with(labels::controller_service, labels::result_error);
   errors_ = m_->reconcile_errors_total.with(labels::controller_service);
   time_ = m_->reconcile_time_seconds.with(labels::controller_service);
+  lb_syncs_ = m_->loadbalancer_sync_total.with();
+  nodesync_errors_ = m_->nodesync_error_total.with();
+  nodesync_latency_ = m_->nodesync_latency_seconds.with();
+  host_latency_ = m_->update_loadbalancer_host_latency_seconds.with();
 }
 
 void metrics_observer::discovered(std::string_view gateway_name, std::string_view) {
@@ -38,7 +42,7 @@ void metrics_observer::reconcile_started() {
   active_->inc();
 }
 
-void metrics_observer::reconcile_finished(reconcile_kind kind, bool ok, bool mutated,
+void metrics_observer::reconcile_finished(reconcile_kind kind, bool ok, bool /*mutated*/,
                                           caf::timespan took) {
   active_->dec();
   (ok ? success_ : error_)->inc();
@@ -50,8 +54,26 @@ void metrics_observer::reconcile_finished(reconcile_kind kind, bool ok, bool mut
   m_->reconcile_duration_seconds
     .with(operation, ok ? labels::result_success : labels::result_error)
     ->observe(seconds(took));
-  if (mutated && ok)
-    m_->loadbalancer_sync_total.with()->inc();
+}
+
+void metrics_observer::node_update_finished(bool ok, bool mutated, caf::timespan since_change,
+                                            caf::timespan took) {
+  if (!ok) {
+    nodesync_errors_->inc();
+    return;
+  }
+  if (!mutated) // the new members changed nothing on the gateway (e.g. no port yet)
+    return;
+  lb_syncs_->inc();
+  host_latency_->observe(seconds(took));
+  nodesync_latency_->observe(seconds(since_change));
+}
+
+void metrics_observer::ip_allocation_failed(bool internal, std::string_view reason) {
+  std::lock_guard guard{retry_mutex_};
+  m_->ip_pool_allocation_failures_total
+    .with(internal ? labels::pool_one_arm : std::string_view{gateway_}, reason)
+    ->inc();
 }
 
 void metrics_observer::gateway_queue(size_t queued, bool in_flight) {
@@ -61,9 +83,18 @@ void metrics_observer::gateway_queue(size_t queued, bool in_flight) {
   in_flight_->set(in_flight ? 1.0 : 0.0);
 }
 
+std::string_view metrics_observer::retry_reason(std::string_view code) {
+  // The docs' label values are the bare vcd_errc names; transport failures are "connection".
+  if (code.starts_with("vcd."))
+    return code.substr(4);
+  if (code.starts_with("net."))
+    return "connection";
+  return code;
+}
+
 void metrics_observer::gateway_retry(std::string_view reason) {
   std::lock_guard guard{retry_mutex_};
-  m_->gateway_retries_total.with(gateway_, reason)->inc();
+  m_->gateway_retries_total.with(gateway_, retry_reason(reason))->inc();
 }
 
 void metrics_observer::gateway_throttled() {
@@ -93,8 +124,11 @@ void metrics_observer::pool_usage(size_t external_size, size_t external_used, si
   m_->ip_pool_addresses.with(pool, labels::pool_external)->set(static_cast<double>(external_size));
   m_->ip_pool_addresses_free.with(pool, labels::pool_external)
     ->set(static_cast<double>(external_size - std::min(external_size, external_used)));
-  m_->ip_pool_addresses.with(pool, labels::pool_internal)->set(static_cast<double>(internal_size));
-  m_->ip_pool_addresses_free.with(pool, labels::pool_internal)
+  if (internal_size == 0)
+    return; // no oneArm range: modes without an internal pool show no such series
+  m_->ip_pool_addresses.with(labels::pool_one_arm, labels::pool_internal)
+    ->set(static_cast<double>(internal_size));
+  m_->ip_pool_addresses_free.with(labels::pool_one_arm, labels::pool_internal)
     ->set(static_cast<double>(internal_size - std::min(internal_size, internal_used)));
 }
 

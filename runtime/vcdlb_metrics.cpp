@@ -42,7 +42,7 @@ caf::expected<std::shared_ptr<const vcdlb_metrics>> vcdlb_metrics::make(metrics:
 
   take(reg.add_counter<2>("controller_runtime_reconcile_total",
                           "Total number of reconciliations per controller and result (success, "
-                          "error, requeue, requeue_after).",
+                          "error).",
                           {"controller", "result"}),
        m->reconcile_total);
   take(reg.add_counter<1>("controller_runtime_reconcile_errors_total",
@@ -60,7 +60,7 @@ caf::expected<std::shared_ptr<const vcdlb_metrics>> vcdlb_metrics::make(metrics:
 
   take(reg.add_histogram<2>("cloudprovider_vcd_reconcile_duration_seconds",
                             "Duration of one reconciliation by operation (ensure, delete) and "
-                            "result (success, error, requeue, requeue_after).",
+                            "result (success, error).",
                             reconcile_buckets(), {"operation", "result"}),
        m->reconcile_duration_seconds);
 
@@ -71,8 +71,8 @@ caf::expected<std::shared_ptr<const vcdlb_metrics>> vcdlb_metrics::make(metrics:
                        "Number of node set updates of a load balancer that failed."),
        m->nodesync_error_total);
   take(reg.add_histogram("service_controller_nodesync_latency_seconds",
-                         "Time from a node set change until every affected load balancer was "
-                         "updated.",
+                         "Time from a node set change until a load balancer's members were "
+                         "updated (per load balancer).",
                          nodesync_buckets()),
        m->nodesync_latency_seconds);
   take(reg.add_histogram("service_controller_update_loadbalancer_host_latency_seconds",
@@ -107,6 +107,13 @@ caf::expected<std::shared_ptr<const vcdlb_metrics>> vcdlb_metrics::make(metrics:
   take(reg.add_counter<1>("cloudprovider_vcd_logins_total",
                           "Logins to VCD (at start and after 401), by result.", {"result"}),
        m->vcd_logins_total);
+  take(reg.add_gauge("vcdlb_vcd_up",
+                     "1 while VCD answers vcdlb's requests (and accepts its login), 0 once a "
+                     "request failed for lack of an answer, a 5xx or a refused login."),
+       m->vcd_up);
+  take(reg.add_gauge("vcdlb_vcd_last_success_timestamp_seconds",
+                     "Unix time of VCD's last answer that showed it working (0: none yet)."),
+       m->vcd_last_success);
 
   take(reg.add_gauge<1>("vcdlb_gateway_queue_depth",
                         "Operations waiting in an edge gateway's queue.", {"gateway"}),

@@ -31,14 +31,14 @@ inline constexpr std::string_view controller_service = "service";
 // `result` of controller_runtime_reconcile_total.
 inline constexpr std::string_view result_success = "success";
 inline constexpr std::string_view result_error = "error";
-inline constexpr std::string_view result_requeue = "requeue";
-inline constexpr std::string_view result_requeue_after = "requeue_after";
 // `operation` of cloudprovider_vcd_reconcile_duration_seconds.
 inline constexpr std::string_view operation_ensure = "ensure";
 inline constexpr std::string_view operation_delete = "delete";
 // `kind` of the IP pool gauges.
 inline constexpr std::string_view pool_external = "external";
 inline constexpr std::string_view pool_internal = "internal";
+// `pool` of the internal (one-arm) pool; the external pool is named after its edge gateway.
+inline constexpr std::string_view pool_one_arm = "one-arm";
 // `code` for requests that got no HTTP status (connection failure, timeout).
 inline constexpr std::string_view code_none = "<error>";
 } // namespace metric_labels
@@ -81,6 +81,8 @@ struct vcdlb_metrics {
   metrics::counter_family<2> vcd_request_errors_total;       ///< {operation, reason}
   metrics::counter_family<1> vcd_throttled_total;            ///< {gateway}
   metrics::counter_family<1> vcd_logins_total;               ///< {result}
+  metrics::gauge_family<0> vcd_up;                           ///< 1/0
+  metrics::gauge_family<0> vcd_last_success;                 ///< Unix seconds
 
   // -- edge gateway actor --------------------------------------------------------------------
   metrics::gauge_family<1> gateway_queue_depth;       ///< {gateway}

@@ -189,7 +189,11 @@ struct beast_client::impl : std::enable_shared_from_this<impl> {
     auto req = ex->req;
     http->async_request(
       std::move(req),
-      [weak, ex](caf::expected<http::response> r) {
+      [weak, ex, observer = opts.observer,
+       sent = std::chrono::steady_clock::now()](caf::expected<http::response> r) {
+        if (observer)
+          observer->request_done(ex->req.method, r ? r->status : 0u,
+                                 std::chrono::steady_clock::now() - sent, false);
         auto self = weak.lock();
         if (!self) {
           ex->done(caf::make_error(net_errc::cancelled));
@@ -321,12 +325,16 @@ private:
     }
     core->authorize(req);
     ++core->requests;
+    observer_ = core->opts.observer;
+    opened_at_ = std::chrono::steady_clock::now();
     std::weak_ptr<beast_watch> weak = this->shared_from_this();
     stream_ = core->http->async_stream(
       std::move(req),
       [weak](unsigned status, const http::header_list&) {
-        if (auto self = weak.lock())
+        if (auto self = weak.lock()) {
           self->status_ = status;
+          self->report(status);
+        }
       },
       [weak](std::string_view piece) {
         if (auto self = weak.lock())
@@ -366,7 +374,14 @@ private:
     handler_.on_event(std::move(*ev));
   }
 
+  // The watch's exchange for the observer: once, when its head arrived or it ended without.
+  void report(unsigned status) {
+    if (observer_ && !reported_.exchange(true))
+      observer_->request_done("GET", status, std::chrono::steady_clock::now() - opened_at_, true);
+  }
+
   void on_end(const caf::error& err) {
+    report(status_);
     caf::error final_err;
     if (bad_) {
       final_err = bad_;
@@ -400,6 +415,10 @@ private:
   std::shared_ptr<http::stream_handle> stream_;
   // Touched only by the stream's callbacks, which never run concurrently.
   std::atomic<unsigned> status_{0};
+  // Set in open(), before the stream's callbacks can run.
+  std::shared_ptr<request_observer> observer_;
+  std::chrono::steady_clock::time_point opened_at_;
+  std::atomic<bool> reported_{false};
   std::string error_body_;
   detail::watch_decoder<T> decoder_;
   caf::error bad_;

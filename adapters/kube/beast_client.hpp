@@ -22,6 +22,7 @@
 
 #include "adapters/kube/client.hpp"
 #include "adapters/kube/kubeconfig.hpp"
+#include "adapters/kube/request_observer.hpp"
 #include "caf/expected.hpp"
 
 namespace vcdlb::kube {
@@ -37,6 +38,8 @@ struct beast_client_options {
   std::string user_agent = "vcdlb";
   size_t max_connections = 8;
   bool proxy_from_environment = true;
+  /// Told about every HTTP exchange (rest_client_* metrics); null: nobody listens.
+  std::shared_ptr<request_observer> observer;
 };
 
 struct beast_client_stats {

@@ -70,14 +70,16 @@ caf::error from_transport(const caf::error& err) {
   return caf::make_error(vcd_errc::unavailable, std::move(detail));
 }
 
+// VCD's messages are a sentence or two; some carry a whole stack trace.
+constexpr size_t max_error_message = 512;
+
 caf::error from_response(const http::response& r, bool by_id) {
   auto body = detail::decode_error_body(r.body);
-  auto message = body.message;
+  // Bounded: a message ends up in logs, Events and the Service's status.
+  auto message = detail::bounded(body.message, max_error_message);
   if (message.empty() && body.minor_error_code.empty()) {
-    // Not a CloudAPI error body (a proxy page, XML): keep a short excerpt for the humans.
-    message = r.body.substr(0, 200);
-    std::replace_if(
-      message.begin(), message.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+    // Not a CloudAPI error body (a proxy's HTML page, XML): its title or text, short.
+    message = detail::readable_body(r.body, 200);
   }
   return make_http_error(r.status, body.minor_error_code, message,
                          detail::retry_after_seconds(r.fields), by_id);
@@ -450,6 +452,8 @@ void beast_client::finish_login(caf::error err, std::string token, session_info 
     spdlog::warn("vcd: login failed: {}", describe(err));
   else
     spdlog::debug("vcd: logged in to org '{}'", org_name);
+  if (opts_.on_login)
+    opts_.on_login(!err);
   for (auto& w : waiters)
     w(err);
 }

@@ -50,6 +50,9 @@ struct beast_client_options {
   std::function<std::chrono::steady_clock::time_point()> clock = [] {
     return std::chrono::steady_clock::now();
   };
+  /// Told the outcome of every login (the first, after a 401, token renewal); runs on the
+  /// io thread, must not block. Empty: nobody listens.
+  std::function<void(bool ok)> on_login;
 };
 
 /// The http client and VCD client settings for a configuration and its credentials: base URL

@@ -204,6 +204,8 @@ void maybe_seed(self_ptr self) {
         deps->resync_interval = st.opts.resync_interval;
         if (st.opts.observer)
           deps->observer = st.opts.observer;
+        if (st.opts.vcd_health)
+          deps->vcd = st.opts.vcd_health;
         st.manager = track(self, self->spawn<caf::linked>(service_manager_behavior,
                                                           std::shared_ptr<const service_deps>{deps},
                                                           st.nodes));

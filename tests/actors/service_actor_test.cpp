@@ -1,5 +1,6 @@
 #include "actors/service_actor.hpp"
 
+#include <algorithm>
 #include <memory>
 
 #include <gtest/gtest.h>
@@ -231,6 +232,150 @@ TEST_F(service_actor_test, invalid_service_is_reported_and_not_retried) {
   EXPECT_EQ(writes_->events[0].type, event_type::warning);
   EXPECT_NE(writes_->events[0].message.find("SCTP"), std::string::npos);
   EXPECT_EQ(fake_->total_calls(), 0u);
+}
+
+TEST_F(service_actor_test, an_invalid_service_is_reported_once_per_spec) {
+  auto svc = web();
+  svc.ports[0].protocol = ip_protocol::sctp;
+  auto s = spawn_service(svc.key);
+  // The spec before the node set, then node changes: each re-runs the same check.
+  self_->send(s, svc);
+  run();
+  self_->send(s, make_node_members(1, {"10.0.0.1"}));
+  run();
+  self_->send(s, make_node_members(2, {"10.0.0.1", "10.0.0.2"}));
+  settle(60s);
+  ASSERT_EQ(writes_->events.size(), 1u) << writes_->reasons().size();
+  // A new spec that is still invalid is reported again.
+  svc.ports[0].name = "other";
+  self_->send(s, svc);
+  settle(60s);
+  EXPECT_EQ(writes_->events.size(), 2u);
+}
+
+TEST_F(service_actor_test, a_node_change_alone_records_updated_load_balancer) {
+  auto svc = web();
+  auto s = spawn_service(svc.key);
+  self_->send(s, svc);
+  self_->send(s, make_node_members(1, {"10.0.0.1"}));
+  settle();
+  svc.has_finalizer = true;
+  svc.ingress_ips = {"203.0.113.10"};
+  self_->send(s, svc); // the informer catches up: no change
+  settle();
+  auto before = writes_->events.size();
+  self_->send(s, make_node_members(2, {"10.0.0.1", "10.0.0.3"}));
+  settle();
+  ASSERT_EQ(writes_->events.size(), before + 1) << writes_->reasons().back();
+  EXPECT_EQ(writes_->events.back().reason, "UpdatedLoadBalancer");
+  EXPECT_EQ(writes_->events.back().message, "Updated load balancer with new hosts");
+  EXPECT_EQ(writes_->events.back().type, event_type::normal);
+  // A spec edit is no node update: the usual pair.
+  svc.ports.push_back({"https", ip_protocol::tcp, 443, 30443, ""});
+  self_->send(s, svc);
+  settle();
+  EXPECT_EQ(writes_->reasons().back(), "EnsuredLoadBalancer");
+}
+
+// The stress test's seeds 56 and 58 (mode C): with no backend node, every reconcile records
+// UnAvailableLoadBalancer first; one that then had nothing to change on the gateway used to
+// end there, leaving a converged Service with that Warning as its last Event.
+TEST_F(service_actor_test, a_converged_service_never_ends_on_a_warning) {
+  auto svc = web();
+  auto s = spawn_service(svc.key);
+  self_->send(s, svc);
+  self_->send(s, make_node_members(1, {"10.0.0.1"}));
+  settle();
+  self_->send(s, make_node_members(2, {})); // the last node goes away
+  settle();
+  ASSERT_EQ(writes_->events.back().type, event_type::normal) << writes_->reasons().back();
+  // A resync: a reconcile with nothing to change.
+  auto mutations = fake_->mutation_calls();
+  self_->send(s, reconcile_atom::value);
+  settle();
+  EXPECT_EQ(fake_->mutation_calls(), mutations);
+  auto reasons = writes_->reasons();
+  ASSERT_GE(reasons.size(), 2u);
+  EXPECT_EQ(reasons[reasons.size() - 2], "UnAvailableLoadBalancer");
+  EXPECT_EQ(writes_->events.back().type, event_type::normal) << reasons.back();
+  EXPECT_EQ(status_of(s).phase, service_phase::converged);
+}
+
+TEST_F(service_actor_test, a_stop_is_no_failure_no_warning_no_backoff) {
+  fake_->fail_next(operation::create_pool,
+                   caf::make_error(lb_errc::shutting_down, "the controller is shutting down"), 1);
+  auto svc = web();
+  auto s = spawn_service(svc.key);
+  self_->send(s, svc);
+  self_->send(s, make_node_members(1, {"10.0.0.1"}));
+  settle(60s);
+  for (const auto& e : writes_->events)
+    EXPECT_NE(e.type, event_type::warning) << e.reason << ": " << e.message;
+  EXPECT_EQ(fake_->calls(operation::create_pool), 1u) << "retried after a stop";
+  EXPECT_EQ(status_of(s).failures, 0u);
+}
+
+TEST_F(service_actor_test, warning_events_carry_no_vcd_request_id) {
+  fake_->fail_next(operation::create_pool,
+                   vcd::make_http_error(400, "BAD_REQUEST",
+                                        "[ 6f1b2c3d-0000-4000-8000-123456789abc ] rejected", -1,
+                                        false),
+                   1);
+  auto svc = web();
+  auto s = spawn_service(svc.key);
+  self_->send(s, svc);
+  self_->send(s, make_node_members(1, {"10.0.0.1"}));
+  run();
+  advance_time(1s);
+  ASSERT_EQ(writes_->reasons().back(), "SyncLoadBalancerFailed");
+  EXPECT_EQ(writes_->events.back().message,
+            "Error syncing load balancer: vcd.bad_request: HTTP 400 BAD_REQUEST: rejected");
+  // The status (and the log) keep the id.
+  EXPECT_NE(status_of(s).last_error.find("6f1b2c3d"), std::string::npos);
+}
+
+TEST_F(service_actor_test, work_held_up_by_vcd_is_told_and_ends_on_a_normal_event) {
+  auto vcd = std::make_shared<vcd_status>();
+  auto deps = std::make_shared<service_deps>(*deps_);
+  deps->vcd = vcd;
+  deps_ = deps;
+  vcd->set_down("vcd.unavailable: HTTP 503 -: [ 0a1b2c3d-1111 ] Service Unavailable");
+  // VCD answers 503 for a while; the gateway retries inside the reconcile.
+  fake_->fail_next(operation::create_pool,
+                   vcd::make_http_error(503, "", "Service Unavailable", -1, false), 6);
+  auto svc = web();
+  auto s = spawn_service(svc.key);
+  self_->send(s, svc);
+  self_->send(s, make_node_members(1, {"10.0.0.1"}));
+  settle(11s);
+  ASSERT_FALSE(writes_->events.empty());
+  auto held =
+    std::find_if(writes_->events.begin(), writes_->events.end(),
+                 [](const service_event& e) { return e.reason == "SyncLoadBalancerDelayed"; });
+  ASSERT_NE(held, writes_->events.end()) << "no Event while VCD holds the Service up";
+  EXPECT_EQ(held->type, event_type::warning);
+  EXPECT_NE(held->message.find("Service Unavailable"), std::string::npos) << held->message;
+  EXPECT_EQ(held->message.find("0a1b2c3d"), std::string::npos) << held->message;
+  vcd->set_up();
+  settle(120s);
+  EXPECT_EQ(status_of(s).phase, service_phase::converged);
+  size_t delayed = 0;
+  for (const auto& e : writes_->events)
+    delayed += e.reason == "SyncLoadBalancerDelayed" ? 1 : 0;
+  EXPECT_EQ(delayed, 1u) << "once per reconcile";
+  EXPECT_EQ(writes_->events.back().type, event_type::normal) << writes_->events.back().reason;
+}
+
+TEST_F(service_actor_test, slow_work_while_vcd_answers_is_no_warning) {
+  fake_->fail_next(operation::create_pool,
+                   vcd::make_http_error(400, "BUSY_ENTITY", "busy", -1, false), 6);
+  auto svc = web();
+  auto s = spawn_service(svc.key);
+  self_->send(s, svc);
+  self_->send(s, make_node_members(1, {"10.0.0.1"}));
+  settle(120s);
+  for (const auto& e : writes_->events)
+    EXPECT_NE(e.type, event_type::warning) << e.reason << ": " << e.message;
 }
 
 TEST_F(service_actor_test, requested_ip_taken_by_another_service_is_reported_not_stolen) {

@@ -3,6 +3,7 @@
 
 #include "controller/controller.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,14 @@
 #include <set>
 #include <thread>
 
+#include <regex>
+#include <sstream>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -21,6 +30,7 @@
 #include "config/parse.hpp"
 #include "controller/permissions.hpp"
 #include "protocol/errors.hpp"
+#include "tests/runtime/exposition_checker.hpp"
 
 namespace vcdlb {
 namespace {
@@ -278,6 +288,253 @@ current-context: x
   auto started = std::chrono::steady_clock::now();
   c.stop(1s);
   EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
+  EXPECT_EQ(c.wait(), 0);
+}
+
+// GET `path` from the plain-HTTP ops endpoint on 127.0.0.1:`port`; the body, or "" on failure.
+std::string http_get(uint16_t port, const std::string& path) {
+  try {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket sock{io};
+    sock.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+    auto req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    boost::asio::write(sock, boost::asio::buffer(req));
+    std::string out;
+    boost::system::error_code ec;
+    boost::asio::read(sock, boost::asio::dynamic_buffer(out), ec); // until the server closes
+    auto body = out.find("\r\n\r\n");
+    return body == std::string::npos ? std::string{} : out.substr(body + 4);
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
+// The families docs/metrics.md documents: name -> type, from the rows of its tables.
+std::map<std::string, std::string> documented_families() {
+  std::ifstream in{VCDLB_SOURCE_DIR "/docs/metrics.md"};
+  std::map<std::string, std::string> out;
+  std::regex row{R"(^\| `([a-z_:]+)` \| (counter|gauge|histogram) \|)"};
+  std::string line;
+  std::smatch m;
+  while (std::getline(in, line))
+    if (std::regex_search(line, m, row))
+      out[m[1]] = m[2];
+  return out;
+}
+
+class scraper {
+public:
+  explicit scraper(uint16_t port) : port_(port) {}
+
+  // Scrapes now; false (and the reason in `error`) when the exposition is malformed.
+  bool scrape() {
+    auto text = http_get(port_, "/metrics");
+    auto parsed = test::check_exposition(text, error);
+    if (parsed)
+      last = std::move(*parsed);
+    return parsed.has_value();
+  }
+
+  // The sum of the family's samples (a histogram's `_count`) whose labels contain `labels`.
+  double sum(const std::string& family, const std::string& labels = {}) {
+    double total = 0;
+    for (const auto& [key, value] : last.samples) {
+      auto brace = key.find('{');
+      auto name = key.substr(0, brace);
+      if (name != family && name != family + "_count")
+        continue;
+      if (!labels.empty() && (brace == std::string::npos || key.find(labels) == std::string::npos))
+        continue;
+      total += value;
+    }
+    return total;
+  }
+
+  // Whether the family has any sample line at all.
+  bool has_samples(const std::string& family) {
+    for (const auto& [key, value] : last.samples) {
+      auto name = key.substr(0, key.find('{'));
+      if (name == family || name == family + "_count" || name == family + "_bucket")
+        return true;
+    }
+    return false;
+  }
+
+  // Scrapes until `family` (filtered by `labels`) sums to more than `above`.
+  bool wait_for(const std::string& family, const std::string& labels = {}, double above = 0,
+                std::chrono::milliseconds limit = 20s) {
+    return eventually([&] { return scrape() && sum(family, labels) > above; }, limit);
+  }
+
+  test::exposition last;
+  std::string error;
+
+private:
+  uint16_t port_;
+};
+
+// Drives the controller through an error-rich run against the simulators: VCD down at start
+// (failed logins, 5xx), then 429/503 storms, a Service asking for an IP outside the pool, node
+// changes (one applied, one whose VCD task fails), API server 500s and watch restarts. Every
+// family docs/metrics.md documents must then carry samples, and every counter and histogram a
+// non-zero one: a documented family that nothing feeds fails here.
+TEST_F(controller_test, every_documented_family_carries_samples_in_an_error_rich_run) {
+  auto documented = documented_families();
+  ASSERT_GT(documented.size(), 30u) << "docs/metrics.md tables not found";
+  start_sims();
+  // VCD answers nothing but 500 at first: discovery fails, logins fail.
+  vcd::sim::fault_settings down;
+  down.task_duration = 10ms;
+  down.rate_500 = 1.0;
+  vcd_->core().set_faults(down);
+  auto o = options(false);
+  o.loaded.config.vcdlb.vcd_qps = 20; // small enough that some calls wait for a token
+  o.loaded.config.vcdlb.vcd_burst = 2;
+  auto ctl = controller::start(std::move(o));
+  ASSERT_TRUE(ctl) << describe(ctl.error());
+  auto& c = **ctl;
+  scraper m{c.metrics_port()};
+  ASSERT_TRUE(m.wait_for("cloudprovider_vcd_logins_total", R"(result="failure")")) << m.error;
+  EXPECT_EQ(m.sum("vcdlb_vcd_up"), 0);
+  EXPECT_EQ(m.sum("vcdlb_vcd_last_success_timestamp_seconds"), 0);
+  EXPECT_GT(m.sum("cloudprovider_vcd_api_request_errors_total", R"(reason="server_error")"), 0);
+
+  // VCD answers again; once the engine runs, with 429s and 503s now and then (the gateway
+  // retries those; start-up discovery backs off instead, which would only slow the test).
+  vcd_->core().set_faults({.task_duration = 10ms});
+  put_node_and_service();
+  ASSERT_TRUE(eventually([&] { return c.phase() == engine_phase::running; }));
+  vcd::sim::fault_settings flaky;
+  flaky.task_duration = 10ms;
+  flaky.rate_429 = 0.1;
+  flaky.rate_503 = 0.1;
+  vcd_->core().set_faults(flaky);
+  // An IP the edge gateway does not have: the pool refuses it.
+  put(R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"elsewhere","namespace":"default"},
+          "spec":{"type":"LoadBalancer","loadBalancerIP":"198.51.100.77",
+                  "ports":[{"name":"http","port":80,"protocol":"TCP"}]}})");
+  ASSERT_TRUE(eventually([&] { return !ingress_ip("web").empty(); })) << "no ingress IP";
+  ASSERT_TRUE(m.wait_for("vcdlb_vcd_up")) << "VCD answers but vcdlb_vcd_up stays 0";
+  EXPECT_GT(m.sum("vcdlb_vcd_last_success_timestamp_seconds"), 1.7e9);
+  EXPECT_TRUE(m.wait_for("vcdlb_ip_pool_allocation_failures_total", R"(reason="unavailable")"));
+
+  // A node joins: the pool members follow (a node-set-driven update).
+  put(R"({"apiVersion":"v1","kind":"Node","metadata":{"name":"w2"},
+          "status":{"addresses":[{"type":"InternalIP","address":"10.0.0.22"}]}})");
+  EXPECT_TRUE(m.wait_for("service_controller_loadbalancer_sync_total"));
+  // Another joins while every VCD task fails: that update fails.
+  vcd::sim::fault_settings failing = flaky;
+  failing.task_failure_rate = 1.0;
+  vcd_->core().set_faults(failing);
+  put(R"({"apiVersion":"v1","kind":"Node","metadata":{"name":"w3"},
+          "status":{"addresses":[{"type":"InternalIP","address":"10.0.0.23"}]}})");
+  EXPECT_TRUE(m.wait_for("service_controller_nodesync_error_total"));
+  vcd_->core().set_faults(flaky);
+
+  // The API server: some 500s, and watches that end.
+  kube::sim::fault_settings kf;
+  kf.rate_500 = 0.3;
+  kube_->core().set_faults(kf);
+  kube_->core().finish_watches();
+  EXPECT_TRUE(m.wait_for("rest_client_requests_total", R"(code="500")"));
+  EXPECT_TRUE(m.wait_for("vcdlb_kube_watch_restarts_total"));
+  kube_->core().set_faults({});
+  EXPECT_TRUE(m.wait_for("vcdlb_gateway_retries_total"));
+
+  ASSERT_TRUE(m.scrape()) << m.error;
+  for (const auto& [name, type] : documented) {
+    SCOPED_TRACE(name);
+    EXPECT_TRUE(m.has_samples(name)) << "documented family without samples: " << name;
+    ASSERT_TRUE(m.last.types.contains(name)) << "documented but not exposed";
+    EXPECT_EQ(m.last.types.at(name), type);
+    if (type != "gauge") {
+      EXPECT_GT(m.sum(name), 0) << "documented " << type << " never incremented: " << name;
+    }
+  }
+  // Label values as documented.
+  for (const auto& [key, value] : m.last.samples) {
+    if (key.starts_with("vcdlb_gateway_retries_total{")
+        || key.starts_with("cloudprovider_vcd_api_request_errors_total{")) {
+      EXPECT_EQ(key.find("reason=\"vcd."), std::string::npos) << key;
+    }
+  }
+  c.stop();
+  EXPECT_EQ(c.wait(), 0);
+}
+
+struct seen_event {
+  std::string last_timestamp; // RFC 3339, whole seconds
+  std::string reason;
+  std::string type;
+};
+
+// The Events of Service `name` in the API server double.
+std::vector<seen_event> events_of(kube::sim::api_server& api, const std::string& name) {
+  std::vector<seen_event> out;
+  for (const auto& ev : api.core().list_objects("v1", "Event", "default")) {
+    const auto* obj = ev.if_contains("involvedObject");
+    if (obj == nullptr || !obj->is_object())
+      continue;
+    const auto* n = obj->as_object().if_contains("name");
+    if (n == nullptr || !n->is_string() || n->as_string() != name)
+      continue;
+    auto text = [&](const char* key) {
+      const auto* v = ev.if_contains(key);
+      return v != nullptr && v->is_string() ? std::string{v->as_string()} : std::string{};
+    };
+    out.push_back({text("lastTimestamp"), text("reason"), text("type")});
+  }
+  return out;
+}
+
+// VCD fails while a Service has work: the controller logs it, the gauge drops, and the
+// Service gets a SyncLoadBalancerDelayed Warning within seconds, then a Normal Event once VCD
+// answers again.
+TEST_F(controller_test, a_vcd_outage_is_visible_on_the_gauge_and_on_the_waiting_service) {
+  start_sims();
+  auto ctl = controller::start(options(false));
+  ASSERT_TRUE(ctl) << describe(ctl.error());
+  auto& c = **ctl;
+  scraper m{c.metrics_port()};
+  put_node_and_service();
+  ASSERT_TRUE(eventually([&] { return !ingress_ip("web").empty(); })) << "no ingress IP";
+  ASSERT_TRUE(m.wait_for("vcdlb_vcd_up"));
+  // VCD answers only 500 from now on.
+  vcd::sim::fault_settings down;
+  down.task_duration = 10ms;
+  down.rate_500 = 1.0;
+  vcd_->core().set_faults(down);
+  auto outage = std::chrono::steady_clock::now();
+  // A new Service needs VCD work. (api_core::put_object cannot update an existing Service:
+  // its status write reuses the resourceVersion the spec write just replaced.)
+  put(R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"api","namespace":"default"},
+          "spec":{"type":"LoadBalancer","ports":[{"name":"http","port":80,"protocol":"TCP"}]}})");
+  ASSERT_TRUE(eventually([&] { return m.scrape() && m.sum("vcdlb_vcd_up") == 0; }))
+    << "vcdlb_vcd_up stays 1 while every VCD request fails";
+  auto has_delayed = [&] {
+    for (const auto& e : events_of(*kube_, "api"))
+      if (e.reason == "SyncLoadBalancerDelayed" && e.type == "Warning")
+        return true;
+    return false;
+  };
+  ASSERT_TRUE(eventually(has_delayed, 30s)) << "no Warning on the waiting Service";
+  auto took = std::chrono::steady_clock::now() - outage;
+  EXPECT_LT(took, 20s) << "the Warning came late";
+  // VCD answers again: the Service converges, and a Normal Event is at least as recent as
+  // every Warning (timestamps have whole seconds).
+  vcd_->core().set_faults({.task_duration = 10ms});
+  auto ends_normal = [&] {
+    std::string warned, ensured;
+    for (const auto& e : events_of(*kube_, "api")) {
+      if (e.type == "Warning")
+        warned = std::max(warned, e.last_timestamp);
+      else if (e.reason == "EnsuredLoadBalancer")
+        ensured = std::max(ensured, e.last_timestamp);
+    }
+    return !ensured.empty() && ensured >= warned;
+  };
+  EXPECT_TRUE(eventually(ends_normal, 60s)) << "the Service ends on a Warning";
+  c.stop();
   EXPECT_EQ(c.wait(), 0);
 }
 

@@ -12,7 +12,7 @@ class metered_vcd_client_test : public ::testing::Test {
 protected:
   metered_vcd_client_test() : fake_(std::make_shared<vcd::fake_client>()) {
     metrics_ = *runtime::vcdlb_metrics::make(registry_, {});
-    client_ = std::make_shared<metered_vcd_client>(fake_, metrics_);
+    client_ = std::make_shared<metered_vcd_client>(fake_, metrics_, nullptr);
   }
 
   double requests(const char* op, const char* code) const {
@@ -46,6 +46,25 @@ TEST_F(metered_vcd_client_test, errors_count_by_http_status) {
   EXPECT_TRUE(has_code(seen, vcd_errc::unavailable)); // the caller still gets the error
   EXPECT_EQ(requests("get_org_vdc_network", "503"), 1.0);
   EXPECT_EQ(timed("get_org_vdc_network", "503"), 1u);
+  // ... and by reason, the vcd_errc name without its category.
+  EXPECT_EQ(metrics_->vcd_request_errors_total.with("get_org_vdc_network", "unavailable")->value(),
+            1.0);
+}
+
+TEST_F(metered_vcd_client_test, outcomes_feed_the_vcd_health) {
+  auto status = std::make_shared<vcd_status>();
+  auto health = std::make_shared<vcd_health>(metrics_, status);
+  auto client = std::make_shared<metered_vcd_client>(fake_, metrics_, health);
+  fake_->fail_next(vcd::operation::get_edge_gateway,
+                   caf::make_error(vcd_errc::unavailable, "connection refused"));
+  client->get_edge_gateway("gw", [](caf::expected<vcd::edge_gateway>) {});
+  EXPECT_FALSE(health->up());
+  EXPECT_EQ(metrics_->vcd_up.with()->value(), 0.0);
+  EXPECT_TRUE(status->problem());
+  client->login([](caf::expected<vcd::session_info>) {});
+  EXPECT_TRUE(health->up());
+  EXPECT_EQ(metrics_->vcd_up.with()->value(), 1.0);
+  EXPECT_FALSE(status->problem());
 }
 
 TEST_F(metered_vcd_client_test, no_response_counts_as_error_code) {

@@ -168,4 +168,98 @@ std::string base64_encode(std::string_view data) {
   return out;
 }
 
+namespace {
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+// Position of `needle` in `hay`, ignoring ASCII case; npos if absent.
+size_t ifind(std::string_view hay, std::string_view needle, size_t from = 0) {
+  for (size_t i = from; i + needle.size() <= hay.size(); ++i)
+    if (iequals(hay.substr(i, needle.size()), needle))
+      return i;
+  return std::string_view::npos;
+}
+
+// Appends `text` with whitespace runs collapsed to one space.
+void append_collapsed(std::string& out, std::string_view text) {
+  for (char c : text) {
+    if (is_space(c)) {
+      if (!out.empty() && out.back() != ' ')
+        out += ' ';
+    } else {
+      out += c;
+    }
+  }
+}
+
+} // namespace
+
+std::string bounded(std::string_view text, size_t max) {
+  if (text.size() <= max)
+    return std::string{text};
+  static constexpr std::string_view ellipsis = "...";
+  if (max <= ellipsis.size())
+    return std::string{ellipsis.substr(0, max)};
+  size_t cut = max - ellipsis.size();
+  // Never split a UTF-8 sequence: back up over continuation bytes (10xxxxxx).
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+    --cut;
+  std::string out{text.substr(0, cut)};
+  while (!out.empty() && out.back() == ' ')
+    out.pop_back();
+  out += ellipsis;
+  return out;
+}
+
+std::string readable_body(std::string_view body, size_t max) {
+  std::string out;
+  auto open = body.find_first_not_of(" \t\r\n");
+  bool markup = open != std::string_view::npos && body[open] == '<';
+  if (!markup) {
+    append_collapsed(out, body);
+  } else if (auto t = ifind(body, "<title");
+             t != std::string_view::npos && body.find('>', t) != std::string_view::npos) {
+    auto start = body.find('>', t) + 1;
+    auto end = ifind(body, "</title", start);
+    append_collapsed(
+      out, body.substr(start, end == std::string_view::npos ? body.size() - start : end - start));
+  }
+  if (markup && out.find_first_not_of(' ') == std::string::npos) {
+    // No title: the text between the tags, without scripts and styles.
+    out.clear();
+    size_t i = 0;
+    while (i < body.size()) {
+      if (body[i] != '<') {
+        auto next = body.find('<', i);
+        append_collapsed(
+          out, body.substr(i, next == std::string_view::npos ? body.size() - i : next - i));
+        out += ' ';
+        i = next == std::string_view::npos ? body.size() : next;
+        continue;
+      }
+      bool skip = iequals(body.substr(i, 7), "<script") || iequals(body.substr(i, 6), "<style");
+      auto close = body.find('>', i);
+      if (close == std::string_view::npos)
+        break;
+      if (skip) {
+        auto end =
+          ifind(body, iequals(body.substr(i, 7), "<script") ? "</script" : "</style", close);
+        close = end == std::string_view::npos ? body.size() : body.find('>', end);
+        if (close == std::string_view::npos)
+          close = body.size();
+      }
+      i = close + 1;
+    }
+    std::string collapsed;
+    append_collapsed(collapsed, out);
+    out = std::move(collapsed);
+  }
+  auto first = out.find_first_not_of(' ');
+  auto last = out.find_last_not_of(' ');
+  out = first == std::string::npos ? std::string{} : out.substr(first, last - first + 1);
+  return bounded(out, max);
+}
+
 } // namespace vcdlb::vcd::detail

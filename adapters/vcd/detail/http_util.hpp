@@ -35,6 +35,16 @@ namespace vcdlb::vcd::detail {
 /// Standard base64 with padding.
 [[nodiscard]] std::string base64_encode(std::string_view data);
 
+/// The readable text of an error body that is not a CloudAPI error (a proxy's or load
+/// balancer's HTML page, XML, plain text): an HTML/XML page is reduced to its `<title>` or,
+/// without one, to its text without tags; whitespace runs (newlines included) become one
+/// space; the result is cut to at most `max` bytes (on a UTF-8 boundary, "..." appended).
+[[nodiscard]] std::string readable_body(std::string_view body, size_t max = 200);
+
+/// `text` cut to at most `max` bytes on a UTF-8 character boundary, with "..." appended when
+/// something was cut (the "..." counts towards `max`).
+[[nodiscard]] std::string bounded(std::string_view text, size_t max);
+
 /// True when `a` equals `b` ignoring ASCII case.
 [[nodiscard]] bool iequals(std::string_view a, std::string_view b);
 

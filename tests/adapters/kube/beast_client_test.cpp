@@ -227,6 +227,49 @@ TEST_F(beast_client_test, retries_only_with_retry_after) {
   EXPECT_EQ(calls.load(), 3);
 }
 
+// Records what the client reports per exchange (rest_client_* metrics live outside).
+struct recording_observer final : request_observer {
+  void request_done(std::string_view method, unsigned status,
+                    std::chrono::steady_clock::duration took, bool watch) override {
+    std::lock_guard guard{mtx};
+    seen.push_back(std::string{method} + " " + std::to_string(status) + (watch ? " watch" : ""));
+    EXPECT_GE(took.count(), 0);
+  }
+  std::vector<std::string> list() {
+    std::lock_guard guard{mtx};
+    return seen;
+  }
+  std::mutex mtx;
+  std::vector<std::string> seen;
+};
+
+TEST_F(beast_client_test, every_exchange_is_reported_to_the_observer) {
+  serve([](const request& r) {
+    if (r.method == "PUT")
+      return json(409, status_json(409, "Conflict"));
+    if (r.target.ends_with("/a"))
+      return json(429, status_json(429, "TooManyRequests"), {{"Retry-After", "0"}});
+    return json(200, std::string{svc_json});
+  });
+  auto obs = std::make_shared<recording_observer>();
+  beast_client_options o;
+  o.observer = obs;
+  o.max_retries = 1;
+  auto c = make(std::move(o));
+  ASSERT_TRUE(wait<service_snapshot>([&](auto cb) { c->get_service({"default", "web"}, cb); }));
+  EXPECT_FALSE(wait<lease>([&](auto cb) {
+    c->update_lease(lease{"kube-system", "vcdlb", "3", "me", 15, "", "", 0}, cb);
+  }));
+  // A 429 with Retry-After: 0 is retried; both exchanges count (the retry answers 429 too).
+  EXPECT_FALSE(wait<service_snapshot>([&](auto cb) { c->get_service({"default", "a"}, cb); }));
+  auto seen = obs->list();
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen[0], "GET 200");
+  EXPECT_EQ(seen[1], "PUT 409");
+  EXPECT_EQ(seen[2], "GET 429");
+  EXPECT_EQ(seen[3], "GET 429");
+}
+
 TEST_F(beast_client_test, rotated_token_is_reread_after_401) {
   char tmpl[] = "/tmp/vcdlb-token-XXXXXX";
   std::string dir = mkdtemp(tmpl);

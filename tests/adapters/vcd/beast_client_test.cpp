@@ -215,6 +215,38 @@ TEST_F(beast_client_test, wrong_password_is_unauthorized_and_retried_on_next_use
   EXPECT_TRUE(run<session_info>([&](auto cb) { c->login(cb); }));
 }
 
+TEST_F(beast_client_test, every_login_outcome_is_reported) {
+  std::vector<bool> logins;
+  auto o = tenant_options();
+  o.password = config::secret_string{"wrong"};
+  o.on_login = [&](bool ok) { logins.push_back(ok); };
+  auto c = make(o);
+  EXPECT_FALSE(run<session_info>([&](auto cb) { c->login(cb); }));
+  vcd.password = "wrong";
+  EXPECT_TRUE(run<session_info>([&](auto cb) { c->login(cb); }));
+  EXPECT_EQ(logins, (std::vector<bool>{false, true}));
+}
+
+TEST_F(beast_client_test, a_proxy_error_page_becomes_its_title_not_the_html) {
+  auto c = make();
+  ASSERT_TRUE(run<session_info>([&](auto cb) { c->login(cb); }));
+  vcd.routes["GET /cloudapi/1.0.0/loadBalancer/virtualServices/V"] = [](const http::request&) {
+    return json(502, "<html>\n<head><title>502 Bad Gateway</title></head>\n<body>\n<center><h1>"
+                     "502 Bad Gateway</h1></center>\n<hr><center>nginx</center>\n</body>\n</html>");
+  };
+  auto r = run<virtual_service>([&](auto cb) { c->get_virtual_service("V", cb); });
+  ASSERT_FALSE(r);
+  EXPECT_EQ(parse_error_info(r.error()).message, "502 Bad Gateway") << describe(r.error());
+  // A CloudAPI message with a stack trace is bounded.
+  vcd.routes["GET /cloudapi/1.0.0/loadBalancer/virtualServices/V"] = [](const http::request&) {
+    return json(500, R"({"minorErrorCode":"INTERNAL_SERVER_ERROR","message":")"
+                       + std::string(10000, 'x') + "\"}");
+  };
+  auto big = run<virtual_service>([&](auto cb) { c->get_virtual_service("V", cb); });
+  ASSERT_FALSE(big);
+  EXPECT_LE(parse_error_info(big.error()).message.size(), 512u);
+}
+
 TEST_F(beast_client_test, provider_login_looks_up_the_tenant_org) {
   vcd.routes["GET /cloudapi/1.0.0/orgs"] = [](const http::request& r) {
     EXPECT_EQ(query_of(r.target)["filter"], "name%3D%3Dorg1");

@@ -114,4 +114,33 @@ TEST(vcd_http_util, base64_padding) {
   EXPECT_EQ(base64_encode("user@org1:p\xFF"), "dXNlckBvcmcxOnD/");
 }
 
+TEST(vcd_http_util, an_html_error_page_reads_as_its_title) {
+  auto page = "<!DOCTYPE html>\n<html><head>\n<title>502 Bad\n   Gateway</title>\n"
+              "<style>body{color:red}</style></head><body><h1>502 Bad Gateway</h1>"
+              "<hr><center>nginx</center></body></html>";
+  EXPECT_EQ(readable_body(page), "502 Bad Gateway");
+  // No title: the text between the tags, scripts and styles left out.
+  EXPECT_EQ(readable_body("<html><script>var x = 1 < 2;</script><body><p>Service</p>\n"
+                          "<p>Unavailable</p></body></html>"),
+            "Service Unavailable");
+  // Not markup: the text on one line.
+  EXPECT_EQ(readable_body("upstream connect error\r\nreset reason: overflow"),
+            "upstream connect error reset reason: overflow");
+  EXPECT_EQ(readable_body(""), "");
+  EXPECT_EQ(readable_body("<html></html>"), "");
+}
+
+TEST(vcd_http_util, error_text_is_bounded_on_a_character_boundary) {
+  std::string big = "<html><body>" + std::string(5000, 'x') + "</body></html>";
+  auto text = readable_body(big, 200);
+  EXPECT_EQ(text.size(), 200u);
+  EXPECT_TRUE(text.ends_with("..."));
+  EXPECT_EQ(bounded("short", 10), "short");
+  EXPECT_EQ(bounded("abcdef", 5), "ab...");
+  // "ä" is two bytes: room for 2 bytes before the "..." would split the first one.
+  EXPECT_EQ(bounded("a\xc3\xa4\xc3\xa4\xc3\xa4", 5), "a...");
+  EXPECT_EQ(bounded("a\xc3\xa4\xc3\xa4\xc3\xa4", 6), "a\xc3\xa4...");
+  EXPECT_EQ(bounded("abcdef", 2), "..");
+}
+
 } // namespace
