@@ -7,6 +7,12 @@ namespace vcdlb::bench {
 
 namespace {
 
+// Node ports count up from 30000 and wrap into 1024-65535 past it: a 20 000 x 2 workload needs
+// more ports than one range holds, and the engine needs them valid, not unique.
+int node_port_at(int n) {
+  return 1024 + (n - 1024) % (65536 - 1024);
+}
+
 std::string service_name(int i) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "svc-%05d", i);
@@ -84,7 +90,7 @@ cluster_state initial_state(const workload_options& o, bool shared) {
       base += (i % group) * o.ports;
     }
     for (int j = 0; j < o.ports; ++j)
-      svc.ports.push_back({"p" + std::to_string(j), base + j, node_port++});
+      svc.ports.push_back({"p" + std::to_string(j), base + j, node_port_at(node_port++)});
     s.services.push_back(std::move(svc));
   }
   for (int i = 0; i < o.nodes; ++i)
@@ -112,7 +118,8 @@ cluster_state apply_phase(phase_kind k, const cluster_state& before, int generat
       if (svc.ports.empty())
         continue;
       svc.ports.pop_back();
-      svc.ports.push_back({"u" + std::to_string(generation), 9000 + generation % 1000, next++});
+      svc.ports.push_back(
+        {"u" + std::to_string(generation), 9000 + generation % 1000, node_port_at(next++)});
     }
     break;
   }
