@@ -96,10 +96,11 @@ result<bool> default_and_validate(json::object& svc, const service_allocator& al
                              + ": must be between 1 and 65535, inclusive");
       if (!p.contains("protocol"))
         p["protocol"] = "TCP";
-      auto proto = detail::str(p, "protocol");
+      // A copy: inserting targetPort below may rehash `p` and move the string a view points at.
+      const std::string proto{detail::str(p, "protocol")};
       if (proto != "TCP" && proto != "UDP" && proto != "SCTP")
         return svc_invalid(svc, field + ".protocol", "FieldValueNotSupported",
-                           "Unsupported value: \"" + std::string{proto}
+                           "Unsupported value: \"" + proto
                              + "\": supported values: \"SCTP\", \"TCP\", \"UDP\"");
       if (!p.contains("targetPort"))
         p["targetPort"] = *port;
@@ -111,7 +112,7 @@ result<bool> default_and_validate(json::object& svc, const service_allocator& al
                            "Duplicate value: \"" + pname + "\"");
       names.push_back(pname);
       // ValidateService: (protocol, port) pairs must be unique; the message prints the key.
-      std::pair<std::string, int64_t> listener{std::string{proto}, *port};
+      std::pair<std::string, int64_t> listener{proto, *port};
       if (std::find(listeners.begin(), listeners.end(), listener) != listeners.end())
         return svc_invalid(svc, field, "FieldValueDuplicate",
                            "Duplicate value: core.ServicePort{Name:\"\", Protocol:\""
