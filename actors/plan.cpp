@@ -216,17 +216,12 @@ void replace(kind_diff<T>& d, typename std::vector<update<T>>::iterator u) {
   d.updates.erase(u);
 }
 
-// A VS whose virtual IP changes is updated in place only in the one-arm modes, where the VIP
-// is an internal IP no other Service uses, and only when no other VS of the Service shares the
-// old one (VCD refuses to change a shared VIP). Elsewhere (an external IP shared with other
-// Services in mode C) it is replaced as before.
-void replace_vip_moves(kind_diff<virtual_service_desc>& d,
-                       const std::vector<virtual_service_desc>& observed, bool one_arm) {
+// A VS whose virtual IP changes is replaced, not updated: VCD refuses to change a VIP that
+// another virtual service shares, and the old address may have been given to another Service
+// meanwhile (in mode A a renamed port's old internal IP is free once the new one is assigned).
+void replace_vip_moves(kind_diff<virtual_service_desc>& d) {
   for (auto u = d.updates.begin(); u != d.updates.end();) {
-    const auto& old_vip = u->have->vip;
-    bool shared = std::any_of(observed.begin(), observed.end(),
-                              [&](const auto& vs) { return &vs != u->have && vs.vip == old_vip; });
-    if (u->want.vip != old_vip && (!one_arm || shared)) {
+    if (u->want.vip != u->have->vip) {
       auto at = u - d.updates.begin();
       replace(d, u);
       u = d.updates.begin() + at;
@@ -347,7 +342,7 @@ std::vector<lb_op> make_plan(const lb_objects& desired, const lb_objects& observ
   // A renamed port: its objects are renamed in place, not replaced (same ids, no outage).
   pair_used(pools, pair_renamed(vss));
   pair_used(profiles, pair_renamed(dnats));
-  replace_vip_moves(vss, observed.virtual_services, !desired.dnat_rules.empty());
+  replace_vip_moves(vss);
   replace_blocked_moves(vss);
   replace_blocked_moves(dnats);
   std::vector<lb_op> plan;

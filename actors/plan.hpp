@@ -9,11 +9,11 @@
 /// (profile) they name. Everything that differs is updated in place (PUT: same ids, no
 /// outage): names, pool members, NodePort, health monitor; VS port, profile, SSL, certificate,
 /// pool; DNAT ports, IPs, profile; app port profile port/protocol. Only what cannot be
-/// changed in place is replaced (removed, later created): a VS whose VIP is shared (a VIP
-/// moves in place only in the one-arm modes, where it is the Service's own internal IP, and
-/// only when no other VS of the Service uses it), an update that would move an object onto a
-/// listener another of the Service's objects still holds (ports that swap numbers), and
-/// objects VCD failed to realize. Observed objects that are not desired, and duplicates of a
+/// changed in place is replaced (removed, later created): a VS whose VIP changes (VCD refuses
+/// to change a shared VIP, and the old address may be another Service's by then; the ip pool
+/// keeps a renamed port's internal IP so a rename needs no VIP change), an update that would
+/// move an object onto a listener another of the Service's objects still holds (ports that
+/// swap numbers), and objects VCD failed to realize. Observed objects that are not desired, and duplicates of a
 /// name, are removed. Equal objects produce no operation, so an unchanged Service plans nothing.
 ///
 /// Order (each step sorted by name):

@@ -239,6 +239,7 @@ TEST(plan, port_renamed_renames_its_objects_in_place_in_every_mode) {
     SCOPED_TRACE(to_string(mode));
     world w;
     w.mode = mode;
+    w.internal["web"] = w.internal["http"]; // the ip pool keeps a renamed port's internal IP
     auto before = observed(objects_for(base_service(), w));
     auto svc = base_service();
     svc.ports[0].name = "web";
@@ -280,6 +281,23 @@ TEST(plan, port_renumbered_moves_its_listeners_in_place_in_every_mode) {
     EXPECT_EQ(plan.back().vs.id, before.virtual_services[0].id);
     expect_in_place(before, want, plan);
   }
+}
+
+TEST(plan, a_virtual_service_whose_vip_changes_is_replaced_not_moved) {
+  // Mode A, a rename that got a new internal IP: VCD may refuse to move the VIP (shared) and
+  // the old address may be another Service's by now, so the VS is created anew; its pool,
+  // DNAT rule and profile are still renamed in place.
+  world w;
+  w.mode = lb_mode::a;
+  auto before = observed(objects_for(base_service(), w));
+  auto svc = base_service();
+  svc.ports[0].name = "web";
+  auto want = objects_for(svc, w);
+  EXPECT_EQ(
+    describe_plan(make_plan(want, before)),
+    (strings{"remove virtual_service http", "update pool web", "update app_port_profile web",
+             "update dnat_rule web", "create virtual_service web"}));
+  expect_converges(before, want);
 }
 
 TEST(plan, renamed_and_renumbered_at_once_is_replaced) {
