@@ -251,6 +251,21 @@ caf::expected<ip_assignment> ip_pool::allocate(const ip_request& req) {
       ++missing;
     internal.emplace_back(slot, ip);
   }
+  // A renamed port (one slot gone, one new) keeps its internal IP, so that its virtual
+  // service and DNAT rule are renamed in place rather than moved to a new address.
+  if (missing == 1 && current != nullptr) {
+    std::vector<uint32_t> dropped;
+    for (const auto& [s, a] : current->internal)
+      if (std::none_of(internal.begin(), internal.end(),
+                       [&](const auto& x) { return x.first == s; }))
+        dropped.push_back(a);
+    if (dropped.size() == 1)
+      for (auto& [slot, ip] : internal)
+        if (ip == 0) {
+          ip = dropped.front();
+          missing = 0;
+        }
+  }
   if (missing > 0) {
     if (!internal_range_)
       return caf::make_error(lb_errc::ip_exhausted,

@@ -40,7 +40,8 @@ public:
   /// Service already holds, `current_ip` from its status when still valid, an IP held by
   /// Services with the same sharing key whose ports are disjoint, else the first free IP
   /// (inside vipSubnet when set). Internal IPs are kept per slot, new slots get the first free
-  /// internal IP, slots no longer requested are released.
+  /// internal IP, slots no longer requested are released; when exactly one slot is gone and
+  /// one is new (a renamed port in mode A) the new one keeps the old one's IP.
   /// Errors: lb_errc::ip_unavailable (requested IP outside the ranges or taken; never stolen),
   /// lb_errc::port_conflict (sharing with overlapping ports), lb_errc::ip_exhausted.
   [[nodiscard]] caf::expected<ip_assignment> allocate(const ip_request& req);

@@ -238,6 +238,7 @@ caf::expected<sim_run> start_sim(const bench_options& o) {
   vcd::sim::simulator_options so;
   so.core.seed_state = bench_scenario(o);
   so.core.seed = o.seed;
+  so.core.task_history = SIZE_MAX; // the run's figures come from every task (task_log)
   auto& f = so.core.faults;
   f.latency = o.latency;
   f.task_duration = o.task;

@@ -614,7 +614,9 @@ std::optional<nat_target> cached_rule(const gateway_state& st, const std::string
 void with_nat_rule(self_ptr self, const lb_op& op,
                    std::function<void(caf::expected<std::optional<nat_target>>)> k) {
   auto id = op.dnat.id;
-  auto name = op.dnat.name;
+  // A placeholder carries the name the rule was created under: an update that renames the
+  // rule must look it up by that name, not by the new one.
+  auto name = is_unlisted(id) ? id.substr(unlisted_prefix.size()) : op.dnat.name;
   bool need_version = op.op == op_kind::update;
   auto t = cached_rule(self->state, id, name);
   if (t && (!need_version || t->version >= 0)) {

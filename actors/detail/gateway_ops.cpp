@@ -48,8 +48,13 @@ void write_object(self_ptr self, gateway_state::task_kind kind, object_kind obje
         body.id = r->owner.id;
       auto& m = self->state.objects.*map;
       auto [it, added] = m.try_emplace(body.id);
-      if (added)
+      if (added) {
         index_object(self, object, it->first, body.name);
+      } else if (name_of(it->second) != body.name) {
+        // Renamed in place (a renamed Service port): the owner index goes by name.
+        unindex_object(self, object, it->first, name_of(it->second));
+        index_object(self, object, it->first, body.name);
+      }
       record(it->second, body);
       done(op_result{body.id});
     });
@@ -170,8 +175,12 @@ void run_dnat_op(self_ptr self, pending_ptr p, done_fn done) {
         body.version = -1;
         auto& c = self->state.objects;
         auto [it, added] = c.nat_rules.try_emplace(id);
-        if (added)
+        if (added) {
           index_object(self, object_kind::dnat_rule, it->first, body.name);
+        } else if (it->second.desc.name != body.name) {
+          unindex_object(self, object_kind::dnat_rule, it->first, it->second.desc.name);
+          index_object(self, object_kind::dnat_rule, it->first, body.name);
+        }
         it->second = to_cached(body);
         done(op_result{id});
       });

@@ -824,6 +824,12 @@ void fake_client::update_pool(pool p, callback<task_ref> done) {
                     p.virtual_service_refs.clear();
                     unindex(i->second);
                     index(p);
+                    // VCD keeps references by id: a renamed pool shows its new name in the
+                    // virtual services that use it.
+                    if (auto users = vs_by_pool_.find(p.id); users != vs_by_pool_.end())
+                      for (const auto& id : users->second)
+                        if (auto vs = virtual_services_.find(id); vs != virtual_services_.end())
+                          vs->second.load_balancer_pool_ref.name = p.name;
                     i->second = std::move(p);
                   }));
 }
@@ -1162,6 +1168,11 @@ void fake_client::update_app_port_profile(app_port_profile profile, callback<tas
       profile.status = "REALIZED";
       profile.usable_for_nat = profile.application_ports.size() == 1
                                && profile.application_ports.front().destination_ports.size() <= 1;
+      // NAT rules show the profile's current name (VCD keeps the reference by id).
+      for (auto& [gw, rules] : nat_rules_)
+        for (auto& [id, rule] : rules)
+          if (rule.application_port_profile.id == profile.id)
+            rule.application_port_profile.name = profile.name;
       i->second = std::move(profile);
     }));
 }

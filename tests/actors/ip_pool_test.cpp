@@ -166,16 +166,33 @@ TEST(ip_pool, internal_slots_are_stable_and_released) {
   ASSERT_TRUE(got);
   EXPECT_EQ(got->internal_ips, (std::vector<std::pair<std::string, std::string>>{
                                  {"http", "192.168.8.2"}, {"https", "192.168.8.3"}}));
-  // http removed, admin added: the new slot does not reuse the IP freed in the same call (its
-  // VS still exists until the Service's plan removes it).
+  // http renamed to web (one slot gone, one new): web keeps http's IP, so the port's VS and
+  // DNAT rule are renamed in place rather than moved.
+  a.internal_slots = {"web", "https"};
+  got = pool.allocate(a);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->internal_ips, (std::vector<std::pair<std::string, std::string>>{
+                                 {"web", "192.168.8.2"}, {"https", "192.168.8.3"}}));
+  // Two gone and two new cannot be matched: the new slots get free IPs, never one freed in the
+  // same call (its VS still exists until the Service's plan removes it).
+  a.internal_slots = {"x", "y"};
+  auto two = pool.allocate(a);
+  ASSERT_FALSE(two) << "only .4 is free";
+  EXPECT_TRUE(has_code(two.error(), lb_errc::ip_exhausted));
   a.internal_slots = {"https", "admin"};
   got = pool.allocate(a);
   ASSERT_TRUE(got);
   EXPECT_EQ(got->internal_ips, (std::vector<std::pair<std::string, std::string>>{
-                                 {"https", "192.168.8.3"}, {"admin", "192.168.8.4"}}));
+                                 {"https", "192.168.8.3"}, {"admin", "192.168.8.2"}}));
+  a.internal_slots = {"https", "admin", "metrics"};
+  got = pool.allocate(a);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->internal_ips[2].second, "192.168.8.4");
+  a.internal_slots = {"https", "admin"};
+  ASSERT_TRUE(pool.allocate(a));
   auto b = request("b");
   b.internal_slots = {""};
-  EXPECT_EQ(pool.allocate(b)->internal_ips[0].second, "192.168.8.2");
+  EXPECT_EQ(pool.allocate(b)->internal_ips[0].second, "192.168.8.4");
   auto c = request("c");
   c.internal_slots = {""};
   auto full = pool.allocate(c);
@@ -185,7 +202,7 @@ TEST(ip_pool, internal_slots_are_stable_and_released) {
   // A failed request reserved nothing.
   EXPECT_EQ(pool.external_ip_of({"ns", "c"}), "");
   pool.release({"ns", "a"});
-  EXPECT_EQ(pool.allocate(c)->internal_ips[0].second, "192.168.8.3");
+  EXPECT_EQ(pool.allocate(c)->internal_ips[0].second, "192.168.8.2");
 }
 
 TEST(ip_pool, slots_without_a_one_arm_range_are_an_error) {

@@ -391,6 +391,57 @@ TEST_P(modes, objects_with_upstream_names_are_adopted_in_place_and_managed) {
 
 // -- drift -----------------------------------------------------------------------------------
 
+// Issue 17: a port-number edit and a port rename update the objects in place (PUT): the VCD
+// ids stay, and the simulator sees no DELETE and no POST of an object.
+TEST_P(modes, a_port_edit_updates_its_objects_in_place) {
+  const bool one_arm = GetParam() != config::lb_mode::c;
+  h.start_engine();
+  auto svc = lb_service("shop", "edit", {tcp("a", 80, 30080), tcp("b", 81, 30081)});
+  h.api().apply(svc);
+  expect_converged("create");
+  const auto ip = h.api().ip_of(svc.key);
+  auto ids_of = [&](const std::string& port) {
+    auto names = naming::namespaced_names(cluster_id, svc.key, port);
+    std::vector<std::vector<std::string>> ids{h.vcd().find("virtualService", names.virtual_service),
+                                              h.vcd().find("pool", names.pool)};
+    if (one_arm) {
+      ids.push_back(h.vcd().find("natRule", names.dnat_rule));
+      ids.push_back(h.vcd().find("appPortProfile", names.app_port_profile));
+    }
+    return ids;
+  };
+  const auto before = ids_of("a");
+  for (const auto& found : before)
+    ASSERT_EQ(found.size(), 1u);
+  h.vcd().reset_stats();
+
+  svc.ports[0].port = 8080;
+  h.api().apply(svc);
+  expect_converged("port renumbered");
+  EXPECT_EQ(ids_of("a"), before) << "a renumbered port keeps its objects";
+  EXPECT_EQ(count_object_requests("DELETE"), 0u);
+  EXPECT_EQ(count_object_requests("POST"), 0u);
+  EXPECT_GT(count_object_requests("PUT"), 0u);
+
+  svc.ports[0].name = "web";
+  h.api().apply(svc);
+  expect_converged("port renamed");
+  EXPECT_EQ(ids_of("web"), before) << "a renamed port keeps its objects";
+  for (const auto& found : ids_of("a"))
+    EXPECT_TRUE(found.empty()) << "no object keeps the old name";
+  EXPECT_EQ(count_object_requests("DELETE"), 0u);
+  EXPECT_EQ(count_object_requests("POST"), 0u);
+  EXPECT_EQ(h.api().ip_of(svc.key), ip);
+  EXPECT_EQ(h.vcd().stats().rejections.count("vip_port_conflict"), 0u);
+  EXPECT_EQ(h.vcd().stats().dnat_overlaps, 0u);
+
+  // Both at once cannot be told from a new port: replaced, and still converged.
+  svc.ports[0].name = "w2";
+  svc.ports[0].port = 8081;
+  h.api().apply(svc);
+  expect_converged("port renamed and renumbered");
+}
+
 // Objects deleted or edited behind the engine's back come back on the next resync, without a
 // restart, and the IP stays.
 TEST_P(modes, objects_deleted_or_edited_behind_the_engines_back_are_repaired_on_resync) {

@@ -85,6 +85,9 @@ struct core_options {
   bool log_bodies = false;
   /// Called for every kept body_record (e.g. `vcdlb vcd-sim --log-bodies` prints them).
   body_sink on_body;
+  /// Tasks kept for `GET /task/{id}` and task_log(), oldest finished ones dropped first (VCD
+  /// purges old tasks too): without a bound a long-running `vcdlb vcd-sim` grows by every task.
+  size_t task_history = 10'000;
 };
 
 /// What the transport should do with one request.
@@ -176,7 +179,8 @@ public:
   [[nodiscard]] request_stats stats() const;
   [[nodiscard]] boost::json::value stats_json() const;
   [[nodiscard]] std::vector<request_record> request_log() const;
-  /// Every task started since start (not cleared by `reset_stats`), in start order.
+  /// The last `core_options::task_history` tasks started (not cleared by `reset_stats`), in
+  /// start order.
   [[nodiscard]] std::vector<task_record> task_log();
   /// The last `body_log_capacity` requests with their bodies, while body logging was on.
   [[nodiscard]] std::vector<body_record> body_log() const;

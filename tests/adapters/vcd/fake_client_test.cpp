@@ -308,6 +308,37 @@ TEST_F(fake_client_test, update_replaces_and_vip_change_on_shared_ip_is_refused)
   EXPECT_EQ(fake.virtual_service_by_name("a")->service_ports[0].port_start, 8080);
 }
 
+// Issue 17: a renamed Service port renames its pool and VS in place; VCD keeps references by
+// id, refuses a name another object has, and a port move onto a port the VIP already serves.
+TEST_F(fake_client_test, pools_and_virtual_services_are_renamed_and_moved_in_place) {
+  auto pool_id = create_pool("p-a");
+  create_pool("p-b");
+  ASSERT_TRUE(create_vs(make_vs("vs-a", pool_id, "203.0.113.10", 80)));
+  ASSERT_TRUE(create_vs(make_vs("vs-b", fake.pool_by_name("p-b")->id, "203.0.113.10", 81)));
+  auto p = *fake.pool_by_name("p-a");
+  p.name = "p-b";
+  EXPECT_TRUE(has_code(run<task_ref>([&](auto cb) { fake.update_pool(p, cb); }).error(),
+                       vcd_errc::bad_request))
+    << "names are unique per gateway";
+  p.name = "p-web";
+  ASSERT_TRUE(run<task_ref>([&](auto cb) { fake.update_pool(p, cb); }));
+  EXPECT_EQ(fake.pool_by_name("p-web")->id, pool_id);
+  EXPECT_FALSE(fake.pool_by_name("p-a"));
+  EXPECT_EQ(fake.virtual_service_by_name("vs-a")->load_balancer_pool_ref.name, "p-web");
+  auto vs = *fake.virtual_service_by_name("vs-a");
+  const auto vs_id = vs.id;
+  vs.service_ports[0].port_start = 81;
+  EXPECT_TRUE(has_code(run<task_ref>([&](auto cb) { fake.update_virtual_service(vs, cb); }).error(),
+                       vcd_errc::bad_request))
+    << "81 is served by vs-b on the same VIP";
+  vs.name = "vs-web";
+  vs.service_ports[0].port_start = 8080;
+  ASSERT_TRUE(run<task_ref>([&](auto cb) { fake.update_virtual_service(vs, cb); }));
+  EXPECT_EQ(fake.virtual_service_by_name("vs-web")->id, vs_id);
+  EXPECT_EQ(fake.virtual_service_by_name("vs-web")->service_ports[0].port_start, 8080);
+  EXPECT_FALSE(fake.virtual_service_by_name("vs-a"));
+}
+
 TEST_F(fake_client_test, summaries_filter_by_fiql_and_reject_unknown_fields) {
   auto p1 = create_pool("p1");
   create_pool("p,2");

@@ -42,6 +42,7 @@ state::state(core_options opts)
     base_url(std::move(opts.base_url)), fault_rng(opts.seed), task_rng(opts.seed * 7919 + 1),
     id_rng(opts.seed * 104729 + 2), wall_epoch(std::chrono::system_clock::now()) {
   log_bodies = opts.log_bodies;
+  task_history = std::max<size_t>(1, opts.task_history);
   on_body = std::move(opts.on_body);
   steady_epoch = clock();
   max_version = parse_version(sc.api_version).value_or(3702);
@@ -172,6 +173,15 @@ task_rec& state::start_task(task_rec t) {
       g->lock_task = t.uuid;
   running.push_back(t.uuid);
   task_order.push_back(t.uuid);
+  // Bounded history: the oldest tasks go once they finished (a running one stays until then).
+  while (task_order.size() > task_history) {
+    auto old = tasks.find(task_order.front());
+    if (old != tasks.end() && old->second.status == "running")
+      break;
+    if (old != tasks.end())
+      tasks.erase(old);
+    task_order.pop_front();
+  }
   auto uuid = t.uuid;
   return tasks.emplace(uuid, std::move(t)).first->second;
 }

@@ -144,7 +144,8 @@ struct state {
   bool log_bodies = false;
   body_sink on_body;
   std::deque<body_record> bodies;
-  std::vector<std::string> task_order; ///< uuids of every task in start order
+  std::deque<std::string> task_order; ///< uuids of the kept tasks in start order
+  size_t task_history = 10'000;       ///< core_options::task_history
 
   explicit state(core_options opts);
 

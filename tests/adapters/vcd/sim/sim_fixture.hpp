@@ -53,6 +53,8 @@ class sim_test : public ::testing::Test {
 protected:
   void SetUp() override { start(default_scenario()); }
 
+  size_t task_history = core_options{}.task_history; ///< for start()
+
   void start(scenario s, fault_settings f = {}, uint64_t seed = 1) {
     core_options opts;
     accept = "application/json;version=" + s.api_version;
@@ -61,6 +63,7 @@ protected:
     opts.seed = seed;
     opts.clock = clock.fn();
     opts.base_url = "https://vcd.test";
+    opts.task_history = task_history;
     sim = std::make_unique<core>(std::move(opts));
     token = login("admin@org1", "admin-password");
     auto gws = body_of(call("GET", "/cloudapi/1.0.0/edgeGateways"));

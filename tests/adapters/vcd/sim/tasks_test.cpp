@@ -246,4 +246,29 @@ TEST_F(vcd_sim_tasks, task_log_has_every_task_with_its_gateway_and_times) {
   EXPECT_EQ(sim->task_log().size(), 3u);
 }
 
+// Issue 17 (memory under churn): a long-running simulator keeps a bounded task history; the
+// oldest finished tasks go first.
+TEST_F(vcd_sim_tasks, the_task_history_is_bounded_oldest_finished_first) {
+  task_history = 2;
+  start(default_scenario());
+  auto first = post("/cloudapi/1.0.0/loadBalancer/pools", pool_body("p1"));
+  ASSERT_EQ(first.status, 202u);
+  auto first_task = header(first, "Location");
+  ASSERT_EQ(call("GET", first_task.substr(first_task.find("/api/"))).status, 200u);
+  finish_tasks();
+  for (const auto* name : {"p2", "p3"}) {
+    ASSERT_EQ(post("/cloudapi/1.0.0/loadBalancer/pools", pool_body(name)).status, 202u);
+    finish_tasks();
+  }
+  auto log = sim->task_log();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_NE(call("GET", first_task.substr(first_task.find("/api/"))).status, 200u)
+    << "the oldest task is gone";
+  // The newest task, still running, is kept; the oldest finished one makes room.
+  ASSERT_EQ(post("/cloudapi/1.0.0/loadBalancer/pools", pool_body("p4")).status, 202u);
+  log = sim->task_log();
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log.back().status, "running");
+}
+
 } // namespace
