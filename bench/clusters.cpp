@@ -16,6 +16,7 @@
 #include "bench/floor.hpp"
 #include "bench/process_usage.hpp"
 #include "bench/stats.hpp"
+#include "bench/vcdlb_subject.hpp"
 #include "caf/actor_system.hpp"
 #include "caf/actor_system_config.hpp"
 #include "engine/engine.hpp"
@@ -79,17 +80,6 @@ config::cloud_config cluster_config(const clusters_options& o, const std::string
   cfg.vcdlb.vcd_qps = o.vcd_qps;
   cfg.vcdlb.vcd_burst = o.vcd_burst;
   return cfg;
-}
-
-std::chrono::milliseconds scaled(std::chrono::milliseconds d, double scale) {
-  return std::chrono::milliseconds{
-    std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(d.count()) * scale))};
-}
-
-template <class Rep, class Period>
-caf::timespan scaled(std::chrono::duration<Rep, Period> d, double scale) {
-  return std::chrono::duration_cast<caf::timespan>(
-    scaled(std::chrono::duration_cast<std::chrono::milliseconds>(d), scale));
 }
 
 // One cluster: its Service table (the API server's part, as in vcdlb_subject) and its engine.
@@ -229,24 +219,9 @@ caf::expected<clusters_report> run_clusters(const clusters_options& o, std::ostr
       c->client = *client;
       c->sink = make_sink(c.get());
       auto ccfg = cluster_config(o, sim->url(), c->network, rde_ids[static_cast<size_t>(i)]);
-      engine_options eo;
-      eo.config = ccfg;
+      auto eo = scaled_engine_options(ccfg, scale);
       eo.vcd = c->client;
       eo.sink = c->sink;
-      auto gs = make_gateway_settings(ccfg);
-      gs.qps = gs.qps / scale;
-      gs.poll_initial = scaled(gs.poll_initial, scale);
-      gs.poll_max = scaled(gs.poll_max, scale);
-      gs.retry_base = scaled(gs.retry_base, scale);
-      gs.retry_max = scaled(gs.retry_max, scale);
-      gs.task_timeout = scaled(gs.task_timeout, scale);
-      eo.gateway = gs;
-      eo.node_debounce = scaled(eo.node_debounce, scale);
-      eo.retry_base = scaled(eo.retry_base, scale);
-      eo.retry_max = scaled(eo.retry_max, scale);
-      eo.resync_interval = scaled(eo.resync_interval, scale);
-      eo.backoff_base = scaled(eo.backoff_base, scale);
-      eo.backoff_max = scaled(eo.backoff_max, scale);
       auto eng = engine::start(sys, std::move(eo));
       if (!eng) {
         err = eng.error();

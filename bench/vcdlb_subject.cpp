@@ -277,19 +277,13 @@ config::cloud_config bench_config(config::lb_mode mode, const std::string& vcd_u
   return cfg;
 }
 
-caf::expected<std::unique_ptr<vcdlb_subject>> vcdlb_subject::make(vcdlb_subject_options opts) {
-  auto p = std::make_unique<impl>(opts.worker_threads);
-  auto scale = opts.time_scale;
+engine_options scaled_engine_options(const config::cloud_config& cfg, double scale) {
   engine_options eo;
-  eo.config = opts.config;
-  eo.vcd = opts.client;
-  eo.sink = p->sink;
-  auto gs = make_gateway_settings(opts.config);
+  eo.config = cfg;
+  auto gs = make_gateway_settings(cfg);
   gs.qps = gs.qps / scale;
   gs.poll_initial = scaled(gs.poll_initial, scale);
   gs.poll_max = scaled(gs.poll_max, scale);
-  if (opts.first_poll)
-    gs.poll_initial = *opts.first_poll;
   gs.retry_base = scaled(gs.retry_base, scale);
   gs.retry_max = scaled(gs.retry_max, scale);
   gs.retry_after_unit = scaled(gs.retry_after_unit, scale);
@@ -298,10 +292,23 @@ caf::expected<std::unique_ptr<vcdlb_subject>> vcdlb_subject::make(vcdlb_subject_
   eo.node_debounce = scaled(eo.node_debounce, scale);
   eo.retry_base = scaled(eo.retry_base, scale);
   eo.retry_max = scaled(eo.retry_max, scale);
-  eo.resync_interval = opts.periodic_resync ? scaled(eo.resync_interval, scale) : caf::timespan{0};
-  eo.observer = p->reconciles;
+  eo.resync_interval = scaled(eo.resync_interval, scale);
   eo.backoff_base = scaled(eo.backoff_base, scale);
   eo.backoff_max = scaled(eo.backoff_max, scale);
+  return eo;
+}
+
+caf::expected<std::unique_ptr<vcdlb_subject>> vcdlb_subject::make(vcdlb_subject_options opts) {
+  auto p = std::make_unique<impl>(opts.worker_threads);
+  auto scale = opts.time_scale;
+  auto eo = scaled_engine_options(opts.config, scale);
+  eo.vcd = opts.client;
+  eo.sink = p->sink;
+  if (opts.first_poll)
+    eo.gateway->poll_initial = *opts.first_poll;
+  if (!opts.periodic_resync)
+    eo.resync_interval = caf::timespan{0};
+  eo.observer = p->reconciles;
   auto eng = engine::start(*p->sys, std::move(eo));
   if (!eng)
     return eng.error();

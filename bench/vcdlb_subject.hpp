@@ -33,6 +33,7 @@
 #include "adapters/vcd/client.hpp"
 #include "bench/subject.hpp"
 #include "config/config.hpp"
+#include "engine/engine.hpp"
 #include "protocol/service.hpp"
 
 namespace vcdlb::bench {
@@ -53,6 +54,11 @@ struct vcdlb_subject_options {
   /// Adoption: every Service's IP, its objects already on the VCD side (bench/adopt.hpp).
   std::optional<std::map<service_key, std::string>> adopted;
 };
+
+/// The engine options for `cfg` with every interval of the engine and its gateway scaled by
+/// `scale` (the bench's time scaling, runner.hpp) and the VCD rate raised to match; the caller
+/// sets client, sink and the rest.
+[[nodiscard]] engine_options scaled_engine_options(const config::cloud_config& cfg, double scale);
 
 class vcdlb_subject final : public subject {
 public:
