@@ -346,10 +346,28 @@ void release_claims(self_ptr self, std::vector<listener_key> extra,
     self->send(st.deps->pool, unclaim_atom::value, st.status.key, std::move(release));
 }
 
+// Drops the objects VCD could not realize (a failed create leaves them behind) from `keep`, with
+// nothing that still uses them: they serve no port, and a Service that waits for a listener
+// must not keep them on the gateway until it gets it (the next converge creates them anew).
+void drop_unrealized(lb_objects& keep) {
+  std::erase_if(keep.virtual_services, [](const virtual_service_desc& vs) { return vs.failed; });
+  std::erase_if(keep.dnat_rules, [](const dnat_rule_desc& d) { return d.failed; });
+  std::erase_if(keep.pools, [&](const pool_desc& p) {
+    return p.failed
+           && std::none_of(keep.virtual_services.begin(), keep.virtual_services.end(),
+                           [&](const auto& vs) { return vs.pool_name == p.name; });
+  });
+  std::erase_if(keep.profiles, [&](const app_port_profile_desc& p) {
+    return p.failed
+           && std::none_of(keep.dnat_rules.begin(), keep.dnat_rules.end(),
+                           [&](const auto& d) { return d.profile_name == p.name; });
+  });
+}
+
 // The Service was refused a port another Service on its shared IP holds. Before backing off,
 // it gives up what it no longer wants: the virtual services and DNAT rules on ports outside
-// `wanted`, and their claims. Two Services that swap ports would otherwise each wait for the
-// other forever.
+// `wanted`, and their claims, and whatever VCD could not realize. Two Services that swap ports
+// would otherwise each wait for the other forever.
 void give_up_unwanted(self_ptr self, const lb_objects& observed, const port_set& wanted,
                       caf::error refused) {
   auto keep = observed;
@@ -366,6 +384,7 @@ void give_up_unwanted(self_ptr self, const lb_objects& observed, const port_set&
       dropped.push_back(listener_of(d));
     return drop;
   });
+  drop_unrealized(keep);
   auto ops = std::make_shared<const std::vector<lb_op>>(make_plan(keep, observed));
   self->state.mutated = !ops->empty();
   run_ops(self, ops, [self, dropped, wanted, refused](caf::error err) {

@@ -188,6 +188,27 @@ TEST(plan, objects_vcd_failed_to_realize_are_replaced_remove_first) {
   expect_converges(before, want);
 }
 
+// A failed object is replaced by a create of its own (no id), also when another port arrives
+// beside it (that port's objects must not be paired with the failed one).
+TEST(plan, a_failed_object_beside_a_new_port_is_replaced_by_a_fresh_create) {
+  world w;
+  w.mode = lb_mode::c;
+  auto svc = base_service();
+  svc.ports = {{"admin", ip_protocol::tcp, 9000, 30900, ""}};
+  auto before = observed(objects_for(svc, w));
+  before.virtual_services.clear(); // its pool's task failed: nothing after it was made
+  before.pools[0].failed = true;
+  svc.ports.push_back({"http", ip_protocol::tcp, 80, 30080, ""});
+  auto want = objects_for(svc, w);
+  auto plan = make_plan(want, before);
+  for (const auto& op : plan) {
+    if (op.op == op_kind::create) {
+      EXPECT_TRUE(op.id().empty()) << to_string(op);
+    }
+  }
+  expect_converges(before, want);
+}
+
 TEST(plan, port_added) {
   world w;
   auto before = observed(objects_for(base_service(), w));

@@ -398,6 +398,45 @@ TEST_F(service_actor_test, requested_ip_taken_by_another_service_is_reported_not
   EXPECT_EQ(status_of(sa).external_ip, "203.0.113.10");
 }
 
+// A Service parked on a listener another Service of its shared IP holds does not keep the
+// objects a failed create left behind (they would stay on the gateway as long as it waits).
+TEST_F(service_actor_test, a_parked_service_removes_what_a_failed_create_left) {
+  auto a = web();
+  a.annotations.sharing_key = "k";
+  auto b = web();
+  b.key = {"shop", "api"};
+  b.uid = "uid-2";
+  b.annotations.sharing_key = "k";
+  b.ports = {{"admin", ip_protocol::tcp, 9000, 30900, ""}};
+  auto sa = spawn_service(a.key);
+  auto sb = spawn_service(b.key);
+  for (auto* s : {&sa, &sb})
+    self_->send(*s, make_node_members(1, {"10.0.0.1"}));
+  self_->send(sa, a);
+  settle();
+  ASSERT_EQ(status_of(sa).phase, service_phase::converged);
+  // b shares a's IP on 9000; the task creating its pool fails and leaves the pool behind.
+  b.load_balancer_ip = status_of(sa).external_ip;
+  fake_->fail_next_task(operation::create_pool, {500, "INTERNAL_SERVER_ERROR", "boom"});
+  self_->send(sb, b);
+  settle(1s);
+  ASSERT_EQ(status_of(sb).phase, service_phase::failed);
+  ASSERT_EQ(fake_->pools().size(), 2u);
+  // Before its retry b also wants 80, which a holds: it is refused and waits.
+  b.ports.push_back({"http", ip_protocol::tcp, 80, 30080, ""});
+  self_->send(sb, b);
+  settle(60s);
+  EXPECT_EQ(status_of(sa).phase, service_phase::converged);
+  EXPECT_NE(status_of(sb).phase, service_phase::converged);
+  for (const auto& p : fake_->pools())
+    EXPECT_EQ(p.name.find("shop.api"), std::string::npos) << p.name << " " << p.status;
+  // Giving up removed the leftover and created nothing: a plan built from what it keeps must
+  // not "replace" the leftover with a create that carries the old id (VCD refuses it).
+  EXPECT_EQ(fake_->calls(operation::create_pool), 2u); // a's, and b's that failed
+  for (const auto& e : writes_->events)
+    EXPECT_EQ(e.message.find("bad_request"), std::string::npos) << e.message;
+}
+
 TEST_F(service_actor_test, two_services_on_a_shared_ip_can_swap_their_ports) {
   // a: 80, b: 81 on one IP; then a wants 81 and b wants 80. Each needs the listener the other
   // holds: the one refused gives up what it no longer wants, so both converge.
