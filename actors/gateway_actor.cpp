@@ -30,8 +30,8 @@ caf::error shutting_down() {
 // VCD answered 429 or 503 to the request itself: it accepted nothing, so nothing is left behind
 // and the gateway is free for another op while this one waits.
 bool refused_before_accepting(const caf::error& err) {
-  auto status = vcd::parse_error_info(err).http_status;
-  return !vcd::parse_error_info(err).from_task && (status == 429 || status == 503);
+  auto info = vcd::parse_error_info(err);
+  return !info.from_task && (info.http_status == 429 || info.http_status == 503);
 }
 
 // A request VCD rejected outright (nothing was created or changed): the cache still holds.
@@ -168,7 +168,7 @@ void start_next_op(self_ptr self) {
   start_next_op_in(self, gateway_state::profile_slot);
 }
 
-// Queues `p` for the sender of the current message.
+// Queues `p` as the next op of `who`'s job.
 void enqueue(self_ptr self, const caf::actor_addr& who, pending_ptr p) {
   auto& st = self->state;
   auto slot = slot_of(p->op);

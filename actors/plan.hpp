@@ -13,8 +13,9 @@
 /// to change a shared VIP, and the old address may be another Service's by then; the ip pool
 /// keeps a renamed port's internal IP so a rename needs no VIP change), an update that would
 /// move an object onto a listener another of the Service's objects still holds (ports that
-/// swap numbers), and objects VCD failed to realize. Observed objects that are not desired, and duplicates of a
-/// name, are removed. Equal objects produce no operation, so an unchanged Service plans nothing.
+/// swap numbers), and objects VCD failed to realize. Observed objects that are not desired, and
+/// duplicates of a name, are removed. Equal objects produce no operation, so an unchanged Service
+/// plans nothing.
 ///
 /// Order (each step sorted by name):
 ///   1 remove VSs  2 remove DNAT rules  3 create, update pools  4 create, update app port

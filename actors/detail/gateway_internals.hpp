@@ -141,10 +141,10 @@ void for_each_owned_named(const gateway_state& st, object_kind kind, const std::
 
 /// The cached pool or profile (id, entry) named `name`, found through the owner index; nullptr
 /// when there is none.
-const std::pair<const std::string, gateway_state::cached_pool>*
-find_pool(const gateway_state& st, const std::string& name);
-const std::pair<const std::string, app_port_profile_desc>*
-find_profile(const gateway_state& st, const std::string& name);
+const std::pair<const std::string, gateway_state::cached_pool>* find_pool(const gateway_state& st,
+                                                                          const std::string& name);
+const std::pair<const std::string, app_port_profile_desc>* find_profile(const gateway_state& st,
+                                                                        const std::string& name);
 
 /// NAT rules we created wait in the cache under a placeholder id until a list shows their
 /// real one (VCD does not return it: the create task's owner is the gateway). The rule is known
