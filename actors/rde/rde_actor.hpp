@@ -67,8 +67,11 @@ using rde_actor =
                    caf::reacts_to<resume_atom, detail::resume>, caf::reacts_to<tick_atom>>;
 
 struct rde_settings {
-  caf::timespan batch_delay = std::chrono::milliseconds{500};
-  caf::timespan min_interval = std::chrono::seconds{2};
+  /// From the first change to the write that carries it (a wave's first objects together).
+  caf::timespan batch_delay = std::chrono::seconds{1};
+  /// Between two writes: status.cpi is at most this far behind the gateway (plus the write),
+  /// and a wave costs at most one write per interval, however many objects it makes.
+  caf::timespan min_interval = std::chrono::seconds{10};
   caf::timespan retry_base = std::chrono::seconds{1}; ///< doubling up to retry_max
   caf::timespan retry_max = std::chrono::seconds{60};
   uint32_t max_conflict_retries = 9;
