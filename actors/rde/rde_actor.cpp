@@ -246,6 +246,9 @@ std::optional<rde_note> note_for_event(const std::string& reason, const std::str
   if (reason == "EnsuredLoadBalancer") {
     n.item.name = "CreatedLoadbalancer";
     n.resolves = {{"CreateLoadbalancerError", resource_name}};
+  } else if (reason == "UpdatedLoadBalancer") {
+    n.item.name = "UpdatedLoadbalancer"; // new pool members
+    n.resolves = {{"CreateLoadbalancerError", resource_name}};
   } else if (reason == "SyncLoadBalancerFailed") {
     n.error = true;
     n.item.name = "CreateLoadbalancerError";

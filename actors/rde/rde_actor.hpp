@@ -129,8 +129,9 @@ rde_actor::behavior_type rde_behavior(rde_actor::stateful_pointer<rde_state> sel
                                                       std::shared_ptr<rde_signal> signal);
 
 /// Turns an engine Event about a Service into the note upstream would record, if any:
-/// EnsuredLoadBalancer -> event CreatedLoadbalancer (resolves the create error),
-/// SyncLoadBalancerFailed -> error CreateLoadbalancerError, DeletedLoadBalancer -> event
+/// EnsuredLoadBalancer -> event CreatedLoadbalancer, UpdatedLoadBalancer (new pool members) ->
+/// UpdatedLoadbalancer (both resolve the create error), SyncLoadBalancerFailed -> error
+/// CreateLoadbalancerError, DeletedLoadBalancer -> event
 /// DeletedLoadbalancer (resolves the create and delete errors). `resource_name` is
 /// "<namespace>/<name>".
 [[nodiscard]] std::optional<rde_note> note_for_event(const std::string& reason,

@@ -327,4 +327,25 @@ TEST_F(rde_actor_test, an_entity_of_another_type_is_never_written) {
   EXPECT_FALSE(entity().at("entity").at("status").as_object().contains("cpi"));
 }
 
+TEST(rde_notes, service_events_map_to_upstreams_names) {
+  auto created = note_for_event("EnsuredLoadBalancer", "Ensured load balancer", "shop/web", "t");
+  ASSERT_TRUE(created);
+  EXPECT_FALSE(created->error);
+  EXPECT_EQ(created->item.name, "CreatedLoadbalancer");
+  EXPECT_EQ(created->item.resource_name, "shop/web");
+  EXPECT_EQ(created->item.detail, "Ensured load balancer");
+  auto updated = note_for_event("UpdatedLoadBalancer", "hosts", "shop/web", "t");
+  ASSERT_TRUE(updated);
+  EXPECT_EQ(updated->item.name, "UpdatedLoadbalancer");
+  auto failed = note_for_event("SyncLoadBalancerFailed", "boom", "shop/web", "t");
+  ASSERT_TRUE(failed);
+  EXPECT_TRUE(failed->error);
+  EXPECT_EQ(failed->item.name, "CreateLoadbalancerError");
+  auto deleted = note_for_event("DeletedLoadBalancer", "gone", "shop/web", "t");
+  ASSERT_TRUE(deleted);
+  EXPECT_EQ(deleted->resolves.size(), 2u);
+  EXPECT_FALSE(note_for_event("EnsuringLoadBalancer", "", "shop/web", "t"));
+  EXPECT_FALSE(note_for_event("SyncLoadBalancerDelayed", "", "shop/web", "t"));
+}
+
 } // namespace
