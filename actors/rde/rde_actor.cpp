@@ -201,9 +201,11 @@ void start_up(self_ptr self) {
       std::string what = "reading the cluster's entity " + st.args.cluster_id;
       if (!e) {
         err = std::move(e.error());
-        if (has_code(err, vcd_errc::not_found) || has_code(err, vcd_errc::forbidden))
-          what += " (missing, or the user lacks the right to view it: it needs view and edit "
-                  "rights on the vmware:capvcdCluster entity)";
+        if (has_code(err, vcd_errc::not_found))
+          what += " (no such entity: is clusterid the cluster's RDE id?)";
+        else if (has_code(err, vcd_errc::forbidden))
+          what += " (the user may not see it: it needs view and edit rights on the "
+                  "vmware:capvcdCluster entity)";
       } else {
         err = rde::check_entity_type(e->entity_type);
       }

@@ -817,7 +817,9 @@ caf::expected<defined_entity> entity_from(const http::response& r) {
 } // namespace
 
 void beast_client::get_defined_entity(std::string entity_id, callback<defined_entity> done) {
-  call({"GET", cloudapi + "/entities/" + segment(entity_id), "", true, false},
+  // by_id false: VCD answers 404 for an entity that does not exist and 403 for one the user
+  // may not see, and the two must stay apart (a missing cluster vs. missing rights).
+  call({"GET", cloudapi + "/entities/" + segment(entity_id), "", false, false},
        [done = std::move(done)](caf::expected<http::response> r) {
          if (!r)
            return done(std::move(r.error()));
@@ -832,7 +834,7 @@ void beast_client::update_defined_entity(defined_entity e, callback<defined_enti
   call_spec spec{"PUT",
                  cloudapi + "/entities/" + segment(e.id),
                  std::move(e.body),
-                 true,
+                 false,
                  false,
                  std::move(e.etag)};
   call(std::move(spec), [done = std::move(done)](caf::expected<http::response> r) {

@@ -123,8 +123,8 @@ public:
 
   // -- runtime defined entities -------------------------------------------------------------
 
-  /// The entity `entity_id` with its ETag. not_found when VCD does not show it (404, or 403
-  /// for an id it does not know or the user may not see); forbidden for other refusals.
+  /// The entity `entity_id` with its ETag. not_found when it does not exist (404), forbidden
+  /// when the user may not see it (403): unlike other objects, the two stay apart.
   virtual void get_defined_entity(std::string entity_id, callback<defined_entity> done) = 0;
   /// Replaces the whole entity `e.id` with `e.body`, sent with `If-Match: e.etag` (which must
   /// not be empty). Answers the entity as stored, with its new ETag. A stale ETag (someone else

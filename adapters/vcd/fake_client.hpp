@@ -187,7 +187,7 @@ public:
   void delete_app_port_profile(std::string profile_id, callback<task_ref> done) override;
   void find_certificates(std::string alias, callback<std::vector<certificate>> done) override;
   void get_task(task_ref ref, callback<task> done) override;
-  /// Unknown ids: 403 ACCESS_TO_RESOURCE_IS_FORBIDDEN (not_found), as VCD answers.
+  /// Unknown ids: 404 (not_found), as VCD answers for defined entities.
   void get_defined_entity(std::string entity_id, callback<defined_entity> done) override;
   /// Checks the ETag (stale: 412, precondition_failed) and that the body is a DefinedEntity
   /// with an `entity` object (else 400); stores it and answers it with the next ETag.

@@ -18,12 +18,10 @@ std::string etag_of(uint64_t version) {
   return "\"" + std::to_string(version) + "\"";
 }
 
+// VCD (API > 36.0) answers 404 for a defined entity that does not exist.
 caf::error unknown_entity(const std::string& id) {
-  return make_http_error(403, "ACCESS_TO_RESOURCE_IS_FORBIDDEN",
-                         "[ fake ] Either you need some or all of the following rights [] to "
-                         "perform operations on the entity or the target entity is invalid: "
-                           + id,
-                         -1, true);
+  return make_http_error(404, "NOT_FOUND", "[ fake ] RDE with id " + id + " does not exist.", -1,
+                         false);
 }
 
 // A DefinedEntity body for `id`: a JSON object with that id and an `entity` object.

@@ -153,6 +153,13 @@ TEST_F(entity_client_test, missing_and_refused_entities_are_distinct_errors) {
   auto missing = run<defined_entity>([&](auto cb) { client->get_defined_entity(rde, cb); });
   ASSERT_FALSE(missing);
   EXPECT_EQ(code_of(missing.error()), vcd_errc::not_found);
+  // No rights to it is not "missing": a cluster must not be taken for deleted.
+  on_entity = [](const http::request&) {
+    return reply(403, R"({"minorErrorCode":"ACCESS_TO_RESOURCE_IS_FORBIDDEN","message":"no"})");
+  };
+  auto refused = run<defined_entity>([&](auto cb) { client->get_defined_entity(rde, cb); });
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(code_of(refused.error()), vcd_errc::forbidden);
   on_entity = [](const http::request&) {
     return reply(401, R"({"minorErrorCode":"UNAUTHORIZED","message":"x"})");
   };

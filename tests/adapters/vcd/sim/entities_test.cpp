@@ -71,7 +71,11 @@ TEST_F(vcd_sim_entities, rights_and_deletion) {
   ASSERT_EQ(p.status, 200u) << p.body;
   EXPECT_EQ(str(body_of(call("GET", rde_path())), "entityState"), "IN_DELETION");
   EXPECT_EQ(call("DELETE", rde_path()).status, 204u);
-  EXPECT_EQ(call("GET", rde_path()).status, 403u) << "gone: like an unknown id";
+  EXPECT_EQ(call("GET", rde_path()).status, 404u) << "gone: like an id that never existed";
+  EXPECT_EQ(call("GET", "/cloudapi/1.0.0/entities/urn:vcloud:entity:vmware:capvcdCluster:"
+                        "00000000-0000-4000-8000-0000000000ff")
+              .status,
+            404u);
   EXPECT_EQ(call("DELETE", "/_sim/entities/" + invisible.id).status, 204u);
   EXPECT_EQ(call("DELETE", "/_sim/entities/" + invisible.id).status, 404u);
 }
