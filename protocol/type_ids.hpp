@@ -40,6 +40,8 @@ CAF_ADD_TYPE_ID(vcdlb_engine, (vcdlb::service_status))
 CAF_ADD_TYPE_ID(vcdlb_engine, (vcdlb::refresh_result))
 CAF_ADD_TYPE_ID(vcdlb_engine, (vcdlb::lb_plan))
 CAF_ADD_TYPE_ID(vcdlb_engine, (vcdlb::plan_result))
+CAF_ADD_TYPE_ID(vcdlb_engine, (vcdlb::ip_space_request))
+CAF_ADD_TYPE_ID(vcdlb_engine, (vcdlb::ip_space_grant))
 
 CAF_ADD_ATOM(vcdlb_engine, vcdlb, reconcile_atom, "reconcile")
 CAF_ADD_ATOM(vcdlb_engine, vcdlb, allocate_atom, "allocate")
