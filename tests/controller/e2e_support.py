@@ -177,12 +177,27 @@ def e2e_main(prefix, body):
             p.close()
 
 
-def start_vcd_sim(vcdlb, procs, task_ms):
-    """`vcdlb vcd-sim` over HTTPS on a free loopback port; returns its base URL."""
+def start_vcd_sim(vcdlb, procs, task_ms, scenario=None):
+    """`vcdlb vcd-sim` over HTTPS on a free loopback port (the built-in world, or the scenario
+    file `scenario`); returns its base URL."""
     vcd = Process("vcd-sim", [vcdlb, "vcd-sim", "--listen", "127.0.0.1:0",
-                              "--task-ms", str(task_ms)])
+                              "--task-ms", str(task_ms)]
+                  + (["--scenario", scenario] if scenario else []))
     procs.append(vcd)
     return vcd, vcd.match(r"vcd-sim listening on (\S+)")
+
+
+def write_ip_space_scenario(vcdlb, work):
+    """The IP Space example that `vcd-sim --print-scenario` shows (commented) after the built-in
+    world: net1 in vdc1 on a gateway whose uplink uses IP Spaces. Returns its path."""
+    out = subprocess.run([vcdlb, "vcd-sim", "--print-scenario"], capture_output=True, text=True,
+                         timeout=60, check=True).stdout
+    start = out.index("\n# api_version:") + 1
+    lines = [line[2:] if line.startswith("# ") else line for line in out[start:].splitlines()]
+    path = os.path.join(work, "ip-spaces-scenario.yaml")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
 
 
 def kubectl_runner(kubectl, kubeconfig, cache):
