@@ -104,7 +104,13 @@ struct harness_options {
   bool tolerate_known_engine_bugs = false;
   /// With tolerate_known_engine_bugs: the Services whose checks the open bugs make lenient.
   std::set<service_key> lenient_services{};
+  /// Changes the simulator's scenario before it starts (e.g. an IP Space gateway).
+  std::function<void(vcd::sim::scenario&)> edit_scenario{};
 };
+
+/// Turns the default scenario's gateway into one whose uplink uses an IP Space ("public-1",
+/// the same 203.0.113.10-250, no quota): every external IP is then allocated on demand.
+void use_ip_spaces(vcd::sim::scenario& s);
 
 class harness {
 public:

@@ -115,13 +115,16 @@ state::state(core_options opts)
     }
   }
   // IP Spaces with their seeded allocations (e.g. made by the upstream provider).
-  for (const auto& sp : sc.ip_spaces) {
+  for (auto& sp : sc.ip_spaces) {
+    if (sp.id.empty())
+      sp.id = derived_urn("ipSpace", sp.name);
     auto& rec = ip_spaces[sp.id];
     rec.def = sp;
     for (const auto& a : sp.allocations) {
       const auto* o = find_org_by_name(a.org);
       allocation_rec r;
-      r.id = a.id;
+      // A scenario built in code (not parsed) may leave the id to be derived, as parsing does.
+      r.id = a.id.empty() ? derived_urn("ipSpaceIpAllocation", sp.name + "/" + a.value) : a.id;
       r.space_id = sp.id;
       r.org_id = o != nullptr ? o->id : "";
       r.org_name = a.org;
