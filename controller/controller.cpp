@@ -87,6 +87,8 @@ struct controller::impl {
   std::shared_ptr<kube_status_sink> sink;
   std::shared_ptr<kube::service_informer> services;
   std::shared_ptr<kube::node_informer> nodes;
+  /// For `externalTrafficPolicy: Local` pools: where each Service has ready endpoints.
+  std::shared_ptr<kube::endpoint_slice_informer> slices;
   caf::actor elector;
   std::unique_ptr<runtime::shutdown_signal> signals;
 
@@ -94,8 +96,10 @@ struct controller::impl {
   mutable std::mutex feed_mtx;
   std::map<std::string, service_spec> service_specs; ///< by "ns/name"
   std::map<std::string, node_description> node_descs;
+  std::map<std::string, endpoint_slice_info> slice_infos; ///< by "ns/name" of the slice
   bool services_synced = false;
   bool nodes_synced = false;
+  bool slices_synced = false;
   std::shared_ptr<engine> eng; ///< guarded by feed_mtx; shared so stats() can call it unlocked
   std::string engine_detail;   ///< last phase detail, guarded by feed_mtx
 
@@ -118,6 +122,7 @@ struct controller::impl {
   // -- sampled metrics state (control thread only) ---------------------------------------------
   kube::informer_stats last_service_stats;
   kube::informer_stats last_node_stats;
+  kube::informer_stats last_slice_stats;
   uint64_t services_lists_fed = 0;
 
   void finish(int code) {
@@ -189,6 +194,49 @@ struct controller::impl {
     }
   }
 
+  void on_slice(const kube::delta<kube::endpoint_slice_snapshot>& d) {
+    if (d.type != kube::delta_type::synced && d.object.service_name.empty())
+      return; // not a Service's slice (no kubernetes.io/service-name label)
+    std::lock_guard g{feed_mtx};
+    switch (d.type) {
+    case kube::delta_type::added:
+    case kube::delta_type::updated:
+    case kube::delta_type::resync: {
+      auto info = kube::to_endpoint_slice_info(d.object);
+      auto& slot = slice_infos[kube::object_key(d.object)];
+      if (slot == info)
+        return; // an address or port changed, not where the ready endpoints run
+      slot = info;
+      if (eng && slices_synced)
+        eng->upsert_endpoint_slice(std::move(info));
+      break;
+    }
+    case kube::delta_type::deleted: {
+      auto i = slice_infos.find(kube::object_key(d.object));
+      if (i == slice_infos.end())
+        return;
+      if (eng && slices_synced)
+        eng->delete_endpoint_slice(std::move(i->second));
+      slice_infos.erase(i);
+      break;
+    }
+    case kube::delta_type::synced:
+      slices_synced = true;
+      spdlog::info("controller: EndpointSlice informer synced ({} slices)", slice_infos.size());
+      if (eng)
+        eng->replace_endpoint_slices(all_slices());
+      break;
+    }
+  }
+
+  std::vector<endpoint_slice_info> all_slices() const {
+    std::vector<endpoint_slice_info> out;
+    out.reserve(slice_infos.size());
+    for (const auto& [_, s] : slice_infos)
+      out.push_back(s);
+    return out;
+  }
+
   std::vector<service_spec> all_services() const {
     std::vector<service_spec> out;
     out.reserve(service_specs.size());
@@ -254,6 +302,8 @@ struct controller::impl {
     }
     std::lock_guard g{feed_mtx};
     eng = std::move(*started);
+    if (slices_synced) // before the nodes: Local pools are then made with their final members
+      eng->replace_endpoint_slices(all_slices());
     if (nodes_synced)
       eng->replace_nodes(all_nodes());
     if (services_synced) {
@@ -348,6 +398,7 @@ struct controller::impl {
     };
     watch_restarts("services", services->stats(), last_service_stats);
     watch_restarts("nodes", nodes->stats(), last_node_stats);
+    watch_restarts("endpointslices", slices->stats(), last_slice_stats);
 
     auto lists = services->stats().lists; // before feed_mtx: the informer locks the other way
     std::lock_guard g{feed_mtx};
@@ -364,12 +415,15 @@ struct controller::impl {
   std::optional<std::string> readiness() const {
     bool s = services->has_synced();
     bool n = nodes->has_synced();
-    if (!s || !n) {
+    bool e = slices->has_synced();
+    if (!s || !n || !e) {
       std::string why = "informers not synced:";
       if (!s)
         why += " services";
       if (!n)
         why += " nodes";
+      if (!e)
+        why += " endpointslices";
       return why;
     }
     if (opts.leader_elect && !is_leading)
@@ -486,6 +540,8 @@ caf::expected<std::unique_ptr<controller>> controller::start(controller_options 
                                              [self](const auto& d) { self->on_service(d); });
   p->nodes =
     kube::node_informer::make(p->kube, *p->timers, {}, [self](const auto& d) { self->on_node(d); });
+  p->slices = kube::endpoint_slice_informer::make(p->kube, *p->timers, {},
+                                                  [self](const auto& d) { self->on_slice(d); });
   std::weak_ptr<kube::service_informer> weak_services = p->services;
   p->sink = std::make_shared<kube_status_sink>(
     p->kube, p->writer, p->recorder,
@@ -504,6 +560,7 @@ caf::expected<std::unique_ptr<controller>> controller::start(controller_options 
                  cfg.vcd.host);
   p->services->start();
   p->nodes->start();
+  p->slices->start();
   p->control = std::thread{[self] { self->run_control(); }};
 
   if (p->opts.leader_elect) {
@@ -615,6 +672,7 @@ void controller::stop(std::chrono::milliseconds grace) {
   // 3. Informers, the endpoint and the clients; then the I/O threads.
   p.services->stop();
   p.nodes->stop();
+  p.slices->stop();
   if (p.signals)
     p.signals->cancel();
   if (p.ops)

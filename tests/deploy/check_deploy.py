@@ -50,6 +50,8 @@ CLUSTER_RULES = {
 } | {
     ("", "nodes", v, ()) for v in ("list", "watch")
 } | {
+    ("discovery.k8s.io", "endpointslices", v, ()) for v in ("list", "watch")
+} | {
     ("", "events", v, ()) for v in ("create", "patch")
 }
 LEASE_RULES = {
