@@ -307,6 +307,13 @@ gateway_impl::behavior_type gateway_behavior(self_ptr self, gateway_args args) {
       st.drain_waiters.push_back(rp);
       return rp;
     },
+    [=](ip_space_request& req) -> caf::result<ip_space_grant> {
+      if (self->state.draining)
+        return shutting_down();
+      auto rp = self->make_response_promise<ip_space_grant>();
+      run_ip_space_request(self, std::move(req), rp);
+      return rp;
+    },
     [=](resume_atom, detail::resume& r) { r.fn(); },
     [=](tick_atom) {
       self->state.tick_scheduled = false;

@@ -254,7 +254,9 @@ struct gateway_state {
   std::vector<caf::typed_response_promise<refresh_result>> refresh_waiters;
   bool refresh_pending = false;
   bool refreshing = false;
-  vcd::entity_ref seg;                                 ///< chosen service engine group (lazily)
+  vcd::entity_ref seg; ///< chosen service engine group (lazily)
+  /// IP Spaces: the type of each space the gateway's suggestions named (read once per space).
+  std::map<std::string, std::string> ip_space_types;
   std::map<std::string, vcd::entity_ref> certificates; ///< alias -> library item
   std::mt19937_64 rng;
   /// How long tasks take, per kind and over all kinds (times the task polls).

@@ -54,6 +54,12 @@ caf::expected<ip_pool> ip_pool::make(const pool_seed& seed) {
   for (const auto& ip : seed.leftover_ips)
     if (auto a = ipv4::parse(ip); a && pool.used_by_others_.count(*a))
       pool.leftovers_.insert(*a);
+  pool.ip_spaces_ = seed.ip_spaces;
+  for (const auto& a : seed.allocations)
+    if (auto ip = ipv4::parse(a.ip)) {
+      pool.allocations_.emplace(*ip, a);
+      pool.release_candidates_.insert(*ip); // released unless a reservation below holds it
+    }
   // Re-reserve in key order so the outcome does not depend on the order of the seed. A
   // reservation that contradicts an earlier one (two Services, one IP, no common sharing key)
   // loses that IP and gets a fresh one on its next allocate.
@@ -85,8 +91,48 @@ caf::expected<ip_pool> ip_pool::make(const pool_seed& seed) {
 }
 
 bool ip_pool::in_external_ranges(uint32_t ip) const {
-  return std::any_of(external_ranges_.begin(), external_ranges_.end(),
-                     [ip](const ipv4::range& r) { return r.contains(ip); });
+  return allocations_.contains(ip)
+         || std::any_of(external_ranges_.begin(), external_ranges_.end(),
+                        [ip](const ipv4::range& r) { return r.contains(ip); });
+}
+
+bool ip_pool::is_external(const std::string& ip) const {
+  auto a = ipv4::parse(ip);
+  return a && in_external_ranges(*a);
+}
+
+void ip_pool::add_allocation(const held_allocation& a) {
+  if (auto ip = ipv4::parse(a.ip)) {
+    allocations_.insert_or_assign(*ip, a);
+    release_candidates_.erase(*ip); // made for a Service that takes it next
+  }
+}
+
+void ip_pool::restore_allocation(const held_allocation& a) {
+  if (auto ip = ipv4::parse(a.ip)) {
+    allocations_.insert_or_assign(*ip, a);
+    note_free(*ip);
+  }
+}
+
+void ip_pool::note_free(uint32_t ip) {
+  if (allocations_.contains(ip))
+    release_candidates_.insert(ip);
+}
+
+std::vector<held_allocation> ip_pool::take_releasable() {
+  std::vector<held_allocation> out;
+  for (auto ip : release_candidates_) {
+    auto a = allocations_.find(ip);
+    if (a == allocations_.end() || external_holders_.contains(ip) || used_by_others_.contains(ip))
+      continue;
+    if (claimed(a->second.ip))
+      continue;
+    out.push_back(a->second);
+    allocations_.erase(a);
+  }
+  release_candidates_.clear();
+  return out;
 }
 
 caf::error
@@ -138,7 +184,17 @@ std::optional<uint32_t> ip_pool::first_free_external() const {
         return ip;
     }
   }
+  // An allocation nobody holds (it would be released otherwise): reuse it before allocating.
+  for (const auto& [ip, a] : allocations_)
+    if (!used_by_others_.count(ip) && !external_holders_.count(ip) && !claimed(a.ip))
+      return ip;
   return std::nullopt;
+}
+
+// Claims are ordered by address first: one lookup tells whether any listener is on it.
+bool ip_pool::claimed(const std::string& ip) const {
+  auto c = claims_.lower_bound(listener_key{ip, ip_protocol::tcp, 0});
+  return c != claims_.end() && c->first.ip == ip;
 }
 
 std::vector<uint32_t> ip_pool::free_internal(size_t n) const {
@@ -170,6 +226,7 @@ void ip_pool::drop_external(const service_key& key, entry& e) {
     if (i->second.empty()) {
       external_holders_.erase(i);
       external_hint_ = std::min(external_hint_, e.external);
+      note_free(e.external);
     }
   }
   e.external = 0;
@@ -203,6 +260,8 @@ caf::expected<ip_assignment> ip_pool::allocate(const ip_request& req) {
     auto ip = ipv4::parse(req.requested_ip);
     if (!ip)
       return unavailable("spec.loadBalancerIP '" + req.requested_ip + "' is not an IPv4 address");
+    if (!in_external_ranges(*ip) && ip_spaces_)
+      return caf::make_error(lb_errc::ip_needs_allocation, req.requested_ip);
     if (!in_external_ranges(*ip))
       return unavailable("spec.loadBalancerIP " + req.requested_ip
                          + " is not in the edge gateway's external IP ranges");
@@ -229,6 +288,8 @@ caf::expected<ip_assignment> ip_pool::allocate(const ip_request& req) {
     }
     if (target == 0) {
       auto ip = first_free_external();
+      if (!ip && ip_spaces_)
+        return caf::make_error(lb_errc::ip_needs_allocation, std::string{});
       if (!ip)
         return caf::make_error(lb_errc::ip_exhausted,
                                std::string{"no free external IP left on the edge gateway"}
@@ -322,7 +383,13 @@ void ip_pool::release(const service_key& key) {
     }
     entries_.erase(i);
   }
-  std::erase_if(claims_, [&](const auto& kv) { return kv.second == key; });
+  std::erase_if(claims_, [&](const auto& kv) {
+    if (kv.second != key)
+      return false;
+    if (auto ip = ipv4::parse(kv.first.ip))
+      note_free(*ip);
+    return true;
+  });
 }
 
 void ip_pool::release_leftovers(const std::vector<std::string>& ips) {
@@ -333,6 +400,7 @@ void ip_pool::release_leftovers(const std::vector<std::string>& ips) {
     used_by_others_.erase(*ip);
     external_hint_ = std::min(external_hint_, *ip);
     internal_hint_ = std::min(internal_hint_, *ip);
+    note_free(*ip);
   }
 }
 
@@ -351,8 +419,11 @@ caf::error ip_pool::claim(const service_key& key, const std::vector<listener_key
 void ip_pool::unclaim(const service_key& key, const std::vector<listener_key>& ls) {
   for (const auto& l : ls) {
     auto i = claims_.find(l);
-    if (i != claims_.end() && i->second == key)
+    if (i != claims_.end() && i->second == key) {
       claims_.erase(i);
+      if (auto ip = ipv4::parse(l.ip))
+        note_free(*ip);
+    }
   }
 }
 

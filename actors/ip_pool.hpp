@@ -59,6 +59,22 @@ public:
   /// Releases the listed listeners held by `key` (others are ignored).
   void unclaim(const service_key& key, const std::vector<listener_key>& ls);
 
+  // -- IP Spaces (pool_seed::ip_spaces) ----------------------------------------------------
+
+  /// True when external IPs may come from IP Space allocations made on demand.
+  [[nodiscard]] bool uses_ip_spaces() const noexcept { return ip_spaces_; }
+  /// True if `ip` is an external address the pool may hand out (uplink range or allocation).
+  [[nodiscard]] bool is_external(const std::string& ip) const;
+  /// A new allocation joins the pool (free until a Service takes it).
+  void add_allocation(const held_allocation& a);
+  /// The allocations that nothing holds any more (no Service, no listener claim, no object of
+  /// another owner) since the last call: they leave the pool, to be released by the caller.
+  /// Cost: O(log N) per address that became free since the last call.
+  [[nodiscard]] std::vector<held_allocation> take_releasable();
+  /// A release that failed: the allocation is back in the pool (and again a candidate).
+  void restore_allocation(const held_allocation& a);
+  [[nodiscard]] size_t allocation_count() const noexcept { return allocations_.size(); }
+
   [[nodiscard]] pool_stats stats() const;
 
   /// The external IP held by `key`, or "".
@@ -100,6 +116,11 @@ private:
   std::map<uint32_t, std::vector<const service_key*>> external_holders_;
   std::map<uint32_t, service_key> internal_holders_;
   std::map<listener_key, service_key> claims_;
+  bool ip_spaces_ = false;
+  std::map<uint32_t, held_allocation> allocations_; ///< by address
+  std::set<uint32_t> release_candidates_;           ///< allocations that may have become free
+  void note_free(uint32_t ip);
+  [[nodiscard]] bool claimed(const std::string& ip) const;
 };
 
 } // namespace vcdlb

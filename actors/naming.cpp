@@ -105,6 +105,14 @@ std::string trim_cluster_id(std::string_view cluster_id) {
   return std::string{config::trimmed_cluster_id(cluster_id)};
 }
 
+std::string ip_claim_marker_prefix(std::string_view cluster_id) {
+  return "cluster-" + trim_cluster_id(cluster_id) + "-namespace-";
+}
+
+std::string ip_claim_marker(std::string_view cluster_id, const service_key& key) {
+  return ip_claim_marker_prefix(cluster_id) + key.ns + "-service-" + key.name;
+}
+
 std::string service_hash(std::string_view cluster_id, const service_key& key) {
   fnv1a h;
   h.add(cluster_id);

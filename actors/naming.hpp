@@ -35,6 +35,13 @@ inline constexpr size_t max_name_length = 128;
 /// `urn:vcloud:entity:cse:nativeCluster:` (CAPVCD => `capvcdCluster:<uuid>`).
 [[nodiscard]] std::string trim_cluster_id(std::string_view cluster_id);
 
+/// The upstream provider's IP claim marker for a Service, written in the description of its
+/// IP Space allocation: `cluster-<trimmed cluster id>-namespace-<ns>-service-<name>`
+/// (ip-spaces-rde-traffic.md §1.10). vcdlb writes the same, so each adopts the other's.
+[[nodiscard]] std::string ip_claim_marker(std::string_view cluster_id, const service_key& key);
+/// The part every marker of this cluster starts with (`cluster-<trimmed id>-namespace-`).
+[[nodiscard]] std::string ip_claim_marker_prefix(std::string_view cluster_id);
+
 /// The four object names of one Service port.
 struct port_names {
   std::string virtual_service;

@@ -93,6 +93,15 @@ pool_seed make_pool_seed(const seed_inputs& in, std::string_view own_class) {
     owned[first].push_back(i);
     has_owner[i] = true;
   }
+  // IP Spaces: each allocation of this cluster names its Service in its claim marker.
+  seed.ip_spaces = in.ip_spaces;
+  seed.claim_marker_prefix = naming::ip_claim_marker_prefix(in.cluster_id);
+  std::unordered_map<std::string, std::string> marked; ///< marker -> allocated IP
+  if (in.allocations != nullptr)
+    for (const auto& a : *in.allocations) {
+      seed.allocations.push_back({a.value, a.ip_space_id, a.id});
+      marked.try_emplace(a.description, a.value);
+    }
   std::set<std::string> ours_ips;
   for (size_t j = 0; j < relevant.size(); ++j) {
     const auto& svc = *relevant[j];
@@ -101,6 +110,7 @@ pool_seed make_pool_seed(const seed_inputs& in, std::string_view own_class) {
     r.sharing_key = svc.annotations.sharing_key;
     if (!svc.ingress_ips.empty())
       r.external_ip = svc.ingress_ips[0];
+
     for (auto i : owned[j]) {
       const auto& o = objects[i];
       if (r.external_ip.empty() && !o.external.empty())
@@ -114,6 +124,9 @@ pool_seed make_pool_seed(const seed_inputs& in, std::string_view own_class) {
       }
       r.claims.push_back(o.listener);
     }
+    if (r.external_ip.empty() && !marked.empty())
+      if (auto m = marked.find(naming::ip_claim_marker(in.cluster_id, svc.key)); m != marked.end())
+        r.external_ip = m->second; // allocated, but no object and no status yet
     if (!r.external_ip.empty())
       ours_ips.insert(r.external_ip);
     for (const auto& [slot, ip] : r.internal_ips)

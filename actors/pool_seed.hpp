@@ -26,6 +26,10 @@ struct seed_inputs {
   std::string cluster_id;
   const lb_objects* ours = nullptr; ///< every object of this cluster on the gateway
   const std::vector<service_spec>* services = nullptr; ///< the Services from the API
+  /// IP Spaces: the gateway allocates from them, and this cluster's allocations (marker in
+  /// the description) as listed at start (null: none).
+  bool ip_spaces = false;
+  const std::vector<vcd::ip_allocation>* allocations = nullptr;
 };
 
 /// Reservations: per Service that vcdlb serves or still has to clean up, the external IP of its
@@ -35,7 +39,10 @@ struct seed_inputs {
 /// status IP they use, else to the first such Service by key. Objects that belong to no known
 /// Service keep their addresses out of the pool (used_by_others) until they are cleaned up;
 /// those not also used by something other than a VS or DNAT rule are listed in leftover_ips,
-/// so the pool frees them once a sweep removed the objects.
+/// so the pool frees them once a sweep removed the objects. On an IP Space gateway a Service
+/// with no external IP from its status or objects gets the allocation that carries its claim
+/// marker (a crash between allocation and the first object keeps the IP); allocations of no
+/// known Service are passed on unowned, and the pool releases them.
 [[nodiscard]] pool_seed make_pool_seed(const seed_inputs& in, std::string_view own_class);
 
 } // namespace vcdlb

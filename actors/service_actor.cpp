@@ -406,7 +406,8 @@ void converge(self_ptr self, service_plan plan, lb_objects observed) {
   ip_request req{spec.key,         spec.load_balancer_ip, current_ip(spec),
                  plan.sharing_key, plan.listeners(),      plan.internal_slots(settings.mode)};
   auto wanted_ports = ports_of(req.listeners);
-  self->request(st.deps->pool, std::chrono::seconds{60}, allocate_atom::value, req)
+  // On an IP Space gateway an allocation may run VCD tasks first: the ops' timeout applies.
+  self->request(st.deps->pool, st.deps->request_timeout, allocate_atom::value, req)
     .then(
       [self, plan, observed, wanted_ports](const ip_assignment& ips) {
         auto& st = self->state;

@@ -100,6 +100,14 @@ int run(bench_cli& c) {
     std::cerr << "bench: --engine-only runs without the simulator; a baseline needs it\n";
     return 2;
   }
+  if (o.ip_spaces && o.baseline_upstream) {
+    std::cerr << "bench: the upstream model has no IP Space path; --ip-spaces runs vcdlb only\n";
+    return 2;
+  }
+  if (o.ip_spaces && o.adopt_setup) {
+    std::cerr << "bench: --adopt-setup seeds objects on uplink-range IPs; not with --ip-spaces\n";
+    return 2;
+  }
   if (o.adopt_setup && !o.engine_only) {
     std::cerr << "bench: --adopt-setup seeds the in-memory fake; it needs --engine-only\n";
     return 2;
@@ -118,7 +126,7 @@ int run(bench_cli& c) {
   o.org_lookup_per_helper = !c.no_org_lookups;
   spdlog::set_level(spdlog::level::from_str(c.log_level));
   if (c.clusters > 0) {
-    if (o.engine_only || o.baseline_upstream || o.scenario != "create") {
+    if (o.engine_only || o.baseline_upstream || o.ip_spaces || o.scenario != "create") {
       std::cerr << "bench: --clusters runs the create scenario against the simulator only\n";
       return 2;
     }
@@ -205,6 +213,8 @@ command add_bench_command(CLI::App& root) {
                  "measures the engine alone; default 1 ms)")
     ->check(CLI::NonNegativeNumber);
   cli->add_flag("--no-vcdlb", c->no_vcdlb, "run only the baseline");
+  cli->add_flag("--ip-spaces", o.ip_spaces,
+                "the gateway allocates external IPs from an IP Space (no uplink ranges)");
   cli->add_option("--task-ms", c->task_ms, "simulated duration of every VCD task")
     ->capture_default_str()
     ->check(CLI::PositiveNumber);

@@ -67,7 +67,17 @@ int run(const vcd_sim_options& o) {
     scenario->api_version = o.api_version;
   }
   if (o.print_scenario) {
-    std::cout << vcd::sim::to_yaml(*scenario) << std::flush;
+    std::cout << vcd::sim::to_yaml(*scenario);
+    if (scenario->ip_spaces.empty()) {
+      // The built-in gateway takes its IPs from uplink ranges; show how an IP Space setup is
+      // written, as a comment so the output still loads as the same scenario.
+      std::cout << "\n# Example: an edge gateway whose uplink allocates its IPs from IP Spaces "
+                   "(VCD 10.4.1+).\n# Save without the leading '# ' and pass with --scenario.\n";
+      std::istringstream example{vcd::sim::to_yaml(vcd::sim::ip_space_example_scenario())};
+      for (std::string line; std::getline(example, line);)
+        std::cout << "# " << line << "\n";
+    }
+    std::cout << std::flush;
     return 0;
   }
   vcd::sim::simulator_options so;
@@ -175,8 +185,9 @@ command add_vcd_sim_command(CLI::App& root) {
   cli->add_flag("--log-bodies", o->log_bodies,
                 "print every request and response body to stderr (login and token bodies "
                 "redacted); toggle at run time with POST /_sim/bodies {\"enabled\": BOOL}");
-  cli->add_flag("--print-scenario", o->print_scenario,
-                "print the effective scenario as YAML and exit");
+  cli->add_flag(
+    "--print-scenario", o->print_scenario,
+    "print the effective scenario as YAML (with a commented IP Space example) and exit");
   cli->add_option("--io-threads", o->io_threads, "server threads")
     ->capture_default_str()
     ->check(CLI::Range(1u, 64u));

@@ -47,6 +47,7 @@ json::object options_json(const bench_options& o) {
           {"nodes", o.nodes},
           {"share_group", o.share_group},
           {"mode", std::string{config::to_string(o.mode)}},
+          {"ip_spaces", o.ip_spaces},
           {"latency_ms", o.latency.count()},
           {"task_ms", o.task.count()},
           {"real_task_ms", o.real_task.count()},
@@ -122,7 +123,8 @@ void print_report(const bench_report& r, std::ostream& out) {
   out << "scenario " << o.scenario << ": " << o.services << " Services x " << o.ports
       << " ports, mode " << config::to_string(o.mode) << ", task " << o.task.count()
       << " ms (stands for " << o.real_task.count() << " ms), latency " << o.latency.count()
-      << " ms, gateway lock " << (o.gateway_lock ? "on" : "off") << ", seed " << o.seed << "\n"
+      << " ms, gateway lock " << (o.gateway_lock ? "on" : "off")
+      << (o.ip_spaces ? ", external IPs from an IP Space" : "") << ", seed " << o.seed << "\n"
       << "machine: " << r.machine << "\n\n";
   const char* head[] = {"phase",   "subject",   "Svc",       "wall s",   "Svc/s",
                         "p50 s",   "p90 s",     "p99 s",     "req/Svc",  "read/Svc",

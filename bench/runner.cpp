@@ -49,6 +49,19 @@ vcd::sim::scenario bench_scenario(const bench_options& o) {
   sn.ranges = {{"100.64.0.10", "100.64.255.250"}};
   for (auto& a : gw.seg_assignments)
     a.max_virtual_services = std::max(1000, o.services * std::max(1, o.ports) * 2 + 16);
+  if (o.ip_spaces) {
+    // The same addresses, allocated on demand from an IP Space instead of uplink ranges.
+    auto& up = gw.uplinks.front();
+    up.subnets.clear();
+    up.ip_spaces = {"bench-public"};
+    vcd::sim::ip_space space;
+    space.name = "bench-public";
+    space.id = vcd::sim::derived_urn("ipSpace", space.name);
+    space.internal_scopes = {"100.64.0.0/16"};
+    space.ranges = {{"100.64.0.10", "100.64.255.250"}};
+    space.default_floating_ip_quota = -1;
+    s.ip_spaces.push_back(std::move(space));
+  }
   return s;
 }
 
@@ -367,9 +380,17 @@ bench_fake make_bench_fake(const bench_options& o) {
   sub.gateway = "100.64.0.1";
   sub.prefix_length = 16;
   sub.ip_ranges = {{"100.64.0.10", "100.64.255.250"}};
-  up.subnets = {sub};
+  if (o.ip_spaces)
+    up.using_ip_space = true; // no ranges: an IP Space (below) gives the addresses
+  else
+    up.subnets = {sub};
   g.uplinks = {up};
   auto gw_id = fake->add_gateway(g);
+  if (o.ip_spaces) {
+    vcd::ip_space space;
+    space.name = "bench-public";
+    fake->add_ip_space(space, {{"100.64.0.10", "100.64.255.250"}}, -1, {gw_id});
+  }
   vcd::org_vdc_network n;
   n.name = "net1";
   n.org_vdc = {"vdc1", "urn:vcloud:vdc:0001"};

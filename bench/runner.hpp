@@ -61,6 +61,9 @@ struct bench_options {
   /// Engine only: when the first poll of a task goes (the fake's tasks are done at once); 0
   /// polls at once, so the run measures the engine alone; negative: 250 ms x 0.004 = 1 ms.
   int first_poll_ms = -1;
+  /// The gateway's uplink uses IP Spaces: every external IP is a floating IP allocated (and
+  /// released) through VCD's IP Space API, from one PUBLIC space with the same /16 and no quota.
+  bool ip_spaces = false;
   bool baseline_upstream = false; ///< also the upstream model
   bool org_lookup_per_helper = true;
   std::chrono::seconds phase_timeout{900};

@@ -51,9 +51,9 @@ std::string to_string(kube_errc x) {
 }
 
 std::string to_string(lb_errc x) {
-  static constexpr std::array<std::string_view, 6> names{"ip_exhausted",  "ip_unavailable",
-                                                         "port_conflict", "invalid_service",
-                                                         "not_leader",    "shutting_down"};
+  static constexpr std::array<std::string_view, 7> names{
+    "ip_exhausted", "ip_unavailable", "port_conflict",      "invalid_service",
+    "not_leader",   "shutting_down",  "ip_needs_allocation"};
   return name_of(x, names);
 }
 

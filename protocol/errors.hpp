@@ -83,6 +83,9 @@ enum class lb_errc : uint8_t {
   invalid_service,  ///< the Service spec cannot be served (bad ports, bad annotations)
   not_leader,       ///< mutations are refused while this replica is not the leader
   shutting_down,
+  /// ip_pool (internal to ip_pool_actor): the external IP must first be allocated from an IP
+  /// Space (the error's context says which, if a specific one).
+  ip_needs_allocation,
 };
 
 } // namespace vcdlb

@@ -34,6 +34,9 @@ using service_actor = caf::typed_actor<caf::reacts_to<service_spec>, // new snap
 /// Requests other than `rebuild` and `get` wait until the first `rebuild` arrived.
 using ip_pool_actor = caf::typed_actor<
   caf::replies_to<rebuild_atom, pool_seed>::with<caf::ok_atom>,
+  // The same, with the gateway actor (a `gateway_actor` handle) that makes and releases
+  // IP Space allocations when `pool_seed::ip_spaces` is set.
+  caf::replies_to<rebuild_atom, pool_seed, caf::actor>::with<caf::ok_atom>,
   // Reserve (or confirm) this Service's IPs; errors: lb_errc::ip_unavailable, ip_exhausted,
   // port_conflict (sharing rules), invalid_service.
   caf::replies_to<allocate_atom, ip_request>::with<ip_assignment>,
@@ -46,7 +49,8 @@ using ip_pool_actor = caf::typed_actor<
   caf::replies_to<claim_atom, service_key, std::vector<listener_key>>::with<caf::ok_atom>,
   // Release listeners after the gateway confirmed the objects on them are deleted.
   caf::reacts_to<unclaim_atom, service_key, std::vector<listener_key>>,
-  caf::replies_to<caf::get_atom>::with<pool_stats>>;
+  // Internal: retry releases of IP Space allocations that failed.
+  caf::reacts_to<tick_atom>, caf::replies_to<caf::get_atom>::with<pool_stats>>;
 
 /// The only path to VCD for one edge gateway: rate limit, one mutating task in flight, retries,
 /// task polling, and a read cache of the gateway's objects.
@@ -71,7 +75,12 @@ using gateway_actor = caf::typed_actor<
   caf::replies_to<refresh_atom>::with<refresh_result>,
   // Shutdown: refuse new ops and fail queued ones (lb_errc::shutting_down), no more retries;
   // replies once the mutations in flight (if any) have finished.
-  caf::replies_to<drain_atom>::with<caf::ok_atom>>;
+  caf::replies_to<drain_atom>::with<caf::ok_atom>,
+  // IP Spaces: allocate a floating IP and reserve it with a claim marker, or release one. An
+  // org-scoped task: paced like every call, it takes no gateway lock. Errors: lb_errc::
+  // ip_exhausted (no IP Space gave one: the message names each space and its refusal),
+  // ip_unavailable (a specific IP that cannot be had), or the VCD error.
+  caf::replies_to<ip_space_request>::with<ip_space_grant>>;
 
 /// Eligible backend nodes; debounces churn and notifies subscribed Services of changes.
 /// Nothing is published before the first full list arrived (an empty set during start-up would

@@ -86,6 +86,21 @@ typename Inspector::result_type inspect(Inspector& f, ip_reservation& x) {
            x.sharing_key, x.claims);
 }
 
+/// An external IP held as a floating-IP allocation of a VCD IP Space (ip-spaces-rde-traffic.md
+/// §1): it is the org's until released, so the pool gives it back only once nothing uses it.
+struct held_allocation {
+  std::string ip;
+  std::string ip_space_id;
+  std::string allocation_id;
+
+  friend bool operator==(const held_allocation&, const held_allocation&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, held_allocation& x) {
+  return f(caf::meta::type_name("vcdlb::held_allocation"), x.ip, x.ip_space_id, x.allocation_id);
+}
+
 /// Everything ip_pool needs to start allocating: the address space and what is already taken.
 /// Built once at start from the gateway and from Service statuses + the gateway's objects.
 struct pool_seed {
@@ -97,6 +112,14 @@ struct pool_seed {
   /// The part of used_by_others held back only for objects of this cluster that belong to no
   /// known Service (freed by `release` with addresses once a sweep removed them).
   std::vector<std::string> leftover_ips;
+  /// The gateway allocates from IP Spaces: external IPs are also floating IPs allocated on
+  /// demand (in addition to `external_ranges`, which may be empty).
+  bool ip_spaces = false;
+  /// This cluster's floating-IP allocations (by claim marker) found at start.
+  std::vector<held_allocation> allocations;
+  /// `cluster-<trimmed cluster id>-namespace-`: a Service's marker is this + ns +
+  /// "-service-" + name (naming::ip_claim_marker).
+  std::string claim_marker_prefix;
 
   friend bool operator==(const pool_seed&, const pool_seed&) = default;
 };
@@ -104,7 +127,8 @@ struct pool_seed {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pool_seed& x) {
   return f(caf::meta::type_name("vcdlb::pool_seed"), x.external_ranges, x.vip_subnet,
-           x.internal_range, x.used_by_others, x.reservations, x.leftover_ips);
+           x.internal_range, x.used_by_others, x.reservations, x.leftover_ips, x.ip_spaces,
+           x.allocations, x.claim_marker_prefix);
 }
 
 /// service_actor -> ip_pool: the IPs this Service needs now.
@@ -237,6 +261,37 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, service_status& x) {
   return f(caf::meta::type_name("vcdlb::service_status"), x.key, x.phase, x.external_ip,
            x.finalizer_wanted, x.failures, x.last_error);
+}
+
+/// ip_pool -> gateway_actor: an IP Space operation. Allocate: one floating IP for the Service
+/// whose claim `marker` it gets (`value` "" = any free IP, else that IP), from the first IP
+/// Space of the gateway that gives one, reserved as USED_MANUAL with the marker. Release
+/// (`release` true): `allocation` stops being reserved and goes back to its space.
+struct ip_space_request {
+  bool release = false;
+  std::string value;
+  std::string marker;
+  held_allocation allocation; ///< release only
+
+  friend bool operator==(const ip_space_request&, const ip_space_request&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ip_space_request& x) {
+  return f(caf::meta::type_name("vcdlb::ip_space_request"), x.release, x.value, x.marker,
+           x.allocation);
+}
+
+/// gateway_actor -> ip_pool: the allocation made (or released).
+struct ip_space_grant {
+  held_allocation allocation;
+
+  friend bool operator==(const ip_space_grant&, const ip_space_grant&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ip_space_grant& x) {
+  return f(caf::meta::type_name("vcdlb::ip_space_grant"), x.allocation);
 }
 
 } // namespace vcdlb

@@ -187,6 +187,13 @@ void mutate(self_ptr self, gateway_state::task_kind kind,
 /// Runs one op on a filled cache; `done` gets its outcome.
 void run_op(self_ptr self, pending_ptr p, done_fn done);
 
+// -- IP Spaces (gateway_ip_spaces.cpp) --------------------------------------------------------
+
+/// Allocates (and reserves with its marker) or releases one floating IP: org-scoped tasks that
+/// take no mutation slot (they lock no gateway), paced by the token bucket like every call.
+void run_ip_space_request(self_ptr self, ip_space_request req,
+                          caf::typed_response_promise<ip_space_grant> rp);
+
 // -- the actor (gateway_actor.cpp) -----------------------------------------------------------
 
 /// Starts a due refresh once no mutation is in flight and no load is running.

@@ -769,6 +769,68 @@ void beast_client::delete_app_port_profile(std::string profile_id, callback<task
          std::move(done));
 }
 
+// -- IP Spaces ------------------------------------------------------------------------------------
+
+void beast_client::list_floating_ip_suggestions(
+  std::string gateway_id, callback<std::vector<floating_ip_suggestion>> done) {
+  // gatewayId is mandatory; IPv4 only, as the VIPs vcdlb hands out.
+  auto filter = fiql::eq("gatewayId", gateway_id).with("ipType", "IPV4");
+  fetch_all<floating_ip_suggestion>(cloudapi + "/ipSpaces/floatingIpSuggestions",
+                                    filter.query_parameters() + "&sortAsc=ipSpaceRef.name",
+                                    detail::decode_floating_ip_suggestion_page, std::move(done));
+}
+
+void beast_client::get_ip_space(std::string ip_space_id, callback<ip_space> done) {
+  fetch_one<ip_space>(cloudapi + "/ipSpaces/" + segment(ip_space_id), detail::decode_ip_space,
+                      std::move(done));
+}
+
+void beast_client::allocate_floating_ip(std::string ip_space_id, std::string value,
+                                        callback<task_ref> done) {
+  mutate("POST", cloudapi + "/ipSpaces/" + segment(ip_space_id) + "/allocate",
+         detail::encode_allocation_request(value), false, std::move(done));
+}
+
+void beast_client::list_ip_allocations(std::string ip_space_id, fiql filter,
+                                       callback<std::vector<ip_allocation>> done) {
+  fetch_all<ip_allocation>(
+    cloudapi + "/ipSpaces/" + segment(ip_space_id) + "/allocations", filter.query_parameters(),
+    detail::decode_ip_allocation_page,
+    [ip_space_id, done = std::move(done)](caf::expected<std::vector<ip_allocation>> r) {
+      if (r)
+        for (auto& a : *r)
+          a.ip_space_id = ip_space_id;
+      done(std::move(r));
+    });
+}
+
+void beast_client::get_ip_allocation(std::string ip_space_id, std::string allocation_id,
+                                     callback<ip_allocation> done) {
+  fetch_one<ip_allocation>(cloudapi + "/ipSpaces/" + segment(ip_space_id) + "/allocations/"
+                             + segment(allocation_id),
+                           detail::decode_ip_allocation,
+                           [ip_space_id, done = std::move(done)](caf::expected<ip_allocation> r) {
+                             if (r)
+                               r->ip_space_id = ip_space_id;
+                             done(std::move(r));
+                           });
+}
+
+void beast_client::update_ip_allocation(ip_allocation a, callback<task_ref> done) {
+  if (a.ip_space_id.empty() || a.id.empty())
+    return done(caf::make_error(vcd_errc::bad_request,
+                                "update_ip_allocation needs the allocation's id and IP space"));
+  mutate("PUT", cloudapi + "/ipSpaces/" + segment(a.ip_space_id) + "/allocations/" + segment(a.id),
+         detail::encode_ip_allocation(a), true, std::move(done));
+}
+
+void beast_client::delete_ip_allocation(std::string ip_space_id, std::string allocation_id,
+                                        callback<task_ref> done) {
+  mutate("DELETE",
+         cloudapi + "/ipSpaces/" + segment(ip_space_id) + "/allocations/" + segment(allocation_id),
+         "", true, std::move(done));
+}
+
 // -- certificates and tasks -----------------------------------------------------------------------
 
 void beast_client::find_certificates(std::string alias, callback<std::vector<certificate>> done) {

@@ -110,6 +110,18 @@ public:
   void update_app_port_profile(app_port_profile profile, callback<task_ref> done) override;
   void delete_app_port_profile(std::string profile_id, callback<task_ref> done) override;
   void find_certificates(std::string alias, callback<std::vector<certificate>> done) override;
+  void list_floating_ip_suggestions(std::string gateway_id,
+                                    callback<std::vector<floating_ip_suggestion>> done) override;
+  void get_ip_space(std::string ip_space_id, callback<ip_space> done) override;
+  void allocate_floating_ip(std::string ip_space_id, std::string value,
+                            callback<task_ref> done) override;
+  void list_ip_allocations(std::string ip_space_id, fiql filter,
+                           callback<std::vector<ip_allocation>> done) override;
+  void get_ip_allocation(std::string ip_space_id, std::string allocation_id,
+                         callback<ip_allocation> done) override;
+  void update_ip_allocation(ip_allocation a, callback<task_ref> done) override;
+  void delete_ip_allocation(std::string ip_space_id, std::string allocation_id,
+                            callback<task_ref> done) override;
   void get_task(task_ref ref, callback<task> done) override;
   void get_defined_entity(std::string entity_id, callback<defined_entity> done) override;
   void update_defined_entity(defined_entity e, callback<defined_entity> done) override;

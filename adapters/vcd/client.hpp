@@ -115,6 +115,34 @@ public:
   /// The library items whose alias is exactly `alias` (usually zero or one).
   virtual void find_certificates(std::string alias, callback<std::vector<certificate>> done) = 0;
 
+  // -- IP Spaces (API 37.1+; ip-spaces-rde-traffic.md §1) ------------------------------------
+
+  /// The IP Spaces that can give `gateway_id` floating IPs
+  /// (`ipSpaces/floatingIpSuggestions?filter=gatewayId==<id>;ipType==IPV4`, all pages), each
+  /// with up to 5 IPs the org already holds there unused. VCD answers 403 (`forbidden`) for a
+  /// gateway that does not use IP Spaces.
+  virtual void list_floating_ip_suggestions(std::string gateway_id,
+                                            callback<std::vector<floating_ip_suggestion>> done) = 0;
+  virtual void get_ip_space(std::string ip_space_id, callback<ip_space> done) = 0;
+  /// Allocates one floating IP to the org: any free one when `value` is empty, else exactly
+  /// `value` (API 37.2+). A task; once it succeeded its `result_content` carries the allocation
+  /// (`parse_allocation_result`, adapters/vcd/ip_spaces.hpp). Quota or pool exhaustion
+  /// surfaces as a failed task.
+  virtual void allocate_floating_ip(std::string ip_space_id, std::string value,
+                                    callback<task_ref> done) = 0;
+  /// Allocations of the space matching `filter`, which must name the type
+  /// (`type==FLOATING_IP`), all pages. Each result's `ip_space_id` is set.
+  virtual void list_ip_allocations(std::string ip_space_id, fiql filter,
+                                   callback<std::vector<ip_allocation>> done) = 0;
+  virtual void get_ip_allocation(std::string ip_space_id, std::string allocation_id,
+                                 callback<ip_allocation> done) = 0;
+  /// Replaces the allocation `a.id` of space `a.ip_space_id`: `usage_state` USED_MANUAL with a
+  /// `description` reserves it, UNUSED with "" ends the reservation. A task.
+  virtual void update_ip_allocation(ip_allocation a, callback<task_ref> done) = 0;
+  /// Returns the allocation to its space (and the org's quota). A task.
+  virtual void delete_ip_allocation(std::string ip_space_id, std::string allocation_id,
+                                    callback<task_ref> done) = 0;
+
   // -- tasks --------------------------------------------------------------------------------
 
   /// One snapshot of the task. A task that ended in error is a successful `task` value with

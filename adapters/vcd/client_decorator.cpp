@@ -167,6 +167,51 @@ void client_decorator::find_certificates(std::string alias,
            [&](auto cb) { inner_->find_certificates(std::move(alias), std::move(cb)); });
 }
 
+void client_decorator::list_floating_ip_suggestions(
+  std::string gateway_id, callback<std::vector<floating_ip_suggestion>> done) {
+  dispatch({"list_floating_ip_suggestions", call_kind::read}, std::move(done), [&](auto cb) {
+    inner_->list_floating_ip_suggestions(std::move(gateway_id), std::move(cb));
+  });
+}
+
+void client_decorator::get_ip_space(std::string ip_space_id, callback<ip_space> done) {
+  dispatch({"get_ip_space", call_kind::read}, std::move(done),
+           [&](auto cb) { inner_->get_ip_space(std::move(ip_space_id), std::move(cb)); });
+}
+
+void client_decorator::allocate_floating_ip(std::string ip_space_id, std::string value,
+                                            callback<task_ref> done) {
+  dispatch({"allocate_floating_ip", call_kind::mutation}, std::move(done), [&](auto cb) {
+    inner_->allocate_floating_ip(std::move(ip_space_id), std::move(value), std::move(cb));
+  });
+}
+
+void client_decorator::list_ip_allocations(std::string ip_space_id, fiql filter,
+                                           callback<std::vector<ip_allocation>> done) {
+  dispatch({"list_ip_allocations", call_kind::read}, std::move(done), [&](auto cb) {
+    inner_->list_ip_allocations(std::move(ip_space_id), std::move(filter), std::move(cb));
+  });
+}
+
+void client_decorator::get_ip_allocation(std::string ip_space_id, std::string allocation_id,
+                                         callback<ip_allocation> done) {
+  dispatch({"get_ip_allocation", call_kind::read}, std::move(done), [&](auto cb) {
+    inner_->get_ip_allocation(std::move(ip_space_id), std::move(allocation_id), std::move(cb));
+  });
+}
+
+void client_decorator::update_ip_allocation(ip_allocation a, callback<task_ref> done) {
+  dispatch({"update_ip_allocation", call_kind::mutation}, std::move(done),
+           [&](auto cb) { inner_->update_ip_allocation(std::move(a), std::move(cb)); });
+}
+
+void client_decorator::delete_ip_allocation(std::string ip_space_id, std::string allocation_id,
+                                            callback<task_ref> done) {
+  dispatch({"delete_ip_allocation", call_kind::mutation}, std::move(done), [&](auto cb) {
+    inner_->delete_ip_allocation(std::move(ip_space_id), std::move(allocation_id), std::move(cb));
+  });
+}
+
 void client_decorator::get_task(task_ref ref, callback<task> done) {
   dispatch({"get_task", call_kind::task_poll}, std::move(done),
            [&](auto cb) { inner_->get_task(std::move(ref), std::move(cb)); });

@@ -64,6 +64,18 @@ public:
   void update_app_port_profile(app_port_profile profile, callback<task_ref> done) final;
   void delete_app_port_profile(std::string profile_id, callback<task_ref> done) final;
   void find_certificates(std::string alias, callback<std::vector<certificate>> done) final;
+  void list_floating_ip_suggestions(std::string gateway_id,
+                                    callback<std::vector<floating_ip_suggestion>> done) final;
+  void get_ip_space(std::string ip_space_id, callback<ip_space> done) final;
+  void allocate_floating_ip(std::string ip_space_id, std::string value,
+                            callback<task_ref> done) final;
+  void list_ip_allocations(std::string ip_space_id, fiql filter,
+                           callback<std::vector<ip_allocation>> done) final;
+  void get_ip_allocation(std::string ip_space_id, std::string allocation_id,
+                         callback<ip_allocation> done) final;
+  void update_ip_allocation(ip_allocation a, callback<task_ref> done) final;
+  void delete_ip_allocation(std::string ip_space_id, std::string allocation_id,
+                            callback<task_ref> done) final;
   void get_task(task_ref ref, callback<task> done) final;
   void get_defined_entity(std::string entity_id, callback<defined_entity> done) final;
   void update_defined_entity(defined_entity e, callback<defined_entity> done) final;

@@ -15,7 +15,7 @@ namespace vcdlb::vcd {
 
 namespace {
 
-constexpr std::array<std::string_view, 30> operation_names{
+constexpr std::array<std::string_view, 37> operation_names{
   "login",
   "get_org_vdc_network",
   "get_edge_gateway",
@@ -46,6 +46,13 @@ constexpr std::array<std::string_view, 30> operation_names{
   "get_defined_entity",
   "update_defined_entity",
   "get_defined_entity_type",
+  "list_floating_ip_suggestions",
+  "get_ip_space",
+  "allocate_floating_ip",
+  "list_ip_allocations",
+  "get_ip_allocation",
+  "update_ip_allocation",
+  "delete_ip_allocation",
 };
 
 caf::error unknown_id(const std::string& id) {
@@ -153,7 +160,8 @@ std::string to_string(operation x) {
 
 bool is_mutation(operation x) {
   auto name = to_string(x);
-  return name.starts_with("create_") || name.starts_with("update_") || name.starts_with("delete_");
+  return name.starts_with("create_") || name.starts_with("update_") || name.starts_with("delete_")
+         || name.starts_with("allocate_");
 }
 
 fake_client::fake_client(fake_options opts) : opts_(std::move(opts)) {
@@ -373,7 +381,8 @@ caf::error fake_client::busy_check(const std::string& gateway_id) const {
 
 task_ref fake_client::start_task(operation op, const std::string& gateway_id,
                                  std::string description, entity_ref owner,
-                                 std::function<void(bool)> complete) {
+                                 std::function<void(bool)> complete,
+                                 std::string result_on_success) {
   auto urn = next_id("urn:vcloud:task:");
   auto uuid = uuid_of(urn);
   task_record rec;
@@ -390,6 +399,7 @@ task_ref fake_client::start_task(operation op, const std::string& gateway_id,
   }
   rec.gateway_id = gateway_id;
   rec.complete = std::move(complete);
+  rec.result_on_success = std::move(result_on_success);
   if (auto& q = injected_task_errors_[op]; !q.empty()) {
     rec.fail = true;
     rec.snapshot.error = q.front();
@@ -400,6 +410,8 @@ task_ref fake_client::start_task(operation op, const std::string& gateway_id,
   if (!timed && stored.polls_left == 0) {
     stored.snapshot.status = stored.fail ? task_status::error : task_status::success;
     stored.snapshot.progress = 100;
+    if (!stored.fail)
+      stored.snapshot.result_content = stored.result_on_success;
     stored.complete(!stored.fail);
   }
   return ref;
@@ -716,10 +728,14 @@ void fake_client::list_used_ip_addresses(std::string gateway_id,
         out.push_back(u);
   if (auto rules = nat_rules_.find(gateway_id); rules != nat_rules_.end())
     for (const auto& [id, r] : rules->second)
-      if (r.rule_type == "DNAT" && in_gateway_ranges(gw->second, r.external_addresses))
+      if (r.rule_type == "DNAT"
+          && (in_gateway_ranges(gw->second, r.external_addresses)
+              || allocated_to_gateway(gateway_id, r.external_addresses)))
         add(r.external_addresses, "DNAT");
   for (const auto& [id, vs] : virtual_services_)
-    if (vs.gateway_ref.id == gateway_id && in_gateway_ranges(gw->second, vs.virtual_ip_address))
+    if (vs.gateway_ref.id == gateway_id
+        && (in_gateway_ranges(gw->second, vs.virtual_ip_address)
+            || allocated_to_gateway(gateway_id, vs.virtual_ip_address)))
       add(vs.virtual_ip_address, "Load_Balancer");
   done(std::move(out));
 }
@@ -1226,6 +1242,8 @@ void fake_client::get_task(task_ref ref, callback<task> done) {
     } else {
       rec.snapshot.status = rec.fail ? task_status::error : task_status::success;
       rec.snapshot.progress = 100;
+      if (!rec.fail)
+        rec.snapshot.result_content = rec.result_on_success;
       // Copy first: completing may touch other maps, never tasks_, but stay defensive.
       auto complete = rec.complete;
       complete(!rec.fail);

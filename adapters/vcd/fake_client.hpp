@@ -17,6 +17,11 @@
 /// healthStatus UP) when its task succeeds; a failed create stays as REALIZATION_FAILED, a failed
 /// update or delete changes nothing.
 ///
+/// IP Spaces: spaces with ranges, a per-org floating-IP quota and the gateways that use them;
+/// allocate is a task whose result carries the allocation (quota or exhaustion: a failed task,
+/// worded as the simulator words it); update/delete are tasks; a virtual service or DNAT rule
+/// on a gateway that uses IP Spaces may only use IPs allocated to the org.
+///
 /// Errors follow the real client's shapes and the simulator's choices: unknown ids give 403
 /// ACCESS_TO_RESOURCE_IS_FORBIDDEN (vcd_errc::not_found); validation failures, duplicate names
 /// and a stale NAT rule version 400 BAD_REQUEST (bad_request); a busy gateway 400 BUSY_ENTITY
@@ -70,12 +75,19 @@ enum class operation : uint8_t {
   get_defined_entity,
   update_defined_entity,
   get_defined_entity_type,
+  list_floating_ip_suggestions,
+  get_ip_space,
+  allocate_floating_ip,
+  list_ip_allocations,
+  get_ip_allocation,
+  update_ip_allocation,
+  delete_ip_allocation,
 };
 
 /// "create_pool", ...
 [[nodiscard]] std::string to_string(operation x);
 
-/// True for create/update/delete operations.
+/// True for create/update/delete/allocate operations.
 [[nodiscard]] bool is_mutation(operation x);
 
 struct fake_options {
@@ -121,6 +133,14 @@ public:
   /// changes, so a write based on an earlier read fails with precondition_failed.
   void write_defined_entity_as_other(const std::string& id, std::string body);
   void remove_defined_entity(const std::string& id);
+  /// An IP Space with its IPv4 ranges, the org's floating-IP quota (-1: no cap, 0: nothing)
+  /// and the gateways whose uplinks use it (suggestions list it for those). `space.id` is kept
+  /// when given.
+  std::string add_ip_space(ip_space space, std::vector<ip_range> ranges, int64_t quota,
+                           std::vector<std::string> gateway_ids);
+  /// An allocation that exists before the test (e.g. made by the upstream provider);
+  /// `a.ip_space_id` names its space.
+  std::string put_ip_allocation(ip_allocation a);
 
   // -- configuration and faults -------------------------------------------------------------
 
@@ -145,6 +165,8 @@ public:
   [[nodiscard]] std::vector<nat_rule> nat_rules(const std::string& gateway_id) const;
   [[nodiscard]] std::vector<app_port_profile> app_port_profiles() const;
   [[nodiscard]] std::vector<seg_assignment> seg_assignments() const;
+  /// Every allocation of every IP Space, by space then id.
+  [[nodiscard]] std::vector<ip_allocation> ip_allocations() const;
   [[nodiscard]] std::optional<pool> pool_by_name(const std::string& name) const;
   [[nodiscard]] std::optional<virtual_service>
   virtual_service_by_name(const std::string& name) const;
@@ -186,6 +208,18 @@ public:
   void update_app_port_profile(app_port_profile profile, callback<task_ref> done) override;
   void delete_app_port_profile(std::string profile_id, callback<task_ref> done) override;
   void find_certificates(std::string alias, callback<std::vector<certificate>> done) override;
+  void list_floating_ip_suggestions(std::string gateway_id,
+                                    callback<std::vector<floating_ip_suggestion>> done) override;
+  void get_ip_space(std::string ip_space_id, callback<ip_space> done) override;
+  void allocate_floating_ip(std::string ip_space_id, std::string value,
+                            callback<task_ref> done) override;
+  void list_ip_allocations(std::string ip_space_id, fiql filter,
+                           callback<std::vector<ip_allocation>> done) override;
+  void get_ip_allocation(std::string ip_space_id, std::string allocation_id,
+                         callback<ip_allocation> done) override;
+  void update_ip_allocation(ip_allocation a, callback<task_ref> done) override;
+  void delete_ip_allocation(std::string ip_space_id, std::string allocation_id,
+                            callback<task_ref> done) override;
   void get_task(task_ref ref, callback<task> done) override;
   /// Unknown ids: 404 (not_found), as VCD answers for defined entities.
   void get_defined_entity(std::string entity_id, callback<defined_entity> done) override;
@@ -202,6 +236,15 @@ private:
     std::string gateway_id; ///< "" for org-scoped objects (app port profiles)
     bool fail = false;
     std::function<void(bool success)> complete;
+    std::string result_on_success; ///< becomes the snapshot's result_content
+  };
+
+  struct fake_ip_space {
+    ip_space space;
+    std::vector<ip_range> ranges;
+    int64_t quota = -1;
+    std::set<std::string> gateway_ids;
+    std::map<std::string, ip_allocation> allocations; ///< by id
   };
 
   // Counts the call and pops an injected error, if any.
@@ -211,7 +254,15 @@ private:
   // Starts a task for a validated mutation; applies `complete` now when task_polls == 0 and
   // tasks are not timed.
   task_ref start_task(operation op, const std::string& gateway_id, std::string description,
-                      entity_ref owner, std::function<void(bool)> complete);
+                      entity_ref owner, std::function<void(bool)> complete,
+                      std::string result_on_success = {});
+  fake_ip_space* find_ip_space(const std::string& id);
+  /// The first IP of the space's ranges that no allocation holds; "" when full.
+  [[nodiscard]] std::string free_ip(const fake_ip_space& s) const;
+  [[nodiscard]] bool in_ranges(const fake_ip_space& s, const std::string& ip) const;
+  /// True when `ip` is a floating IP allocated to the org in a space the gateway uses.
+  [[nodiscard]] bool allocated_to_gateway(const std::string& gateway_id,
+                                          const std::string& ip) const;
 
   caf::error validate_pool(const pool& p, bool create) const;
   caf::error validate_virtual_service(const virtual_service& vs, bool create) const;
@@ -256,6 +307,7 @@ private:
   };
   std::map<std::string, entity_record> entities_;
   std::map<std::string, defined_entity_type> entity_types_;
+  std::map<std::string, fake_ip_space> ip_spaces_; ///< by id
 };
 
 } // namespace vcdlb::vcd

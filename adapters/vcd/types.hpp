@@ -2,7 +2,8 @@
 
 /// @file adapters/vcd/types.hpp
 /// @brief Plain values for the VCD CloudAPI objects vcdlb reads and writes (edge gateways, ALB
-/// pools and virtual services, NAT rules, application port profiles, certificates, tasks).
+/// pools and virtual services, NAT rules, application port profiles, certificates, tasks, IP
+/// Space allocations).
 ///
 /// Field names follow the CloudAPI JSON names in snake_case (`virtualIpAddress` ->
 /// `virtual_ip_address`). No JSON type leaks out of the adapter: decoding and encoding live in
@@ -334,6 +335,9 @@ struct task {
   entity_ref owner;      ///< the created/updated object (the edge gateway for NAT rules)
   task_error error;      ///< set when status == error
   int32_t progress = 0;
+  /// `Result/ResultContent` text (entities unescaped), "" when absent. IP Space allocations put
+  /// the allocated values here as a JSON array (see `decode_allocation_result`).
+  std::string result_content;
 
   /// True while VCD still works on it (queued, preRunning, running, postRunning).
   [[nodiscard]] bool in_flight() const noexcept {
@@ -341,6 +345,60 @@ struct task {
            || status == task_status::running || status == task_status::post_running;
   }
   friend bool operator==(const task&, const task&) = default;
+};
+
+// -- IP Spaces (API 37.1+) ------------------------------------------------------------------
+
+/// One entry of `ipSpaces/floatingIpSuggestions`: an IP Space that can give the gateway floating
+/// IPs, with up to 5 IPs already allocated to the org there and not used by any network service.
+struct floating_ip_suggestion {
+  entity_ref ip_space_ref;
+  std::vector<std::string> unused_values;
+  friend bool operator==(const floating_ip_suggestion&, const floating_ip_suggestion&) = default;
+};
+
+/// An IP Space (`IpSpace`), the parts a tenant reads. Ranges and scopes are visible to provider
+/// users only and not kept here.
+struct ip_space {
+  std::string id; ///< "urn:vcloud:ipSpace:<uuid>"
+  std::string name;
+  std::string description;
+  std::string type;   ///< PUBLIC, PRIVATE or SHARED_SERVICES
+  entity_ref org_ref; ///< PRIVATE spaces only
+  std::string status;
+  /// `utilization.floatingIPs` (strings on the wire). `floating_ip_total` is the org's quota
+  /// for a space it does not own, -1 = no cap. `utilization_reported` is false when absent.
+  bool utilization_reported = false;
+  int64_t floating_ip_total = -1;
+  int64_t floating_ip_allocated = 0;
+  int64_t floating_ip_used = 0;
+  friend bool operator==(const ip_space&, const ip_space&) = default;
+};
+
+/// An IP Space allocation (`IpSpaceIpAllocation`).
+struct ip_allocation {
+  std::string id;                   ///< "urn:vcloud:ipSpaceIpAllocation:<uuid>"
+  std::string type = "FLOATING_IP"; ///< FLOATING_IP or IP_PREFIX
+  std::string value;                ///< the IP (or prefix)
+  std::string usage_state;          ///< UNUSED, USED, USED_MANUAL
+  std::string description;          ///< meaningful with USED_MANUAL (the claim marker)
+  entity_ref org_ref;
+  // Read-only, never sent.
+  std::string allocation_date;
+  entity_ref used_by_ref;
+  std::vector<std::string> usage_categories;
+  /// Not a wire field: the space the allocation belongs to (from the request path). Filled by
+  /// list/get; required by update.
+  std::string ip_space_id;
+  friend bool operator==(const ip_allocation&, const ip_allocation&) = default;
+};
+
+/// One element of an allocate task's result (`[{"id","value","suggestedValue"}]`).
+struct allocated_ip {
+  std::string id; ///< the allocation's URN
+  std::string value;
+  std::string suggested_value;
+  friend bool operator==(const allocated_ip&, const allocated_ip&) = default;
 };
 
 /// What the client learnt while logging in.
@@ -505,7 +563,31 @@ typename Inspector::result_type inspect(Inspector& f, task_ref& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task& x) {
   return f(caf::meta::type_name("vcd::task"), x.id, x.href, x.status, x.operation, x.owner, x.error,
-           x.progress);
+           x.progress, x.result_content);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, floating_ip_suggestion& x) {
+  return f(caf::meta::type_name("vcd::floating_ip_suggestion"), x.ip_space_ref, x.unused_values);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ip_space& x) {
+  return f(caf::meta::type_name("vcd::ip_space"), x.id, x.name, x.description, x.type, x.org_ref,
+           x.status, x.utilization_reported, x.floating_ip_total, x.floating_ip_allocated,
+           x.floating_ip_used);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ip_allocation& x) {
+  return f(caf::meta::type_name("vcd::ip_allocation"), x.id, x.type, x.value, x.usage_state,
+           x.description, x.org_ref, x.allocation_date, x.used_by_ref, x.usage_categories,
+           x.ip_space_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, allocated_ip& x) {
+  return f(caf::meta::type_name("vcd::allocated_ip"), x.id, x.value, x.suggested_value);
 }
 
 template <class Inspector>

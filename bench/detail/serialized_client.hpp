@@ -49,7 +49,9 @@ protected:
   }
 
 private:
-  std::mutex mutex_;
+  // Recursive: a callback may chain the next call at once (vcd::list_marked_allocations does),
+  // and the fake runs callbacks synchronously, still under the lock.
+  std::recursive_mutex mutex_;
   std::atomic<uint64_t> reads_{0};
   std::atomic<uint64_t> mutations_{0};
   std::atomic<uint64_t> polls_{0};

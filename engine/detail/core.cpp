@@ -4,10 +4,12 @@
 
 #include "actors/ip_pool_actor.hpp"
 #include "actors/ipv4.hpp"
+#include "actors/naming.hpp"
 #include "actors/node_set.hpp"
 #include "actors/pool_seed.hpp"
 #include "actors/service_manager.hpp"
 #include "adapters/asio/bridge.hpp"
+#include "adapters/vcd/ip_spaces.hpp"
 #include "caf/event_based_actor.hpp"
 #include "caf/typed_event_based_actor.hpp"
 #include "engine/detail/rde_sink.hpp"
@@ -183,11 +185,15 @@ void maybe_seed(self_ptr self) {
   in.cluster_id = cfg.cluster_id;
   in.ours = &*st.ours;
   in.services = &services;
+  in.ip_spaces = st.edge.using_ip_space();
+  in.allocations = &st.allocations;
   auto seed = make_pool_seed(in, cfg.vcdlb.load_balancer_class);
   st.external_size = address_count(seed);
   if (auto r = ipv4::parse_range(seed.internal_range.first, seed.internal_range.last))
     st.internal_size = r->size();
-  self->request(st.pool, std::chrono::seconds{30}, rebuild_atom::value, std::move(seed))
+  self
+    ->request(st.pool, std::chrono::seconds{30}, rebuild_atom::value, std::move(seed),
+              caf::actor_cast<caf::actor>(st.gateway))
     .then(
       [self](caf::ok_atom) {
         auto& st = self->state;
@@ -319,8 +325,30 @@ void discover(self_ptr self) {
                   retry_or_fail(self, "listing the gateway's used IP addresses", result.error());
                   return;
                 }
-                self->state.used = std::move(*result);
-                list_objects(self);
+                auto& st = self->state;
+                st.used = std::move(*result);
+                st.allocations.clear();
+                if (!st.edge.using_ip_space()) {
+                  list_objects(self);
+                  return;
+                }
+                // Before anything is allocated: the IPs this cluster (or the upstream provider
+                // for it) already holds, by their claim markers.
+                vcd::list_marked_allocations(
+                  st.opts.vcd, st.edge.id,
+                  naming::ip_claim_marker_prefix(st.opts.config.cluster_id),
+                  in_actor<std::vector<vcd::ip_allocation>>(self, [self](auto result) {
+                    if (!result) {
+                      retry_or_fail(self, "listing this cluster's IP Space allocations",
+                                    result.error());
+                      return;
+                    }
+                    self->state.allocations = std::move(*result);
+                    spdlog::info("engine: gateway {} allocates from IP Spaces; this cluster "
+                                 "holds {} allocations",
+                                 self->state.edge.name, self->state.allocations.size());
+                    list_objects(self);
+                  }));
               }));
           }));
       }));

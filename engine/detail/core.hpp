@@ -49,6 +49,8 @@ struct core_state {
   vcd::org_vdc_network network;
   vcd::edge_gateway edge;
   std::vector<vcd::used_ip> used;
+  /// IP Space gateways: this cluster's allocations (by claim marker) found at start.
+  std::vector<vcd::ip_allocation> allocations;
   std::optional<lb_objects> ours; ///< set once the gateway listed this cluster's objects
   uint64_t external_size = 0;     ///< addresses in the seed's external ranges (within vipSubnet)
   uint64_t internal_size = 0;     ///< addresses in the one-arm range

@@ -9,6 +9,10 @@ request for an (IP, port) that was already taken or a duplicate name; the cluste
 (`status.cpi`) lists exactly the gateway's objects, and the changes a second writer made to the
 entity meanwhile are all still there.
 
+With a third argument `ip-spaces` the gateway allocates its IPs from IP Spaces (the simulator's
+example scenario): then also every Service holds exactly one allocation with its claim marker
+and no allocation of this cluster is left over (0 leaked).
+
 Exits 77 (skipped) when kubectl is not installed.
 """
 
@@ -25,24 +29,28 @@ sys.path.insert(0, HERE)
 from kube_sim_harness import KubeSim, check  # noqa: E402
 from e2e_support import (CLUSTER_ID, NODE, Process, e2e_main, kubectl_runner,  # noqa: E402
                          service_yaml, start_vcd_sim, vcd_json, wait_for,
-                         write_deployment_files)
+                         write_deployment_files, write_ip_space_scenario)
 
 SERVICES = 12
 
 def run(vcdlb, kubectl, work, procs, extra):
     seed = int(extra[0]) if extra else 7
     rounds = int(extra[1]) if len(extra) > 1 else 4
+    ip_spaces = len(extra) > 2 and extra[2] == "ip-spaces"
     try:
-        return run_seed(vcdlb, kubectl, work, procs, random.Random(seed), rounds)
+        return run_seed(vcdlb, kubectl, work, procs, random.Random(seed), rounds, ip_spaces)
     except AssertionError:
         print("seed %d, %d rounds" % (seed, rounds))
         raise
 
 
-def run_seed(vcdlb, kubectl, work, procs, rng, rounds):
+def run_seed(vcdlb, kubectl, work, procs, rng, rounds, ip_spaces=False):
     # Slow tasks, so that kills land in the middle of work.
     # The cluster's RDE, with CAPVCD writing its own part of it now and then.
-    vcd, vcd_url = start_vcd_sim(vcdlb, procs, 60, rde_dir=work, second_writer_every=3)
+    scenario = write_ip_space_scenario(vcdlb, work) if ip_spaces else None
+    prefix = "cluster-%s-namespace-" % CLUSTER_ID[len("urn:vcloud:entity:vmware:"):]
+    vcd, vcd_url = start_vcd_sim(vcdlb, procs, 60, scenario, rde_dir=work,
+                                 second_writer_every=3)
 
     with KubeSim(vcdlb) as sim:
         k = kubectl_runner(kubectl, sim.kubeconfig, os.path.join(work, "kubectl-cache"))
@@ -98,8 +106,13 @@ def run_seed(vcdlb, kubectl, work, procs, rng, rounds):
             # before its virtual services.
             dump = vcd_json(vcd_url, "/_sim/dump")
             have = len(dump["virtual_services"]) + len(dump["pools"])
-            if 0 < have < 2 * sum(len(p) for p in wanted.values()) \
-                    or dump.get("running_tasks", 0) > 0:
+            total = 2 * sum(len(p) for p in wanted.values())
+            # On IP Spaces a kill between an allocation and the Service's first object counts
+            # too: that is the window where an allocation could leak.
+            allocated = sum(1 for sp in dump.get("ip_spaces", []) for a in sp["allocations"]
+                            if a["description"].startswith(prefix)) if ip_spaces else 0
+            if 0 < have < total or dump.get("running_tasks", 0) > 0 \
+                    or (0 < allocated and have < total):
                 interrupted += 1
             record_ips()
             # Meanwhile the users edit: a port changed, a Service deleted, one added.
@@ -181,6 +194,16 @@ def run_seed(vcdlb, kubectl, work, procs, rng, rounds):
         theirs = rde["second_writer_writes"]
         check(theirs > 0 and rde["entity"]["status"]["capvcd"].get("simSecondWriter") == theirs,
               "the second writer's %d writes are all in the entity" % theirs)
+        if ip_spaces:
+            ours = [a for sp in dump["ip_spaces"] for a in sp["allocations"]
+                    if a["description"].startswith(prefix)]
+            by_marker = {a["description"]: a["value"] for a in ours}
+            expected_markers = {"%s%s-service-%s" % (prefix, ns, name): ips[(ns, name)]
+                                for ns, name in wanted}
+            check(len(ours) == len(wanted) and by_marker == expected_markers,
+                  "every Service holds exactly one allocation, with its marker, of its IP "
+                  "(%d allocations of this cluster for %d Services; 0 leaked)"
+                  % (len(ours), len(wanted)))
         final.kill(signal.SIGTERM)
         check(final.proc.wait(30) == 0, "the last controller exits 0 on SIGTERM")
     vcd.kill(signal.SIGTERM)

@@ -177,28 +177,45 @@ def e2e_main(prefix, body):
             p.close()
 
 
-def start_vcd_sim(vcdlb, procs, task_ms, rde_dir=None, second_writer_every=0):
-    """`vcdlb vcd-sim` over HTTPS on a free loopback port; returns its base URL. With
-    `rde_dir`, the built-in scenario plus the cluster's RDE (CLUSTER_ID), written there, and
-    the simulator's second writer on it every `second_writer_every` reads (0: none)."""
-    extra = []
+def start_vcd_sim(vcdlb, procs, task_ms, scenario=None, rde_dir=None, second_writer_every=0):
+    """`vcdlb vcd-sim` over HTTPS on a free loopback port (the built-in world, or the scenario
+    file `scenario`); returns its base URL. With `rde_dir`, that world plus the cluster's RDE
+    (CLUSTER_ID), written there, and the simulator's second writer on it every
+    `second_writer_every` reads (0: none)."""
     if rde_dir is not None:
         import yaml
-        out = subprocess.run([vcdlb, "vcd-sim", "--print-scenario"], capture_output=True,
-                             text=True, check=True).stdout
-        scenario = yaml.safe_load(out)
-        scenario["orgs"][0].setdefault("defined_entities", []).append(
+        if scenario is None:
+            text = subprocess.run([vcdlb, "vcd-sim", "--print-scenario"], capture_output=True,
+                                  text=True, check=True).stdout
+        else:
+            with open(scenario) as f:
+                text = f.read()
+        world = yaml.safe_load(text)
+        world["orgs"][0].setdefault("defined_entities", []).append(
             {"id": CLUSTER_ID, "name": "e2e-cluster",
              "entity_type": "urn:vcloud:type:vmware:capvcdCluster:1.2.0",
              "second_writer_every": second_writer_every})
-        path = os.path.join(rde_dir, "vcd-scenario.yaml")
-        with open(path, "w") as f:
-            yaml.safe_dump(scenario, f)
-        extra = ["--scenario", path]
+        scenario = os.path.join(rde_dir, "vcd-scenario-rde.yaml")
+        with open(scenario, "w") as f:
+            yaml.safe_dump(world, f)
     vcd = Process("vcd-sim", [vcdlb, "vcd-sim", "--listen", "127.0.0.1:0",
-                              "--task-ms", str(task_ms), *extra])
+                              "--task-ms", str(task_ms)]
+                  + (["--scenario", scenario] if scenario else []))
     procs.append(vcd)
     return vcd, vcd.match(r"vcd-sim listening on (\S+)")
+
+
+def write_ip_space_scenario(vcdlb, work):
+    """The IP Space example that `vcd-sim --print-scenario` shows (commented) after the built-in
+    world: net1 in vdc1 on a gateway whose uplink uses IP Spaces. Returns its path."""
+    out = subprocess.run([vcdlb, "vcd-sim", "--print-scenario"], capture_output=True, text=True,
+                         timeout=60, check=True).stdout
+    start = out.index("\n# api_version:") + 1
+    lines = [line[2:] if line.startswith("# ") else line for line in out[start:].splitlines()]
+    path = os.path.join(work, "ip-spaces-scenario.yaml")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
 
 
 def kubectl_runner(kubectl, kubeconfig, cache):

@@ -52,6 +52,10 @@ public:
     std::lock_guard guard{mutex_};
     return writes_;
   }
+  std::vector<service_event> events() const {
+    std::lock_guard guard{mutex_};
+    return events_;
+  }
   std::vector<std::string> reasons() const {
     std::lock_guard guard{mutex_};
     std::vector<std::string> r;

@@ -424,6 +424,19 @@ std::vector<std::string> check_gateway(const json::value& dump,
   return problems;
 }
 
+void use_ip_spaces(vcd::sim::scenario& s) {
+  auto& up = s.orgs.at(0).vdcs.at(0).edge_gateways.at(0).uplinks.at(0);
+  up.subnets.clear();
+  up.ip_spaces = {"public-1"};
+  vcd::sim::ip_space space;
+  space.name = "public-1";
+  space.id = vcd::sim::derived_urn("ipSpace", space.name);
+  space.internal_scopes = {"203.0.113.0/24"};
+  space.ranges = {{"203.0.113.10", "203.0.113.250"}};
+  space.default_floating_ip_quota = -1;
+  s.ip_spaces.push_back(std::move(space));
+}
+
 // -- the harness -------------------------------------------------------------------------------
 
 harness::harness(harness_options opts) : opts_(std::move(opts)), io_("it-io", 2) {
@@ -451,6 +464,8 @@ harness::harness(harness_options opts) : opts_(std::move(opts)), io_("it-io", 2)
     rde.second_writer_every = opts_.second_writer_every;
     so.core.seed_state.orgs.at(0).defined_entities.push_back(rde);
   }
+  if (opts_.edit_scenario)
+    opts_.edit_scenario(so.core.seed_state);
   so.core.faults.task_duration = opts_.task_duration;
   so.io_threads = opts_.sim_io_threads;
   auto sim = vcd::sim::simulator::start(std::move(so));

@@ -113,7 +113,13 @@ struct harness_options {
   /// status.cpi; `second_writer_every` > 0 adds the simulator's concurrent second writer.
   bool rde_entity = false;
   int second_writer_every = 0;
+  /// Changes the simulator's scenario before it starts (e.g. an IP Space gateway).
+  std::function<void(vcd::sim::scenario&)> edit_scenario{};
 };
+
+/// Turns the default scenario's gateway into one whose uplink uses an IP Space ("public-1",
+/// the same 203.0.113.10-250, no quota): every external IP is then allocated on demand.
+void use_ip_spaces(vcd::sim::scenario& s);
 
 class harness {
 public:

@@ -390,6 +390,74 @@ TEST_P(modes, objects_with_upstream_names_are_adopted_in_place_and_managed) {
   expect_converged("adopted Service deleted");
 }
 
+// Issue 13: on an IP Space gateway the upstream provider's objects and its allocation (its claim
+// marker, USED_MANUAL) are kept as they are: no object request, no allocation request.
+class ip_space_modes : public ::testing::TestWithParam<config::lb_mode> {
+protected:
+  static harness_options options() {
+    harness_options o{GetParam()};
+    o.edit_scenario = [](vcd::sim::scenario& s) {
+      use_ip_spaces(s);
+      s.ip_spaces.back().allocations.push_back(
+        {"org1", "203.0.113.60", "USED_MANUAL",
+         naming::ip_claim_marker(cluster_id, {"shop", "legacy"}), ""});
+    };
+    return o;
+  }
+  harness h{options()};
+};
+
+TEST_P(ip_space_modes, upstream_objects_and_allocation_are_adopted_with_no_request) {
+  h.api().apply_node(worker("w1", "10.0.0.11"));
+  const bool one_arm = GetParam() != config::lb_mode::c;
+  auto svc = lb_service("shop", "legacy", {tcp("http", 80, 30080)});
+  const std::string ext = "203.0.113.60";
+  {
+    upstream_writer up{h};
+    up.port(svc.key.name, svc.ports[0], ext, one_arm ? "192.168.8.50" : ext, {"10.0.0.11"},
+            one_arm);
+  }
+  auto seeded = svc;
+  seeded.has_finalizer = true;
+  seeded.ingress_ips = {ext};
+  h.api().seed(seeded);
+  auto before = ids(h.vcd());
+  h.vcd().reset_stats();
+  h.start_engine();
+  name_fn upstream = [&](const service_key& key, const std::string& port) {
+    return naming::upstream_names(cluster_id, key.name, port);
+  };
+  auto p = h.converge(upstream);
+  EXPECT_TRUE(p.empty()) << join(p);
+  EXPECT_EQ(ids(h.vcd()), before);
+  EXPECT_EQ(h.api().ip_of(svc.key), ext);
+  size_t mutations = 0;
+  for (const auto& r : h.vcd().request_log())
+    if (r.method != "GET" && r.category == "mutation")
+      ++mutations;
+  EXPECT_EQ(mutations, 0u) << "no object and no allocation request on takeover";
+  auto dump = h.vcd().dump();
+  const auto& allocs = dump.at("ip_spaces").at(0).at("allocations").as_array();
+  ASSERT_EQ(allocs.size(), 1u);
+  EXPECT_EQ(allocs[0].at("description").as_string(), naming::ip_claim_marker(cluster_id, svc.key));
+
+  // Deleted: objects, then the allocation (the IP goes back to the space).
+  h.api().request_delete(svc.key);
+  p = h.converge(upstream);
+  EXPECT_TRUE(p.empty()) << join(p);
+  // The release runs after the finalizer is gone (two org-scoped tasks).
+  EXPECT_TRUE(h.eventually(
+    [&] { return h.vcd().dump().at("ip_spaces").at(0).at("allocations").as_array().empty(); }))
+    << "the allocation went back to the space";
+}
+
+INSTANTIATE_TEST_SUITE_P(modes, ip_space_modes,
+                         ::testing::Values(config::lb_mode::a, config::lb_mode::b,
+                                           config::lb_mode::c),
+                         [](const auto& info) {
+                           return std::string{config::to_string(info.param)};
+                         });
+
 // -- drift -----------------------------------------------------------------------------------
 
 // Issue 17: a port-number edit and a port rename update the objects in place (PUT): the VCD

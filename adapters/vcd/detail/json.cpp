@@ -1,7 +1,9 @@
 #include "adapters/vcd/detail/json.hpp"
 
+#include <charconv>
 #include <exception>
 #include <limits>
+#include <type_traits>
 #include <utility>
 
 #include <boost/json/array.hpp>
@@ -45,6 +47,10 @@ error_code read(od::value& v, nat_rule& out);
 error_code read(od::value& v, application_port& out);
 error_code read(od::value& v, app_port_profile& out);
 error_code read(od::value& v, certificate& out);
+error_code read(od::value& v, floating_ip_suggestion& out);
+error_code read(od::value& v, ip_space& out);
+error_code read(od::value& v, ip_allocation& out);
+error_code read(od::value& v, allocated_ip& out);
 
 // -- decoding primitives -----------------------------------------------------------------------
 // Each reads one value into `out`. JSON null leaves `out` untouched (absent); a wrong type is
@@ -607,6 +613,105 @@ error_code read(od::value& v, certificate& out) {
   });
 }
 
+error_code read(od::value& v, floating_ip_suggestion& out) {
+  return for_each_field(v, [&](std::string_view key, od::value& x) -> error_code {
+    if (key == "ipSpaceRef")
+      return read(x, out.ip_space_ref);
+    if (key == "unusedValues")
+      return read(x, out.unused_values);
+    return SUCCESS;
+  });
+}
+
+// `utilization.floatingIPs` counters are strings ("-1" = no cap); numbers are accepted too.
+error_code read_counter(od::value& v, int64_t& out) {
+  od::json_type t;
+  if (auto e = v.type().get(t))
+    return e;
+  if (t == od::json_type::null)
+    return SUCCESS;
+  if (t == od::json_type::number)
+    return read(v, out);
+  std::string text;
+  if (auto e = read(v, text))
+    return e;
+  int64_t n = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || ptr != text.data() + text.size())
+    return simdjson::INCORRECT_TYPE;
+  out = n;
+  return SUCCESS;
+}
+
+error_code read(od::value& v, ip_space& out) {
+  return for_each_field(v, [&](std::string_view key, od::value& x) -> error_code {
+    if (key == "id")
+      return read(x, out.id);
+    if (key == "name")
+      return read(x, out.name);
+    if (key == "description")
+      return read(x, out.description);
+    if (key == "type")
+      return read(x, out.type);
+    if (key == "orgRef")
+      return read(x, out.org_ref);
+    if (key == "status")
+      return read(x, out.status);
+    if (key == "utilization")
+      return for_each_field(x, [&](std::string_view k, od::value& u) -> error_code {
+        if (k != "floatingIPs")
+          return SUCCESS;
+        out.utilization_reported = true;
+        return for_each_field(u, [&](std::string_view c, od::value& n) -> error_code {
+          if (c == "totalCount")
+            return read_counter(n, out.floating_ip_total);
+          if (c == "allocatedCount")
+            return read_counter(n, out.floating_ip_allocated);
+          if (c == "usedCount")
+            return read_counter(n, out.floating_ip_used);
+          return SUCCESS;
+        });
+      });
+    return SUCCESS;
+  });
+}
+
+error_code read(od::value& v, ip_allocation& out) {
+  return for_each_field(v, [&](std::string_view key, od::value& x) -> error_code {
+    if (key == "id")
+      return read(x, out.id);
+    if (key == "type")
+      return read(x, out.type);
+    if (key == "value")
+      return read(x, out.value);
+    if (key == "usageState")
+      return read(x, out.usage_state);
+    if (key == "description")
+      return read(x, out.description);
+    if (key == "orgRef")
+      return read(x, out.org_ref);
+    if (key == "allocationDate")
+      return read(x, out.allocation_date);
+    if (key == "usedByRef")
+      return read(x, out.used_by_ref);
+    if (key == "usageCategories")
+      return read(x, out.usage_categories);
+    return SUCCESS;
+  });
+}
+
+error_code read(od::value& v, allocated_ip& out) {
+  return for_each_field(v, [&](std::string_view key, od::value& x) -> error_code {
+    if (key == "id")
+      return read(x, out.id);
+    if (key == "value")
+      return read(x, out.value);
+    if (key == "suggestedValue")
+      return read(x, out.suggested_value);
+    return SUCCESS;
+  });
+}
+
 error_code read(od::value& v, session_body& out) {
   return for_each_field(v, [&](std::string_view key, od::value& x) -> error_code {
     if (key == "id")
@@ -658,7 +763,21 @@ error_code read(od::value& v, page<T>& out) {
   });
 }
 
-// Parses a whole document whose root must be an object. Never throws.
+template <class T>
+struct is_vector : std::false_type {};
+template <class T>
+struct is_vector<std::vector<T>> : std::true_type {};
+
+template <class T>
+error_code read_root(od::value& v, T& out) {
+  if constexpr (is_vector<T>::value)
+    return read_list(v, out);
+  else
+    return read(v, out);
+}
+
+// Parses a whole document whose root must be an object (an array for vector results). Never
+// throws.
 template <class T>
 caf::expected<T> decode(std::string_view body, const char* what) {
   auto fail = [&](std::string reason) {
@@ -677,10 +796,14 @@ caf::expected<T> decode(std::string_view body, const char* what) {
     od::json_type t;
     if (auto e = root.type().get(t))
       return fail(simdjson::error_message(e));
-    if (t != od::json_type::object)
+    if constexpr (is_vector<T>::value) {
+      if (t != od::json_type::array)
+        return fail("the document is not an array");
+    } else if (t != od::json_type::object) {
       return fail("the document is not an object");
+    }
     T out;
-    if (auto e = read(root, out))
+    if (auto e = read_root(root, out))
       return fail(simdjson::error_message(e));
     // In bounds after the root object means more tokens follow (3.0 has no document::at_end);
     // a body with trailing content is not the document we asked for.
@@ -766,6 +889,27 @@ caf::expected<page<certificate>> decode_certificate_page(std::string_view body) 
 
 caf::expected<page<entity_ref>> decode_entity_ref_page(std::string_view body) {
   return decode<page<entity_ref>>(body, "entity page");
+}
+
+caf::expected<page<floating_ip_suggestion>>
+decode_floating_ip_suggestion_page(std::string_view body) {
+  return decode<page<floating_ip_suggestion>>(body, "floating IP suggestion page");
+}
+
+caf::expected<ip_space> decode_ip_space(std::string_view body) {
+  return decode<ip_space>(body, "IP space");
+}
+
+caf::expected<page<ip_allocation>> decode_ip_allocation_page(std::string_view body) {
+  return decode<page<ip_allocation>>(body, "IP space allocation page");
+}
+
+caf::expected<ip_allocation> decode_ip_allocation(std::string_view body) {
+  return decode<ip_allocation>(body, "IP space allocation");
+}
+
+caf::expected<std::vector<allocated_ip>> decode_allocated_ips(std::string_view body) {
+  return decode<std::vector<allocated_ip>>(body, "IP space allocation result");
 }
 
 caf::expected<session_body> decode_session(std::string_view body) {
@@ -893,6 +1037,28 @@ std::string encode_nat_rule(const nat_rule& r) {
     v["version"] = r.version;
     o["version"] = std::move(v);
   }
+  return bj::serialize(o);
+}
+
+std::string encode_allocation_request(const std::string& value) {
+  bj::object o;
+  o["type"] = "FLOATING_IP";
+  if (value.empty())
+    o["quantity"] = 1;
+  else
+    o["value"] = value; // API 37.2+; never together with quantity
+  return bj::serialize(o);
+}
+
+std::string encode_ip_allocation(const ip_allocation& a) {
+  bj::object o;
+  o["id"] = a.id;
+  o["type"] = a.type;
+  o["value"] = a.value;
+  o["usageState"] = a.usage_state;
+  o["description"] = a.description;
+  if (!a.org_ref.id.empty())
+    o["orgRef"] = ref_json(a.org_ref);
   return bj::serialize(o);
 }
 

@@ -45,6 +45,14 @@ struct page {
 [[nodiscard]] caf::expected<page<app_port_profile>> decode_app_port_profile_page(std::string_view);
 [[nodiscard]] caf::expected<app_port_profile> decode_app_port_profile(std::string_view);
 [[nodiscard]] caf::expected<page<certificate>> decode_certificate_page(std::string_view);
+[[nodiscard]] caf::expected<page<floating_ip_suggestion>>
+  decode_floating_ip_suggestion_page(std::string_view);
+[[nodiscard]] caf::expected<ip_space> decode_ip_space(std::string_view);
+/// Allocations as read; `ip_space_id` is left empty (the caller knows the space).
+[[nodiscard]] caf::expected<page<ip_allocation>> decode_ip_allocation_page(std::string_view);
+[[nodiscard]] caf::expected<ip_allocation> decode_ip_allocation(std::string_view);
+/// An allocate task's `ResultContent`: a JSON array `[{"id","value","suggestedValue"}]`.
+[[nodiscard]] caf::expected<std::vector<allocated_ip>> decode_allocated_ips(std::string_view);
 /// A page of `{name, id}` objects (e.g. `/cloudapi/1.0.0/orgs`).
 [[nodiscard]] caf::expected<page<entity_ref>> decode_entity_ref_page(std::string_view);
 
@@ -77,5 +85,10 @@ struct error_body {
 [[nodiscard]] std::string encode_virtual_service(const virtual_service& vs);
 [[nodiscard]] std::string encode_nat_rule(const nat_rule& r);
 [[nodiscard]] std::string encode_app_port_profile(const app_port_profile& p);
+/// `IpSpaceIpAllocationRequest` for one floating IP: `{"type":"FLOATING_IP","quantity":1}`, or
+/// with `value` (API 37.2+) that specific IP instead of a quantity.
+[[nodiscard]] std::string encode_allocation_request(const std::string& value);
+/// The whole `IpSpaceIpAllocation` for a PUT (id, type, value, usageState, description, orgRef).
+[[nodiscard]] std::string encode_ip_allocation(const ip_allocation& a);
 
 } // namespace vcdlb::vcd::detail

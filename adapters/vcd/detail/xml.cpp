@@ -303,6 +303,8 @@ caf::expected<task> decode_task(std::string_view xml) {
       int32_t code = 0;
       std::from_chars(major.data(), major.data() + major.size(), code);
       t.error = {code, attr(el, "minorErrorCode"), attr(el, "message")};
+    } else if (el.name == "ResultContent" && t.result_content.empty()) {
+      t.result_content = trim(el.text); // e.g. the JSON array of an IP Space allocation
     } else if (el.name == "Progress") {
       auto text = trim(el.text);
       int32_t p = 0;

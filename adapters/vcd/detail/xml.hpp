@@ -19,8 +19,8 @@ namespace vcdlb::vcd::detail {
 /// there is none.
 [[nodiscard]] caf::expected<std::vector<std::string>> decode_versions(std::string_view xml);
 
-/// A `Task` document: attributes href, id, status, operation; `Owner`, `Error` and
-/// `Progress` children.
+/// A `Task` document: attributes href, id, status, operation; `Owner`, `Error`, `Progress`
+/// and `Result/ResultContent` children.
 [[nodiscard]] caf::expected<task> decode_task(std::string_view xml);
 
 /// Maps the wire status ("preRunning", ...) to task_status; false for an unknown one.

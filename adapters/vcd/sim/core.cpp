@@ -252,6 +252,15 @@ const std::array routes{
   route{"GET", "/cloudapi/1.0.0/ssl/certificateLibrary/{}", R, true, get_certificate},
   route{"PUT", "/cloudapi/1.0.0/ssl/certificateLibrary/{}", M, true, put_certificate},
   route{"DELETE", "/cloudapi/1.0.0/ssl/certificateLibrary/{}", M, true, delete_certificate},
+  // floatingIpSuggestions before ipSpaces/{}: the first matching pattern wins.
+  route{"GET", "/cloudapi/1.0.0/ipSpaces/floatingIpSuggestions", R, true,
+        get_floating_ip_suggestions},
+  route{"GET", "/cloudapi/1.0.0/ipSpaces/{}", R, true, get_ip_space},
+  route{"POST", "/cloudapi/1.0.0/ipSpaces/{}/allocate", M, true, post_ip_space_allocate},
+  route{"GET", "/cloudapi/1.0.0/ipSpaces/{}/allocations", R, true, list_ip_allocations},
+  route{"GET", "/cloudapi/1.0.0/ipSpaces/{}/allocations/{}", R, true, get_ip_allocation},
+  route{"PUT", "/cloudapi/1.0.0/ipSpaces/{}/allocations/{}", M, true, put_ip_allocation},
+  route{"DELETE", "/cloudapi/1.0.0/ipSpaces/{}/allocations/{}", M, true, delete_ip_allocation},
   route{"GET", "/cloudapi/1.0.0/entities/{}", R, true, get_entity},
   route{"PUT", "/cloudapi/1.0.0/entities/{}", M, true, put_entity},
   route{"DELETE", "/cloudapi/1.0.0/entities/{}", M, true, delete_entity},
@@ -352,6 +361,7 @@ json::value dump_state(state& st) {
                                     {"second_writer_writes", d.second_writer_writes},
                                     {"entity", d.entity}});
   out["defined_entities"] = std::move(entities);
+  out["ip_spaces"] = dump_ip_spaces(st);
   out["running_tasks"] = st.running.size();
   return out;
 }

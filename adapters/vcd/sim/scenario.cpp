@@ -138,6 +138,15 @@ caf::error check_ip(const std::string& ip, const std::string& where, bool allow_
   return {};
 }
 
+caf::error parse_string(const YAML::Node& n, const std::string& w, std::string& out) {
+  if (!n.IsScalar())
+    return yaml_error(config_errc::wrong_type, w, "expected a string");
+  out = n.as<std::string>();
+  if (out.empty())
+    return yaml_error(config_errc::invalid_value, w, "must not be empty");
+  return {};
+}
+
 caf::error parse_user(reader& r, const YAML::Node& n, const std::string& w, user& u) {
   if (auto err = r.check_keys(n, w, {"name", "password"}))
     return err;
@@ -206,7 +215,7 @@ caf::error parse_subnet(reader& r, const YAML::Node& n, const std::string& w, up
 }
 
 caf::error parse_uplink(reader& r, const YAML::Node& n, const std::string& w, uplink& u) {
-  if (auto err = r.check_keys(n, w, {"name", "id", "subnets"}))
+  if (auto err = r.check_keys(n, w, {"name", "id", "subnets", "ip_spaces"}))
     return err;
   if (auto err = r.str(n, "name", w, u.name, true))
     return err;
@@ -214,9 +223,92 @@ caf::error parse_uplink(reader& r, const YAML::Node& n, const std::string& w, up
     return err;
   if (u.id.empty())
     u.id = derived_urn("network", "uplink/" + u.name);
-  return r.list(n, "subnets", w, u.subnets,
-                [&](const YAML::Node& m, const std::string& mw, uplink_subnet& x) {
-                  return parse_subnet(r, m, mw, x);
+  if (auto err = r.list(n, "subnets", w, u.subnets,
+                        [&](const YAML::Node& m, const std::string& mw, uplink_subnet& x) {
+                          return parse_subnet(r, m, mw, x);
+                        }))
+    return err;
+  if (auto err = r.list(n, "ip_spaces", w, u.ip_spaces, parse_string))
+    return err;
+  if (!u.ip_spaces.empty() && !u.subnets.empty())
+    return yaml_error(config_errc::invalid_value, w,
+                      "an uplink that uses IP Spaces has no subnets (its IPs are allocated)");
+  return {};
+}
+
+caf::error parse_quota(reader& r, const YAML::Node& n, const std::string& w, ip_space_quota& q) {
+  if (auto err = r.check_keys(n, w, {"org", "floating_ip_quota"}))
+    return err;
+  if (auto err = r.str(n, "org", w, q.org, true))
+    return err;
+  if (auto err = r.scalar(n, "floating_ip_quota", w, q.floating_ip_quota))
+    return err;
+  if (q.floating_ip_quota < -1)
+    return yaml_error(config_errc::invalid_value, w + ".floating_ip_quota", "must be -1 or more");
+  return {};
+}
+
+caf::error parse_allocation(reader& r, const YAML::Node& n, const std::string& w,
+                            ip_space_allocation& a) {
+  if (auto err = r.check_keys(n, w, {"org", "value", "usage_state", "description", "id"}))
+    return err;
+  if (auto err = r.str(n, "org", w, a.org, true))
+    return err;
+  if (auto err = r.str(n, "value", w, a.value, true))
+    return err;
+  if (auto err = check_ip(a.value, w + ".value"))
+    return err;
+  if (auto err = r.str(n, "usage_state", w, a.usage_state))
+    return err;
+  if (a.usage_state != "UNUSED" && a.usage_state != "USED_MANUAL" && a.usage_state != "USED")
+    return yaml_error(config_errc::invalid_value, w + ".usage_state",
+                      "must be UNUSED, USED_MANUAL or USED");
+  if (auto err = r.str(n, "description", w, a.description))
+    return err;
+  return r.str(n, "id", w, a.id);
+}
+
+caf::error parse_ip_space(reader& r, const YAML::Node& n, const std::string& w, ip_space& x) {
+  if (auto err = r.check_keys(n, w,
+                              {"name", "id", "type", "org", "internal_scopes", "ranges",
+                               "default_floating_ip_quota", "org_quotas", "allocations"}))
+    return err;
+  if (auto err = r.str(n, "name", w, x.name, true))
+    return err;
+  if (auto err = r.str(n, "id", w, x.id))
+    return err;
+  if (auto err = r.str(n, "type", w, x.type))
+    return err;
+  if (x.type != "PUBLIC" && x.type != "PRIVATE" && x.type != "SHARED_SERVICES")
+    return yaml_error(config_errc::invalid_value, w + ".type",
+                      "must be PUBLIC, PRIVATE or SHARED_SERVICES");
+  if (auto err = r.str(n, "org", w, x.org))
+    return err;
+  if ((x.type == "PRIVATE") != !x.org.empty())
+    return yaml_error(config_errc::invalid_value, w + ".org",
+                      "a PRIVATE IP Space names its org; other types do not");
+  if (auto err = r.list(n, "internal_scopes", w, x.internal_scopes, parse_string))
+    return err;
+  if (x.internal_scopes.size() > 5)
+    return yaml_error(config_errc::invalid_value, w + ".internal_scopes", "at most 5 CIDRs");
+  if (auto err = r.list(n, "ranges", w, x.ranges,
+                        [&](const YAML::Node& m, const std::string& mw, ip_range& v) {
+                          return parse_range(r, m, mw, v);
+                        }))
+    return err;
+  if (auto err = r.opt_scalar(n, "default_floating_ip_quota", w, x.default_floating_ip_quota))
+    return err;
+  if (x.default_floating_ip_quota && *x.default_floating_ip_quota < -1)
+    return yaml_error(config_errc::invalid_value, w + ".default_floating_ip_quota",
+                      "must be -1 or more");
+  if (auto err = r.list(n, "org_quotas", w, x.org_quotas,
+                        [&](const YAML::Node& m, const std::string& mw, ip_space_quota& v) {
+                          return parse_quota(r, m, mw, v);
+                        }))
+    return err;
+  return r.list(n, "allocations", w, x.allocations,
+                [&](const YAML::Node& m, const std::string& mw, ip_space_allocation& v) {
+                  return parse_allocation(r, m, mw, v);
                 });
 }
 
@@ -413,6 +505,53 @@ caf::error finish(scenario& s) {
       }
     }
   }
+  std::set<std::string> space_names;
+  for (size_t si = 0; si < s.ip_spaces.size(); ++si) {
+    auto& x = s.ip_spaces[si];
+    auto sw = "ip_spaces[" + std::to_string(si) + "]";
+    if (auto err = dup(space_names, x.name, sw + ".name"))
+      return err;
+    if (x.id.empty())
+      x.id = derived_urn("ipSpace", x.name);
+    auto known_org = [&](const std::string& name) { return org_names.count(name) > 0; };
+    if (!x.org.empty() && !known_org(x.org))
+      return yaml_error(config_errc::invalid_value, sw + ".org", "unknown org '" + x.org + "'");
+    for (const auto& q : x.org_quotas)
+      if (!known_org(q.org))
+        return yaml_error(config_errc::invalid_value, sw + ".org_quotas",
+                          "unknown org '" + q.org + "'");
+    std::set<std::string> values;
+    for (size_t ai = 0; ai < x.allocations.size(); ++ai) {
+      auto& a = x.allocations[ai];
+      auto aw = sw + ".allocations[" + std::to_string(ai) + "]";
+      if (!known_org(a.org))
+        return yaml_error(config_errc::invalid_value, aw + ".org", "unknown org '" + a.org + "'");
+      if (!values.insert(a.value).second)
+        return yaml_error(config_errc::invalid_value, aw + ".value", "allocated twice: " + a.value);
+      auto ip = *detail::parse_ipv4(a.value);
+      bool inside = false;
+      for (const auto& rg : x.ranges) {
+        auto lo = *detail::parse_ipv4(rg.start);
+        auto hi = rg.end.empty() ? lo : *detail::parse_ipv4(rg.end);
+        inside = inside || (lo <= ip && ip <= hi);
+      }
+      if (!inside)
+        return yaml_error(config_errc::invalid_value, aw + ".value",
+                          a.value + " is not in the IP Space's ranges");
+      if (a.id.empty())
+        a.id = derived_urn("ipSpaceIpAllocation", x.name + "/" + a.value);
+    }
+  }
+  for (const auto& o : s.orgs)
+    for (const auto& v : o.vdcs)
+      for (const auto& g : v.edge_gateways)
+        for (const auto& u : g.uplinks)
+          for (const auto& name : u.ip_spaces)
+            if (!space_names.count(name))
+              return yaml_error(config_errc::invalid_value,
+                                "orgs." + o.name + ".vdcs." + v.name + ".edge_gateways." + g.name
+                                  + ".uplinks." + u.name + ".ip_spaces",
+                                "unknown IP Space '" + name + "'");
   std::set<std::string> provider_users;
   for (auto& u : s.provider_users)
     if (auto err = dup(provider_users, u.name, "provider.users"))
@@ -487,7 +626,14 @@ void emit_gateway(YAML::Emitter& e, const edge_gateway& g) {
       }
       e << YAML::EndSeq << YAML::EndMap;
     }
-    e << YAML::EndSeq << YAML::EndMap;
+    e << YAML::EndSeq;
+    if (!u.ip_spaces.empty()) {
+      e << YAML::Key << "ip_spaces" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+      for (const auto& name : u.ip_spaces)
+        e << YAML::DoubleQuoted << name;
+      e << YAML::EndSeq;
+    }
+    e << YAML::EndMap;
   }
   e << YAML::EndSeq;
   e << YAML::Key << "seg_assignments" << YAML::Value << YAML::BeginSeq;
@@ -505,7 +651,62 @@ void emit_gateway(YAML::Emitter& e, const edge_gateway& g) {
   e << YAML::EndSeq << YAML::EndMap;
 }
 
+void emit_ip_spaces(YAML::Emitter& e, const std::vector<ip_space>& spaces) {
+  e << YAML::Key << "ip_spaces" << YAML::Value << YAML::BeginSeq;
+  for (const auto& x : spaces) {
+    e << YAML::BeginMap;
+    emit_kv(e, "name", x.name);
+    emit_kv(e, "id", x.id);
+    emit_kv(e, "type", x.type);
+    if (!x.org.empty())
+      emit_kv(e, "org", x.org);
+    e << YAML::Key << "internal_scopes" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (const auto& cidr : x.internal_scopes)
+      e << YAML::DoubleQuoted << cidr;
+    e << YAML::EndSeq;
+    e << YAML::Key << "ranges" << YAML::Value << YAML::BeginSeq;
+    for (const auto& r : x.ranges) {
+      e << YAML::Flow << YAML::BeginMap;
+      emit_kv(e, "start", r.start);
+      emit_kv(e, "end", r.end);
+      e << YAML::EndMap;
+    }
+    e << YAML::EndSeq;
+    if (x.default_floating_ip_quota)
+      e << YAML::Key << "default_floating_ip_quota" << YAML::Value << *x.default_floating_ip_quota;
+    e << YAML::Key << "org_quotas" << YAML::Value << YAML::BeginSeq;
+    for (const auto& q : x.org_quotas) {
+      e << YAML::Flow << YAML::BeginMap;
+      emit_kv(e, "org", q.org);
+      e << YAML::Key << "floating_ip_quota" << YAML::Value << q.floating_ip_quota;
+      e << YAML::EndMap;
+    }
+    e << YAML::EndSeq;
+    e << YAML::Key << "allocations" << YAML::Value << YAML::BeginSeq;
+    for (const auto& a : x.allocations) {
+      e << YAML::BeginMap;
+      emit_kv(e, "org", a.org);
+      emit_kv(e, "value", a.value);
+      emit_kv(e, "usage_state", a.usage_state);
+      emit_kv(e, "description", a.description);
+      emit_kv(e, "id", a.id);
+      e << YAML::EndMap;
+    }
+    e << YAML::EndSeq << YAML::EndMap;
+  }
+  e << YAML::EndSeq;
+}
+
 } // namespace
+
+int ip_space::quota_of(std::string_view org_name) const {
+  for (const auto& q : org_quotas)
+    if (q.org == org_name)
+      return q.floating_ip_quota;
+  if (default_floating_ip_quota)
+    return *default_floating_ip_quota;
+  return type == "PRIVATE" ? -1 : 1;
+}
 
 bool valid_api_version(std::string_view text) {
   return detail::parse_version(text).has_value();
@@ -568,6 +769,54 @@ scenario default_scenario() {
   return s;
 }
 
+scenario ip_space_example_scenario() {
+  scenario s;
+  org o;
+  o.name = "org1";
+  o.users.push_back({"admin", "admin-password"});
+  vdc v;
+  v.name = "vdc1";
+  edge_gateway g;
+  g.name = "edge-ips";
+  uplink u;
+  u.name = "provider-gateway-1";
+  u.ip_spaces = {"public-1", "org1-private"};
+  g.uplinks.push_back(std::move(u));
+  seg_assignment a;
+  a.seg_name = "seg-shared";
+  a.max_virtual_services = 1000;
+  g.seg_assignments.push_back(std::move(a));
+  v.edge_gateways.push_back(std::move(g));
+  v.networks.push_back({"net1", "", "edge-ips", "192.168.1.1/24"});
+  o.vdcs.push_back(std::move(v));
+  s.orgs.push_back(std::move(o));
+  ip_space pub;
+  pub.name = "public-1";
+  pub.internal_scopes = {"198.51.100.0/24"};
+  pub.ranges.push_back({"198.51.100.10", "198.51.100.200"});
+  pub.default_floating_ip_quota = 1; // VCD's default for PUBLIC spaces
+  pub.org_quotas.push_back({"org1", 50});
+  // A load balancer IP the upstream provider reserved, with its claim marker.
+  pub.allocations.push_back(
+    {"org1", "198.51.100.10", "USED_MANUAL",
+     "cluster-capvcdCluster:6e3c0e8a-0000-4000-8000-000000000001-namespace-default-service-web",
+     ""});
+  s.ip_spaces.push_back(std::move(pub));
+  ip_space priv;
+  priv.name = "org1-private";
+  priv.type = "PRIVATE";
+  priv.org = "org1";
+  priv.internal_scopes = {"10.200.0.0/24"};
+  priv.ranges.push_back({"10.200.0.10", "10.200.0.50"});
+  s.ip_spaces.push_back(std::move(priv));
+  for (auto& x : s.orgs.front().vdcs.front().edge_gateways.front().seg_assignments)
+    x.seg_id = derived_urn("serviceEngineGroup", x.seg_name);
+  for (auto& x : s.orgs.front().vdcs.front().edge_gateways.front().uplinks)
+    x.id = derived_urn("network", "uplink/" + x.name);
+  [[maybe_unused]] auto err = finish(s);
+  return s;
+}
+
 caf::expected<scenario> parse_scenario(std::string_view yaml) {
   YAML::Node root;
   try {
@@ -580,7 +829,7 @@ caf::expected<scenario> parse_scenario(std::string_view yaml) {
   try {
     if (auto err = r.check_keys(root, "(root)",
                                 {"api_version", "shared_vip", "max_page_size",
-                                 "reject_oversized_page", "provider", "orgs"}))
+                                 "reject_oversized_page", "provider", "orgs", "ip_spaces"}))
       return err;
     if (auto err = r.str(root, "api_version", "(root)", s.api_version))
       return err;
@@ -607,6 +856,11 @@ caf::expected<scenario> parse_scenario(std::string_view yaml) {
     if (auto err = r.list(root, "orgs", "(root)", s.orgs,
                           [&](const YAML::Node& m, const std::string& mw, org& x) {
                             return parse_org(r, m, mw, x);
+                          }))
+      return err;
+    if (auto err = r.list(root, "ip_spaces", "(root)", s.ip_spaces,
+                          [&](const YAML::Node& m, const std::string& mw, ip_space& x) {
+                            return parse_ip_space(r, m, mw, x);
                           }))
       return err;
   } catch (const YAML::Exception& e) {
@@ -691,7 +945,10 @@ std::string to_yaml(const scenario& s) {
     }
     e << YAML::EndSeq << YAML::EndMap;
   }
-  e << YAML::EndSeq << YAML::EndMap;
+  e << YAML::EndSeq;
+  if (!s.ip_spaces.empty())
+    emit_ip_spaces(e, s.ip_spaces);
+  e << YAML::EndMap;
   return std::string{e.c_str()} + "\n";
 }
 

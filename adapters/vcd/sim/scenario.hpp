@@ -2,7 +2,8 @@
 
 /// @file adapters/vcd/sim/scenario.hpp
 /// @brief The seed state of the VCD simulator: orgs, VDCs, networks, edge gateways with uplink
-/// ranges and SEG assignments, certificates, users and API tokens, and the API version.
+/// ranges (or IP Spaces) and SEG assignments, IP Spaces with quotas and allocations,
+/// certificates, users and API tokens, and the API version.
 ///
 /// Plain values; loaded from YAML (`load_scenario`), printed as YAML (`to_yaml`), or taken from
 /// `default_scenario()`. Missing ids are derived deterministically from the names.
@@ -32,6 +33,9 @@ struct uplink {
   std::string name; ///< external network name
   std::string id;   ///< urn:vcloud:network:...
   std::vector<uplink_subnet> subnets;
+  /// Names of the IP Spaces the provider gateway behind this uplink uses. Non-empty: the uplink
+  /// reports `usingIpSpace: true` and has no subnets (its IPs are allocated from the spaces).
+  std::vector<std::string> ip_spaces;
 };
 
 struct seg_assignment {
@@ -110,6 +114,38 @@ struct org {
   std::vector<defined_entity> defined_entities;
 };
 
+/// A per-org override of an IP Space's default floating-IP quota (`ipSpaces/orgAssignments`).
+struct ip_space_quota {
+  std::string org;            ///< org name
+  int floating_ip_quota = -1; ///< -1: no cap; 0: nothing allocatable
+};
+
+/// An allocation that exists when the simulator starts (e.g. made by the upstream provider).
+struct ip_space_allocation {
+  std::string org; ///< org name
+  std::string value;
+  std::string usage_state = "USED_MANUAL"; ///< UNUSED, USED_MANUAL or USED
+  std::string description;                 ///< e.g. upstream's claim marker
+  std::string id;                          ///< urn:vcloud:ipSpaceIpAllocation:...; derived
+};
+
+/// A provider-defined IP Space (VCD 10.4.1+, ip-spaces-rde-traffic.md §1.3).
+struct ip_space {
+  std::string name;
+  std::string id;                           ///< urn:vcloud:ipSpace:...
+  std::string type = "PUBLIC";              ///< PUBLIC, PRIVATE or SHARED_SERVICES
+  std::string org;                          ///< owner org name (PRIVATE only)
+  std::vector<std::string> internal_scopes; ///< 1..5 CIDRs
+  std::vector<ip_range> ranges;             ///< floating IPs come from these
+  /// Unset: VCD's defaults, 1 for PUBLIC and SHARED_SERVICES, -1 (no cap) for PRIVATE.
+  std::optional<int> default_floating_ip_quota;
+  std::vector<ip_space_quota> org_quotas;
+  std::vector<ip_space_allocation> allocations;
+
+  /// The floating-IP quota of `org_name` here.
+  [[nodiscard]] int quota_of(std::string_view org_name) const;
+};
+
 struct scenario {
   std::string api_version = "37.2"; ///< the highest version the server offers
   /// Several virtual services on one VIP (VCD 10.4+). Unset: true iff api_version >= 37.0.
@@ -119,6 +155,7 @@ struct scenario {
   std::vector<user> provider_users;   ///< users of the System org (/sessions/provider)
   std::vector<api_token> provider_api_tokens;
   std::vector<org> orgs;
+  std::vector<ip_space> ip_spaces; ///< provider objects; gateways' uplinks name them
 };
 
 /// The built-in scenario: org "org1", VDC "vdc1", network "net1" on edge gateway "edge-1" with
@@ -127,6 +164,11 @@ struct scenario {
 /// "vcdlb-sim-api-token", provider user administrator@System / "provider-password", and a
 /// capvcdCluster RDE "cluster1".
 [[nodiscard]] scenario default_scenario();
+
+/// A small scenario whose only edge gateway allocates its IPs from IP Spaces: a PUBLIC space
+/// with an org quota, a seeded allocation carrying the upstream provider's claim marker, and a
+/// PRIVATE space. `vcdlb vcd-sim --print-scenario` shows it (commented) after the built-in one.
+[[nodiscard]] scenario ip_space_example_scenario();
 
 /// Parses a scenario from YAML text. Unknown keys, wrong types, bad IPs and duplicate names
 /// are config_errc errors naming the offending key. Missing ids are derived from names.

@@ -14,6 +14,7 @@
 #include "adapters/http/server.hpp"
 #include "adapters/vcd/beast_client.hpp"
 #include "adapters/vcd/errors.hpp"
+#include "adapters/vcd/ip_spaces.hpp"
 #include "adapters/vcd/sim/core.hpp"
 
 namespace {
@@ -385,6 +386,62 @@ TEST_F(sim_integration, injected_faults_keep_their_class) {
   ASSERT_TRUE(t) << describe(t.error());
   EXPECT_EQ(t->status, task_status::error);
   EXPECT_TRUE(has_code(make_task_error(*t), vcd_errc::task_failed));
+}
+
+} // namespace
+
+namespace {
+
+// IP Spaces end to end: the real client against the simulator's IP Space gateway.
+TEST_F(sim_integration, ip_space_allocation_lifecycle) {
+  start(sim::ip_space_example_scenario());
+  auto g = run<edge_gateway>([&](auto cb) { client->get_edge_gateway(gw, cb); });
+  ASSERT_TRUE(g) << describe(g.error());
+  EXPECT_TRUE(g->using_ip_space());
+  EXPECT_TRUE(g->uplinks.at(0).subnets.empty());
+  auto sugg = run<std::vector<floating_ip_suggestion>>(
+    [&](auto cb) { client->list_floating_ip_suggestions(gw, cb); });
+  ASSERT_TRUE(sugg) << describe(sugg.error());
+  ASSERT_EQ(sugg->size(), 2u);
+  std::string pub;
+  for (const auto& s : *sugg)
+    if (s.ip_space_ref.name == "public-1")
+      pub = s.ip_space_ref.id;
+  auto space = run<ip_space>([&](auto cb) { client->get_ip_space(pub, cb); });
+  ASSERT_TRUE(space) << describe(space.error());
+  EXPECT_EQ(space->type, "PUBLIC");
+  EXPECT_EQ(space->floating_ip_total, 50);
+  EXPECT_EQ(space->floating_ip_allocated, 1);
+
+  auto t = finish(run<task_ref>([&](auto cb) { client->allocate_floating_ip(pub, "", cb); }));
+  ASSERT_TRUE(t) << describe(t.error());
+  ASSERT_EQ(t->status, task_status::success);
+  auto got = parse_allocation_result(*t);
+  ASSERT_TRUE(got) << describe(got.error());
+  auto a = run<ip_allocation>([&](auto cb) { client->get_ip_allocation(pub, got->at(0).id, cb); });
+  ASSERT_TRUE(a) << describe(a.error());
+  EXPECT_EQ(a->value, got->at(0).value);
+  a->usage_state = "USED_MANUAL";
+  a->description = "cluster-c9-namespace-default-service-web";
+  auto marked = finish(run<task_ref>([&](auto cb) { client->update_ip_allocation(*a, cb); }));
+  ASSERT_TRUE(marked) << describe(marked.error());
+  EXPECT_EQ(marked->status, task_status::success);
+  auto mine = run<std::vector<ip_allocation>>(
+    [&](auto cb) { list_marked_allocations(client, gw, "cluster-c9-namespace-", cb); });
+  ASSERT_TRUE(mine) << describe(mine.error());
+  ASSERT_EQ(mine->size(), 1u);
+  EXPECT_EQ(mine->at(0).value, got->at(0).value);
+  EXPECT_EQ(mine->at(0).ip_space_id, pub);
+  auto upstream = run<std::vector<ip_allocation>>(
+    [&](auto cb) { list_marked_allocations(client, gw, "cluster-capvcdCluster:", cb); });
+  ASSERT_TRUE(upstream);
+  EXPECT_EQ(upstream->size(), 1u) << "the seeded allocation with upstream's marker";
+  auto released =
+    finish(run<task_ref>([&](auto cb) { client->delete_ip_allocation(pub, got->at(0).id, cb); }));
+  ASSERT_TRUE(released);
+  EXPECT_EQ(released->status, task_status::success);
+  auto gone = run<ip_allocation>([&](auto cb) { client->get_ip_allocation(pub, a->id, cb); });
+  EXPECT_TRUE(has_code(gone.error(), vcd_errc::not_found));
 }
 
 } // namespace

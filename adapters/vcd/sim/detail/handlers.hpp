@@ -89,6 +89,21 @@ http::response put_entity(ctx& c);
 http::response delete_entity(ctx& c);
 http::response get_entity_type(ctx& c);
 
+// -- handlers_ip_spaces.cpp: IP Spaces, floating IP suggestions, allocations --------------
+http::response get_floating_ip_suggestions(ctx& c);
+http::response get_ip_space(ctx& c);
+http::response post_ip_space_allocate(ctx& c);
+http::response list_ip_allocations(ctx& c);
+http::response get_ip_allocation(ctx& c);
+http::response put_ip_allocation(ctx& c);
+http::response delete_ip_allocation(ctx& c);
+/// The IP Spaces the gateway's uplinks use (none: a range-based gateway).
+std::vector<const ip_space_rec*> gateway_ip_spaces(const state& st, const gateway_rec& g);
+/// True if `ip` is a floating IP allocated to the gateway's org from one of its IP Spaces.
+bool floating_ip_of_gateway(const state& st, const gateway_rec& g, std::string_view ip);
+/// Every IP Space with its allocations, for the dump.
+json::array dump_ip_spaces(state& st);
+
 // -- rendering (also used by the dump) -----------------------------------------------------
 json::object render_gateway(state& st, const gateway_rec& g, int version, bool provider);
 json::object render(state& st, const entry& e, int version, time_point now);

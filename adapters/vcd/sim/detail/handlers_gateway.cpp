@@ -59,11 +59,12 @@ std::vector<std::pair<std::string, std::string>> used_ips(state& st, const gatew
       if (type.empty())
         type = str_field(e.body, "ruleType");
       auto ext = str_field(e.body, "externalAddresses");
-      if ((type == "DNAT" || type == "SNAT" || type == "REFLEXIVE") && in_gateway_ranges(g, ext))
+      if ((type == "DNAT" || type == "SNAT" || type == "REFLEXIVE")
+          && (in_gateway_ranges(g, ext) || floating_ip_of_gateway(st, g, ext)))
         add(ext, type == "DNAT" ? "DNAT" : "SNAT");
     } else if (e.k == kind::virtual_service) {
       auto vip = str_field(e.body, "virtualIpAddress");
-      if (in_gateway_ranges(g, vip))
+      if (in_gateway_ranges(g, vip) || floating_ip_of_gateway(st, g, vip))
         add(vip, "Load_Balancer");
     }
   }
@@ -98,14 +99,18 @@ json::object render_gateway(state& st, const gateway_rec& g, int version, bool p
                                      {"usedIpCount", in_subnet.size()},
                                      {"primaryIp", s.primary_ip}});
     }
+    // An uplink backed by IP Spaces has no subnets: its IPs exist only once allocated.
+    bool ip_space = !u.ip_spaces.empty();
     json::object uj{{"uplinkId", u.id},
                     {"uplinkName", u.name},
-                    {"subnets", json::object{{"values", std::move(subnets)}}},
+                    {"subnets", ip_space
+                                  ? json::value(nullptr)
+                                  : json::value(json::object{{"values", std::move(subnets)}})},
                     {"connected", true},
                     {"dedicated", false},
                     {"vrfLiteBacked", false}};
     if (version >= 3701) {
-      uj["usingIpSpace"] = false;
+      uj["usingIpSpace"] = ip_space;
       uj["backingType"] = "NSXT_TIER0";
     }
     uplinks.push_back(std::move(uj));

@@ -227,9 +227,11 @@ http::response get_task(ctx& c) {
     if (t.status != "running")
       j["endTime"] = c.st.wall(t.end);
     if (t.status == "error")
-      j["error"] = json::object{{"majorErrorCode", 500},
-                                {"minorErrorCode", "INTERNAL_SERVER_ERROR"},
+      j["error"] = json::object{{"majorErrorCode", t.error_major},
+                                {"minorErrorCode", t.error_minor},
                                 {"message", t.error_message}};
+    if (t.status == "success" && !t.result_content.empty())
+      j["result"] = json::object{{"resultContent", t.result_content}};
     return json_reply(c, 200, j);
   }
   std::string x = "<Task xmlns=\"http://www.vmware.com/vcloud/v1.5\" href=\"" + xml_escape(href)
@@ -247,13 +249,18 @@ http::response get_task(ctx& c) {
        + "\" name=\"" + xml_escape(t.owner_name) + "\" type=\"" + xml_escape(t.owner_type)
        + "\"/>\n";
   if (t.status == "error")
-    x += "  <Error majorErrorCode=\"500\" minorErrorCode=\"INTERNAL_SERVER_ERROR\" message=\""
-         + xml_escape(t.error_message) + "\"/>\n";
+    x += "  <Error majorErrorCode=\"" + std::to_string(t.error_major) + "\" minorErrorCode=\""
+         + xml_escape(t.error_minor) + "\" message=\"" + xml_escape(t.error_message) + "\"/>\n";
   x += "  <User href=\"" + xml_escape(user_href) + "\" id=\"" + t.user_id + "\" name=\""
        + xml_escape(t.user_name) + "\" type=\"application/vnd.vmware.admin.user+xml\"/>\n";
   x += "  <Organization href=\"" + xml_escape(org_href) + "\" id=\"" + t.org_id + "\" name=\""
        + xml_escape(t.org_name) + "\" type=\"application/vnd.vmware.vcloud.org+xml\"/>\n";
-  x += "  <Progress>" + std::to_string(progress) + "</Progress>\n  <Details></Details>\n</Task>\n";
+  x += "  <Progress>" + std::to_string(progress) + "</Progress>\n  <Details></Details>\n";
+  // XSD order: Result comes last. The allocate task's values (a JSON array) are its content.
+  if (t.status == "success" && !t.result_content.empty())
+    x += "  <Result>\n    <ResultContent>" + xml_escape(t.result_content)
+         + "</ResultContent>\n  </Result>\n";
+  x += "</Task>\n";
   return xml_reply(c, 200, x, "application/vnd.vmware.vcloud.task+xml");
 }
 

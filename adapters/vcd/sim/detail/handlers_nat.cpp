@@ -80,14 +80,18 @@ std::optional<http::response> validate_nat(ctx& c, json::object& body, const gat
   auto ext_s = std::string{ext->get_string()};
   if (ext_s.empty() && t != "NO_SNAT" && t != "NO_DNAT")
     return bad_request(c, "externalAddresses must not be empty.", "missing_field");
-  if (t == "DNAT" && parse_ipv4(ext_s) && !in_gateway_ranges(gw, ext_s)) {
+  if (t == "DNAT" && parse_ipv4(ext_s) && !in_gateway_ranges(gw, ext_s)
+      && !floating_ip_of_gateway(c.st, gw, ext_s)) {
     bool primary = false;
     for (const auto& u : gw.uplinks)
       for (const auto& s : u.subnets)
         primary = primary || s.primary_ip == ext_s;
     if (!primary)
       return bad_request(
-        c, "externalAddresses " + ext_s + " is not in the IP ranges allocated to the edge gateway.",
+        c,
+        "externalAddresses " + ext_s
+          + " is not in the IP ranges allocated to the edge gateway (nor a floating IP "
+            "allocated to the org from its IP Spaces).",
         "invalid_value");
   }
   if (has_field(body, "dnatExternalPort")) {

@@ -136,6 +136,28 @@ state::state(core_options opts)
       }
     }
   }
+  // IP Spaces with their seeded allocations (e.g. made by the upstream provider).
+  for (auto& sp : sc.ip_spaces) {
+    if (sp.id.empty())
+      sp.id = derived_urn("ipSpace", sp.name);
+    auto& rec = ip_spaces[sp.id];
+    rec.def = sp;
+    for (const auto& a : sp.allocations) {
+      const auto* o = find_org_by_name(a.org);
+      allocation_rec r;
+      // A scenario built in code (not parsed) may leave the id to be derived, as parsing does.
+      r.id = a.id.empty() ? derived_urn("ipSpaceIpAllocation", sp.name + "/" + a.value) : a.id;
+      r.space_id = sp.id;
+      r.org_id = o != nullptr ? o->id : "";
+      r.org_name = a.org;
+      r.value = a.value;
+      r.usage_state = a.usage_state;
+      r.description = a.description;
+      r.allocation_date = wall(steady_epoch);
+      r.seq = next_allocation_seq++;
+      rec.allocations.emplace(r.id, std::move(r));
+    }
+  }
 }
 
 std::string state::new_uuid() {
@@ -232,10 +254,14 @@ void state::settle(time_point t) {
     task->status = fail ? "error" : "success";
     if (fail) {
       ++stats.tasks_failed;
-      task->error_message = "[ " + task->uuid + " ] The back end failed to realize the change ("
-                            + task->operation_name + ").";
+      if (task->error_message.empty())
+        task->error_message = "[ " + task->uuid + " ] The back end failed to realize the change ("
+                              + task->operation_name + ").";
     }
-    if (task->act == task_rec::action::gateway_update) {
+    if (task->act == task_rec::action::ip_allocate || task->act == task_rec::action::ip_update
+        || task->act == task_rec::action::ip_release) {
+      settle_allocation(*task, fail);
+    } else if (task->act == task_rec::action::gateway_update) {
       if (auto* g = gateway(task->object_id))
         g->status = fail ? "REALIZATION_FAILED" : "REALIZED";
     } else if (auto* e = find(task->object_id); e != nullptr && e->task_id == task->uuid) {
@@ -253,6 +279,46 @@ void state::settle(time_point t) {
         g->lock_task.clear();
     auto uuid = task->uuid;
     running.erase(std::remove(running.begin(), running.end(), uuid), running.end());
+  }
+}
+
+void state::settle_allocation(const task_rec& task, bool fail) {
+  auto sp = ip_spaces.find(task.ip_space_id);
+  if (sp == ip_spaces.end())
+    return;
+  auto& allocs = sp->second.allocations;
+  if (task.act == task_rec::action::ip_allocate) {
+    // Every value of the request: reserved when it was accepted, visible once it succeeded.
+    if (const auto* ids = task.change.if_contains("ids"); ids != nullptr && ids->is_array())
+      for (const auto& id : ids->get_array()) {
+        auto i = allocs.find(std::string{id.as_string()});
+        if (i == allocs.end())
+          continue;
+        if (fail)
+          allocs.erase(i);
+        else
+          i->second.visible = true;
+      }
+    return;
+  }
+  auto a = allocs.find(task.object_id);
+  if (a == allocs.end())
+    return;
+  switch (task.act) {
+  case task_rec::action::ip_update:
+    if (!fail) {
+      if (auto* u = task.change.if_contains("usageState"); u != nullptr && u->is_string())
+        a->second.usage_state = std::string{u->get_string()};
+      if (auto* d = task.change.if_contains("description"); d != nullptr && d->is_string())
+        a->second.description = std::string{d->get_string()};
+    }
+    break;
+  case task_rec::action::ip_release:
+    if (!fail)
+      allocs.erase(a);
+    break;
+  default:
+    break;
   }
 }
 

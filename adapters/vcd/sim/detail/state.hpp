@@ -69,8 +69,36 @@ struct gateway_rec {
   std::string lock_task; ///< uuid of the running mutating task holding the gateway lock
 };
 
+/// A floating IP allocated from an IP Space to an org.
+struct allocation_rec {
+  std::string id; ///< urn:vcloud:ipSpaceIpAllocation:...
+  std::string space_id;
+  std::string org_id;
+  std::string org_name;
+  std::string value;
+  std::string usage_state = "UNUSED"; ///< as set by the tenant: UNUSED, USED_MANUAL (or USED)
+  std::string description;
+  std::string allocation_date;
+  uint64_t seq = 0;    ///< allocation order
+  bool visible = true; ///< false until its allocate task succeeded
+};
+
+/// An IP Space of the scenario with its allocations.
+struct ip_space_rec {
+  ip_space def;
+  std::map<std::string, allocation_rec> allocations; ///< by id
+};
+
 struct task_rec {
-  enum class action : uint8_t { create, update, remove, gateway_update };
+  enum class action : uint8_t {
+    create,
+    update,
+    remove,
+    gateway_update,
+    ip_allocate, ///< object_id: the allocation, made visible (or dropped) at the end
+    ip_update,   ///< object_id: the allocation; `change` applied at the end
+    ip_release,  ///< object_id: the allocation, erased at the end
+  };
   std::string uuid;
   std::string operation;      ///< human text: "Creating Load Balancer Pool web"
   std::string operation_name; ///< NAT_RULE_CREATE, LOAD_BALANCER_POOL_CREATE, ...
@@ -89,6 +117,13 @@ struct task_rec {
   action act = action::create;
   std::string object_id;
   std::string error_message;
+  // Set when the outcome is decided up front (e.g. a refused IP Space allocation): the task
+  // fails with this error instead of the generic injected one.
+  int error_major = 500;
+  std::string error_minor = "INTERNAL_SERVER_ERROR";
+  std::string ip_space_id;    ///< ip_* actions
+  json::object change;        ///< ip_update: usageState, description
+  std::string result_content; ///< shown as Result/ResultContent once the task succeeded
 };
 
 struct session_rec {
@@ -140,6 +175,8 @@ struct state {
   std::map<std::string, entity_rec> entities;  ///< RDEs by URN
   /// Defined entity types (`/entityTypes/{id}`): the capvcdCluster versions CSE registers.
   std::map<std::string, json::object> entity_types;
+  std::map<std::string, ip_space_rec> ip_spaces; ///< by URN
+  uint64_t next_allocation_seq = 1;
   std::vector<std::string> running;                      ///< uuids of running tasks
   std::unordered_map<std::string, session_rec> sessions; ///< by token
   std::unordered_map<std::string, std::string> legacy;   ///< legacy session id -> token
@@ -173,6 +210,9 @@ struct state {
   /// Finishes every task whose end is due at `t`, applies its effect and releases locks;
   /// moves objects of running tasks from PENDING to CONFIGURING.
   void settle(time_point t);
+
+  /// Applies the end of an IP Space allocation task (allocate, update, release).
+  void settle_allocation(const task_rec& task, bool fail);
 
   /// The org of the scenario with this URN (or bare uuid), or nullptr.
   const org* find_org(std::string_view id_or_uuid) const;

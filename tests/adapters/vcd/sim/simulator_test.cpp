@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sstream>
+
 #include <gtest/gtest.h>
 
 #include "adapters/asio/io_runner.hpp"
@@ -207,6 +209,16 @@ TEST(vcd_sim_process, print_scenario_prints_the_built_in_default_as_yaml) {
   EXPECT_EQ(parsed->api_version, "36.2");
   parsed->api_version = "37.2";
   EXPECT_EQ(to_yaml(*parsed), to_yaml(default_scenario()));
+  // After it, commented, an IP Space example that loads once uncommented.
+  auto at = out.find("\n# api_version:");
+  ASSERT_NE(at, std::string::npos) << out;
+  std::string example;
+  std::istringstream lines{out.substr(at + 1)};
+  for (std::string line; std::getline(lines, line);)
+    example += (line.rfind("# ", 0) == 0 ? line.substr(2) : line) + "\n";
+  auto ips = parse_scenario(example);
+  ASSERT_TRUE(ips) << describe(ips.error()) << "\n" << example;
+  EXPECT_EQ(to_yaml(*ips), to_yaml(ip_space_example_scenario()));
 }
 #endif
 
