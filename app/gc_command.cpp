@@ -12,6 +12,7 @@
 #include "gc/collect.hpp"
 #include "gc/detail/blocking.hpp"
 #include "protocol/errors.hpp"
+#include "runtime/logging.hpp"
 
 namespace vcdlb::app {
 
@@ -32,6 +33,11 @@ int run_gc(const gc_flags& flags) {
     return 2;
   }
   const auto& cfg = opts->loaded.config;
+  // Logs go to stderr; stdout carries only the report.
+  if (auto ok = runtime::setup_logging(cfg.vcdlb.log.level, cfg.vcdlb.log.format); !ok) {
+    std::cerr << "vcdlb gc: vcdlb.log.level: " << describe(ok.error()) << "\n";
+    return 2;
+  }
   asio_bridge::io_runner io{"vcdlb-gc-io", 1};
   auto vo = vcd::make_connection_options(cfg, opts->loaded.creds);
   auto client = vcd::beast_client::connect(io.context(), std::move(vo.http), std::move(vo.client));
