@@ -234,7 +234,9 @@ TEST_F(gateway_actor_test, created_objects_name_their_cluster_and_unmarked_ones_
   auto old_want = desired(old_svc, config::lb_mode::a, "203.0.113.12");
   execute(make_plan(old_want, list(old_svc.key)));
   ASSERT_FALSE(old_want.dnat_rules.empty());
-  EXPECT_EQ(fake_->pool_by_name(old_want.pools[0].name)->description, "");
+  auto old_pool = fake_->pool_by_name(old_want.pools[0].name);
+  ASSERT_TRUE(old_pool);
+  EXPECT_EQ(old_pool->description, "");
   self_->send_exit(gw_, caf::exit_reason::user_shutdown);
   run();
   // Today's vcdlb adopts them as they are: the missing marker is not drift.
@@ -244,14 +246,17 @@ TEST_F(gateway_actor_test, created_objects_name_their_cluster_and_unmarked_ones_
   EXPECT_EQ(fake_->mutation_calls(), 0u);
   // What it creates carries the full cluster id in the description.
   auto svc = service("web");
-  auto want = desired(svc, config::lb_mode::a, "203.0.113.13");
+  auto want = desired(svc, config::lb_mode::a, "203.0.113.13", 20);
   execute(make_plan(want, list(svc.key)));
   auto marker = naming::owner_marker(cid);
-  EXPECT_EQ(fake_->pool_by_name(want.pools[0].name)->description, marker);
-  EXPECT_EQ(fake_->virtual_service_by_name(want.virtual_services[0].name)->description, marker);
-  EXPECT_EQ(fake_->nat_rule_by_name(gw_id_, want.dnat_rules[0].name)->description, marker);
+  auto pool = fake_->pool_by_name(want.pools[0].name);
+  auto vs = fake_->virtual_service_by_name(want.virtual_services[0].name);
+  auto rule = fake_->nat_rule_by_name(gw_id_, want.dnat_rules[0].name);
   auto profile = fake_->app_port_profile_by_name(want.profiles[0].name);
-  ASSERT_TRUE(profile);
+  ASSERT_TRUE(pool && vs && rule && profile);
+  EXPECT_EQ(pool->description, marker);
+  EXPECT_EQ(vs->description, marker);
+  EXPECT_EQ(rule->description, marker);
   EXPECT_EQ(naming::owner_from_description(profile->description), cid);
 }
 
