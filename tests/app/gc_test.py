@@ -11,7 +11,7 @@ Then:
     `keep`, the hidden ones as `skip`, and changes nothing on the gateway;
   * `vcdlb gc --apply` exits 0 and leaves exactly the live, hidden and hand-made objects;
   * a second `--apply` finds nothing to remove;
-  * a bad flag exits 2.
+  * a bad flag exits 2, an unreachable VCD 1.
 Exit 0 on success, 1 with the reasons otherwise.
 """
 
@@ -262,6 +262,12 @@ def main():
 
             bad = run_gc(vcdlb, cfg, secrets, "--no-such-flag")
             need(bad.returncode == 2, f"a bad flag exits {bad.returncode}, expected 2")
+
+            # VCD cannot be read (the simulator is gone): exit 1, saying why, nothing removed.
+            s.stop()
+            down = run_gc(vcdlb, cfg, secrets, "--apply")
+            need(down.returncode == 1 and "loadbalancer.network" in down.stderr,
+                 f"VCD unreachable: exit {down.returncode}, expected 1:\n{down.stderr}")
         finally:
             s.stop()
     if failures:
