@@ -255,4 +255,26 @@ bool owned_by(const parsed_name& p, std::string_view cluster_id, const service_k
   return p.service_hash == service_hash(cluster_id, key);
 }
 
+namespace {
+constexpr std::string_view marker_key = "vcdlb-cluster-id=";
+} // namespace
+
+std::string owner_marker(std::string_view cluster_id) {
+  if (cluster_id.empty())
+    return {};
+  std::string out{marker_key};
+  out += cluster_id;
+  return out;
+}
+
+std::string owner_from_description(std::string_view description) {
+  auto pos = description.find(marker_key);
+  if (pos == std::string_view::npos)
+    return {};
+  auto rest = description.substr(pos + marker_key.size());
+  // Cluster ids (URNs, NO_RDE_ names) hold no blanks or brackets; they end the marker.
+  auto end = rest.find_first_of(" \t\n)]");
+  return std::string{rest.substr(0, end)};
+}
+
 } // namespace vcdlb::naming

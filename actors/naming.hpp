@@ -101,4 +101,12 @@ struct parsed_name {
 [[nodiscard]] bool owned_by(const parsed_name& p, std::string_view cluster_id,
                             const service_key& key);
 
+/// The marker vcdlb writes into the description of every object it creates: the full cluster id
+/// (`vcdlb-cluster-id=<id>`), so that `vcdlb gc` can tell the owner of an object whose name
+/// carries only the cluster's tag. Empty for an empty cluster id.
+[[nodiscard]] std::string owner_marker(std::string_view cluster_id);
+
+/// The cluster id of the marker in `description`; "" when there is none.
+[[nodiscard]] std::string owner_from_description(std::string_view description);
+
 } // namespace vcdlb::naming

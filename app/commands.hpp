@@ -20,12 +20,15 @@ command add_kube_sim_command(CLI::App& root);
 command add_demo_command(CLI::App& root);
 /// `vcdlb bench`: throughput, convergence and cost against the simulator (app/bench_command.cpp).
 command add_bench_command(CLI::App& root);
+/// `vcdlb gc`: remove the load balancers of deleted clusters (app/gc_command.cpp).
+command add_gc_command(CLI::App& root);
 
 /// Registers every subcommand on `root`.
 inline std::vector<command> all_commands(CLI::App& root) {
   return {
     add_controller_command(root), add_check_config_command(root), add_vcd_sim_command(root),
     add_kube_sim_command(root),   add_demo_command(root),         add_bench_command(root),
+    add_gc_command(root),
   };
 }
 

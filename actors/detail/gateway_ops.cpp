@@ -191,11 +191,11 @@ void run_dnat_op(self_ptr self, pending_ptr p, done_fn done) {
       });
   };
   if (op.op == op_kind::create) {
-    send(detail::to_vcd(op.dnat, profile_ref, -1), true);
+    send(detail::to_vcd(op.dnat, profile_ref, -1, self->state.args.ctx.cluster_id), true);
     return;
   }
   auto desc = op.dnat;
-  with_nat_rule(self, op, [desc, profile_ref, send, done](auto target) mutable {
+  with_nat_rule(self, op, [self, desc, profile_ref, send, done](auto target) mutable {
     if (!target) {
       done(std::move(target.error()));
       return;
@@ -205,7 +205,8 @@ void run_dnat_op(self_ptr self, pending_ptr p, done_fn done) {
       return;
     }
     desc.id = (*target)->id;
-    send(detail::to_vcd(desc, profile_ref, (*target)->version), false);
+    send(detail::to_vcd(desc, profile_ref, (*target)->version, self->state.args.ctx.cluster_id),
+         false);
   });
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "actors/naming.hpp"
+
 namespace vcdlb::detail {
 
 namespace {
@@ -97,6 +99,7 @@ vcd::pool to_vcd(const pool_desc& x, const gateway_context& ctx) {
   vcd::pool p;
   p.id = x.id;
   p.name = x.name;
+  p.description = naming::owner_marker(ctx.cluster_id);
   p.gateway_ref = ctx.gateway;
   p.enabled = true;
   p.algorithm = "ROUND_ROBIN";
@@ -116,6 +119,7 @@ vcd::virtual_service to_vcd(const virtual_service_desc& x, const gateway_context
   vcd::virtual_service vs;
   vs.id = x.id;
   vs.name = x.name;
+  vs.description = naming::owner_marker(ctx.cluster_id);
   vs.enabled = true;
   vs.virtual_ip_address = x.vip;
   vs.gateway_ref = ctx.gateway;
@@ -133,10 +137,12 @@ vcd::virtual_service to_vcd(const virtual_service_desc& x, const gateway_context
   return vs;
 }
 
-vcd::nat_rule to_vcd(const dnat_rule_desc& x, vcd::entity_ref profile, int64_t version) {
+vcd::nat_rule to_vcd(const dnat_rule_desc& x, vcd::entity_ref profile, int64_t version,
+                     std::string_view cluster_id) {
   vcd::nat_rule r;
   r.id = x.id;
   r.name = x.name;
+  r.description = naming::owner_marker(cluster_id);
   r.enabled = true;
   r.rule_type = "DNAT";
   r.external_addresses = x.external_ip;
@@ -152,6 +158,8 @@ vcd::app_port_profile to_vcd(const app_port_profile_desc& x, const gateway_conte
   p.id = x.id;
   p.name = x.name;
   p.description = "App Port Profile [" + x.name + "]";
+  if (!ctx.cluster_id.empty())
+    p.description += " " + naming::owner_marker(ctx.cluster_id);
   p.scope = "TENANT";
   p.org_ref = ctx.org;
   p.context_entity_id = ctx.vdc_id;

@@ -17,6 +17,10 @@ struct gateway_context {
   vcd::entity_ref gateway;
   vcd::entity_ref org;
   std::string vdc_id;
+  /// The cluster id written into the description of every object (naming::owner_marker) so
+  /// that `vcdlb gc` can establish the owner; "" writes no marker. Descriptions are not
+  /// compared for drift: objects adopted without a marker are not rewritten for it.
+  std::string cluster_id;
 };
 
 /// True for VCD's `status` of an object it could not realize (it must be replaced).
@@ -36,9 +40,9 @@ struct gateway_context {
 [[nodiscard]] vcd::virtual_service to_vcd(const virtual_service_desc& x, const gateway_context& ctx,
                                           vcd::entity_ref pool, vcd::entity_ref seg,
                                           vcd::entity_ref certificate);
-/// The DNAT rule body; `version` is -1 on create.
+/// The DNAT rule body; `version` is -1 on create; `cluster_id` as in gateway_context.
 [[nodiscard]] vcd::nat_rule to_vcd(const dnat_rule_desc& x, vcd::entity_ref profile,
-                                   int64_t version);
+                                   int64_t version, std::string_view cluster_id = {});
 [[nodiscard]] vcd::app_port_profile to_vcd(const app_port_profile_desc& x,
                                            const gateway_context& ctx);
 

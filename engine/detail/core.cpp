@@ -237,6 +237,7 @@ void list_objects(self_ptr self) {
     args.ctx.vdc_id =
       st.network.org_vdc.id.empty() ? st.network.owner_ref.id : st.network.org_vdc.id;
     args.cluster_id = st.opts.config.cluster_id;
+    args.ctx.cluster_id = st.opts.config.cluster_id;
     args.settings = st.opts.gateway ? *st.opts.gateway : make_gateway_settings(st.opts.config);
     if (st.opts.observer)
       args.observer = st.opts.observer;

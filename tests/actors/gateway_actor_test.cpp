@@ -48,12 +48,16 @@ protected:
       self_->send_exit(gw_, caf::exit_reason::user_shutdown);
   }
 
-  void start(gateway_settings s = {}) {
+  // `owner_marker`: objects name the cluster in their description (as the engine wires it);
+  // false plays a vcdlb from before the marker.
+  void start(gateway_settings s = {}, bool owner_marker = true) {
     gateway_args args;
     args.client = fake_;
     args.ctx.gateway = {"edge-1", gw_id_};
     args.ctx.org = fake_->options().org;
     args.ctx.vdc_id = "urn:vcloud:vdc:0001";
+    if (owner_marker)
+      args.ctx.cluster_id = cid;
     args.cluster_id = cid;
     args.settings = s;
     gw_ = sys_.spawn(gateway_behavior, std::move(args));
@@ -221,6 +225,39 @@ TEST_F(gateway_actor_test, mode_c_create_then_no_op_reconcile_even_after_restart
   EXPECT_EQ(fake_->mutation_calls(), 0u);
   EXPECT_EQ(fake_->calls(operation::get_pool), 2u); // pool details, once per pool
   EXPECT_TRUE(make_plan(want, observed).empty());
+}
+
+TEST_F(gateway_actor_test, created_objects_name_their_cluster_and_unmarked_ones_are_no_drift) {
+  // Objects made by a vcdlb from before the owner marker: no description.
+  start({}, false);
+  auto old_svc = service("old");
+  auto old_want = desired(old_svc, config::lb_mode::a, "203.0.113.12");
+  execute(make_plan(old_want, list(old_svc.key)));
+  ASSERT_FALSE(old_want.dnat_rules.empty());
+  auto old_pool = fake_->pool_by_name(old_want.pools[0].name);
+  ASSERT_TRUE(old_pool);
+  EXPECT_EQ(old_pool->description, "");
+  self_->send_exit(gw_, caf::exit_reason::user_shutdown);
+  run();
+  // Today's vcdlb adopts them as they are: the missing marker is not drift.
+  start();
+  fake_->reset_calls();
+  EXPECT_TRUE(make_plan(old_want, list(old_svc.key)).empty());
+  EXPECT_EQ(fake_->mutation_calls(), 0u);
+  // What it creates carries the full cluster id in the description.
+  auto svc = service("web");
+  auto want = desired(svc, config::lb_mode::a, "203.0.113.13", 20);
+  execute(make_plan(want, list(svc.key)));
+  auto marker = naming::owner_marker(cid);
+  auto pool = fake_->pool_by_name(want.pools[0].name);
+  auto vs = fake_->virtual_service_by_name(want.virtual_services[0].name);
+  auto rule = fake_->nat_rule_by_name(gw_id_, want.dnat_rules[0].name);
+  auto profile = fake_->app_port_profile_by_name(want.profiles[0].name);
+  ASSERT_TRUE(pool && vs && rule && profile);
+  EXPECT_EQ(pool->description, marker);
+  EXPECT_EQ(vs->description, marker);
+  EXPECT_EQ(rule->description, marker);
+  EXPECT_EQ(naming::owner_from_description(profile->description), cid);
 }
 
 TEST_F(gateway_actor_test, mode_a_create_with_ssl_and_then_remove_everything) {

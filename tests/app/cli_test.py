@@ -21,6 +21,7 @@ BAD_VALUES = {
     "kube-sim": [["--listen"]],  # needs a value
     "demo": [["--mode", "D"], ["--services", "x"]],
     "bench": [["--mode", "Z"]],
+    "gc": [["--timeout", "0"], ["--cluster-id"]],
 }
 
 

@@ -373,6 +373,56 @@ def check_settings_patch(repo, objs, vcdlb, errors):
         print("ok: deploy/patches/vcdlb-config.json keeps every rule and mounts what it names")
 
 
+def check_gc_cronjob(repo, vcdlb, errors):
+    """deploy/examples/vcdlb-gc-cronjob.yaml: runs `vcdlb gc` with flags it knows, reads the
+    controller's ConfigMap and Secret where its flags say, one run at a time, without a service
+    account token, locked down like the controller."""
+    path = os.path.join(repo, "deploy", "examples", "vcdlb-gc-cronjob.yaml")
+    docs = load_yaml_docs(path)
+    problems = []
+    if len(docs) != 1 or docs[0].get("kind") != "CronJob":
+        errors.append("deploy/examples/vcdlb-gc-cronjob.yaml must hold one CronJob")
+        return
+    cj = docs[0]
+    if cj["metadata"].get("namespace") != NAMESPACE:
+        problems.append(f"must be in namespace {NAMESPACE}")
+    if cj["spec"].get("concurrencyPolicy") != "Forbid":
+        problems.append("concurrencyPolicy must be Forbid (two runs would race on the gateway)")
+    pod = cj["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    if pod.get("automountServiceAccountToken") is not False:
+        problems.append("gc needs no Kubernetes API access: automountServiceAccountToken: false")
+    c = pod["containers"][0]
+    cmd = c.get("command", [])
+    if cmd[:2] != ["vcdlb", "gc"]:
+        problems.append(f"command must start with vcdlb gc: {cmd}")
+    sc = c.get("securityContext", {})
+    if sc.get("readOnlyRootFilesystem") is not True or sc.get("allowPrivilegeEscalation") is not False:
+        problems.append("container must have a read-only root and no privilege escalation")
+    if pod.get("securityContext", {}).get("runAsNonRoot") is not True:
+        problems.append("pod must run as non-root")
+    mounts = {m["mountPath"]: m for m in c.get("volumeMounts", [])}
+    volumes = {v["name"]: v for v in pod.get("volumes", [])}
+    wanted = {CONFIG_DIR: ("configMap", "name", "vcloud-ccm-configmap"),
+              SECRETS_DIR: ("secret", "secretName", "vcloud-basic-auth")}
+    for mount_path, (kind, key, name) in wanted.items():
+        m = mounts.get(mount_path, {})
+        if volumes.get(m.get("name"), {}).get(kind, {}).get(key) != name or not m.get("readOnly"):
+            problems.append(f"{kind} {name} must be mounted read-only at {mount_path}")
+    flags = dict(a.split("=", 1) if "=" in a else (a, "") for a in cmd[2:])
+    if flags.get("--cloud-config", "").rsplit("/", 1)[0] != CONFIG_DIR:
+        problems.append(f"--cloud-config must point into {CONFIG_DIR}")
+    if flags.get("--secrets-dir") != SECRETS_DIR:
+        problems.append(f"--secrets-dir must be {SECRETS_DIR}")
+    if vcdlb and os.access(vcdlb, os.X_OK):
+        r = subprocess.run([vcdlb, "gc", "--help"], capture_output=True, text=True, timeout=30)
+        for flag in flags:
+            if flag not in r.stdout:
+                problems.append(f"vcdlb gc does not know {flag}")
+    errors.extend(f"deploy/examples/vcdlb-gc-cronjob.yaml: {p}" for p in problems)
+    if not problems:
+        print("ok: the gc CronJob runs vcdlb gc on the controller's ConfigMap and Secret")
+
+
 def project_version(repo):
     with open(os.path.join(repo, "CMakeLists.txt"), encoding="utf-8") as f:
         m = re.search(r"project\(vcdlb VERSION ([0-9.]+)", f.read())
@@ -571,6 +621,7 @@ def main():
         print("ok: manifests pass; every mutation of the self-check is caught")
     check_examples(args.repo, args.vcdlb, errors)
     check_settings_patch(args.repo, objs, args.vcdlb, errors)
+    check_gc_cronjob(args.repo, args.vcdlb, errors)
     check_chart_static(args.repo, objs, errors)
     check_dockerfile(args.repo, errors)
 
