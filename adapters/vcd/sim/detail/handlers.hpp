@@ -87,6 +87,16 @@ http::response get_task(ctx& c);
 http::response get_entity(ctx& c);
 http::response put_entity(ctx& c);
 
+// -- handlers_legacy.cpp: the query service, vApps and VMs, /_sim/vms controls ------------
+http::response get_query(ctx& c);
+/// `GET /api/vApp/{vapp-<uuid>|vm-<uuid>}`.
+http::response get_legacy_vapp_entity(ctx& c);
+http::response sim_list_vms(ctx& c);
+http::response sim_patch_vm(ctx& c);
+http::response sim_delete_vm(ctx& c);
+/// Every VM of the scenario (all orgs) as the /_sim/vms controls show it.
+json::array render_vms(ctx& c);
+
 // -- rendering (also used by the dump) -----------------------------------------------------
 json::object render_gateway(state& st, const gateway_rec& g, int version, bool provider);
 json::object render(state& st, const entry& e, int version, time_point now);
