@@ -72,8 +72,8 @@ std::string fake_vm_client::add_vapp(std::string name, std::string vdc_name) {
   s.v.id = "urn:vcloud:vapp:" + uuid;
   s.v.name = std::move(name);
   s.v.href = std::string{base} + "/api/vApp/vapp-" + uuid;
-  s.v.vdc_href = std::string{base} + "/api/vdc/"
-                 + fake_uuid(1'000'000 + std::hash<std::string>{}(vdc_name) % 1'000'000);
+  // The VDC's "uuid" is its name here, so tests can name multi-zone vApps <vApp>_<vdc>.
+  s.v.vdc_href = std::string{base} + "/api/vdc/" + vdc_name;
   s.v.status = vm_status_powered_on;
   s.vdc_name = std::move(vdc_name);
   auto href = s.v.href;

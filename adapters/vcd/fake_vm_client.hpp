@@ -30,7 +30,8 @@ public:
 
   // -- test controls --------------------------------------------------------------------------
 
-  /// Adds an empty vApp in VDC `vdc_name`; returns its href. Ids are derived from a counter.
+  /// Adds an empty vApp in VDC `vdc_name`; returns its href. Ids are derived from a counter;
+  /// the VDC's href ends in `vdc_name` (it stands for the VDC's uuid).
   std::string add_vapp(std::string name, std::string vdc_name);
   /// Adds a powered-on VM with one NIC (index 0, primary) on `network` with `ip`; returns its
   /// id (urn:vcloud:vm:...).
