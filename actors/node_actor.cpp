@@ -1,5 +1,6 @@
 #include "actors/node_actor.hpp"
 
+#include <charconv>
 #include <type_traits>
 
 #include <spdlog/spdlog.h>
@@ -219,6 +220,18 @@ caf::behavior node_actor_behavior(caf::stateful_actor<node_actor_state>* self,
         st.missed_at.erase(name);
         st.reported.erase(name);
         return;
+      }
+      // The informer may deliver a version older than the one a write of ours returned: keep
+      // the newer (resourceVersions are opaque, but the API server's are increasing numbers).
+      if (auto it = st.nodes.find(name); it != st.nodes.end()) {
+        uint64_t have = 0;
+        uint64_t got = 0;
+        const auto& a = it->second.resource_version;
+        const auto& b = e.node.resource_version;
+        if (std::from_chars(a.data(), a.data() + a.size(), have).ec == std::errc{}
+            && std::from_chars(b.data(), b.data() + b.size(), got).ec == std::errc{} && got < have
+            && it->second.uid == e.node.uid)
+          return;
       }
       st.nodes[name] = std::move(e.node);
       evaluate(self, name);
