@@ -16,20 +16,22 @@ namespace {
 
 using self_ptr = service_manager_impl::stateful_pointer<service_manager_state>;
 
-void spawn_for(self_ptr self, const service_key& key, detail::shared_packed_spec packed) {
+void spawn_for(self_ptr self, const service_key& key, detail::shared_packed_spec packed,
+               bool local) {
   auto& st = self->state;
   // Monitored, not linked: a link would carry a child's `kill` to the manager, and no exit
   // handler can stop that. The manager ends its children itself (see the attached functor).
   service_impl actor = self->spawn(service_behavior, key, st.deps);
   self->monitor(actor);
-  self->send(st.nodes, subscribe_atom::value, key, service_actor{actor});
+  self->send(st.nodes, subscribe_atom::value, key, service_actor{actor}, local);
   self->send(actor, detail::shared_spec{packed});
-  st.actors->insert_or_assign(key,
-                              service_manager_state::child{std::move(actor), std::move(packed)});
+  st.actors->insert_or_assign(
+    key, service_manager_state::child{std::move(actor), std::move(packed), local});
 }
 
 void spawn_for(self_ptr self, const service_spec& spec) {
-  spawn_for(self, spec.key, detail::shared_packed_spec{detail::pack(spec)});
+  spawn_for(self, spec.key, detail::shared_packed_spec{detail::pack(spec)},
+            spec.local_traffic_policy);
 }
 
 // -- resync ------------------------------------------------------------------------------------
@@ -274,6 +276,7 @@ service_manager_behavior(self_ptr self, std::shared_ptr<const service_deps> deps
         continue;
       auto key = i->first;
       auto last = std::move(i->second.last);
+      bool local = i->second.local;
       st.actors->erase(i);
       auto r = st.retiring.find(key);
       if (r != st.retiring.end() && dm.reason) {
@@ -281,7 +284,7 @@ service_manager_behavior(self_ptr self, std::shared_ptr<const service_deps> deps
         spdlog::error("service actor for {} terminated abnormally during cleanup ({}); "
                       "respawning it",
                       to_string(key), to_string(dm.reason));
-        spawn_for(self, key, last);
+        spawn_for(self, key, last, local);
         self->send(st.nodes, unsubscribe_atom::value, key);
       } else if (r != st.retiring.end()) {
         auto next = std::move(r->second);
@@ -293,7 +296,7 @@ service_manager_behavior(self_ptr self, std::shared_ptr<const service_deps> deps
         // gateway and the ip pool hold, so a fresh actor with the snapshot picks up cleanly.
         spdlog::error("service actor for {} terminated abnormally ({}); respawning it",
                       to_string(key), to_string(dm.reason));
-        spawn_for(self, key, last);
+        spawn_for(self, key, last, local);
       }
       return;
     }
@@ -314,6 +317,13 @@ service_manager_behavior(self_ptr self, std::shared_ptr<const service_deps> deps
         if (i->second.last.bytes() == packed)
           return;
         i->second.last = detail::shared_packed_spec{packed};
+        if (i->second.local != spec.local_traffic_policy) {
+          // The node set sends the members for the new policy; they trigger a reconcile of
+          // their own when they differ.
+          i->second.local = spec.local_traffic_policy;
+          self->send(st.nodes, subscribe_atom::value, spec.key, service_actor{i->second.handle},
+                     i->second.local);
+        }
         self->send(i->second.handle, detail::shared_spec{i->second.last});
         return;
       }

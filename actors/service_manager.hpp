@@ -4,11 +4,12 @@
 /// @brief The service_manager (protocol/interfaces.hpp): one service_actor per Service key.
 ///
 /// A snapshot of a Service vcdlb serves (or still has to clean up: it carries our finalizer)
-/// spawns its actor on first sight, subscribes it to the node set and forwards every later
-/// snapshot. Snapshots of Services that are not ours and never were are dropped without an
-/// actor (no memory per foreign Service). `remove` (the object is gone from the API) makes the
-/// actor clean up whatever is left and exit; a snapshot that arrives for the key meanwhile is
-/// kept and handed to a fresh actor once the old one is down.
+/// spawns its actor on first sight, subscribes it to the node set (with its traffic policy,
+/// again whenever a snapshot changes it) and forwards every later snapshot. Snapshots of Services
+/// that are not ours and never were are dropped without an actor (no memory per foreign Service).
+/// `remove` (the object is gone from the API) makes the actor clean up whatever is left and exit; a
+/// snapshot that arrives for the key meanwhile is kept and handed to a fresh actor once the old one
+/// is down.
 ///
 /// - Respawn: a service actor that ends abnormally (exception, kill, any reason but normal) is
 ///   spawned again at once with the last snapshot the manager forwarded to it; one error line
@@ -52,6 +53,8 @@ struct service_manager_state {
     /// The last snapshot forwarded (packed, detail/packed_spec.hpp), for a respawn; the actor
     /// holds the same copy.
     detail::shared_packed_spec last;
+    /// Subscribed to the node set with `externalTrafficPolicy: Local`.
+    bool local = false;
   };
   std::shared_ptr<const service_deps> deps;
   node_set_actor nodes;

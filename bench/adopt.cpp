@@ -17,6 +17,7 @@ service_spec to_spec(const service_def& s) {
   for (const auto& p : s.ports)
     spec.ports.push_back({p.name, ip_protocol::tcp, p.port, p.node_port, ""});
   spec.annotations.sharing_key = s.sharing_key;
+  spec.local_traffic_policy = s.local;
   return spec;
 }
 

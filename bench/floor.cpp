@@ -20,6 +20,7 @@ mutation_floor floor_for(phase_kind k, config::lb_mode mode, uint64_t services, 
     f.other_mutations = services * 2 * other_per_port;
     break;
   case phase_kind::churn:
+  case phase_kind::churn_endpoints:
     f.gateway_mutations = n_ports;
     break;
   case phase_kind::shared_ports:

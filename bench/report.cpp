@@ -128,7 +128,7 @@ void print_report(const bench_report& r, std::ostream& out) {
                         "p50 s",   "p90 s",     "p99 s",     "req/Svc",  "read/Svc",
                         "mut/Svc", "poll/Svc",  "retry/Svc", "req/port", "busy%",
                         "CPU s",   "ctl CPU s", "KiB/Svc",   "floor s",  "x floor"};
-  const int width[] = {13, 20, 6, 9, 8, 8, 8, 8, 8, 9, 8, 9, 10, 9, 6, 7, 10, 8, 8, 8};
+  const int width[] = {15, 20, 6, 9, 8, 8, 8, 8, 8, 9, 8, 9, 10, 9, 6, 7, 10, 8, 8, 8};
   for (size_t i = 0; i < std::size(head); ++i)
     out << std::setw(width[i]) << (i < 2 ? std::left : std::right) << head[i] << " ";
   out << std::right << "\n";
@@ -175,6 +175,15 @@ void print_report(const bench_report& r, std::ostream& out) {
       out << p.phase << " of " << p.services << " unchanged Services (" << p.subject
           << "): " << fmt(1000 * p.controller_cpu_s, 0) << " ms CPU, " << p.requests.total()
           << " requests\n";
+  for (const auto& p : r.phases)
+    if (p.phase == "churn-endpoints" && p.supported && p.services > 0) {
+      // One endpoint move per Service: the per-Service figures are per move.
+      auto moves = static_cast<double>(p.services);
+      out << "churn-endpoints (" << p.subject << "): " << p.services << " endpoint moves, per move "
+          << fmt(static_cast<double>(p.requests.total()) / moves, 2) << " requests ("
+          << fmt(static_cast<double>(p.requests.mutations) / moves, 2) << " mutations), "
+          << fmt(1000 * p.gateway_busy_s / moves, 2) << " ms gateway busy\n";
+    }
   bool header = false;
   for (const auto& p : r.phases) {
     if (p.subject != "vcdlb" || !p.supported)
@@ -186,7 +195,7 @@ void print_report(const bench_report& r, std::ostream& out) {
       out << "\nvcdlb / upstream model (same run, same simulator settings):\n";
       header = true;
     }
-    out << "  " << std::left << std::setw(13) << p.phase << std::right << " wall "
+    out << "  " << std::left << std::setw(16) << p.phase << std::right << " wall "
         << ratio(p.wall_s, u->wall_s) << "  p50 " << ratio(p.p50_s, u->p50_s) << "  p99 "
         << ratio(p.p99_s, u->p99_s) << "  requests "
         << ratio(static_cast<double>(p.requests.total()), static_cast<double>(u->requests.total()))
@@ -202,7 +211,7 @@ void print_report(const bench_report& r, std::ostream& out) {
   out << "\nfloor (necessary gateway mutations x task duration, one gateway):\n";
   for (const auto& p : r.phases)
     if (p.supported)
-      out << "  " << std::left << std::setw(13) << p.phase << std::setw(21) << p.subject
+      out << "  " << std::left << std::setw(16) << p.phase << std::setw(21) << p.subject
           << std::right << p.floor.gateway_mutations << " mutations = " << fmt(p.floor_s, 3)
           << " s; wall / floor = " << (p.floor_s > 0 ? fmt(p.floor_ratio, 2) : "n/a") << "\n";
 }

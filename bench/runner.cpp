@@ -145,6 +145,8 @@ caf::error run_plan(const bench_options& o, const scenario_plan& plan, subject& 
                     std::ostream& progress, std::vector<phase_result>& out) {
   workload_options wo{o.services, o.ports, o.nodes, o.share_group};
   auto state = initial_state(wo, plan.shared);
+  if (plan.local)
+    make_local(state);
   int generation = 0;
   for (const auto& step : plan.steps) {
     auto after = apply_phase(step.kind, state, ++generation);

@@ -13,8 +13,10 @@ upstream_subject::upstream_subject(std::shared_ptr<http::client> http, std::stri
 }
 
 bool upstream_subject::supports(phase_kind k) const {
-  // Upstream's periodic resync is the relist (`resync`); it has no drift repair of its own.
-  return k != phase_kind::shared_ports && k != phase_kind::drift_repair;
+  // Upstream's periodic resync is the relist (`resync`); it has no drift repair of its own,
+  // and ignores externalTrafficPolicy (every pool holds every worker).
+  return k != phase_kind::shared_ports && k != phase_kind::drift_repair
+         && k != phase_kind::churn_endpoints;
 }
 
 caf::expected<phase_outcome>
@@ -58,7 +60,8 @@ upstream_subject::run_phase(phase_kind k, const cluster_state& before, const clu
     switch (k) {
     case phase_kind::create:
     case phase_kind::resync:
-    case phase_kind::drift_repair: // not supported: never asked for
+    case phase_kind::drift_repair:    // not supported: never asked for
+    case phase_kind::churn_endpoints: // not supported: never asked for
     case phase_kind::update:
     case phase_kind::shared_ports:
       if (auto r = model_.ensure(svc, after.nodes); !r)

@@ -41,6 +41,18 @@ std::vector<node_description> to_nodes(const std::vector<node_def>& nodes) {
   return out;
 }
 
+endpoint_slice_info to_slice(const service_def& s) {
+  return {{s.ns, s.name}, s.name + "-1", s.endpoint_nodes};
+}
+
+std::vector<endpoint_slice_info> to_slices(const std::vector<service_def>& services) {
+  std::vector<endpoint_slice_info> out;
+  for (const auto& s : services)
+    if (s.local)
+      out.push_back(to_slice(s));
+  return out;
+}
+
 double process_cpu_seconds() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
@@ -357,6 +369,7 @@ caf::expected<phase_outcome> vcdlb_subject::run_phase(phase_kind k, const cluste
   }
   if (k == phase_kind::create && !m.seeded && m.opts.adopted) {
     const auto& ips = *m.opts.adopted;
+    eng.replace_endpoint_slices(to_slices(after.services));
     eng.replace_nodes(to_nodes(after.nodes));
     std::vector<service_spec> all;
     for (const auto& s : after.services) {
@@ -380,14 +393,17 @@ caf::expected<phase_outcome> vcdlb_subject::run_phase(phase_kind k, const cluste
     return out;
   }
   bool need_ip = k == phase_kind::create;
-  m.sink->await(k == phase_kind::remove  ? "DeletedLoadBalancer"
-                : k == phase_kind::churn ? "UpdatedLoadBalancer"
-                                         : "EnsuredLoadBalancer",
+  m.sink->await(k == phase_kind::remove ? "DeletedLoadBalancer"
+                : k == phase_kind::churn || k == phase_kind::churn_endpoints
+                  ? "UpdatedLoadBalancer"
+                  : "EnsuredLoadBalancer",
                 keys, need_ip, &converged);
   switch (k) {
   case phase_kind::create: {
     if (!m.seeded) {
-      // The informers' first lists: nodes, then every Service (this seeds the IP pool).
+      // The informers' first lists: EndpointSlices and nodes, then every Service (this seeds
+      // the IP pool).
+      eng.replace_endpoint_slices(to_slices(after.services));
       eng.replace_nodes(to_nodes(after.nodes));
       std::vector<service_spec> all;
       for (const auto& s : after.services)
@@ -395,8 +411,11 @@ caf::expected<phase_outcome> vcdlb_subject::run_phase(phase_kind k, const cluste
       eng.replace_services(std::move(all));
       m.seeded = true;
     } else {
-      for (const auto& s : after.services)
+      for (const auto& s : after.services) {
+        if (s.local)
+          eng.upsert_endpoint_slice(to_slice(s));
         eng.upsert_service(m.sink->apply_spec(to_spec(s)));
+      }
     }
     break;
   }
@@ -407,6 +426,11 @@ caf::expected<phase_outcome> vcdlb_subject::run_phase(phase_kind k, const cluste
     break;
   case phase_kind::churn:
     eng.replace_nodes(to_nodes(after.nodes));
+    break;
+  case phase_kind::churn_endpoints:
+    for (const auto& s : after.services)
+      if (s.local)
+        eng.upsert_endpoint_slice(to_slice(s));
     break;
   case phase_kind::remove:
     for (const auto& key : keys) {

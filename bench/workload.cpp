@@ -42,6 +42,8 @@ std::string_view to_string(phase_kind k) noexcept {
     return "delete";
   case phase_kind::drift_repair:
     return "drift-repair";
+  case phase_kind::churn_endpoints:
+    return "churn-endpoints";
   }
   return "?";
 }
@@ -62,7 +64,10 @@ std::optional<scenario_plan> plan_for(std::string_view name) {
     p.steps = {{k::create, false}, {k::resync, true}};
   else if (name == "drift-repair")
     p.steps = {{k::create, false}, {k::drift_repair, true}};
-  else if (name == "shared-ports") {
+  else if (name == "churn-endpoints") {
+    p.steps = {{k::create, false}, {k::churn_endpoints, true}};
+    p.local = true;
+  } else if (name == "shared-ports") {
     p.steps = {{k::create, false}, {k::shared_ports, true}};
     p.shared = true;
   } else if (name == "all")
@@ -74,7 +79,8 @@ std::optional<scenario_plan> plan_for(std::string_view name) {
 }
 
 std::vector<std::string> scenario_names() {
-  return {"create", "update", "churn", "shared-ports", "delete", "resync", "drift-repair", "all"};
+  return {"create", "update",       "churn",           "shared-ports", "delete",
+          "resync", "drift-repair", "churn-endpoints", "all"};
 }
 
 cluster_state initial_state(const workload_options& o, bool shared) {
@@ -96,6 +102,16 @@ cluster_state initial_state(const workload_options& o, bool shared) {
   for (int i = 0; i < o.nodes; ++i)
     s.nodes.push_back(make_node(i));
   return s;
+}
+
+void make_local(cluster_state& s) {
+  for (size_t i = 0; i < s.services.size(); ++i) {
+    auto& svc = s.services[i];
+    svc.local = true;
+    svc.endpoint_nodes.clear();
+    if (!s.nodes.empty())
+      svc.endpoint_nodes.push_back(s.nodes[i % s.nodes.size()].name);
+  }
 }
 
 cluster_state apply_phase(phase_kind k, const cluster_state& before, int generation) {
@@ -120,6 +136,20 @@ cluster_state apply_phase(phase_kind k, const cluster_state& before, int generat
       svc.ports.pop_back();
       svc.ports.push_back(
         {"u" + std::to_string(generation), 9000 + generation % 1000, node_port_at(next++)});
+    }
+    break;
+  }
+  case phase_kind::churn_endpoints: {
+    // Every Local Service's pod moves to the node after the one it ran on.
+    if (after.nodes.size() < 2)
+      break;
+    for (auto& svc : after.services) {
+      if (!svc.local || svc.endpoint_nodes.empty())
+        continue;
+      auto at = std::find_if(after.nodes.begin(), after.nodes.end(),
+                             [&](const node_def& n) { return n.name == svc.endpoint_nodes[0]; });
+      auto next = at == after.nodes.end() ? 0 : (at - after.nodes.begin() + 1) % after.nodes.size();
+      svc.endpoint_nodes = {after.nodes[static_cast<size_t>(next)].name};
     }
     break;
   }

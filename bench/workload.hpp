@@ -24,6 +24,9 @@ enum class phase_kind {
   /// The engine's drift-repair resync (`engine::resync()`: a gateway refresh, then the
   /// Services whose objects changed out of band reconcile) with nothing changed.
   drift_repair,
+  /// `externalTrafficPolicy: Local` Services: every Service's pod is rescheduled to the next
+  /// node (its EndpointSlice changes), so each pool's members change once.
+  churn_endpoints,
 };
 
 [[nodiscard]] std::string_view to_string(phase_kind k) noexcept;
@@ -42,6 +45,10 @@ struct service_def {
   std::vector<port_def> ports;
   /// Services with the same non-empty key share one external IP (their ports are disjoint).
   std::string sharing_key;
+  /// `externalTrafficPolicy: Local`; its one EndpointSlice has a ready endpoint on each of
+  /// `endpoint_nodes` (node names).
+  bool local = false;
+  std::vector<std::string> endpoint_nodes;
 
   friend bool operator==(const service_def&, const service_def&) = default;
 };
@@ -76,10 +83,12 @@ struct scenario_plan {
   };
   std::vector<step> steps;
   bool shared = false; ///< Services are created in sharing groups
+  bool local = false;  ///< Services are `externalTrafficPolicy: Local` (make_local)
 };
 
-/// "create", "update", "churn", "shared-ports", "delete", "resync", "drift-repair", or "all" (every
-/// phase but shared-ports, each measured, on one cluster: create, resync, update, churn, delete).
+/// "create", "update", "churn", "shared-ports", "delete", "resync", "drift-repair",
+/// "churn-endpoints", or "all" (every phase but shared-ports and churn-endpoints, each measured,
+/// on one cluster: create, resync, update, churn, delete).
 [[nodiscard]] std::optional<scenario_plan> plan_for(std::string_view name);
 /// The names `plan_for` knows.
 [[nodiscard]] std::vector<std::string> scenario_names();
@@ -88,6 +97,9 @@ struct scenario_plan {
 /// nodes 10.0.<i/250>.<i%250+10>. With `shared`, consecutive groups of `share_group`
 /// Services share a key and use disjoint port numbers.
 [[nodiscard]] cluster_state initial_state(const workload_options& o, bool shared);
+
+/// Makes every Service `externalTrafficPolicy: Local` with its pod on node i % nodes.
+void make_local(cluster_state& s);
 
 /// The cluster after phase `k` (`generation` keeps new names and numbers unique when a phase
 /// runs more than once). `create` and `resync` return `before` unchanged; `remove` returns no

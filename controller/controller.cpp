@@ -90,6 +90,8 @@ struct controller::impl {
   std::shared_ptr<kube_status_sink> sink;
   std::shared_ptr<kube::service_informer> services;
   std::shared_ptr<kube::node_informer> nodes;
+  /// For `externalTrafficPolicy: Local` pools: where each Service has ready endpoints.
+  std::shared_ptr<kube::endpoint_slice_informer> slices;
   caf::actor elector;
   std::unique_ptr<runtime::shutdown_signal> signals;
 
@@ -97,8 +99,10 @@ struct controller::impl {
   mutable std::mutex feed_mtx;
   std::map<std::string, service_spec> service_specs; ///< by "ns/name"
   std::map<std::string, node_description> node_descs;
+  std::map<std::string, endpoint_slice_info> slice_infos; ///< by "ns/name" of the slice
   bool services_synced = false;
   bool nodes_synced = false;
+  bool slices_synced = false;
   std::shared_ptr<engine> eng; ///< guarded by feed_mtx; shared so stats() can call it unlocked
   /// The node duties (guarded by feed_mtx): the Nodes as the informer has them, and the actors
   /// while this process leads.
@@ -126,6 +130,7 @@ struct controller::impl {
   // -- sampled metrics state (control thread only) ---------------------------------------------
   kube::informer_stats last_service_stats;
   kube::informer_stats last_node_stats;
+  kube::informer_stats last_slice_stats;
   uint64_t services_lists_fed = 0;
 
   void finish(int code) {
@@ -205,6 +210,49 @@ struct controller::impl {
         eng->replace_nodes(all_nodes());
       break;
     }
+  }
+
+  void on_slice(const kube::delta<kube::endpoint_slice_snapshot>& d) {
+    if (d.type != kube::delta_type::synced && d.object.service_name.empty())
+      return; // not a Service's slice (no kubernetes.io/service-name label)
+    std::lock_guard g{feed_mtx};
+    switch (d.type) {
+    case kube::delta_type::added:
+    case kube::delta_type::updated:
+    case kube::delta_type::resync: {
+      auto info = kube::to_endpoint_slice_info(d.object);
+      auto& slot = slice_infos[kube::object_key(d.object)];
+      if (slot == info)
+        return; // an address or port changed, not where the ready endpoints run
+      slot = info;
+      if (eng && slices_synced)
+        eng->upsert_endpoint_slice(std::move(info));
+      break;
+    }
+    case kube::delta_type::deleted: {
+      auto i = slice_infos.find(kube::object_key(d.object));
+      if (i == slice_infos.end())
+        return;
+      if (eng && slices_synced)
+        eng->delete_endpoint_slice(std::move(i->second));
+      slice_infos.erase(i);
+      break;
+    }
+    case kube::delta_type::synced:
+      slices_synced = true;
+      spdlog::info("controller: EndpointSlice informer synced ({} slices)", slice_infos.size());
+      if (eng)
+        eng->replace_endpoint_slices(all_slices());
+      break;
+    }
+  }
+
+  std::vector<endpoint_slice_info> all_slices() const {
+    std::vector<endpoint_slice_info> out;
+    out.reserve(slice_infos.size());
+    for (const auto& [_, s] : slice_infos)
+      out.push_back(s);
+    return out;
   }
 
   std::vector<service_spec> all_services() const {
@@ -330,6 +378,8 @@ struct controller::impl {
     }
     std::lock_guard g{feed_mtx};
     eng = std::move(*started);
+    if (slices_synced) // before the nodes: Local pools are then made with their final members
+      eng->replace_endpoint_slices(all_slices());
     if (nodes_synced)
       eng->replace_nodes(all_nodes());
     if (services_synced) {
@@ -425,6 +475,7 @@ struct controller::impl {
     };
     watch_restarts("services", services->stats(), last_service_stats);
     watch_restarts("nodes", nodes->stats(), last_node_stats);
+    watch_restarts("endpointslices", slices->stats(), last_slice_stats);
 
     auto lists = services->stats().lists; // before feed_mtx: the informer locks the other way
     std::lock_guard g{feed_mtx};
@@ -441,12 +492,15 @@ struct controller::impl {
   std::optional<std::string> readiness() const {
     bool s = services->has_synced();
     bool n = nodes->has_synced();
-    if (!s || !n) {
+    bool e = slices->has_synced();
+    if (!s || !n || !e) {
       std::string why = "informers not synced:";
       if (!s)
         why += " services";
       if (!n)
         why += " nodes";
+      if (!e)
+        why += " endpointslices";
       return why;
     }
     if (opts.leader_elect && !is_leading)
@@ -566,6 +620,8 @@ caf::expected<std::unique_ptr<controller>> controller::start(controller_options 
                                              [self](const auto& d) { self->on_service(d); });
   p->nodes =
     kube::node_informer::make(p->kube, *p->timers, {}, [self](const auto& d) { self->on_node(d); });
+  p->slices = kube::endpoint_slice_informer::make(p->kube, *p->timers, {},
+                                                  [self](const auto& d) { self->on_slice(d); });
   std::weak_ptr<kube::service_informer> weak_services = p->services;
   p->sink = std::make_shared<kube_status_sink>(
     p->kube, p->writer, p->recorder,
@@ -584,6 +640,7 @@ caf::expected<std::unique_ptr<controller>> controller::start(controller_options 
                  cfg.vcd.host);
   p->services->start();
   p->nodes->start();
+  p->slices->start();
   p->control = std::thread{[self] { self->run_control(); }};
 
   if (p->opts.leader_elect) {
@@ -695,6 +752,7 @@ void controller::stop(std::chrono::milliseconds grace) {
   // 3. Informers, the endpoint and the clients; then the I/O threads.
   p.services->stop();
   p.nodes->stop();
+  p.slices->stop();
   if (p.signals)
     p.signals->cancel();
   if (p.ops)

@@ -26,7 +26,7 @@ struct kube_permission {
   std::string_view used_by; ///< the code that makes the request
 };
 
-inline constexpr std::array<kube_permission, 15> controller_permissions{{
+inline constexpr std::array<kube_permission, 17> controller_permissions{{
   {"", "services", "list", permission_scope::cluster, "service informer"},
   {"", "services", "watch", permission_scope::cluster, "service informer"},
   {"", "services", "get", permission_scope::cluster,
@@ -42,6 +42,10 @@ inline constexpr std::array<kube_permission, 15> controller_permissions{{
   {"", "nodes/status", "patch", permission_scope::cluster, "node duties: status.addresses"},
   {"", "nodes", "delete", permission_scope::cluster,
    "cloud-node-lifecycle: a Node whose VM is gone"},
+  {"discovery.k8s.io", "endpointslices", "list", permission_scope::cluster,
+   "endpoint slice informer (externalTrafficPolicy: Local pools)"},
+  {"discovery.k8s.io", "endpointslices", "watch", permission_scope::cluster,
+   "endpoint slice informer (externalTrafficPolicy: Local pools)"},
   {"", "events", "create", permission_scope::cluster, "event_recorder (core/v1 Events)"},
   {"", "events", "patch", permission_scope::cluster, "event_recorder: repeats counted"},
   {"coordination.k8s.io", "leases", "create", permission_scope::lease, "leader_elector"},

@@ -68,6 +68,18 @@ void engine::delete_node(std::string name) {
   caf::anon_send(core_, remove_atom::value, std::move(name));
 }
 
+void engine::replace_endpoint_slices(std::vector<endpoint_slice_info> all) {
+  caf::anon_send(core_, std::move(all));
+}
+
+void engine::upsert_endpoint_slice(endpoint_slice_info slice) {
+  caf::anon_send(core_, std::move(slice));
+}
+
+void engine::delete_endpoint_slice(endpoint_slice_info slice) {
+  caf::anon_send(core_, remove_atom::value, std::move(slice));
+}
+
 caf::expected<engine_stats> engine::stats(std::chrono::milliseconds timeout) const {
   engine_stats result;
   caf::error failure;

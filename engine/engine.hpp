@@ -11,7 +11,8 @@
 ///   opts.vcd = vcd_client;                     // vcd::beast_client, or a fake
 ///   opts.sink = std::make_shared<my_sink>();   // status + Events go here
 ///   auto eng = vcdlb::engine::start(sys, std::move(opts));
-///   eng->replace_nodes(all_nodes);             // full lists first ...
+///   eng->replace_endpoint_slices(all_slices);  // full lists first (slices optional) ...
+///   eng->replace_nodes(all_nodes);
 ///   eng->replace_services(all_services);       // ... the first one seeds the IP pool
 ///   eng->upsert_service(changed);              // then changes as they happen
 ///   ...
@@ -136,6 +137,16 @@ public:
   void replace_nodes(std::vector<node_description> all);
   void upsert_node(node_description node);
   void delete_node(std::string name);
+
+  // -- EndpointSlices -------------------------------------------------------------------------
+
+  /// Every EndpointSlice that exists now (initial list, relist). Until the first call, Services
+  /// with `externalTrafficPolicy: Local` get every eligible node like `Cluster` ones; after it,
+  /// only the nodes with a ready endpoint of theirs (node_set.hpp). Feed it before the first
+  /// `replace_nodes` so Local pools are created with their final members.
+  void replace_endpoint_slices(std::vector<endpoint_slice_info> all);
+  void upsert_endpoint_slice(endpoint_slice_info slice);
+  void delete_endpoint_slice(endpoint_slice_info slice);
 
   // -- State ----------------------------------------------------------------------------------
 

@@ -75,13 +75,20 @@ using gateway_actor = caf::typed_actor<
 
 /// Eligible backend nodes; debounces churn and notifies subscribed Services of changes.
 /// Nothing is published before the first full list arrived (an empty set during start-up would
-/// empty every pool).
+/// empty every pool). Services with `externalTrafficPolicy: Local` get only the Nodes with a
+/// ready endpoint of theirs (from the EndpointSlices), never an empty set (node_set.hpp).
 using node_set_actor =
-  caf::typed_actor<caf::reacts_to<std::vector<node_description>>, // full list (initial list,
-                                                                  // relist)
-                   caf::reacts_to<node_description>,              // upsert from a watch event
-                   caf::reacts_to<remove_atom, std::string>,      // node deleted (by name)
-                   caf::reacts_to<subscribe_atom, service_key, service_actor>,
+  caf::typed_actor<caf::reacts_to<std::vector<node_description>>,    // full list (initial list,
+                                                                     // relist)
+                   caf::reacts_to<node_description>,                 // upsert from a watch event
+                   caf::reacts_to<remove_atom, std::string>,         // node deleted (by name)
+                   caf::reacts_to<std::vector<endpoint_slice_info>>, // every EndpointSlice
+                   caf::reacts_to<endpoint_slice_info>,              // slice added or changed
+                   caf::reacts_to<remove_atom, endpoint_slice_info>, // slice deleted
+                   caf::reacts_to<subscribe_atom, service_key, service_actor>, // Cluster policy
+                   // (..., true) = `externalTrafficPolicy: Local`; subscribing again with the
+                   // same handle switches the policy.
+                   caf::reacts_to<subscribe_atom, service_key, service_actor, bool>,
                    caf::reacts_to<unsubscribe_atom, service_key>,
                    caf::reacts_to<flush_atom>, // internal: the debounce timer fired
                    caf::replies_to<caf::get_atom>::with<node_members>>;

@@ -99,6 +99,9 @@ struct service_spec {
   bool deletion_requested = false;      ///< `metadata.deletionTimestamp` is set
   bool has_finalizer = false;           ///< carries `service.kubernetes.io/load-balancer-cleanup`
   std::vector<std::string> ingress_ips; ///< `status.loadBalancer.ingress[].ip`
+  /// `spec.externalTrafficPolicy: Local`: the pool's members are only the Nodes with a ready
+  /// endpoint of the Service (node_set.hpp); false = `Cluster` (the default).
+  bool local_traffic_policy = false;
 
   friend bool operator==(const service_spec&, const service_spec&) = default;
 };
@@ -107,7 +110,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, service_spec& x) {
   return f(caf::meta::type_name("vcdlb::service_spec"), x.key, x.uid, x.type, x.load_balancer_class,
            x.load_balancer_ip, x.ports, x.annotations, x.deletion_requested, x.has_finalizer,
-           x.ingress_ips);
+           x.ingress_ips, x.local_traffic_policy);
 }
 
 /// The finalizer that guards cloud cleanup (same as the reference service controller).

@@ -8,6 +8,7 @@
 /// (protocol/register.hpp) adds the whole block to an actor system config.
 
 #include "caf/type_id.hpp"
+#include "protocol/endpoints.hpp"
 #include "protocol/lb_objects.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/node.hpp"
@@ -40,6 +41,7 @@ CAF_ADD_TYPE_ID(vcdlb_engine, (vcdlb::service_status))
 CAF_ADD_TYPE_ID(vcdlb_engine, (vcdlb::refresh_result))
 CAF_ADD_TYPE_ID(vcdlb_engine, (vcdlb::lb_plan))
 CAF_ADD_TYPE_ID(vcdlb_engine, (vcdlb::plan_result))
+CAF_ADD_TYPE_ID(vcdlb_engine, (vcdlb::endpoint_slice_info))
 
 CAF_ADD_ATOM(vcdlb_engine, vcdlb, reconcile_atom, "reconcile")
 CAF_ADD_ATOM(vcdlb_engine, vcdlb, allocate_atom, "allocate")

@@ -94,7 +94,8 @@ std::string pack(const service_spec& spec) {
   put(out, spec.annotations.ssl_no_termination);
   put(out, spec.annotations.sharing_key);
   put_byte(out,
-           static_cast<uint8_t>((spec.deletion_requested ? 1 : 0) | (spec.has_finalizer ? 2 : 0)));
+           static_cast<uint8_t>((spec.deletion_requested ? 1 : 0) | (spec.has_finalizer ? 2 : 0)
+                                | (spec.local_traffic_policy ? 4 : 0)));
   put_size(out, spec.ingress_ips.size());
   for (const auto& ip : spec.ingress_ips)
     put(out, ip);
@@ -126,6 +127,7 @@ service_spec unpack(std::string_view packed) {
   auto flags = in.byte();
   spec.deletion_requested = (flags & 1) != 0;
   spec.has_finalizer = (flags & 2) != 0;
+  spec.local_traffic_policy = (flags & 4) != 0;
   spec.ingress_ips.resize(std::min(in.size(), packed.size()));
   for (auto& ip : spec.ingress_ips)
     ip = in.str();

@@ -1,5 +1,7 @@
 #include "adapters/kube/convert.hpp"
 
+#include <algorithm>
+
 namespace vcdlb::kube {
 
 namespace {
@@ -51,6 +53,7 @@ vcdlb::service_spec to_service_spec(const service_snapshot& s) {
   for (const auto& in : s.ingress)
     if (!in.ip.empty())
       out.ingress_ips.push_back(in.ip);
+  out.local_traffic_policy = s.external_traffic_policy == "Local";
   return out;
 }
 
@@ -64,6 +67,19 @@ vcdlb::node_description to_node_description(const node_snapshot& n) {
     out.taint_keys.push_back(t.key);
   for (const auto& a : n.addresses)
     out.addresses.emplace_back(a.type, a.address);
+  return out;
+}
+
+vcdlb::endpoint_slice_info to_endpoint_slice_info(const endpoint_slice_snapshot& s) {
+  vcdlb::endpoint_slice_info out;
+  out.service = {s.ns, s.service_name};
+  out.name = s.name;
+  for (const auto& e : s.endpoints)
+    if (e.ready && !e.terminating && !e.node_name.empty())
+      out.ready_nodes.push_back(e.node_name);
+  std::sort(out.ready_nodes.begin(), out.ready_nodes.end());
+  out.ready_nodes.erase(std::unique(out.ready_nodes.begin(), out.ready_nodes.end()),
+                        out.ready_nodes.end());
   return out;
 }
 

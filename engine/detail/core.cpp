@@ -400,6 +400,13 @@ caf::behavior core_behavior(core_actor* self, engine_options opts,
     [self](remove_atom, std::string& node) {
       self->send(self->state.nodes, remove_atom::value, std::move(node));
     },
+    [self](std::vector<endpoint_slice_info>& all) {
+      self->send(self->state.nodes, std::move(all));
+    },
+    [self](endpoint_slice_info& slice) { self->send(self->state.nodes, std::move(slice)); },
+    [self](remove_atom, endpoint_slice_info& slice) {
+      self->send(self->state.nodes, remove_atom::value, std::move(slice));
+    },
     [self](caf::get_atom) {
       auto rp = self->make_response_promise();
       auto& st = self->state;

@@ -14,8 +14,9 @@
 ///
 /// Messages (dynamically typed, local only): std::vector<service_spec> (full list),
 /// service_spec, (remove_atom, service_key), std::vector<node_description> (full list),
-/// node_description, (remove_atom, std::string node name), (resync_atom), (get_atom) ->
-/// (uint64_t service actors, pool_stats), plus internal (resume_atom, resume), (tick_atom) for
+/// node_description, (remove_atom, std::string node name), std::vector<endpoint_slice_info>
+/// (full list), endpoint_slice_info, (remove_atom, endpoint_slice_info), (resync_atom), (get_atom)
+/// -> (uint64_t service actors, pool_stats), plus internal (resume_atom, resume), (tick_atom) for
 /// discovery retries and (flush_atom) for the observer's periodic samples.
 
 #include <map>

@@ -21,6 +21,7 @@ service_spec full() {
   s.deletion_requested = true;
   s.has_finalizer = true;
   s.ingress_ips = {"203.0.113.7", "203.0.113.8"};
+  s.local_traffic_policy = true;
   return s;
 }
 
@@ -36,6 +37,9 @@ TEST(packed_spec, equal_specs_pack_equal_and_any_change_shows) {
   EXPECT_EQ(detail::pack(a), detail::pack(full()));
   auto b = a;
   b.has_finalizer = false;
+  EXPECT_NE(detail::pack(a), detail::pack(b));
+  b = a;
+  b.local_traffic_policy = false;
   EXPECT_NE(detail::pack(a), detail::pack(b));
   b = a;
   b.ports[1].node_port = 32054;

@@ -526,4 +526,51 @@ TEST_F(service_manager_test, a_transient_list_failure_is_retried_within_the_refr
   EXPECT_EQ(live(), 1u);
 }
 
+// externalTrafficPolicy: Local end to end through the manager: the pool holds the nodes with a
+// ready endpoint, pod moves within one debounce window cost one pool update, and a policy
+// switch re-subscribes.
+TEST_F(service_manager_test, a_local_service_pool_follows_its_endpoints) {
+  auto worker = [](std::string name, std::string ip) {
+    node_description n;
+    n.name = std::move(name);
+    n.addresses = {{"InternalIP", std::move(ip)}};
+    return n;
+  };
+  self_->send(nodes_, std::vector<endpoint_slice_info>{{{"shop", "web"}, "web-1", {"w2"}}});
+  self_->send(nodes_,
+              std::vector<node_description>{worker("w1", "10.0.0.1"), worker("w2", "10.0.0.2"),
+                                            worker("w3", "10.0.0.3")});
+  run();
+  auto svc = lb("web");
+  svc.local_traffic_policy = true;
+  self_->send(manager_, svc);
+  settle();
+  auto members = [&] {
+    std::vector<std::string> ips;
+    if (auto p = fake_->pool_by_name(names_of(svc.key).pool))
+      for (const auto& m : p->members)
+        ips.push_back(m.ip_address);
+    return ips;
+  };
+  EXPECT_EQ(members(), std::vector<std::string>{"10.0.0.2"});
+  fake_->reset_calls();
+  // The pod moves w2 -> w1 -> w3 within one window: one pool update.
+  self_->send(nodes_, endpoint_slice_info{{"shop", "web"}, "web-1", {"w1"}});
+  self_->send(nodes_, endpoint_slice_info{{"shop", "web"}, "web-1", {"w3"}});
+  settle();
+  EXPECT_EQ(members(), std::vector<std::string>{"10.0.0.3"});
+  EXPECT_EQ(fake_->calls(vcd::operation::update_pool), 1u);
+  // Scaled to zero: the pool keeps its member.
+  self_->send(nodes_, remove_atom::value, endpoint_slice_info{{"shop", "web"}, "web-1", {}});
+  settle();
+  EXPECT_EQ(members(), std::vector<std::string>{"10.0.0.3"});
+  EXPECT_EQ(fake_->calls(vcd::operation::update_pool), 1u);
+  // Back to Cluster: every eligible node.
+  svc.local_traffic_policy = false;
+  self_->send(manager_, svc);
+  settle();
+  EXPECT_EQ(members(), (std::vector<std::string>{"10.0.0.1", "10.0.0.2", "10.0.0.3"}));
+  EXPECT_EQ(fake_->calls(vcd::operation::update_pool), 2u);
+}
+
 } // namespace

@@ -21,6 +21,8 @@ TEST(bench_floor, gateway_mutations_per_phase_and_mode) {
   EXPECT_EQ(floor_for(phase_kind::remove, lb_mode::b, 10, 2, 100ms).gateway_mutations, 60u);
   EXPECT_EQ(floor_for(phase_kind::update, lb_mode::c, 10, 2, 100ms).gateway_mutations, 40u);
   EXPECT_EQ(floor_for(phase_kind::churn, lb_mode::a, 10, 2, 100ms).gateway_mutations, 20u);
+  EXPECT_EQ(floor_for(phase_kind::churn_endpoints, lb_mode::b, 10, 2, 100ms).gateway_mutations,
+            20u); // one pool update per port
   EXPECT_EQ(floor_for(phase_kind::shared_ports, lb_mode::c, 10, 2, 100ms).gateway_mutations, 20u);
   EXPECT_EQ(floor_for(phase_kind::shared_ports, lb_mode::a, 10, 2, 100ms).gateway_mutations, 40u);
   auto r = floor_for(phase_kind::resync, lb_mode::a, 10, 2, 100ms);

@@ -31,6 +31,28 @@ TEST(bench_workload, plans_name_their_measured_phases) {
     EXPECT_TRUE(plan_for(n)) << n;
 }
 
+TEST(bench_workload, churn_endpoints_moves_every_local_pod_to_the_next_node) {
+  auto plan = plan_for("churn-endpoints");
+  ASSERT_TRUE(plan);
+  EXPECT_TRUE(plan->local);
+  ASSERT_EQ(plan->steps.size(), 2u);
+  EXPECT_EQ(plan->steps[1].kind, phase_kind::churn_endpoints);
+  EXPECT_TRUE(plan->steps[1].measured);
+  auto s = initial_state({4, 2, 3, 4}, false);
+  make_local(s);
+  for (size_t i = 0; i < s.services.size(); ++i) {
+    EXPECT_TRUE(s.services[i].local);
+    EXPECT_EQ(s.services[i].endpoint_nodes, std::vector<std::string>{s.nodes[i % 3].name});
+  }
+  auto moved = apply_phase(phase_kind::churn_endpoints, s, 1);
+  EXPECT_EQ(moved.nodes, s.nodes);
+  for (size_t i = 0; i < s.services.size(); ++i) {
+    EXPECT_EQ(moved.services[i].ports, s.services[i].ports);
+    EXPECT_EQ(moved.services[i].endpoint_nodes,
+              std::vector<std::string>{s.nodes[(i + 1) % 3].name});
+  }
+}
+
 TEST(bench_workload, initial_state_has_unique_node_ports_and_nodes) {
   auto s = initial_state({5, 3, 4, 4}, false);
   ASSERT_EQ(s.services.size(), 5u);

@@ -181,6 +181,45 @@ TEST_F(controller_test, without_leader_election_it_reconciles_at_once) {
   c.stop(); // idempotent
 }
 
+// externalTrafficPolicy: Local end to end: EndpointSlices from the API server (discovery.k8s.io
+// list + watch) decide the pool's members, and follow the pod when it moves.
+TEST_F(controller_test, a_local_service_pool_holds_the_nodes_with_ready_endpoints) {
+  start_sims();
+  auto ctl = controller::start(options(false));
+  ASSERT_TRUE(ctl) << describe(ctl.error());
+  auto& c = **ctl;
+  for (auto [name, ip] : {std::pair{"w1", "10.0.0.21"}, std::pair{"w2", "10.0.0.22"}})
+    put(std::string{R"({"apiVersion":"v1","kind":"Node","metadata":{"name":")"} + name
+        + R"("},"status":{"addresses":[{"type":"InternalIP","address":")" + ip + R"("}]}})");
+  auto slice_on = [&](const std::string& node) {
+    put(R"({"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice","addressType":"IPv4",
+            "metadata":{"name":"web-x1","namespace":"default",
+                        "labels":{"kubernetes.io/service-name":"web"}},
+            "endpoints":[{"addresses":["10.244.1.5"],"nodeName":")"
+        + node + R"(","conditions":{"ready":true}}],
+            "ports":[{"name":"http","port":8080,"protocol":"TCP"}]})");
+  };
+  slice_on("w2");
+  put(R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"web","namespace":"default"},
+          "spec":{"type":"LoadBalancer","externalTrafficPolicy":"Local",
+                  "ports":[{"name":"http","port":80,"protocol":"TCP"}]}})");
+  auto members = [&] {
+    std::vector<std::string> ips;
+    auto dump = vcd_->core().dump();
+    for (const auto& p : dump.at("pools").as_array())
+      if (const auto* m = p.as_object().if_contains("members"); m != nullptr && m->is_array())
+        for (const auto& x : m->as_array())
+          ips.push_back(json::value_to<std::string>(x.as_object().at("ipAddress")));
+    return ips;
+  };
+  ASSERT_TRUE(eventually([&] { return members() == std::vector<std::string>{"10.0.0.22"}; }, 60s))
+    << "pool members: " << members().size();
+  slice_on("w1"); // the pod was rescheduled
+  EXPECT_TRUE(eventually([&] { return members() == std::vector<std::string>{"10.0.0.21"}; }, 30s));
+  c.stop();
+  EXPECT_EQ(c.wait(), 0);
+}
+
 TEST_F(controller_test, a_standby_is_ready_but_does_not_reconcile) {
   start_sims();
   // Someone else holds the lease for a long time.

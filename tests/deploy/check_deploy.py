@@ -53,6 +53,8 @@ CLUSTER_RULES = {
 } | {
     ("", "nodes/status", "patch", ()),
 } | {
+    ("discovery.k8s.io", "endpointslices", v, ()) for v in ("list", "watch")
+} | {
     ("", "events", v, ()) for v in ("create", "patch")
 }
 LEASE_RULES = {

@@ -13,6 +13,10 @@ void api_server::attach(engine* eng) {
   std::vector<service_spec> services;
   for (const auto& [key, s] : services_)
     services.push_back(s);
+  std::vector<endpoint_slice_info> slices;
+  for (const auto& [key, s] : slices_)
+    slices.push_back(s);
+  engine_->replace_endpoint_slices(std::move(slices)); // before the nodes, like the controller
   engine_->replace_nodes(std::move(nodes));
   engine_->replace_services(std::move(services));
 }
@@ -88,6 +92,32 @@ void api_server::remove_node(const std::string& name) {
   std::lock_guard guard{mutex_};
   if (nodes_.erase(name) > 0 && engine_ != nullptr)
     engine_->delete_node(name);
+}
+
+void api_server::apply_slice(endpoint_slice_info slice) {
+  std::lock_guard guard{mutex_};
+  auto key = std::pair{slice.service, slice.name};
+  auto& stored = slices_.insert_or_assign(std::move(key), std::move(slice)).first->second;
+  if (engine_ != nullptr)
+    engine_->upsert_endpoint_slice(stored);
+}
+
+void api_server::remove_slice(const service_key& service, const std::string& name) {
+  std::lock_guard guard{mutex_};
+  auto i = slices_.find({service, name});
+  if (i == slices_.end())
+    return;
+  if (engine_ != nullptr)
+    engine_->delete_endpoint_slice(i->second);
+  slices_.erase(i);
+}
+
+std::vector<endpoint_slice_info> api_server::slices() const {
+  std::lock_guard guard{mutex_};
+  std::vector<endpoint_slice_info> result;
+  for (const auto& [key, s] : slices_)
+    result.push_back(s);
+  return result;
 }
 
 std::optional<service_spec> api_server::get(const service_key& key) const {

@@ -1,7 +1,8 @@
 #pragma once
 
 /// @file tests/integration/api_server.hpp
-/// @brief The Kubernetes side of the integration tests: a table of Services and Nodes that
+/// @brief The Kubernetes side of the integration tests: a table of Services, Nodes and
+/// EndpointSlices that
 /// applies the engine's status writes like the API server (finalizer, ingress, deletion once
 /// the last finalizer is gone) and delivers every change to the attached engine like an
 /// informer would (initial full lists, then upserts and deletes, in order).
@@ -14,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/engine.hpp"
@@ -45,12 +47,16 @@ public:
   void force_delete(const service_key& key);
   void apply_node(node_description node);
   void remove_node(const std::string& name);
+  /// An EndpointSlice created or changed (by the endpoint slice controller as pods move).
+  void apply_slice(endpoint_slice_info slice);
+  void remove_slice(const service_key& service, const std::string& name);
 
   // -- inspection -------------------------------------------------------------------------------
 
   [[nodiscard]] std::optional<service_spec> get(const service_key& key) const;
   [[nodiscard]] std::vector<service_spec> services() const;
   [[nodiscard]] std::vector<node_description> nodes() const;
+  [[nodiscard]] std::vector<endpoint_slice_info> slices() const;
   /// The ingress IP of `key`, "" if none (or no such Service).
   [[nodiscard]] std::string ip_of(const service_key& key) const;
   /// Status writes stored so far.
@@ -72,6 +78,7 @@ private:
   engine* engine_ = nullptr;
   std::map<service_key, service_spec> services_;
   std::map<std::string, node_description> nodes_;
+  std::map<std::pair<service_key, std::string>, endpoint_slice_info> slices_;
   std::map<service_key, std::vector<service_event>> events_;
   uint64_t next_uid_ = 1;
   uint64_t writes_ = 0;

@@ -159,6 +159,21 @@ std::vector<std::string> eligible_ips(const std::vector<node_description>& nodes
   return ips;
 }
 
+// The eligible nodes with a ready endpoint of `key`, as node_set computes them.
+std::vector<std::string> local_ips(const service_key& key,
+                                   const std::vector<node_description>& nodes,
+                                   const std::vector<endpoint_slice_info>& slices) {
+  std::set<std::string> ready;
+  for (const auto& s : slices)
+    if (s.service == key)
+      ready.insert(s.ready_nodes.begin(), s.ready_nodes.end());
+  std::vector<node_description> with_endpoints;
+  for (const auto& n : nodes)
+    if (ready.contains(n.name))
+      with_endpoints.push_back(n);
+  return eligible_ips(with_endpoints);
+}
+
 std::map<std::string, const json::value*> by_name(const json::value& dump, const char* list,
                                                   std::vector<std::string>& problems,
                                                   bool skip_system = false) {
@@ -228,6 +243,11 @@ std::vector<std::string> check_gateway(const json::value& dump,
     if (!svc.load_balancer_ip.empty() && ext != svc.load_balancer_ip)
       bad(who + ": ingress " + ext + " but loadBalancerIP " + svc.load_balancer_ip);
     external_owners[ext].push_back(&svc);
+    // Local with no ready endpoint on an eligible node: the pool keeps what it had.
+    const auto local = svc.local_traffic_policy ? local_ips(svc.key, nodes, opts.slices)
+                                                : std::vector<std::string>{};
+    const bool kept = svc.local_traffic_policy && local.empty();
+    const auto& want = svc.local_traffic_policy ? local : members;
     std::string service_internal; // mode B: one per Service
     for (const auto& port : svc.ports) {
       expected_port e;
@@ -255,8 +275,15 @@ std::vector<std::string> check_gateway(const json::value& dump,
               bad(where + ": member " + got.back() + " on port " + member_port);
           }
         std::sort(got.begin(), got.end());
-        if (got != members)
-          bad(where + ": pool members {" + join(got) + "}, nodes {" + join(members) + "}");
+        if (kept) {
+          if (got.empty() || !std::includes(members.begin(), members.end(), got.begin(), got.end()))
+            bad(where + ": pool members {" + join(got) + "} of a Local Service without ready "
+                + "endpoints, nodes {" + join(members) + "}");
+        } else if (got != want) {
+          bad(where + ": pool members {" + join(got) + "}, "
+              + (svc.local_traffic_policy ? "nodes with ready endpoints {" : "nodes {") + join(want)
+              + "}");
+        }
         const auto* hm = at(p, {"healthMonitors"});
         size_t monitors = hm != nullptr && hm->is_array() ? hm->get_array().size() : 0;
         if (monitors != (is_udp ? 0u : 1u))
@@ -515,6 +542,7 @@ std::vector<std::string> harness::problems(name_fn names) {
     opts_.tolerate_known_engine_bugs && known_engine_bugs::keeps_realization_failed_objects;
   if (opts_.tolerate_known_engine_bugs && known_engine_bugs::leaks_claims_of_ports_never_created)
     o.lenient = opts_.lenient_services;
+  o.slices = api_->slices();
   return check_gateway(vcd().dump(), api_->services(), api_->nodes(), o);
 }
 

@@ -75,15 +75,20 @@ struct check_options {
   /// named for them are no leak (known_engine_bugs::leaks_claims_of_ports_never_created can
   /// park Services that share an IP).
   std::set<service_key> lenient{};
+  /// The EndpointSlices: an `externalTrafficPolicy: Local` Service's pools hold exactly the
+  /// eligible nodes with a ready endpoint of it; with none, any non-empty set of eligible
+  /// nodes (the engine keeps what the pool had).
+  std::vector<endpoint_slice_info> slices{};
 };
 
 /// Everything that differs between the simulator's state `dump` and what `services` and
 /// `nodes` need (empty = exactly right): per Service port the pool (NodePort, members = the
-/// eligible nodes' IPs), the virtual service (VIP, port, protocol, profile, SSL, certificate,
-/// pool), in modes A/B the DNAT rule (external IP and port -> the VS's VIP) and app port
-/// profile; IPs from the right ranges, never given to two Services unless they share a key and
-/// disjoint ports, internal IPs per Service (B) or per port (A); every object REALIZED; no other
-/// object of any kind; no Service left half-deleted, and finalizer/ingress as they should be.
+/// eligible nodes' IPs, for Local Services see check_options::slices), the virtual service (VIP,
+/// port, protocol, profile, SSL, certificate, pool), in modes A/B the DNAT rule (external IP and
+/// port -> the VS's VIP) and app port profile; IPs from the right ranges, never given to two
+/// Services unless they share a key and disjoint ports, internal IPs per Service (B) or per port
+/// (A); every object REALIZED; no other object of any kind; no Service left half-deleted, and
+/// finalizer/ingress as they should be.
 [[nodiscard]] std::vector<std::string> check_gateway(const boost::json::value& dump,
                                                      const std::vector<service_spec>& services,
                                                      const std::vector<node_description>& nodes,

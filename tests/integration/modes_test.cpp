@@ -2,7 +2,8 @@
 // whole life (create with TCP+UDP, HTTP/HTTPS and SSL ports, every kind of edit, nodes coming
 // and going and excluded, type change away from LoadBalancer, delete), loadBalancerIP,
 // restarts in the middle of a create and with nothing to do, adoption of objects that carry
-// the upstream provider's names, and repair of objects deleted behind the engine's back. After
+// the upstream provider's names, repair of objects deleted behind the engine's back, and
+// externalTrafficPolicy: Local pools that follow the endpoints. After
 // every step the gateway must hold exactly what the Services need and nothing else.
 
 #include <future>
@@ -544,6 +545,52 @@ TEST_P(modes, a_port_given_up_before_its_object_existed_frees_its_claim) {
       p, [](const std::string& x) { return x.find("REALIZATION_FAILED") != std::string::npos; });
   EXPECT_TRUE(p.empty()) << join(p);
   EXPECT_EQ(h.api().ip_of(x.key), h.api().ip_of(y.key));
+}
+
+// externalTrafficPolicy: Local: the pools hold the nodes with a ready endpoint and follow the
+// pods as they move, one in-place pool update per pool and move; with no ready endpoint the
+// pools keep their members (also across a restart); back to Cluster, every eligible node.
+TEST_P(modes, local_traffic_policy_pools_follow_the_ready_endpoints) {
+  auto svc = lb_service("shop", "local", {tcp("a", 80, 30080), tcp("b", 81, 30081)});
+  svc.local_traffic_policy = true;
+  h.api().apply_slice({svc.key, "local-1", {"w2"}});
+  h.start_engine();
+  h.api().apply(svc);
+  expect_converged("created on w2 only");
+  const auto ip = h.api().ip_of(svc.key);
+  auto names = naming::namespaced_names(cluster_id, svc.key, "a");
+  const auto pool = h.vcd().find("pool", names.pool);
+  auto pool_puts = [&] {
+    size_t n = 0;
+    for (const auto& r : h.vcd().request_log())
+      if (r.method == "PUT" && r.route.find("/loadBalancer/pools/") != std::string::npos)
+        ++n;
+    return n;
+  };
+  auto before = pool_puts();
+  h.api().apply_slice({svc.key, "local-1", {"w3"}}); // the pod moved
+  expect_converged("moved to w3");
+  EXPECT_EQ(pool_puts() - before, 2u) << "one update per pool";
+  before = pool_puts();
+  h.api().apply_slice({svc.key, "local-2", {"w1", "cp1"}}); // scaled up; cp1 is no backend
+  expect_converged("w1 and w3");
+  EXPECT_EQ(pool_puts() - before, 2u);
+  EXPECT_EQ(h.vcd().find("pool", names.pool), pool) << "updated in place";
+  // Scaled to zero: the pools keep their members, nothing is written.
+  before = pool_puts();
+  h.api().remove_slice(svc.key, "local-1");
+  h.api().apply_slice({svc.key, "local-2", {}});
+  expect_converged("no ready endpoint");
+  EXPECT_EQ(pool_puts(), before);
+  h.stop_engine();
+  h.start_engine();
+  expect_converged("restart without ready endpoints");
+  h.api().apply_slice({svc.key, "local-2", {"w1"}});
+  expect_converged("ready again on w1");
+  svc.local_traffic_policy = false;
+  h.api().apply(svc);
+  expect_converged("back to Cluster");
+  EXPECT_EQ(h.api().ip_of(svc.key), ip);
 }
 
 INSTANTIATE_TEST_SUITE_P(integration, modes,

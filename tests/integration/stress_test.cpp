@@ -1,6 +1,8 @@
 // Seeded randomized concurrency test: many Services in one mode, some sharing IPs through
 // `vcdlb.io/allow-shared-ip` (same key, disjoint ports, ports moving between them), random
-// port edits, node churn, type flips, deletes and re-creates, while the simulator injects
+// port edits, node churn, type flips, deletes and re-creates, pods of externalTrafficPolicy:
+// Local Services moving between nodes (their pools must follow, never going empty), while the
+// simulator injects
 // faults (429 with Retry-After, 5xx, dropped connections, failed and slow tasks) and another
 // tenant keeps the edge gateway busy (BUSY_ENTITY storms). Then the faults stop and, once the
 // engine is quiet, every invariant of DESIGN.md is checked.
@@ -12,9 +14,11 @@
 #include <future>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <random>
 #include <set>
 
+#include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 #include "protocol/errors.hpp"
@@ -52,6 +56,9 @@ public:
   void create_nodes() {
     for (int i = 0; i < 4; ++i)
       h_.api().apply_node(worker("w" + std::to_string(i), "10.0.1." + std::to_string(10 + i)));
+    for (int i = 0; i < service_count; ++i)
+      if (is_local(i))
+        h_.api().apply_slice({key(i), key(i).name + "-a", {random_node()}});
   }
 
   void create_all() {
@@ -72,6 +79,8 @@ public:
       toggle_type(i);
     else if (pick < 72)
       toggle_ssl(i);
+    else if (pick < 84)
+      move_endpoints();
     else
       churn_nodes();
   }
@@ -83,6 +92,9 @@ public:
   static service_key key(int i) {
     return {"ns" + std::to_string(i % 3), "svc" + std::to_string(i)};
   }
+
+  /// Services with `externalTrafficPolicy: Local` (none of them shares an IP).
+  static bool is_local(int i) { return i >= group_count * group_size && i % 3 == 0; }
 
 private:
   static int group_of(int i) { return i < group_count * group_size ? i / group_size : -1; }
@@ -165,6 +177,7 @@ private:
     auto s = lb_service(key(i).ns, key(i).name, {});
     if (group_of(i) >= 0)
       s.annotations.sharing_key = "group-" + std::to_string(group_of(i));
+    s.local_traffic_policy = is_local(i);
     int ports = std::uniform_int_distribution<int>{1, 3}(rng_);
     for (int k = 0; k < ports; ++k)
       if (auto pp = free_port(i, s))
@@ -261,8 +274,33 @@ private:
     submit(std::move(*s));
   }
 
+  std::string random_node() {
+    return "w" + std::to_string(std::uniform_int_distribution<int>{0, node_pool_size - 1}(rng_));
+  }
+
+  // A Local Service's pods are rescheduled: one of its two slices now has ready endpoints on
+  // 0..2 nodes (which may be missing or excluded).
+  void move_endpoints() {
+    int i = 0;
+    do
+      i = std::uniform_int_distribution<int>{0, service_count - 1}(rng_);
+    while (!is_local(i));
+    auto slice = key(i).name + (std::uniform_int_distribution<int>{0, 1}(rng_) == 0 ? "-a" : "-b");
+    std::vector<std::string> nodes;
+    for (int n = std::uniform_int_distribution<int>{0, 2}(rng_); n > 0; --n)
+      nodes.push_back(random_node());
+    std::sort(nodes.begin(), nodes.end());
+    nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+    if (nodes.empty())
+      h_.api().remove_slice(key(i), slice);
+    else
+      h_.api().apply_slice({key(i), slice, std::move(nodes)});
+  }
+
+  // w0 is never removed or excluded: some node is always a backend, so no pool may ever be
+  // written without members.
   void churn_nodes() {
-    int n = std::uniform_int_distribution<int>{0, node_pool_size - 1}(rng_);
+    int n = std::uniform_int_distribution<int>{1, node_pool_size - 1}(rng_);
     auto name = "w" + std::to_string(n);
     auto nodes = h_.api().nodes();
     auto it = std::find_if(nodes.begin(), nodes.end(),
@@ -411,6 +449,29 @@ void run_seed(config::lb_mode mode, uint64_t seed) {
   for (int i = 0; i < group_count * group_size; ++i)
     ho.lenient_services.insert(workload::key(i));
   harness h{std::move(ho)};
+  // Every pool of this cluster that VCD accepted without members (w0 is always a backend, so
+  // none may be: no Local Service ever loses its pool's members, however its pods move).
+  std::mutex emptied_mutex;
+  std::vector<std::string> emptied;
+  uint64_t pool_writes = 0; // of this cluster's pools, so the check is known to look
+  h.vcd().set_request_observer([&](const vcd::sim::request_record& r, const http::request& req) {
+    if ((r.method != "POST" && r.method != "PUT") || r.status >= 300
+        || r.route.find("/loadBalancer/pools") == std::string::npos)
+      return;
+    boost::system::error_code ec;
+    auto body = boost::json::parse(req.body, ec);
+    if (ec || !body.is_object())
+      return;
+    const auto* name = body.as_object().if_contains("name");
+    const auto* members = body.as_object().if_contains("members");
+    if (name == nullptr || !name->is_string()
+        || !naming::parse(std::string{name->as_string()}, cluster_id))
+      return; // the other tenant's
+    std::lock_guard guard{emptied_mutex};
+    ++pool_writes;
+    if (members == nullptr || !members->is_array() || members->as_array().empty())
+      emptied.emplace_back(name->as_string());
+  });
   workload user{h, stream};
   user.create_nodes();
   h.start_engine();
@@ -486,6 +547,9 @@ void run_seed(config::lb_mode mode, uint64_t seed) {
     }
   }
   EXPECT_TRUE(ip_moves.empty()) << "invariant 4: " << join(ip_moves);
+  h.vcd().set_request_observer({});
+  EXPECT_GT(pool_writes, 0u);
+  EXPECT_TRUE(emptied.empty()) << "pools written without members: " << join(emptied);
   auto explained = check_events(h);
   auto st = h.vcd().stats();
   auto rejected = [&](const char* reason) {

@@ -62,5 +62,34 @@ TEST(kube_convert, node_to_engine_description) {
   EXPECT_TRUE(vcdlb::is_eligible_backend(to_node_description(ok)));
 }
 
+TEST(kube_convert, endpoint_slice_to_the_nodes_with_ready_endpoints) {
+  auto es = detail::decode_endpoint_slice(R"({"kind":"EndpointSlice","addressType":"IPv4",
+    "metadata":{"name":"web-abc","namespace":"shop","resourceVersion":"5",
+      "labels":{"kubernetes.io/service-name":"web"}},
+    "endpoints":[
+      {"addresses":["10.1.0.4"],"nodeName":"w2","conditions":{"ready":true}},
+      {"addresses":["10.1.0.5"],"nodeName":"w1"},
+      {"addresses":["10.1.0.6"],"nodeName":"w2","conditions":{"ready":true}},
+      {"addresses":["10.1.0.7"],"nodeName":"w3","conditions":{"ready":false}},
+      {"addresses":["10.1.0.8"],"nodeName":"w4",
+       "conditions":{"ready":false,"serving":true,"terminating":true}},
+      {"addresses":["10.1.0.9"],"conditions":{"ready":true}}]})");
+  ASSERT_TRUE(es);
+  auto info = to_endpoint_slice_info(*es);
+  EXPECT_EQ(info.service, (vcdlb::service_key{"shop", "web"}));
+  EXPECT_EQ(info.name, "web-abc");
+  // An absent ready condition counts as ready; not ready, terminating and unplaced do not.
+  EXPECT_EQ(info.ready_nodes, (std::vector<std::string>{"w1", "w2"}));
+}
+
+TEST(kube_convert, external_traffic_policy_local) {
+  service_snapshot s;
+  EXPECT_FALSE(to_service_spec(s).local_traffic_policy);
+  s.external_traffic_policy = "Cluster";
+  EXPECT_FALSE(to_service_spec(s).local_traffic_policy);
+  s.external_traffic_policy = "Local";
+  EXPECT_TRUE(to_service_spec(s).local_traffic_policy);
+}
+
 } // namespace
 } // namespace vcdlb::kube
