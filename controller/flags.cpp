@@ -84,6 +84,11 @@ void add_controller_flags(CLI::App& cli, controller_flags& f) {
                 "the zones file of a cluster with vcd.isZoneEnabledCluster (default: upstream's "
                 "/opt/vmware-cloud-director/ccm/vcloud-cse-zones.yaml)")
     ->type_name("FILE");
+  cli
+    .add_option("--vm-read-period", f.vm_read_period,
+                "how often the node duties read the cluster's VMs from VCD (one vApp query and "
+                "one GET per vApp, whatever the number of Nodes); default 1m")
+    ->type_name("DURATION");
   cli.add_option("--concurrent-service-syncs", f.concurrent_service_syncs,
                  "accepted for compatibility with cloud-controller-manager; no effect (every "
                  "Service has its own reconciler)");
@@ -189,6 +194,8 @@ config::checked<controller_options> make_controller_options(const controller_fla
   apply_duration(f.lease_duration, "--leader-elect-lease-duration", le.lease_duration, problems);
   apply_duration(f.renew_deadline, "--leader-elect-renew-deadline", le.renew_deadline, problems);
   apply_duration(f.retry_period, "--leader-elect-retry-period", le.retry_period, problems);
+  std::chrono::milliseconds vm_read_period = opts.vm_read_period;
+  apply_duration(f.vm_read_period, "--vm-read-period", vm_read_period, problems);
   if (f.metrics_address)
     v.metrics_address = *f.metrics_address;
   if (f.kube_api_qps && !(*f.kube_api_qps > 0 && *f.kube_api_qps <= 100000))
@@ -225,6 +232,7 @@ config::checked<controller_options> make_controller_options(const controller_fla
   opts.run_cloud_node_lifecycle = selection.value().cloud_node_lifecycle;
   if (!f.zones_file.empty())
     opts.zones_file = f.zones_file;
+  opts.vm_read_period = vm_read_period;
   return opts;
 }
 

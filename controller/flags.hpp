@@ -46,7 +46,8 @@ struct controller_flags {
   std::optional<int> kube_api_burst;  ///< --kube-api-burst (30)
   /// --controllers: names, `*` (all) and `-name` (leave one out), comma-separated or repeated.
   std::vector<std::string> controllers;
-  std::string zones_file; ///< --zones-file; "" = upstream's path
+  std::string zones_file;     ///< --zones-file; "" = upstream's path
+  std::string vm_read_period; ///< --vm-read-period (Go duration); "" = 1m
 };
 
 /// Which controllers `--controllers` selects (cloud-controller-manager's rules): `*` turns on

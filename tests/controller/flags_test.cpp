@@ -231,6 +231,11 @@ TEST_F(flags_test, controllers_select_like_cloud_controller_manager) {
     ASSERT_FALSE(o.ok()) << bad;
     EXPECT_EQ(o.problems().front().key, "--controllers") << bad;
   }
+  EXPECT_EQ(all.vm_read_period, std::chrono::minutes{1});
+  EXPECT_EQ(options({"--vm-read-period=30s"}).vm_read_period, std::chrono::seconds{30});
+  auto bad_period = make_controller_options(parse({"--vm-read-period=soon"}), {});
+  ASSERT_FALSE(bad_period.ok());
+  EXPECT_EQ(bad_period.problems().front().key, "--vm-read-period");
   auto r = parse_controllers({"route"});
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.problems().front().message.find("VCD has no routes"), std::string::npos);
