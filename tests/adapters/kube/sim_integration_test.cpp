@@ -416,9 +416,21 @@ TEST_F(sim_integration, node_writes_patch_spec_status_and_delete) {
   ASSERT_EQ(patched->taints.size(), 1u);
   EXPECT_EQ(patched->taints[0].key, "dedicated");
 
+  // The provider ID is set once (kube-apiserver's ValidateNodeUpdate).
+  node_update other;
+  other.provider_id = "vmware-cloud-director://urn:vcloud:vm:2";
+  auto changed = wait<node_snapshot>([&](auto cb) { c->patch_node("node-1", other, cb); });
+  ASSERT_FALSE(changed);
+  EXPECT_TRUE(has_code(changed.error(), kube_errc::invalid)) << describe(changed.error());
+  node_update same;
+  same.provider_id = "vmware-cloud-director://urn:vcloud:vm:1";
+  EXPECT_TRUE(wait<node_snapshot>([&](auto cb) { c->patch_node("node-1", same, cb); }));
+  n = wait<node_snapshot>([&](auto cb) { c->get_node("node-1", cb); });
+  ASSERT_TRUE(n);
+
   // A stale resourceVersion is refused.
   node_update stale;
-  stale.resource_version = n->resource_version;
+  stale.resource_version = std::to_string(std::stoll(n->resource_version) - 1);
   stale.labels["x"] = "y";
   auto conflict = wait<node_snapshot>([&](auto cb) { c->patch_node("node-1", stale, cb); });
   ASSERT_FALSE(conflict);
