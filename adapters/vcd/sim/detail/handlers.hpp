@@ -86,6 +86,8 @@ http::response delete_certificate(ctx& c);
 http::response get_task(ctx& c);
 http::response get_entity(ctx& c);
 http::response put_entity(ctx& c);
+http::response delete_entity(ctx& c);
+http::response get_entity_type(ctx& c);
 
 // -- handlers_legacy.cpp: the query service, vApps and VMs, /_sim/vms controls ------------
 http::response get_query(ctx& c);
