@@ -34,9 +34,7 @@ void beast_client::query_vapps(std::string name, bool prefix,
   st->done = std::move(done);
   auto step = std::make_shared<std::function<void()>>();
   *step = [self = shared_from_this(), st, weak_step = std::weak_ptr{step}]() {
-    call_spec spec;
-    spec.target = st->query + "&page=" + std::to_string(st->page);
-    spec.xml = true;
+    call_spec spec{"GET", st->query + "&page=" + std::to_string(st->page), "", false, true};
     self->call(std::move(spec), [st, next = weak_step.lock()](caf::expected<http::response> r) {
       if (!r)
         return st->done(std::move(r.error()));
@@ -66,10 +64,8 @@ void beast_client::query_vapps(std::string name, bool prefix,
 }
 
 void beast_client::get_vapp(std::string href, callback<vapp> done) {
-  call_spec spec;
-  spec.target = detail::target_from_url(href, base_path_);
-  spec.by_id = true; // VCD answers 403 for a vApp that is gone
-  spec.xml = true;
+  // by_id: VCD answers 403 for a vApp that is gone; xml: the legacy API.
+  call_spec spec{"GET", detail::target_from_url(href, base_path_), "", true, true};
   call(std::move(spec), [done = std::move(done)](caf::expected<http::response> r) {
     if (!r)
       return done(std::move(r.error()));
