@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -148,6 +149,9 @@ int run_demo(const demo_args& a, config::lb_mode mode_value, stop_flag& stop) {
   // The API server double is in-process: no client-side rate limit, so a burst of status and
   // Event writes never delays the Lease renewals behind it (they share the client).
   co.kube_qps = 0;
+  // The node duties: the demo's cluster spans two VDCs (zones), its Nodes start uninitialized.
+  co.zones_file = world.zones_file().string();
+  co.vm_read_min_interval = 1s;
   std::cout << "Starting the controller (leader election on, lease kube-system/"
             << co.loaded.config.vcdlb.leader_election.lease_name << ")...\n";
   auto started = controller::start(std::move(co));
@@ -176,6 +180,7 @@ int run_demo(const demo_args& a, config::lb_mode mode_value, stop_flag& stop) {
   const auto cluster_id = std::string{demo::demo_cluster_id};
   demo::convergence_clock clock;
   demo::observation obs;
+  std::vector<kube::node_snapshot> nodes;
   int last_printed = -1;
   auto last_print_at = t0;
   for (;;) {
@@ -191,7 +196,13 @@ int run_demo(const demo_args& a, config::lb_mode mode_value, stop_flag& stop) {
     auto line = demo::progress_line(obs, elapsed) + "  (controller "
                 + (ctrl.leading() ? "leading" : "standing by") + ", engine "
                 + std::string{to_string(ctrl.phase())} + ")";
-    bool all = obs.converged == static_cast<int>(services.size());
+    auto node_list =
+      call<kube::list_result<kube::node_snapshot>>([&](auto cb) { (*client)->list_nodes({}, cb); });
+    if (node_list)
+      nodes = node_list->items;
+    bool nodes_done =
+      !nodes.empty() && std::all_of(nodes.begin(), nodes.end(), demo::node_initialized);
+    bool all = obs.converged == static_cast<int>(services.size()) && nodes_done;
     if (tty) {
       std::cout << "\r" << line << "   " << std::flush;
     } else if (obs.converged != last_printed || steady::now() - last_print_at > 5s || all) {
@@ -211,6 +222,7 @@ int run_demo(const demo_args& a, config::lb_mode mode_value, stop_flag& stop) {
     std::cout << "\n";
   bool converged = obs.converged == static_cast<int>(services.size());
   std::cout << "\n" << demo::format_table(obs, *mode, clock);
+  std::cout << "\n" << demo::format_node_table(nodes);
   auto vcd_stats = world.vcd().core().stats();
   std::cout << "VCD simulator: " << vcd_stats.mutations << " mutating requests, "
             << vcd_stats.tasks_started << " tasks, " << vcd_stats.reads << " reads, "

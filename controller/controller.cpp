@@ -10,6 +10,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/node_actor.hpp"
+#include "actors/vm_inventory_actor.hpp"
 #include "adapters/asio/io_runner.hpp"
 #include "adapters/kube/beast_client.hpp"
 #include "adapters/kube/convert.hpp"
@@ -82,6 +84,7 @@ struct controller::impl {
   /// delay the status writes that carry the Services' IPs.
   std::shared_ptr<kube::beast_client> events_kube;
   std::shared_ptr<vcd::client> vcd;
+  std::shared_ptr<vcd::vm_client> vms; ///< the legacy API reads of the node duties
   std::shared_ptr<kube::service_writer> writer;
   std::shared_ptr<kube::event_recorder> recorder;
   std::shared_ptr<kube_status_sink> sink;
@@ -101,7 +104,12 @@ struct controller::impl {
   bool nodes_synced = false;
   bool slices_synced = false;
   std::shared_ptr<engine> eng; ///< guarded by feed_mtx; shared so stats() can call it unlocked
-  std::string engine_detail;   ///< last phase detail, guarded by feed_mtx
+  /// The node duties (guarded by feed_mtx): the Nodes as the informer has them, and the actors
+  /// while this process leads.
+  std::map<std::string, kube::node_snapshot> node_snaps;
+  caf::actor vm_inventory;
+  caf::actor node_duties;
+  std::string engine_detail; ///< last phase detail, guarded by feed_mtx
 
   // -- control: leadership changes and stop, handled on the control thread --------------------
   std::mutex ctl_mtx;
@@ -168,8 +176,18 @@ struct controller::impl {
     }
   }
 
+  bool node_duties_enabled() const { return opts.run_cloud_node || opts.run_cloud_node_lifecycle; }
+
   void on_node(const kube::delta<kube::node_snapshot>& d) {
     std::lock_guard g{feed_mtx};
+    if (node_duties_enabled()) {
+      if (d.type == kube::delta_type::deleted)
+        node_snaps.erase(d.object.name);
+      else if (d.type != kube::delta_type::synced)
+        node_snaps[d.object.name] = d.object;
+      if (node_duties && d.type != kube::delta_type::synced)
+        node_changed(node_duties, d.object, d.type == kube::delta_type::deleted);
+    }
     switch (d.type) {
     case kube::delta_type::added:
     case kube::delta_type::updated:
@@ -265,7 +283,65 @@ struct controller::impl {
     post(leading ? control_event::became_leader : control_event::lost_leader);
   }
 
+  void start_node_duties() {
+    std::lock_guard g{feed_mtx};
+    if (!node_duties_enabled() || node_duties)
+      return;
+    const auto& cfg = opts.loaded.config;
+    vm_inventory_args ia;
+    ia.client = vms;
+    ia.settings.vapp_name = cfg.vapp_name;
+    ia.settings.zones_enabled = cfg.vcd.is_zone_enabled_cluster;
+    ia.settings.period = opts.vm_read_period;
+    ia.settings.min_interval = opts.vm_read_min_interval;
+    ia.settings.retry = std::min<caf::timespan>(ia.settings.retry, opts.vm_read_period);
+    vm_inventory = sys->spawn(vm_inventory_behavior, std::move(ia));
+    node_actor_args na;
+    na.kube = kube;
+    na.inventory = vm_inventory;
+    na.vapp_name = cfg.vapp_name;
+    na.settings.cluster_network = cfg.loadbalancer.network;
+    na.settings.zones_enabled = cfg.vcd.is_zone_enabled_cluster;
+    if (na.settings.zones_enabled) {
+      // Read once at start, as upstream; a bad file is reported on each Node it stops.
+      na.settings.zones = config::load_zones(opts.zones_file);
+      if (!na.settings.zones)
+        spdlog::error("controller: zones file: {}", describe(na.settings.zones.error()));
+    }
+    na.cloud_node = opts.run_cloud_node;
+    na.lifecycle = opts.run_cloud_node_lifecycle;
+    na.events = [rec = recorder](const kube::node_snapshot& n, const std::string& type,
+                                 const std::string& reason, const std::string& message) {
+      kube::object_reference ref;
+      ref.kind = "Node";
+      ref.name = n.name;
+      ref.uid = n.uid;
+      ref.resource_version = n.resource_version;
+      rec->record(ref, type == "Warning" ? kube::event_type::warning : kube::event_type::normal,
+                  reason, message);
+    };
+    node_duties = sys->spawn(node_actor_behavior, std::move(na));
+    for (const auto& [_, n] : node_snaps)
+      node_changed(node_duties, n, false);
+    spdlog::info("controller: node duties started ({}{}{}); vApp {}",
+                 opts.run_cloud_node ? "cloud-node" : "",
+                 opts.run_cloud_node && opts.run_cloud_node_lifecycle ? ", " : "",
+                 opts.run_cloud_node_lifecycle ? "cloud-node-lifecycle" : "", cfg.vapp_name);
+  }
+
+  void stop_node_duties() {
+    std::lock_guard g{feed_mtx};
+    for (auto* a : {&node_duties, &vm_inventory})
+      if (*a) {
+        caf::anon_send_exit(*a, caf::exit_reason::user_shutdown);
+        *a = nullptr;
+      }
+  }
+
   void start_engine() {
+    start_node_duties();
+    if (!opts.run_service)
+      return;
     {
       std::lock_guard g{feed_mtx};
       if (eng)
@@ -319,6 +395,7 @@ struct controller::impl {
   }
 
   void stop_engine(std::chrono::milliseconds grace) {
+    stop_node_duties();
     if (auto e = take_engine()) {
       spdlog::info("controller: stopping the engine (grace {} ms)", grace.count());
       e->stop(grace);
@@ -429,6 +506,8 @@ struct controller::impl {
     if (opts.leader_elect && !is_leading)
       return std::nullopt; // a synced standby is ready to take over
     std::lock_guard g{feed_mtx};
+    if (!opts.run_service)
+      return node_duties ? std::nullopt : std::optional<std::string>{"node duties not started"};
     if (!eng)
       return std::string{"engine not started"};
     auto p = eng->phase();
@@ -519,6 +598,7 @@ caf::expected<std::unique_ptr<controller>> controller::start(controller_options 
   auto vc = vcd::beast_client::connect(p->io.context(), std::move(vo.http), std::move(vo.client));
   if (!vc)
     return vc.error();
+  p->vms = *vc;
   p->vcd_state = std::make_shared<vcd_status>();
   p->vcd = std::make_shared<detail::metered_vcd_client>(
     std::move(*vc), p->metrics, std::make_shared<detail::vcd_health>(p->metrics, p->vcd_state));

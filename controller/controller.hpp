@@ -26,6 +26,7 @@
 
 #include "caf/expected.hpp"
 #include "config/load.hpp"
+#include "config/zones.hpp"
 #include "engine/engine.hpp"
 
 namespace vcdlb {
@@ -45,6 +46,18 @@ struct controller_options {
   /// Kubernetes client pacing (cloud-controller-manager's --kube-api-qps/--kube-api-burst).
   double kube_qps = 20.0;
   int kube_burst = 30;
+  /// The controllers to run (`--controllers`, cloud-controller-manager's names): `service`
+  /// (load balancers), `cloud-node` and `cloud-node-lifecycle` (the node duties,
+  /// actors/node_actor.hpp). Like the engine they run only while this process leads.
+  bool run_service = true;
+  bool run_cloud_node = true;
+  bool run_cloud_node_lifecycle = true;
+  /// Upstream's zones file (config/zones.hpp); read at start when vcd.isZoneEnabledCluster.
+  std::string zones_file{config::default_zones_file};
+  /// How often the node duties read the cluster's VMs, and the least time between two reads
+  /// asked for by Nodes whose VM is not known yet (actors/vm_inventory_actor.hpp).
+  std::chrono::milliseconds vm_read_period{std::chrono::minutes{1}};
+  std::chrono::milliseconds vm_read_min_interval{std::chrono::seconds{10}};
 };
 
 class controller {

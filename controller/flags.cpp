@@ -1,5 +1,7 @@
 #include "controller/flags.hpp"
 
+#include <set>
+
 #include "config/duration.hpp"
 #include "config/load.hpp"
 
@@ -70,6 +72,23 @@ void add_controller_flags(CLI::App& cli, controller_flags& f) {
                 "burst above --kube-api-qps, per client; default 30 as in "
                 "cloud-controller-manager")
     ->type_name("N");
+  cli
+    .add_option("--controllers", f.controllers,
+                "controllers to run: service, cloud-node, cloud-node-lifecycle; * = all "
+                "(default), -name leaves one out (e.g. --controllers=*,-cloud-node-lifecycle, or "
+                "--controllers=service beside the upstream provider's cloud-node controllers)")
+    ->delimiter(',')
+    ->type_name("LIST");
+  cli
+    .add_option("--zones-file", f.zones_file,
+                "the zones file of a cluster with vcd.isZoneEnabledCluster (default: upstream's "
+                "/opt/vmware-cloud-director/ccm/vcloud-cse-zones.yaml)")
+    ->type_name("FILE");
+  cli
+    .add_option("--vm-read-period", f.vm_read_period,
+                "how often the node duties read the cluster's VMs from VCD (one vApp query and "
+                "one GET per vApp, whatever the number of Nodes); default 1m")
+    ->type_name("DURATION");
   cli.add_option("--concurrent-service-syncs", f.concurrent_service_syncs,
                  "accepted for compatibility with cloud-controller-manager; no effect (every "
                  "Service has its own reconciler)");
@@ -113,6 +132,47 @@ void apply_duration(const std::string& text, const char* flag, std::chrono::mill
 
 } // namespace
 
+config::checked<controller_selection> parse_controllers(const std::vector<std::string>& values) {
+  std::vector<config::problem> problems;
+  bool all = values.empty();
+  std::set<std::string> on;
+  std::set<std::string> off;
+  const std::set<std::string> known{"service", "cloud-node", "cloud-node-lifecycle"};
+  for (const auto& raw : values) {
+    auto v = raw;
+    if (v == "*") {
+      all = true;
+      continue;
+    }
+    bool negate = !v.empty() && v.front() == '-';
+    auto name = negate ? v.substr(1) : v;
+    if (name == "route" && negate)
+      continue; // VCD has no routes: nothing to leave out
+    if (known.count(name) == 0) {
+      problems.push_back({config_errc::invalid_value, "--controllers", 0, 0,
+                          "unknown controller \"" + name
+                            + "\" (vcdlb runs service, cloud-node and cloud-node-lifecycle"
+                            + (name == "route" ? "; VCD has no routes" : "") + ")",
+                          ""});
+      continue;
+    }
+    (negate ? off : on).insert(name);
+  }
+  if (!problems.empty())
+    return problems;
+  auto pick = [&](const std::string& name) {
+    return off.count(name) == 0 && (all || on.count(name) != 0);
+  };
+  controller_selection out;
+  out.service = pick("service");
+  out.cloud_node = pick("cloud-node");
+  out.cloud_node_lifecycle = pick("cloud-node-lifecycle");
+  if (!out.service && !out.cloud_node && !out.cloud_node_lifecycle)
+    return std::vector<config::problem>{
+      {config_errc::invalid_value, "--controllers", 0, 0, "selects no controller", ""}};
+  return out;
+}
+
 config::checked<controller_options> make_controller_options(const controller_flags& f,
                                                             config::parse_options parse) {
   parse.vcdlb_config_file = f.vcdlb_config;
@@ -134,6 +194,8 @@ config::checked<controller_options> make_controller_options(const controller_fla
   apply_duration(f.lease_duration, "--leader-elect-lease-duration", le.lease_duration, problems);
   apply_duration(f.renew_deadline, "--leader-elect-renew-deadline", le.renew_deadline, problems);
   apply_duration(f.retry_period, "--leader-elect-retry-period", le.retry_period, problems);
+  std::chrono::milliseconds vm_read_period = opts.vm_read_period;
+  apply_duration(f.vm_read_period, "--vm-read-period", vm_read_period, problems);
   if (f.metrics_address)
     v.metrics_address = *f.metrics_address;
   if (f.kube_api_qps && !(*f.kube_api_qps > 0 && *f.kube_api_qps <= 100000))
@@ -143,6 +205,10 @@ config::checked<controller_options> make_controller_options(const controller_fla
     problems.push_back(
       {config_errc::invalid_value, "--kube-api-burst", 0, 0, "must be 1 to 100000", ""});
   v.log = effective_logging(f, v.log);
+  auto selection = parse_controllers(f.controllers);
+  if (!selection)
+    for (const auto& p : selection.problems())
+      problems.push_back(p);
   if (problems.empty()) {
     // Flags may have broken a rule the file alone kept (leaseDuration > renewDeadline > ...).
     // A flag address is checked by the ops endpoint when it binds; unlike the file it may ask
@@ -161,6 +227,12 @@ config::checked<controller_options> make_controller_options(const controller_fla
     opts.kube_qps = *f.kube_api_qps;
   if (f.kube_api_burst)
     opts.kube_burst = *f.kube_api_burst;
+  opts.run_service = selection.value().service;
+  opts.run_cloud_node = selection.value().cloud_node;
+  opts.run_cloud_node_lifecycle = selection.value().cloud_node_lifecycle;
+  if (!f.zones_file.empty())
+    opts.zones_file = f.zones_file;
+  opts.vm_read_period = vm_read_period;
   return opts;
 }
 

@@ -44,7 +44,24 @@ struct controller_flags {
   std::optional<int> concurrent_service_syncs;
   std::optional<double> kube_api_qps; ///< cloud-controller-manager's --kube-api-qps (20)
   std::optional<int> kube_api_burst;  ///< --kube-api-burst (30)
+  /// --controllers: names, `*` (all) and `-name` (leave one out), comma-separated or repeated.
+  std::vector<std::string> controllers;
+  std::string zones_file;     ///< --zones-file; "" = upstream's path
+  std::string vm_read_period; ///< --vm-read-period (Go duration); "" = 1m
 };
+
+/// Which controllers `--controllers` selects (cloud-controller-manager's rules): `*` turns on
+/// every controller, a name turns one on, `-name` turns one off whatever else says; without
+/// `*` only the named ones run. Known: `service`, `cloud-node`, `cloud-node-lifecycle`;
+/// `-route` is accepted (VCD has no routes, so it never runs) while `route` is refused. An
+/// empty list means `*`. Problems name the flag and the value.
+struct controller_selection {
+  bool service = true;
+  bool cloud_node = true;
+  bool cloud_node_lifecycle = true;
+};
+[[nodiscard]] config::checked<controller_selection>
+parse_controllers(const std::vector<std::string>& values);
 
 /// Registers the flags on `cli`, bound to `flags` (which must outlive the parse).
 void add_controller_flags(CLI::App& cli, controller_flags& flags);

@@ -26,7 +26,7 @@ struct kube_permission {
   std::string_view used_by; ///< the code that makes the request
 };
 
-inline constexpr std::array<kube_permission, 14> controller_permissions{{
+inline constexpr std::array<kube_permission, 17> controller_permissions{{
   {"", "services", "list", permission_scope::cluster, "service informer"},
   {"", "services", "watch", permission_scope::cluster, "service informer"},
   {"", "services", "get", permission_scope::cluster,
@@ -37,6 +37,11 @@ inline constexpr std::array<kube_permission, 14> controller_permissions{{
    "service_writer: status.loadBalancer.ingress (merge patch)"},
   {"", "nodes", "list", permission_scope::cluster, "node informer"},
   {"", "nodes", "watch", permission_scope::cluster, "node informer"},
+  {"", "nodes", "patch", permission_scope::cluster,
+   "node duties: providerID, zone labels, taints (strategic merge patch)"},
+  {"", "nodes/status", "patch", permission_scope::cluster, "node duties: status.addresses"},
+  {"", "nodes", "delete", permission_scope::cluster,
+   "cloud-node-lifecycle: a Node whose VM is gone"},
   {"discovery.k8s.io", "endpointslices", "list", permission_scope::cluster,
    "endpoint slice informer (externalTrafficPolicy: Local pools)"},
   {"discovery.k8s.io", "endpointslices", "watch", permission_scope::cluster,

@@ -42,24 +42,49 @@ boost::json::object node_object(const demo_node& n) {
   boost::json::object labels{{"kubernetes.io/hostname", n.name}};
   if (n.control_plane)
     labels["node-role.kubernetes.io/control-plane"] = "";
+  // As a kubelet started with --cloud-provider=external registers it: tainted, no InternalIP.
   return boost::json::object{
     {"apiVersion", "v1"},
     {"kind", "Node"},
     {"metadata", boost::json::object{{"name", n.name}, {"labels", std::move(labels)}}},
-    {"status",
-     boost::json::object{
-       {"addresses",
-        boost::json::array{boost::json::object{{"type", "InternalIP"}, {"address", n.internal_ip}},
-                           boost::json::object{{"type", "Hostname"}, {"address", n.name}}}}}}};
+    {"spec",
+     boost::json::object{{"taints", boost::json::array{boost::json::object{
+                                      {"key", "node.cloudprovider.kubernetes.io/uninitialized"},
+                                      {"value", "true"},
+                                      {"effect", "NoSchedule"}}}}}},
+    {"status", boost::json::object{{"conditions", boost::json::array{boost::json::object{
+                                                    {"type", "Ready"}, {"status", "True"}}}},
+                                   {"addresses", boost::json::array{boost::json::object{
+                                                   {"type", "Hostname"}, {"address", n.name}}}}}}};
+}
+
+// The built-in scenario plus a second VDC and the cluster's VMs: one vApp per VDC, named
+// <vAppName>_<vdc uuid> as upstream's multi-zone clusters have them.
+vcd::sim::scenario demo_scenario() {
+  auto s = vcd::sim::default_scenario();
+  auto& org = s.orgs.front();
+  vcd::sim::vdc vdc2;
+  vdc2.name = "vdc2";
+  vdc2.id = vcd::sim::derived_urn("vdc", org.name + "/vdc2");
+  org.vdcs.push_back(std::move(vdc2));
+  for (auto& v : org.vdcs) {
+    vcd::sim::vapp_spec vapp;
+    vapp.name = "vcdlb-demo_" + v.id.substr(v.id.rfind(':') + 1);
+    for (const auto& n : demo_nodes())
+      if (n.vdc == v.name)
+        vapp.vms.push_back({n.name, "", 4, 0, {{"net1", n.internal_ip, "", "", true}}});
+    v.vapps.push_back(std::move(vapp));
+  }
+  return s;
 }
 
 } // namespace
 
 std::vector<demo_node> demo_nodes() {
-  return {{"control-plane-1", "10.10.0.10", true},
-          {"worker-1", "10.10.0.21", false},
-          {"worker-2", "10.10.0.22", false},
-          {"worker-3", "10.10.0.23", false}};
+  return {{"control-plane-1", "10.10.0.10", true, "vdc1", "zone-1"},
+          {"worker-1", "10.10.0.21", false, "vdc1", "zone-1"},
+          {"worker-2", "10.10.0.22", false, "vdc2", "zone-2"},
+          {"worker-3", "10.10.0.23", false, "vdc2", "zone-2"}};
 }
 
 std::string demo_cloud_config(config::lb_mode mode, const std::string& vcd_url,
@@ -71,6 +96,7 @@ std::string demo_cloud_config(config::lb_mode mode, const std::string& vcd_url,
   y += "  host: \"" + vcd_url + "\"\n";
   y += "  org: \"org1\"\n";
   y += "  vdc: \"vdc1\"\n";
+  y += "  isZoneEnabledCluster: true\n";
   y += "loadbalancer:\n";
   y += "  network: \"net1\"\n";
   y += std::string{"  enableVirtualServiceSharedIP: "}
@@ -115,6 +141,7 @@ caf::error environment::start_impl(const environment_options& opts) {
   dir_ = *dir;
 
   vcd::sim::simulator_options vo;
+  vo.core.seed_state = demo_scenario();
   vo.core.faults.task_duration = opts.task_duration;
   auto vcd = vcd::sim::simulator::start(vo);
   if (!vcd)
@@ -132,6 +159,9 @@ caf::error environment::start_impl(const environment_options& opts) {
   if (auto err = write_file(vcd_ca(), vcd_->ca_pem()))
     return err;
   if (auto err = write_file(cloud_config(), demo_cloud_config(mode_, vcd_->url(), vcd_ca())))
+    return err;
+  if (auto err = write_file(zones_file(), "zoneType: dcgroup\nzones:\n- name: zone-1\n  ovdcName: "
+                                          "vdc1\n- name: zone-2\n  ovdcName: vdc2\n"))
     return err;
   std::error_code ec;
   fs::create_directories(secrets_dir(), ec);

@@ -28,11 +28,16 @@ namespace vcdlb::demo {
 inline constexpr const char* demo_cluster_id =
   "urn:vcloud:entity:vmware:capvcdCluster:9b0e5a52-3c1d-4d3e-8f6a-0c2b4d6e8a10";
 
-/// The demo's Nodes: one control plane (never a backend) and three workers.
+/// The demo's Nodes: one control plane (never a backend) and three workers. Each runs on a VM
+/// of the simulator (the NIC on net1 has `internal_ip`), in VDC `vdc` of zone `zone`; they are
+/// registered as a kubelet with `--cloud-provider=external` does (uninitialized taint, no
+/// InternalIP), and the controller's node duties initialize them.
 struct demo_node {
   std::string name;
   std::string internal_ip;
   bool control_plane = false;
+  std::string vdc = "vdc1";
+  std::string zone = "zone-1";
 };
 [[nodiscard]] std::vector<demo_node> demo_nodes();
 
@@ -68,6 +73,8 @@ public:
   }
   [[nodiscard]] std::filesystem::path secrets_dir() const { return dir_ / "basic-auth"; }
   [[nodiscard]] std::filesystem::path vcd_ca() const { return dir_ / "vcd-ca.pem"; }
+  /// Upstream's zones file for the demo's two VDCs (config/zones.hpp).
+  [[nodiscard]] std::filesystem::path zones_file() const { return dir_ / "vcloud-cse-zones.yaml"; }
 
   [[nodiscard]] vcd::sim::simulator& vcd() noexcept { return *vcd_; }
   [[nodiscard]] kube::sim::api_server& kube() noexcept { return *kube_; }

@@ -1,6 +1,9 @@
 #include "demo/report.hpp"
 
 #include <algorithm>
+#include <array>
+
+#include <algorithm>
 #include <cstdio>
 #include <unordered_map>
 
@@ -214,6 +217,47 @@ std::string format_table(const observation& obs, config::lb_mode mode,
   if (obs.foreign_objects > 0)
     out += ", " + std::to_string(obs.foreign_objects) + " owned by no Service";
   out += "\n";
+  return out;
+}
+
+bool node_initialized(const kube::node_snapshot& n) {
+  if (n.provider_id.empty())
+    return false;
+  return std::none_of(n.taints.begin(), n.taints.end(), [](const kube::node_taint& t) {
+    return t.key == "node.cloudprovider.kubernetes.io/uninitialized";
+  });
+}
+
+std::string format_node_table(std::vector<kube::node_snapshot> nodes) {
+  std::sort(
+    nodes.begin(), nodes.end(),
+    [](const kube::node_snapshot& a, const kube::node_snapshot& b) { return a.name < b.name; });
+  std::vector<std::array<std::string, 5>> rows;
+  rows.push_back({"NODE", "PROVIDER-ID", "INTERNAL-IP", "ZONE", "TAINTS"});
+  size_t initialized = 0;
+  for (const auto& n : nodes) {
+    std::string taints;
+    for (const auto& t : n.taints)
+      taints += (taints.empty() ? "" : ",") + t.key;
+    auto zone = n.labels.find("topology.kubernetes.io/zone");
+    auto ip = n.first_address("InternalIP");
+    rows.push_back({n.name, n.provider_id.empty() ? "<none>" : n.provider_id,
+                    ip.empty() ? "<none>" : ip, zone == n.labels.end() ? "<none>" : zone->second,
+                    taints.empty() ? "<none>" : taints});
+    initialized += node_initialized(n) ? 1 : 0;
+  }
+  std::array<size_t, 5> width{};
+  for (const auto& r : rows)
+    for (size_t i = 0; i < r.size(); ++i)
+      width[i] = std::max(width[i], r[i].size());
+  std::string out;
+  for (const auto& r : rows) {
+    std::string line;
+    for (size_t i = 0; i < r.size(); ++i)
+      line += r[i] + (i + 1 < r.size() ? std::string(width[i] - r[i].size() + 2, ' ') : "");
+    out += line + "\n";
+  }
+  out += std::to_string(initialized) + "/" + std::to_string(nodes.size()) + " Nodes initialized\n";
   return out;
 }
 

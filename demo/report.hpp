@@ -86,4 +86,11 @@ private:
 [[nodiscard]] std::string format_table(const observation& obs, config::lb_mode mode,
                                        const convergence_clock& clock);
 
+/// Whether the node duties have initialized `n`: a provider ID and no uninitialized taint.
+[[nodiscard]] bool node_initialized(const kube::node_snapshot& n);
+
+/// The Node table: NODE, PROVIDER-ID, INTERNAL-IP, ZONE, TAINTS ("<none>" when empty), one
+/// line per Node in name order, then "N/M Nodes initialized". Ends with a newline.
+[[nodiscard]] std::string format_node_table(std::vector<kube::node_snapshot> nodes);
+
 } // namespace vcdlb::demo

@@ -32,8 +32,9 @@ bool is_eligible_backend(const node_description& node) {
     if (key == node_keys::exclude_from_lb && parse_go_bool(value) != parsed_bool::no)
       return false;
   }
-  return std::none_of(node.taint_keys.begin(), node.taint_keys.end(),
-                      [](const std::string& k) { return k == node_keys::to_be_deleted_taint; });
+  return std::none_of(node.taint_keys.begin(), node.taint_keys.end(), [](const std::string& k) {
+    return k == node_keys::to_be_deleted_taint || k == node_keys::uninitialized_taint;
+  });
 }
 
 std::string first_internal_ip(const node_description& node) {

@@ -52,12 +52,16 @@ inline constexpr const char* exclude_from_lb =
   "node.kubernetes.io/exclude-from-external-load-balancers";
 inline constexpr const char* control_plane = "node-role.kubernetes.io/control-plane";
 inline constexpr const char* to_be_deleted_taint = "ToBeDeletedByClusterAutoscaler";
+/// Put on a Node by a kubelet started with `--cloud-provider=external`; a cloud provider's
+/// cloud-node duty removes it once the Node's provider ID and addresses are set.
+inline constexpr const char* uninitialized_taint = "node.cloudprovider.kubernetes.io/uninitialized";
 } // namespace node_keys
 
 /// The backend predicate: not being deleted; no exclude-from-external-load-balancers label
 /// unless its value parses (Go `strconv.ParseBool`) as false; no ToBeDeletedByClusterAutoscaler
-/// taint; no control-plane role label (any value, as the upstream VCD provider does).
-/// Readiness is deliberately ignored (KEP-3458): Avi health monitors decide liveness.
+/// taint; not uninitialized (its addresses are not the cloud's yet); no control-plane role label
+/// (any value, as the upstream VCD provider does). Readiness is deliberately ignored (KEP-3458):
+/// Avi health monitors decide liveness.
 [[nodiscard]] bool is_eligible_backend(const node_description& node);
 
 /// The first address of type InternalIP, or "".

@@ -560,4 +560,30 @@ void beast_client::update_lease(lease l, callback<lease> done) {
                       std::move(done));
 }
 
+// -- node_client --------------------------------------------------------------------------------
+
+namespace {
+constexpr std::string_view strategic_merge_patch = "application/strategic-merge-patch+json";
+} // namespace
+
+void beast_client::patch_node(std::string name, node_update u, callback<node_snapshot> done) {
+  impl_->write<node_snapshot>("PATCH", collection<node_snapshot>("") + "/" + enc(name),
+                              encode_node_update(u), strategic_merge_patch, std::move(done));
+}
+
+void beast_client::patch_node_addresses(std::string name, std::vector<node_address> addresses,
+                                        std::string hostname, callback<node_snapshot> done) {
+  impl_->write<node_snapshot>("PATCH", collection<node_snapshot>("") + "/" + enc(name) + "/status",
+                              encode_node_addresses(addresses, hostname), strategic_merge_patch,
+                              std::move(done));
+}
+
+void beast_client::delete_node(std::string name, std::string uid, callback<caf::unit_t> done) {
+  auto body = encode_node_delete_options(uid);
+  // The answer (the deleted Node, or a Status) is not needed: success is the 2xx.
+  impl_->call<caf::unit_t>(
+    impl_->make_request("DELETE", collection<node_snapshot>("") + "/" + enc(name), std::move(body)),
+    std::move(done), [](std::string_view) -> caf::expected<caf::unit_t> { return caf::unit; });
+}
+
 } // namespace vcdlb::kube

@@ -22,6 +22,7 @@
 
 #include "adapters/kube/client.hpp"
 #include "adapters/kube/kubeconfig.hpp"
+#include "adapters/kube/node_client.hpp"
 #include "adapters/kube/request_observer.hpp"
 #include "caf/expected.hpp"
 
@@ -50,7 +51,7 @@ struct beast_client_stats {
 
 /// Thread-safe. Callbacks run on the io_context's threads. Keep the shared_ptr alive while
 /// operations are in flight; call `shutdown()` before stopping the io_context.
-class beast_client : public client {
+class beast_client : public client, public node_client {
 public:
   /// Fails with net_errc::tls_failed for unusable certificates and net_errc::protocol_error
   /// for a bad server URL.
@@ -86,6 +87,12 @@ public:
   void get_lease(service_key key, callback<lease> done) override;
   void create_lease(lease l, callback<lease> done) override;
   void update_lease(lease l, callback<lease> done) override;
+
+  // node_client
+  void patch_node(std::string name, node_update u, callback<node_snapshot> done) override;
+  void patch_node_addresses(std::string name, std::vector<node_address> addresses,
+                            std::string hostname, callback<node_snapshot> done) override;
+  void delete_node(std::string name, std::string uid, callback<caf::unit_t> done) override;
 
   /// Cancels pending timers and closes connections; later calls fail with net_errc::cancelled.
   void shutdown();

@@ -430,6 +430,69 @@ void fake_client::delete_node(const std::string& name) {
   st_->remove(st_->nodes, name);
 }
 
+std::optional<node_snapshot> fake_client::node(const std::string& name) const {
+  auto i = st_->nodes.objects.find(name);
+  if (i == st_->nodes.objects.end())
+    return std::nullopt;
+  return i->second;
+}
+
+void fake_client::patch_node(std::string name, node_update u, callback<node_snapshot> done) {
+  calls_.push_back("patch_node " + name);
+  if (auto err = injected("patch_node"))
+    return post([done, err] { done(err); });
+  auto i = st_->nodes.objects.find(name);
+  if (i == st_->nodes.objects.end())
+    return post([done, name] { done(not_found("nodes", name)); });
+  auto n = i->second;
+  if (!u.resource_version.empty() && u.resource_version != n.resource_version)
+    return post([done, name] { done(conflict("nodes", name)); });
+  if (u.provider_id) {
+    // The apiserver allows "" -> value only (nodes-and-legacy-api.md §1.6).
+    if (!n.provider_id.empty() && n.provider_id != *u.provider_id)
+      return post([done] {
+        done(caf::make_error(kube_errc::invalid,
+                             std::string{"spec.providerID: Forbidden: node updates may not change "
+                                         "providerID except from \"\" to valid"}));
+      });
+    n.provider_id = *u.provider_id;
+  }
+  for (const auto& [k, v] : u.labels)
+    n.labels[k] = v;
+  if (u.taints)
+    n.taints = *u.taints;
+  post([done, stored = st_->put(st_->nodes, std::move(n))] { done(stored); });
+}
+
+void fake_client::patch_node_addresses(std::string name, std::vector<node_address> addresses,
+                                       std::string, callback<node_snapshot> done) {
+  calls_.push_back("patch_node_addresses " + name);
+  if (auto err = injected("patch_node_addresses"))
+    return post([done, err] { done(err); });
+  auto i = st_->nodes.objects.find(name);
+  if (i == st_->nodes.objects.end())
+    return post([done, name] { done(not_found("nodes", name)); });
+  auto n = i->second;
+  n.addresses.clear();
+  for (auto& a : addresses)
+    if (a.type == "InternalIP" || a.type == "ExternalIP")
+      n.addresses.push_back(std::move(a));
+  post([done, stored = st_->put(st_->nodes, std::move(n))] { done(stored); });
+}
+
+void fake_client::delete_node(std::string name, std::string uid, callback<caf::unit_t> done) {
+  calls_.push_back("delete_node " + name);
+  if (auto err = injected("delete_node"))
+    return post([done, err] { done(err); });
+  auto i = st_->nodes.objects.find(name);
+  if (i == st_->nodes.objects.end())
+    return post([done, name] { done(not_found("nodes", name)); });
+  if (!uid.empty() && i->second.uid != uid)
+    return post([done, name] { done(conflict("nodes", name)); });
+  st_->remove(st_->nodes, name);
+  post([done] { done(caf::unit); });
+}
+
 // -- EndpointSlices ---------------------------------------------------------------------------
 
 void fake_client::list_endpoint_slices(list_options opts,

@@ -23,10 +23,11 @@
 #include <vector>
 
 #include "adapters/kube/client.hpp"
+#include "adapters/kube/node_client.hpp"
 
 namespace vcdlb::kube {
 
-class fake_client : public client {
+class fake_client : public client, public node_client {
 public:
   fake_client();
   ~fake_client() override;
@@ -55,6 +56,14 @@ public:
   void create_lease(lease l, callback<lease> done) override;
   void update_lease(lease l, callback<lease> done) override;
 
+  // -- node_client -----------------------------------------------------------------------------
+
+  void patch_node(std::string name, node_update u, callback<node_snapshot> done) override;
+  /// Keeps InternalIP and ExternalIP entries (as `node_snapshot` does; `hostname` is dropped).
+  void patch_node_addresses(std::string name, std::vector<node_address> addresses,
+                            std::string hostname, callback<node_snapshot> done) override;
+  void delete_node(std::string name, std::string uid, callback<caf::unit_t> done) override;
+
   // -- the test's side: objects ----------------------------------------------------------------
 
   /// Creates or replaces a Service (uid assigned when empty; RV assigned); returns it as stored.
@@ -63,6 +72,7 @@ public:
   void delete_service(const service_key& key);
   node_snapshot put_node(node_snapshot n);
   void delete_node(const std::string& name);
+  [[nodiscard]] std::optional<node_snapshot> node(const std::string& name) const;
   endpoint_slice_snapshot put_endpoint_slice(endpoint_slice_snapshot s);
   void delete_endpoint_slice(const service_key& key);
   /// Creates or replaces a Lease, e.g. to simulate another holder.

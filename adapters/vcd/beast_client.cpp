@@ -8,6 +8,7 @@
 #include "adapters/vcd/detail/entity_json.hpp"
 #include "adapters/vcd/detail/http_util.hpp"
 #include "adapters/vcd/detail/json.hpp"
+#include "adapters/vcd/detail/legacy_xml.hpp"
 #include "adapters/vcd/detail/xml.hpp"
 #include "adapters/vcd/errors.hpp"
 #include "caf/atom.hpp"
@@ -76,6 +77,14 @@ constexpr size_t max_error_message = 512;
 
 caf::error from_response(const http::response& r, bool by_id) {
   auto body = detail::decode_error_body(r.body);
+  if (body.message.empty() && body.minor_error_code.empty()) {
+    // The legacy API (/api) answers with an XML <Error> (nodes-and-legacy-api.md §3.7).
+    auto xml = detail::decode_xml_error(r.body);
+    if (xml.ok) {
+      body.minor_error_code = std::move(xml.minor_error_code);
+      body.message = std::move(xml.message);
+    }
+  }
   // Bounded: a message ends up in logs, Events and the Service's status.
   auto message = detail::bounded(body.message, max_error_message);
   if (message.empty() && body.minor_error_code.empty()) {

@@ -27,6 +27,7 @@
 
 #include "adapters/http/client.hpp"
 #include "adapters/vcd/client.hpp"
+#include "adapters/vcd/vm_client.hpp"
 #include "config/config.hpp"
 #include "config/credentials.hpp"
 #include "config/secret_string.hpp"
@@ -65,7 +66,9 @@ struct connection_options {
 [[nodiscard]] connection_options make_connection_options(const config::cloud_config& cfg,
                                                          const config::credentials& creds);
 
-class beast_client final : public client, public std::enable_shared_from_this<beast_client> {
+class beast_client final : public client,
+                           public vm_client,
+                           public std::enable_shared_from_this<beast_client> {
 public:
   /// Wraps `http`, a client for the VCD base URL ("https://vcd.example.com").
   [[nodiscard]] static std::shared_ptr<beast_client>
@@ -126,6 +129,10 @@ public:
   void get_defined_entity(std::string entity_id, callback<defined_entity> done) override;
   void update_defined_entity(defined_entity e, callback<defined_entity> done) override;
   void get_defined_entity_type(std::string type_id, callback<defined_entity_type> done) override;
+
+  // vm_client (legacy XML API; beast_vm_client.cpp)
+  void query_vapps(std::string name, bool prefix, callback<std::vector<vapp_record>> done) override;
+  void get_vapp(std::string href, callback<vapp> done) override;
 
   /// Logins performed so far (the first one and every re-login). For tests and metrics.
   [[nodiscard]] size_t login_count() const;

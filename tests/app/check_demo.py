@@ -18,6 +18,12 @@ HEADER = ["SERVICE", "SHOWS", "MODE", "EXTERNAL-IP", "PORTS", "VS", "POOLS", "DN
           "CONVERGED"]
 
 
+NODE_HEADER = ["NODE", "PROVIDER-ID", "INTERNAL-IP", "ZONE", "TAINTS"]
+# demo/environment.cpp: demo_nodes(), zones from the demo's zones file.
+WANT_NODES = {"control-plane-1": ("10.10.0.10", "zone-1"), "worker-1": ("10.10.0.21", "zone-1"),
+              "worker-2": ("10.10.0.22", "zone-2"), "worker-3": ("10.10.0.23", "zone-2")}
+
+
 def fail(msg, out):
     print(out)
     print("FAIL: " + msg)
@@ -88,8 +94,29 @@ def main():
     total = len(want)
     if ("%d/%d Services converged" % (total, total)) not in out:
         fail("no summary line", out)
+    # The node duties: every Node initialized from its VM (provider ID, InternalIP, zone).
+    node_at = next((i for i, l in enumerate(lines) if l.split()[:1] == ["NODE"]), None)
+    if node_at is None or lines[node_at].split() != NODE_HEADER:
+        fail("no Node table", out)
+    nodes = {}
+    for line in lines[node_at + 1:]:
+        c = line.split()
+        if len(c) != len(NODE_HEADER):
+            break
+        nodes[c[0]] = c
+    if sorted(nodes) != sorted(WANT_NODES):
+        fail("Node rows %s, want %s" % (sorted(nodes), sorted(WANT_NODES)), out)
+    for name, (ip, zone) in WANT_NODES.items():
+        c = nodes[name]
+        if not c[1].startswith("vmware-cloud-director://urn:vcloud:vm:"):
+            fail("%s: provider ID %s" % (name, c[1]), out)
+        if c[2] != ip or c[3] != zone or c[4] != "<none>":
+            fail("%s: %s" % (name, " ".join(c)), out)
+    if "%d/%d Nodes initialized" % (len(WANT_NODES), len(WANT_NODES)) not in out:
+        fail("not every Node initialized", out)
     print(out)
-    print("OK: mode %s, %d Services converged" % (args.mode, total))
+    print("OK: mode %s, %d Services converged, %d Nodes initialized"
+          % (args.mode, total, len(WANT_NODES)))
 
 
 if __name__ == "__main__":

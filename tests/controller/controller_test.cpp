@@ -100,6 +100,17 @@ protected:
     rde.id = "urn:vcloud:entity:vmware:capvcdCluster:0b6a8f9e-1c2d-4e3f-8a9b-0c1d2e3f4a5b";
     rde.name = "it";
     vo.core.seed_state.orgs.at(0).defined_entities.push_back(rde);
+    // The cluster's vApp (`vAppName: it`) with the VM of Node w1.
+    vcd::sim::vapp_spec vapp;
+    vapp.name = "it";
+    for (int i = 1; i <= 3; ++i)
+      vapp.vms.push_back({"w" + std::to_string(i),
+                          "",
+                          4,
+                          0,
+                          {{"net1", "10.0.0.2" + std::to_string(i), "", "", true}}});
+    vapp.vms.push_back({"up1", "", 4, 0, {{"net1", "10.0.0.31", "", "", true}}});
+    vo.core.seed_state.orgs.front().vdcs.front().vapps.push_back(std::move(vapp));
     vo.core.faults.task_duration = 10ms;
     auto v = vcd::sim::simulator::start(std::move(vo));
     ASSERT_TRUE(v) << describe(v.error());
@@ -284,6 +295,16 @@ TEST_F(controller_test, its_requests_need_exactly_the_permissions_table) {
   ASSERT_TRUE(
     eventually([&] { return !kube_->core().get_object("v1", "Service", "default", "web"); }, 30s))
     << "the finalizer was not removed";
+  // The node duties: a new Node is initialized (patch, status patch); a NotReady Node without
+  // a VM is deleted once a second VM read confirms it.
+  put(R"({"apiVersion":"v1","kind":"Node","metadata":{"name":"gone"},
+          "status":{"conditions":[{"type":"Ready","status":"Unknown"}]}})");
+  ASSERT_TRUE(eventually([&] { return used("", "nodes/status", "patch"); }, 30s));
+  ASSERT_TRUE(eventually([&] { return used("", "nodes", "delete"); }, 40s)) << "gone stays";
+  put(R"({"apiVersion":"v1","kind":"Node","metadata":{"name":"w1"},
+          "spec":{"taints":[{"key":"node.cloudprovider.kubernetes.io/uninitialized","value":"true","effect":"NoSchedule"}]},
+          "status":{"addresses":[{"type":"Hostname","address":"w1"}]}})");
+  ASSERT_TRUE(eventually([&] { return used("", "nodes", "patch"); }, 30s)) << "w1 not initialized";
   c.stop();
   EXPECT_EQ(c.wait(), 0);
 
@@ -602,6 +623,93 @@ TEST_F(controller_test, unusable_options_fail_start) {
   auto o3 = options(true);
   o3.loaded.config.vcdlb.leader_election.renew_deadline = 5s; // longer than the lease
   EXPECT_FALSE(controller::start(std::move(o3)));
+}
+
+// The node duties end to end against both simulators, without the service controller
+// (`--controllers=cloud-node,cloud-node-lifecycle`): a new Node is initialized; a Node
+// initialized by the upstream provider is left alone; a powered-off VM taints its NotReady Node
+// until it is back; while VCD is down nothing is deleted; a deleted VM deletes its Node.
+TEST_F(controller_test, node_duties_against_both_simulators) {
+  start_sims();
+  auto o = options(false);
+  o.run_service = false;
+  o.vm_read_period = 300ms;
+  o.vm_read_min_interval = 100ms;
+  auto ctl = controller::start(std::move(o));
+  ASSERT_TRUE(ctl) << describe(ctl.error());
+  auto& c = **ctl;
+  auto node = [&](const std::string& name) {
+    return kube_->core().get_object("v1", "Node", "", name);
+  };
+  auto text = [&](const std::string& name) {
+    auto n = node(name);
+    return n ? json::serialize(*n) : std::string{"<gone>"};
+  };
+  auto vm_urn = [](const std::string& name) {
+    return vcd::sim::derived_urn("vm", "org1/vdc1/it/" + name);
+  };
+  auto vcd_control = [&](const std::string& method, const std::string& target,
+                         const std::string& body = "") {
+    http::request r;
+    r.method = method;
+    r.target = target;
+    r.body = body;
+    return vcd_->core().handle(r).response.status;
+  };
+  const std::string up_text = R"({"apiVersion":"v1","kind":"Node","metadata":{"name":"up1"},
+    "spec":{"providerID":"vmware-cloud-director://)"
+                              + vm_urn("up1") + R"("},
+    "status":{"conditions":[{"type":"Ready","status":"True"}],
+      "addresses":[{"type":"InternalIP","address":"10.0.0.31"},{"type":"ExternalIP","address":"10.0.0.31"},
+                   {"type":"Hostname","address":"up1"}]}})";
+  put(up_text);
+  auto up_rv =
+    kube_->core().get_object("v1", "Node", "", "up1")->at("metadata").at("resourceVersion");
+  for (const char* name : {"w2", "w3"})
+    put(std::string{R"({"apiVersion":"v1","kind":"Node","metadata":{"name":")"} + name + R"("},
+      "spec":{"taints":[{"key":"node.cloudprovider.kubernetes.io/uninitialized","value":"true","effect":"NoSchedule"}]},
+      "status":{"conditions":[{"type":"Ready","status":"True"}],"addresses":[{"type":"Hostname","address":")"
+        + name + R"("}]}})");
+  ASSERT_TRUE(eventually([&] { return c.ready(); })) << "never ready";
+  ASSERT_TRUE(eventually([&] {
+    return text("w2").find("\"providerID\":\"vmware-cloud-director://" + vm_urn("w2"))
+             != std::string::npos
+           && text("w2").find("uninitialized") == std::string::npos
+           && text("w2").find("10.0.0.22") != std::string::npos;
+  }))
+    << text("w2");
+  EXPECT_NE(text("w3").find("10.0.0.23"), std::string::npos);
+
+  // w2's VM is powered off and its kubelet stops reporting.
+  ASSERT_EQ(vcd_control("PATCH", "/_sim/vms/w2", R"({"status":"POWERED_OFF"})"), 200u);
+  auto w2 = *node("w2");
+  w2["status"].as_object()["conditions"] = json::parse(R"([{"type":"Ready","status":"Unknown"}])");
+  ASSERT_TRUE(kube_->core().put_object(w2));
+  ASSERT_TRUE(eventually([&] { return text("w2").find("shutdown") != std::string::npos; }))
+    << text("w2");
+  ASSERT_EQ(vcd_control("PATCH", "/_sim/vms/w2", R"({"status":"POWERED_ON"})"), 200u);
+  ASSERT_TRUE(eventually([&] { return text("w2").find("shutdown") == std::string::npos; }))
+    << text("w2");
+
+  // VCD goes down; w3's VM is deleted meanwhile and its Node goes NotReady.
+  auto faults = vcd_->core().faults();
+  faults.rate_503 = 1.0;
+  vcd_->core().set_faults(faults);
+  ASSERT_EQ(vcd_control("DELETE", "/_sim/vms/w3"), 204u);
+  auto w3 = *node("w3");
+  w3["status"].as_object()["conditions"] = json::parse(R"([{"type":"Ready","status":"Unknown"}])");
+  ASSERT_TRUE(kube_->core().put_object(w3));
+  std::this_thread::sleep_for(2s); // several read periods
+  EXPECT_TRUE(node("w3")) << "an outage deletes nothing";
+  faults.rate_503 = 0;
+  vcd_->core().set_faults(faults);
+  ASSERT_TRUE(eventually([&] { return !node("w3"); })) << text("w3");
+
+  EXPECT_EQ(kube_->core().get_object("v1", "Node", "", "up1")->at("metadata").at("resourceVersion"),
+            up_rv)
+    << "the upstream-initialized Node was written: " << text("up1");
+  c.stop();
+  EXPECT_EQ(c.wait(), 0);
 }
 
 } // namespace

@@ -80,7 +80,7 @@ TEST_F(flags_test, the_deployment_command_line_parses) {
   // deploy/manifests/deployment.yaml, minus the paths this test replaces.
   auto o = options({"--leader-elect=true", "--leader-elect-lease-name=vcdlb",
                     "--leader-elect-namespace=kube-system", "--metrics-bind-address=0.0.0.0:10271",
-                    "--log-format=json"});
+                    "--log-format=json", "--controllers=*"});
   EXPECT_TRUE(o.leader_elect);
   EXPECT_EQ(o.loaded.config.vcdlb.log.format, config::log_format::json);
 }
@@ -209,6 +209,36 @@ TEST_F(flags_test, vcdlb_config_and_vcd_ca_file_leave_the_cloud_config_alone) {
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.problems().front().key, "vcdlb.vcd.burst");
   EXPECT_EQ(bad.problems().front().file, (dir_ / "vcdlb.yaml").string());
+}
+
+TEST_F(flags_test, controllers_select_like_cloud_controller_manager) {
+  auto all = options({});
+  EXPECT_TRUE(all.run_service && all.run_cloud_node && all.run_cloud_node_lifecycle);
+  EXPECT_EQ(all.zones_file, "/opt/vmware-cloud-director/ccm/vcloud-cse-zones.yaml");
+  auto lb_only = options({"--controllers=service"});
+  EXPECT_TRUE(lb_only.run_service);
+  EXPECT_FALSE(lb_only.run_cloud_node || lb_only.run_cloud_node_lifecycle);
+  auto nodes_only = options({"--controllers=*,-service", "--zones-file=/z.yaml"});
+  EXPECT_FALSE(nodes_only.run_service);
+  EXPECT_TRUE(nodes_only.run_cloud_node && nodes_only.run_cloud_node_lifecycle);
+  EXPECT_EQ(nodes_only.zones_file, "/z.yaml");
+  auto repeated = options({"--controllers", "cloud-node", "--controllers", "-route"});
+  EXPECT_TRUE(repeated.run_cloud_node);
+  EXPECT_FALSE(repeated.run_service || repeated.run_cloud_node_lifecycle);
+  for (const char* bad : {"--controllers=route", "--controllers=nodes", "--controllers=-service",
+                          "--controllers=*,-service,-cloud-node,-cloud-node-lifecycle"}) {
+    auto o = make_controller_options(parse({bad}), {});
+    ASSERT_FALSE(o.ok()) << bad;
+    EXPECT_EQ(o.problems().front().key, "--controllers") << bad;
+  }
+  EXPECT_EQ(all.vm_read_period, std::chrono::minutes{1});
+  EXPECT_EQ(options({"--vm-read-period=30s"}).vm_read_period, std::chrono::seconds{30});
+  auto bad_period = make_controller_options(parse({"--vm-read-period=soon"}), {});
+  ASSERT_FALSE(bad_period.ok());
+  EXPECT_EQ(bad_period.problems().front().key, "--vm-read-period");
+  auto r = parse_controllers({"route"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.problems().front().message.find("VCD has no routes"), std::string::npos);
 }
 
 } // namespace

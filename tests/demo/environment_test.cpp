@@ -7,6 +7,8 @@
 
 #include "adapters/vcd/beast_client.hpp"
 #include "config/parse.hpp"
+#include "config/zones.hpp"
+#include "demo/report.hpp"
 #include "demo/services.hpp"
 #include "protocol/errors.hpp"
 
@@ -79,6 +81,18 @@ TEST(demo_environment, starts_both_simulators_and_writes_what_a_deployment_mount
       [&](auto cb) { (*client)->list_nodes({}, cb); });
     ASSERT_TRUE(nodes) << describe(nodes.error());
     EXPECT_EQ(nodes->items.size(), demo_nodes().size());
+    for (const auto& n : nodes->items) {
+      EXPECT_FALSE(node_initialized(n)) << n.name << " starts as a kubelet registers it";
+      EXPECT_EQ(n.first_address("InternalIP"), "") << n.name;
+    }
+    // Each Node has its VM, in the vApp of its zone's VDC, and the zones file names both VDCs.
+    auto vms = e.vcd().core().handle(http::request{"GET", "/_sim/vms", {}, ""}).response;
+    for (const auto& n : demo_nodes())
+      EXPECT_NE(vms.body.find("\"name\":\"" + n.name + "\""), std::string::npos) << vms.body;
+    auto zones = config::load_zones(e.zones_file().string());
+    ASSERT_TRUE(zones) << describe(zones.error());
+    EXPECT_EQ(zones->zone_of_vdc.at("vdc2"), "zone-2");
+    EXPECT_TRUE(loaded->config.vcd.is_zone_enabled_cluster);
     auto svc = demo_services(0).front().object;
     auto created =
       wait_for<kube::service_snapshot>([&](auto cb) { (*client)->create_service(svc, cb); });

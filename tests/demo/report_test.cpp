@@ -157,4 +157,23 @@ TEST(demo_report, table_and_progress_line) {
   EXPECT_EQ(row.substr(col, 3), "203") << table;
 }
 
+TEST(demo_report, the_node_table_shows_what_the_node_duties_set) {
+  kube::node_snapshot done;
+  done.name = "worker-1";
+  done.provider_id = "vmware-cloud-director://urn:vcloud:vm:1";
+  done.addresses = {{"InternalIP", "10.0.0.1"}};
+  done.labels["topology.kubernetes.io/zone"] = "zone-1";
+  kube::node_snapshot pending;
+  pending.name = "a-new-one";
+  pending.taints = {{"node.cloudprovider.kubernetes.io/uninitialized", "true", "NoSchedule"}};
+  EXPECT_TRUE(node_initialized(done));
+  EXPECT_FALSE(node_initialized(pending));
+  auto t = format_node_table({done, pending});
+  EXPECT_EQ(t, "NODE       PROVIDER-ID                              INTERNAL-IP  ZONE    TAINTS\n"
+               "a-new-one  <none>                                   <none>       <none>  "
+               "node.cloudprovider.kubernetes.io/uninitialized\n"
+               "worker-1   vmware-cloud-director://urn:vcloud:vm:1  10.0.0.1     zone-1  <none>\n"
+               "1/2 Nodes initialized\n");
+}
+
 } // namespace

@@ -40,6 +40,7 @@ COMMAND = [
     "--leader-elect-namespace=kube-system",
     "--metrics-bind-address=0.0.0.0:10271",
     "--log-format=json",
+    "--controllers=*",
 ]
 # The same grants as controller/permissions.hpp (tests/controller/permissions_test.cpp checks
 # the manifests and chart against that table; this test adds resourceNames and the chart render).
@@ -48,7 +49,9 @@ CLUSTER_RULES = {
 } | {
     ("", "services/status", "patch", ()),
 } | {
-    ("", "nodes", v, ()) for v in ("list", "watch")
+    ("", "nodes", v, ()) for v in ("list", "watch", "patch", "delete")
+} | {
+    ("", "nodes/status", "patch", ()),
 } | {
     ("discovery.k8s.io", "endpointslices", v, ()) for v in ("list", "watch")
 } | {
@@ -64,6 +67,7 @@ ALLOWED_KINDS = {"ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", 
                  "Deployment", "PodDisruptionBudget", "Service"}
 CONFIG_DIR = "/etc/kubernetes/vcloud"
 SECRETS_DIR = "/etc/kubernetes/vcloud/basic-auth"
+ZONES_DIR = "/opt/vmware-cloud-director/ccm"
 
 
 def load_yaml_docs(path):
@@ -208,6 +212,12 @@ def check_install(objs, command=COMMAND):
     sec_vol = volumes.get(sec.get("name"), {}).get("secret", {})
     need(sec_vol.get("secretName") == "vcloud-basic-auth" and sec.get("readOnly") is True,
          f"Secret vcloud-basic-auth read-only at {SECRETS_DIR}")
+    zones = mounts.get(ZONES_DIR, {})
+    zones_vol = volumes.get(zones.get("name"), {}).get("configMap", {})
+    need(zones_vol.get("name") == "vcloud-capvcd-zones" and zones.get("readOnly") is True
+         and zones_vol.get("optional") is True,
+         f"ConfigMap vcloud-capvcd-zones read-only and optional at {ZONES_DIR} (the node duties' "
+         "zones file, where upstream mounts it)")
     for path, m in mounts.items():
         v = volumes.get(m.get("name"), {})
         need("hostPath" not in v, f"no hostPath volumes ({path})")

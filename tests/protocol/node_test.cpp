@@ -69,4 +69,14 @@ TEST(node, member_ips_are_eligible_sorted_unique_and_need_an_address) {
   EXPECT_EQ(member_ips(nodes), (std::vector<std::string>{"10.0.0.1", "10.0.0.3"}));
 }
 
+TEST(node, uninitialized_nodes_are_not_eligible) {
+  node_description n;
+  n.name = "new";
+  n.addresses = {{"InternalIP", "10.0.0.9"}};
+  n.taint_keys = {"node.cloudprovider.kubernetes.io/uninitialized"};
+  EXPECT_FALSE(is_eligible_backend(n));
+  n.taint_keys = {"node.cloudprovider.kubernetes.io/shutdown"};
+  EXPECT_TRUE(is_eligible_backend(n)) << "a shut-down node is left to the health monitors";
+}
+
 } // namespace

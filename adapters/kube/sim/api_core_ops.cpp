@@ -193,6 +193,22 @@ result<json::object> api_core::commit_update(const resource_info& r, const json:
         return invalid(r.group, r.kind, name, "metadata.finalizers", "FieldValueForbidden",
                        "Forbidden: no new finalizers can be added if the object is being deleted");
   }
+  if (r.kind == "Node" && !status) {
+    // kube-apiserver's ValidateNodeUpdate: spec.providerID may go from "" to a value, never
+    // change after that (the cloud provider's node duties rely on it).
+    const auto* old_spec = old.if_contains("spec");
+    const auto* new_spec = obj.if_contains("spec");
+    auto old_id = old_spec != nullptr && old_spec->is_object()
+                    ? std::string{detail::str(old_spec->as_object(), "providerID")}
+                    : std::string{};
+    auto new_id = new_spec != nullptr && new_spec->is_object()
+                    ? std::string{detail::str(new_spec->as_object(), "providerID")}
+                    : std::string{};
+    if (!old_id.empty() && new_id != old_id)
+      return invalid(r.group, r.kind, name, "spec.providerID", "FieldValueForbidden",
+                     "Forbidden: node updates may not change providerID except from \"\" to "
+                     "valid");
+  }
   if (is_service(r)) {
     auto prepared = status ? prepare_service_status_update(old, std::move(obj))
                            : prepare_service_update(old, std::move(obj), alloc_);

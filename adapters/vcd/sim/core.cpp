@@ -203,6 +203,8 @@ const std::array routes{
   route{"GET", "/api/org", R, true, get_legacy_orgs},
   route{"GET", "/api/org/{}", R, true, get_legacy_org},
   route{"GET", "/api/vdc/{}", R, true, get_legacy_vdc},
+  route{"GET", "/api/query", R, true, get_query},
+  route{"GET", "/api/vApp/{}", R, true, get_legacy_vapp_entity},
   route{"GET", "/cloudapi/1.0.0/orgs", R, true, list_orgs},
   route{"GET", "/cloudapi/1.0.0/orgs/{}", R, true, get_org},
   route{"GET", "/cloudapi/1.0.0/vdcs", R, true, list_vdcs},
@@ -275,6 +277,9 @@ const std::array routes{
   route{"POST", "/_sim/reset-stats", C, false, sim_reset_stats},
   route{"DELETE", "/_sim/objects/{}", C, false, sim_delete_object},
   route{"PATCH", "/_sim/objects/{}", C, false, sim_patch_object},
+  route{"GET", "/_sim/vms", C, false, sim_list_vms},
+  route{"PATCH", "/_sim/vms/{}", C, false, sim_patch_vm},
+  route{"DELETE", "/_sim/vms/{}", C, false, sim_delete_vm},
   route{"DELETE", "/_sim/entities/{}", C, false, sim_delete_entity},
   route{"PATCH", "/_sim/entities/{}", C, false, sim_patch_entity},
 };

@@ -1,5 +1,7 @@
 #include "adapters/vcd/sim/scenario.hpp"
 
+#include <array>
+#include <charconv>
 #include <cstdint>
 #include <fstream>
 #include <initializer_list>
@@ -370,8 +372,73 @@ caf::error parse_network(reader& r, const YAML::Node& n, const std::string& w, o
   return r.str(n, "subnet", w, x.subnet);
 }
 
+caf::error parse_nic(reader& r, const YAML::Node& n, const std::string& w, nic_spec& x) {
+  if (auto err = r.check_keys(n, w, {"network", "ip", "external_ip", "mac", "connected"}))
+    return err;
+  if (auto err = r.str(n, "network", w, x.network, true))
+    return err;
+  if (auto err = r.str(n, "ip", w, x.ip))
+    return err;
+  if (auto err = check_ip(x.ip, w + ".ip", true))
+    return err;
+  if (auto err = r.str(n, "external_ip", w, x.external_ip))
+    return err;
+  if (auto err = check_ip(x.external_ip, w + ".external_ip", true))
+    return err;
+  if (auto err = r.str(n, "mac", w, x.mac))
+    return err;
+  return r.scalar(n, "connected", w, x.connected);
+}
+
+caf::error parse_vm(reader& r, const YAML::Node& n, const std::string& w, vm_spec& x) {
+  if (auto err = r.check_keys(n, w, {"name", "id", "status", "primary_nic", "nics"}))
+    return err;
+  if (auto err = r.str(n, "name", w, x.name, true))
+    return err;
+  if (auto err = r.str(n, "id", w, x.id))
+    return err;
+  std::string status;
+  if (auto err = r.str(n, "status", w, status))
+    return err;
+  if (!status.empty()) {
+    auto code = parse_vm_status(status);
+    if (!code)
+      return yaml_error(config_errc::invalid_value, w + ".status",
+                        "not a VM status (POWERED_ON, POWERED_OFF, SUSPENDED, ... or a number): '"
+                          + status + "'");
+    x.status = *code;
+  }
+  if (auto err = r.scalar(n, "primary_nic", w, x.primary_nic))
+    return err;
+  if (auto err =
+        r.list(n, "nics", w, x.nics, [&](const YAML::Node& m, const std::string& mw, nic_spec& y) {
+          return parse_nic(r, m, mw, y);
+        }))
+    return err;
+  if (x.primary_nic < 0 || (!x.nics.empty() && x.primary_nic >= static_cast<int>(x.nics.size())))
+    return yaml_error(config_errc::invalid_value, w + ".primary_nic", "no NIC with this index");
+  return {};
+}
+
+caf::error parse_vapp(reader& r, const YAML::Node& n, const std::string& w, vapp_spec& x) {
+  if (auto err = r.check_keys(n, w, {"name", "id", "vms"}))
+    return err;
+  if (auto err = r.str(n, "name", w, x.name, true))
+    return err;
+  if (auto err = r.str(n, "id", w, x.id))
+    return err;
+  return r.list(n, "vms", w, x.vms, [&](const YAML::Node& m, const std::string& mw, vm_spec& y) {
+    return parse_vm(r, m, mw, y);
+  });
+}
+
 caf::error parse_vdc(reader& r, const YAML::Node& n, const std::string& w, vdc& v) {
-  if (auto err = r.check_keys(n, w, {"name", "id", "edge_gateways", "networks"}))
+  if (auto err = r.check_keys(n, w, {"name", "id", "edge_gateways", "networks", "vapps"}))
+    return err;
+  if (auto err = r.list(n, "vapps", w, v.vapps,
+                        [&](const YAML::Node& m, const std::string& mw, vapp_spec& x) {
+                          return parse_vapp(r, m, mw, x);
+                        }))
     return err;
   if (auto err = r.str(n, "name", w, v.name, true))
     return err;
@@ -503,6 +570,22 @@ caf::error finish(scenario& s) {
           return yaml_error(config_errc::invalid_value, ow + ".vdcs." + v.name + ".networks",
                             "network '" + n.name + "' names unknown gateway '" + n.gateway + "'");
       }
+      // VCD: vApp names are unique in a VDC, VM names within their vApp.
+      std::set<std::string> vapps;
+      for (auto& a : v.vapps) {
+        auto aw = ow + ".vdcs." + v.name + ".vapps";
+        if (auto err = dup(vapps, a.name, aw))
+          return err;
+        if (a.id.empty())
+          a.id = derived_urn("vapp", o.name + "/" + v.name + "/" + a.name);
+        std::set<std::string> vms;
+        for (auto& m : a.vms) {
+          if (auto err = dup(vms, m.name, aw + "." + a.name + ".vms"))
+            return err;
+          if (m.id.empty())
+            m.id = derived_urn("vm", o.name + "/" + v.name + "/" + a.name + "/" + m.name);
+        }
+      }
     }
   }
   std::set<std::string> space_names;
@@ -569,6 +652,40 @@ caf::error finish(scenario& s) {
 }
 
 // -- YAML output ---------------------------------------------------------------------------
+
+void emit_kv(YAML::Emitter& e, const char* key, const std::string& value);
+
+void emit_vapps(YAML::Emitter& e, const std::vector<vapp_spec>& vapps) {
+  e << YAML::Key << "vapps" << YAML::Value << YAML::BeginSeq;
+  for (const auto& a : vapps) {
+    e << YAML::BeginMap;
+    emit_kv(e, "name", a.name);
+    emit_kv(e, "id", a.id);
+    e << YAML::Key << "vms" << YAML::Value << YAML::BeginSeq;
+    for (const auto& m : a.vms) {
+      e << YAML::BeginMap;
+      emit_kv(e, "name", m.name);
+      emit_kv(e, "id", m.id);
+      emit_kv(e, "status", vm_status_text(m.status));
+      e << YAML::Key << "primary_nic" << YAML::Value << m.primary_nic;
+      e << YAML::Key << "nics" << YAML::Value << YAML::BeginSeq;
+      for (const auto& n : m.nics) {
+        e << YAML::BeginMap;
+        emit_kv(e, "network", n.network);
+        emit_kv(e, "ip", n.ip);
+        if (!n.external_ip.empty())
+          emit_kv(e, "external_ip", n.external_ip);
+        if (!n.mac.empty())
+          emit_kv(e, "mac", n.mac);
+        e << YAML::Key << "connected" << YAML::Value << n.connected;
+        e << YAML::EndMap;
+      }
+      e << YAML::EndSeq << YAML::EndMap;
+    }
+    e << YAML::EndSeq << YAML::EndMap;
+  }
+  e << YAML::EndSeq;
+}
 
 void emit_kv(YAML::Emitter& e, const char* key, const std::string& value) {
   e << YAML::Key << key << YAML::Value;
@@ -817,6 +934,52 @@ scenario ip_space_example_scenario() {
   return s;
 }
 
+namespace {
+
+// VCD's VAppStatuses (nodes-and-legacy-api.md §3.6), from -1.
+constexpr std::array<std::string_view, 23> status_names{"FAILED_CREATION",
+                                                        "UNRESOLVED",
+                                                        "RESOLVED",
+                                                        "DEPLOYED",
+                                                        "SUSPENDED",
+                                                        "POWERED_ON",
+                                                        "WAITING_FOR_INPUT",
+                                                        "UNKNOWN",
+                                                        "UNRECOGNIZED",
+                                                        "POWERED_OFF",
+                                                        "INCONSISTENT_STATE",
+                                                        "MIXED",
+                                                        "DESCRIPTOR_PENDING",
+                                                        "COPYING_CONTENTS",
+                                                        "DISK_CONTENTS_PENDING",
+                                                        "QUARANTINED",
+                                                        "QUARANTINE_EXPIRED",
+                                                        "REJECTED",
+                                                        "TRANSFER_TIMEOUT",
+                                                        "VAPP_UNDEPLOYED",
+                                                        "VAPP_PARTIALLY_DEPLOYED",
+                                                        "PARTIALLY_POWERED_OFF",
+                                                        "PARTIALLY_SUSPENDED"};
+
+} // namespace
+
+std::optional<int> parse_vm_status(std::string_view text) {
+  for (size_t i = 0; i < status_names.size(); ++i)
+    if (status_names[i] == text)
+      return static_cast<int>(i) - 1;
+  int n = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec == std::errc{} && p == text.data() + text.size() && !text.empty())
+    return n;
+  return std::nullopt;
+}
+
+std::string vm_status_text(int status) {
+  if (status >= -1 && status + 1 < static_cast<int>(status_names.size()))
+    return std::string{status_names[static_cast<size_t>(status + 1)]};
+  return std::to_string(status);
+}
+
 caf::expected<scenario> parse_scenario(std::string_view yaml) {
   YAML::Node root;
   try {
@@ -929,7 +1092,10 @@ std::string to_yaml(const scenario& s) {
         emit_kv(e, "subnet", n.subnet);
         e << YAML::EndMap;
       }
-      e << YAML::EndSeq << YAML::EndMap;
+      e << YAML::EndSeq;
+      if (!v.vapps.empty())
+        emit_vapps(e, v.vapps);
+      e << YAML::EndMap;
     }
     e << YAML::EndSeq;
     e << YAML::Key << "defined_entities" << YAML::Value << YAML::BeginSeq;

@@ -62,11 +62,36 @@ struct org_network {
   std::string subnet = "192.168.1.1/24";
 };
 
+/// One NIC of a VM (`NetworkConnection`); its index is its position in `vm_spec::nics`.
+struct nic_spec {
+  std::string network; ///< the network's name (need not be one of the VDC's networks)
+  std::string ip;      ///< "" = no address
+  std::string external_ip;
+  std::string mac; ///< "" = derived from the VM id and index
+  bool connected = true;
+};
+
+/// A VM of a vApp, as the legacy API shows it (nodes-and-legacy-api.md §3.5).
+struct vm_spec {
+  std::string name;
+  std::string id; ///< urn:vcloud:vm:...
+  int status = 4; ///< VCD's numeric status: 4 POWERED_ON, 8 POWERED_OFF, 3 SUSPENDED, ...
+  int primary_nic = 0;
+  std::vector<nic_spec> nics;
+};
+
+struct vapp_spec {
+  std::string name;
+  std::string id; ///< urn:vcloud:vapp:...
+  std::vector<vm_spec> vms;
+};
+
 struct vdc {
   std::string name;
   std::string id; ///< urn:vcloud:vdc:...
   std::vector<edge_gateway> edge_gateways;
   std::vector<org_network> networks;
+  std::vector<vapp_spec> vapps;
 };
 
 struct certificate {
@@ -179,6 +204,12 @@ struct scenario {
 
 /// Renders `s` as YAML that `parse_scenario` reads back to an equal scenario.
 [[nodiscard]] std::string to_yaml(const scenario& s);
+
+/// VCD's numeric VM/vApp status for a name ("POWERED_OFF" -> 8) or a number ("8"); nullopt
+/// for anything else.
+[[nodiscard]] std::optional<int> parse_vm_status(std::string_view text);
+/// The name of a numeric status ("POWERED_ON"); the number as text for unknown codes.
+[[nodiscard]] std::string vm_status_text(int status);
 
 /// True for an API version like "37.2".
 [[nodiscard]] bool valid_api_version(std::string_view text);

@@ -17,6 +17,7 @@
 #include "adapters/kube/informer.hpp"
 #include "adapters/kube/kubeconfig.hpp"
 #include "adapters/kube/leader_elector.hpp"
+#include "adapters/kube/node_client.hpp"
 #include "adapters/kube/service_writer.hpp"
 #include "adapters/kube/sim/api_server.hpp"
 #include "caf/actor_system.hpp"
@@ -383,6 +384,90 @@ TEST_F(sim_integration, leader_election_between_two_processes) {
   EXPECT_EQ(lease_obj->at("spec").at("holderIdentity"), "b");
   EXPECT_EQ(lease_obj->at("spec").at("leaseTransitions").to_number<int64_t>(), 1);
   caf::anon_send_exit(b, caf::exit_reason::kill);
+}
+
+// The node duties' writes against the API server double, the way the upstream provider makes
+// them: provider ID + labels + taints in one strategic merge patch (with a resourceVersion
+// precondition), the addresses on /status, and a delete with a uid precondition.
+TEST_F(sim_integration, node_writes_patch_spec_status_and_delete) {
+  start();
+  auto c = client();
+  auto seeded = core().put_object(json::parse(R"({"apiVersion":"v1","kind":"Node",
+    "metadata":{"name":"node-1","labels":{"kubernetes.io/hostname":"node-1"}},
+    "spec":{"taints":[{"key":"node.cloudprovider.kubernetes.io/uninitialized","value":"true","effect":"NoSchedule"},
+                      {"key":"dedicated","value":"db","effect":"NoExecute"}]},
+    "status":{"addresses":[{"type":"Hostname","address":"node-1"}]}})")
+                                    .as_object());
+  ASSERT_TRUE(seeded);
+  auto n = wait<node_snapshot>([&](auto cb) { c->get_node("node-1", cb); });
+  ASSERT_TRUE(n) << describe(n.error());
+  ASSERT_EQ(n->taints.size(), 2u);
+
+  node_update u;
+  u.resource_version = n->resource_version;
+  u.provider_id = "vmware-cloud-director://urn:vcloud:vm:1";
+  u.labels[std::string{label_zone}] = "zone-a";
+  u.taints = std::vector<node_taint>{n->taints[1]};
+  auto patched = wait<node_snapshot>([&](auto cb) { c->patch_node("node-1", u, cb); });
+  ASSERT_TRUE(patched) << describe(patched.error());
+  EXPECT_EQ(patched->provider_id, "vmware-cloud-director://urn:vcloud:vm:1");
+  EXPECT_EQ(patched->labels.at("topology.kubernetes.io/zone"), "zone-a");
+  EXPECT_EQ(patched->labels.at("kubernetes.io/hostname"), "node-1") << "labels merge";
+  ASSERT_EQ(patched->taints.size(), 1u);
+  EXPECT_EQ(patched->taints[0].key, "dedicated");
+
+  // The provider ID is set once (kube-apiserver's ValidateNodeUpdate).
+  node_update other;
+  other.provider_id = "vmware-cloud-director://urn:vcloud:vm:2";
+  auto changed = wait<node_snapshot>([&](auto cb) { c->patch_node("node-1", other, cb); });
+  ASSERT_FALSE(changed);
+  EXPECT_TRUE(has_code(changed.error(), kube_errc::invalid)) << describe(changed.error());
+  node_update same;
+  same.provider_id = "vmware-cloud-director://urn:vcloud:vm:1";
+  EXPECT_TRUE(wait<node_snapshot>([&](auto cb) { c->patch_node("node-1", same, cb); }));
+  n = wait<node_snapshot>([&](auto cb) { c->get_node("node-1", cb); });
+  ASSERT_TRUE(n);
+
+  // A stale resourceVersion is refused.
+  node_update stale;
+  stale.resource_version = std::to_string(std::stoll(n->resource_version) - 1);
+  stale.labels["x"] = "y";
+  auto conflict = wait<node_snapshot>([&](auto cb) { c->patch_node("node-1", stale, cb); });
+  ASSERT_FALSE(conflict);
+  EXPECT_TRUE(has_code(conflict.error(), kube_errc::conflict)) << describe(conflict.error());
+
+  // Clearing the taints writes null.
+  node_update clear;
+  clear.taints = std::vector<node_taint>{};
+  auto cleared = wait<node_snapshot>([&](auto cb) { c->patch_node("node-1", clear, cb); });
+  ASSERT_TRUE(cleared) << describe(cleared.error());
+  EXPECT_TRUE(cleared->taints.empty());
+
+  auto addressed = wait<node_snapshot>([&](auto cb) {
+    c->patch_node_addresses("node-1", {{"InternalIP", "10.0.0.5"}, {"ExternalIP", "10.0.0.5"}},
+                            "node-1", cb);
+  });
+  ASSERT_TRUE(addressed) << describe(addressed.error());
+  EXPECT_EQ(addressed->first_address("InternalIP"), "10.0.0.5");
+  auto again = wait<node_snapshot>([&](auto cb) {
+    c->patch_node_addresses("node-1", {{"InternalIP", "10.0.0.6"}}, "node-1", cb);
+  });
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->first_address("InternalIP"), "10.0.0.6");
+  EXPECT_EQ(again->first_address("ExternalIP"), "") << "replaced, not merged";
+  auto stored = core().get_object("v1", "Node", "", "node-1");
+  ASSERT_TRUE(stored);
+  EXPECT_NE(json::serialize(stored->at("status").at("addresses")).find("Hostname"),
+            std::string::npos);
+
+  auto wrong_uid = wait<caf::unit_t>([&](auto cb) { c->delete_node("node-1", "not-its-uid", cb); });
+  ASSERT_FALSE(wrong_uid);
+  EXPECT_TRUE(has_code(wrong_uid.error(), kube_errc::conflict)) << describe(wrong_uid.error());
+  auto deleted = wait<caf::unit_t>([&](auto cb) { c->delete_node("node-1", n->uid, cb); });
+  ASSERT_TRUE(deleted) << describe(deleted.error());
+  auto gone = wait<node_snapshot>([&](auto cb) { c->get_node("node-1", cb); });
+  ASSERT_FALSE(gone);
+  EXPECT_TRUE(has_code(gone.error(), kube_errc::not_found));
 }
 
 } // namespace

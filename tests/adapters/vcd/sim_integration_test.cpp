@@ -388,6 +388,54 @@ TEST_F(sim_integration, injected_faults_keep_their_class) {
   EXPECT_TRUE(has_code(make_task_error(*t), vcd_errc::task_failed));
 }
 
+// The legacy XML API over real TLS: the vApp query with paging (page size 2), the vApp with
+// its VMs, a VM change through the simulator's controls, and a vApp that is gone.
+TEST_F(sim_integration, finds_the_cluster_vapp_and_its_vms) {
+  auto s = sim::default_scenario();
+  auto& vdc = s.orgs.front().vdcs.front();
+  for (int a = 0; a < 3; ++a) {
+    sim::vapp_spec v;
+    v.name = a == 0 ? "cluster1" : "cluster1_" + std::to_string(a);
+    for (int i = 1; i <= 3; ++i)
+      v.vms.push_back({"node-" + std::to_string(a) + std::to_string(i),
+                       "",
+                       4,
+                       0,
+                       {{"net1", "192.168.1." + std::to_string(10 * a + i), "", "", true}}});
+    vdc.vapps.push_back(std::move(v));
+  }
+  start(s, 2);
+  auto records =
+    run<std::vector<vapp_record>>([&](auto cb) { client->query_vapps("cluster1", true, cb); });
+  ASSERT_TRUE(records) << describe(records.error());
+  ASSERT_EQ(records->size(), 3u);
+  auto exact =
+    run<std::vector<vapp_record>>([&](auto cb) { client->query_vapps("cluster1", false, cb); });
+  ASSERT_TRUE(exact);
+  ASSERT_EQ(exact->size(), 1u);
+  EXPECT_EQ(exact->front().vdc_name, "vdc1");
+  auto v = run<vapp>([&](auto cb) { client->get_vapp(exact->front().href, cb); });
+  ASSERT_TRUE(v) << describe(v.error()) << exact->front().href;
+  ASSERT_EQ(v->vms.size(), 3u);
+  EXPECT_EQ(v->vms[1].name, "node-02");
+  EXPECT_EQ(v->vms[1].nics.at(0).ip, "192.168.1.2");
+
+  http::request off;
+  off.method = "PATCH";
+  off.target = "/_sim/vms/node-02";
+  off.body = R"({"status":"POWERED_OFF"})";
+  ASSERT_EQ(vcd->handle(off).response.status, 200u);
+  v = run<vapp>([&](auto cb) { client->get_vapp(exact->front().href, cb); });
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->vms[1].status, vm_status_powered_off);
+
+  auto gone = run<vapp>([&](auto cb) {
+    client->get_vapp(server->url() + "/api/vApp/vapp-00000000-0000-0000-0000-000000000000", cb);
+  });
+  ASSERT_FALSE(gone);
+  EXPECT_TRUE(has_code(gone.error(), vcd_errc::not_found)) << describe(gone.error());
+}
+
 } // namespace
 
 namespace {

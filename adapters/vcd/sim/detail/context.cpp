@@ -57,6 +57,17 @@ http::response error_reply(ctx& c, unsigned status, std::string_view minor,
                            std::string_view message, std::string_view reason) {
   c.reason = std::string{reason};
   c.st.reject(reason);
+  if (c.xml) {
+    // The legacy API answers with an XML <Error> (nodes-and-legacy-api.md §3.7); JSON only
+    // on /cloudapi and when the client asked for it.
+    std::string body = "<Error xmlns=\"http://www.vmware.com/vcloud/v1.5\" majorErrorCode=\""
+                       + std::to_string(status) + "\" minorErrorCode=\"" + xml_escape(minor)
+                       + "\" message=\""
+                       + xml_escape("[ " + c.request_id + " ] " + std::string{message})
+                       + "\" stackTrace=\"com.vmware.vcloud.api.presentation.service."
+                       + xml_escape(minor) + "\"/>\n";
+    return xml_reply(c, status, std::move(body), "application/vnd.vmware.vcloud.error+xml");
+  }
   json::object o;
   o["minorErrorCode"] = minor;
   o["message"] = "[ " + c.request_id + " ] " + std::string{message};

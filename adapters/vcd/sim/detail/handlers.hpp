@@ -103,6 +103,15 @@ std::vector<const ip_space_rec*> gateway_ip_spaces(const state& st, const gatewa
 bool floating_ip_of_gateway(const state& st, const gateway_rec& g, std::string_view ip);
 /// Every IP Space with its allocations, for the dump.
 json::array dump_ip_spaces(state& st);
+// -- handlers_legacy.cpp: the query service, vApps and VMs, /_sim/vms controls ------------
+http::response get_query(ctx& c);
+/// `GET /api/vApp/{vapp-<uuid>|vm-<uuid>}`.
+http::response get_legacy_vapp_entity(ctx& c);
+http::response sim_list_vms(ctx& c);
+http::response sim_patch_vm(ctx& c);
+http::response sim_delete_vm(ctx& c);
+/// Every VM of the scenario (all orgs) as the /_sim/vms controls show it.
+json::array render_vms(ctx& c);
 
 // -- rendering (also used by the dump) -----------------------------------------------------
 json::object render_gateway(state& st, const gateway_rec& g, int version, bool provider);

@@ -65,6 +65,16 @@ state::state(core_options opts)
       json::array{json::object{{"protocol", "TCP"}, {"destinationPorts", json::array{port}}}};
     insert(std::move(e));
   }
+  // vApps and VMs built in code (not parsed) may lack ids: derive them as parsing does.
+  for (auto& o : sc.orgs)
+    for (auto& v : o.vdcs)
+      for (auto& a : v.vapps) {
+        if (a.id.empty())
+          a.id = derived_urn("vapp", o.name + "/" + v.name + "/" + a.name);
+        for (auto& m : a.vms)
+          if (m.id.empty())
+            m.id = derived_urn("vm", o.name + "/" + v.name + "/" + a.name + "/" + m.name);
+      }
   // The capvcdCluster entity types CAPVCD and CSE 4.x register (reference
   // ip-spaces-rde-traffic.md §2.5, §2.9).
   for (const char* v : {"1.1.0", "1.2.0", "1.3.0"}) {
