@@ -15,7 +15,7 @@ namespace vcdlb::vcd {
 
 namespace {
 
-constexpr std::array<std::string_view, 27> operation_names{
+constexpr std::array<std::string_view, 34> operation_names{
   "login",
   "get_org_vdc_network",
   "get_edge_gateway",
@@ -43,6 +43,13 @@ constexpr std::array<std::string_view, 27> operation_names{
   "delete_app_port_profile",
   "find_certificates",
   "get_task",
+  "get_firewall_rules",
+  "replace_firewall_rules",
+  "list_ip_sets",
+  "get_ip_set",
+  "create_ip_set",
+  "update_ip_set",
+  "delete_ip_set",
 };
 
 caf::error unknown_id(const std::string& id) {
@@ -150,7 +157,8 @@ std::string to_string(operation x) {
 
 bool is_mutation(operation x) {
   auto name = to_string(x);
-  return name.starts_with("create_") || name.starts_with("update_") || name.starts_with("delete_");
+  return name.starts_with("create_") || name.starts_with("update_") || name.starts_with("delete_")
+         || name.starts_with("replace_");
 }
 
 fake_client::fake_client(fake_options opts) : opts_(std::move(opts)) {
@@ -1188,6 +1196,12 @@ void fake_client::delete_app_port_profile(std::string profile_id, callback<task_
       if (r.application_port_profile.id == profile_id)
         return done(bad_request("application port profile '" + i->second.name
                                 + "' is in use by NAT rule '" + r.name + "'"));
+  for (const auto& [gw, rules] : firewall_rules_)
+    for (const auto& r : rules)
+      for (const auto& p : r.application_port_profiles)
+        if (p.id == profile_id)
+          return done(bad_request("application port profile '" + i->second.name
+                                  + "' is in use by firewall rule '" + r.name + "'"));
   entity_ref owner{i->second.name, profile_id};
   done(start_task(operation::delete_app_port_profile, "",
                   "Deleting application port profile " + owner.name, owner,

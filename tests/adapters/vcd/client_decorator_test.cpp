@@ -84,6 +84,13 @@ TEST_F(client_decorator_test, every_member_forwards_with_its_name_and_kind) {
   c.update_app_port_profile({}, ignore<task_ref>());
   c.delete_app_port_profile("a", ignore<task_ref>());
   c.find_certificates("alias", ignore<std::vector<certificate>>());
+  c.get_firewall_rules("gw", ignore<firewall_rules>());
+  c.replace_firewall_rules("gw", {}, ignore<task_ref>());
+  c.list_ip_sets("gw", {}, ignore<std::vector<ip_set>>());
+  c.get_ip_set("s", ignore<ip_set>());
+  c.create_ip_set({}, ignore<task_ref>());
+  c.update_ip_set({}, ignore<task_ref>());
+  c.delete_ip_set("s", ignore<task_ref>());
   c.get_task({}, ignore<task>());
 
   const std::vector<std::string> names = {"login",
@@ -112,6 +119,13 @@ TEST_F(client_decorator_test, every_member_forwards_with_its_name_and_kind) {
                                           "update_app_port_profile",
                                           "delete_app_port_profile",
                                           "find_certificates",
+                                          "get_firewall_rules",
+                                          "replace_firewall_rules",
+                                          "list_ip_sets",
+                                          "get_ip_set",
+                                          "create_ip_set",
+                                          "update_ip_set",
+                                          "delete_ip_set",
                                           "get_task"};
   EXPECT_EQ(c.admitted, names);
   EXPECT_EQ(c.forwarded, names);
@@ -120,12 +134,12 @@ TEST_F(client_decorator_test, every_member_forwards_with_its_name_and_kind) {
   for (size_t i = 0; i < names.size(); ++i) {
     auto expected = names[i] == "get_task" ? call_kind::task_poll
                     : names[i].rfind("create_", 0) == 0 || names[i].rfind("update_", 0) == 0
-                        || names[i].rfind("delete_", 0) == 0
+                        || names[i].rfind("delete_", 0) == 0 || names[i].rfind("replace_", 0) == 0
                       ? call_kind::mutation
                       : call_kind::read;
     EXPECT_EQ(c.kinds[i], expected) << names[i];
   }
-  EXPECT_EQ(fake_->mutation_calls(), 12u);
+  EXPECT_EQ(fake_->mutation_calls(), 16u);
 }
 
 TEST_F(client_decorator_test, a_refused_call_never_reaches_the_wrapped_client) {
