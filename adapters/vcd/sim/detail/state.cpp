@@ -11,8 +11,9 @@ namespace vcdlb::vcd::sim::detail {
 
 namespace {
 
-constexpr std::array<std::string_view, 6> kind_names{
-  "pool", "virtualService", "natRule", "appPortProfile", "certificate", "segAssignment"};
+constexpr std::array<std::string_view, 8> kind_names{
+  "pool",        "virtualService", "natRule",      "appPortProfile",
+  "certificate", "segAssignment",  "firewallRule", "firewallGroup"};
 
 // Versions a 10.x line may offer; the scenario's api_version caps the list.
 constexpr std::array<int, 12> known_versions{3400, 3500, 3502, 3600, 3601, 3602,
