@@ -288,8 +288,14 @@ json::value dump_state(state& st) {
     json::array used;
     for (auto& [ip, cat] : used_ips(st, g))
       used.push_back(json::object{{"ipAddress", ip}, {"category", cat}});
-    j["_sim"] = json::object{
-      {"lock_task", g.lock_task}, {"alb_enabled", g.alb_enabled}, {"used_ips", std::move(used)}};
+    json::array firewall_order;
+    for (const auto& id : g.firewall_order)
+      if (st.find(id) != nullptr)
+        firewall_order.push_back(json::value(id));
+    j["_sim"] = json::object{{"lock_task", g.lock_task},
+                             {"alb_enabled", g.alb_enabled},
+                             {"used_ips", std::move(used)},
+                             {"firewall_order", std::move(firewall_order)}};
     gateways.push_back(std::move(j));
   }
   out["gateways"] = std::move(gateways);

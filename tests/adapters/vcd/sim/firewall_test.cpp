@@ -175,6 +175,20 @@ TEST_F(vcd_sim_firewall, an_ip_set_in_use_by_a_rule_cannot_be_deleted) {
   EXPECT_EQ(call("GET", "/cloudapi/1.0.0/firewallGroups/" + src).status, 403u);
 }
 
+TEST_F(vcd_sim_firewall, the_dump_shows_rules_sets_and_the_enforcement_order) {
+  auto src = make_ip_set("src", {"198.51.100.7"});
+  ASSERT_EQ(put_rules({rule("z-first", "ALLOW", src), rule("a-second", "DROP")}).status, 202u);
+  finish_tasks();
+  auto d = sim->dump();
+  EXPECT_EQ(d.at("ip_sets").as_array().size(), 1u);
+  ASSERT_EQ(d.at("firewall_rules").as_array().size(), 2u);
+  const auto& order = d.at("gateways").at(0).at("_sim").at("firewall_order").as_array();
+  ASSERT_EQ(order.size(), 2u);
+  auto rules = user_rules();
+  EXPECT_EQ(order[0].as_string(), str(rules[0], "id"));
+  EXPECT_EQ(order[1].as_string(), str(rules[1], "id"));
+}
+
 TEST_F(vcd_sim_firewall, single_rule_get_and_delete) {
   ASSERT_EQ(put_rules({rule("a", "ALLOW"), rule("b", "DROP")}).status, 202u);
   finish_tasks();
