@@ -1,6 +1,7 @@
 // Edge gateway firewall rules (whole-list PUT, per-rule versions, order, gateway lock) and IP
 // sets (address validation, gateway scoping, summaries, in-use protection).
 
+#include "protocol/errors.hpp"
 #include "sim_fixture.hpp"
 
 namespace {
@@ -8,6 +9,7 @@ namespace {
 using namespace vcdlb::vcd::sim;
 using namespace vcdlb::vcd::sim::test;
 namespace http = vcdlb::http;
+using vcdlb::describe;
 
 class vcd_sim_firewall : public sim_test {
 protected:
@@ -187,6 +189,28 @@ TEST_F(vcd_sim_firewall, the_dump_shows_rules_sets_and_the_enforcement_order) {
   auto rules = user_rules();
   EXPECT_EQ(order[0].as_string(), str(rules[0], "id"));
   EXPECT_EQ(order[1].as_string(), str(rules[1], "id"));
+}
+
+TEST_F(vcd_sim_firewall, seeded_rules_of_other_owners_are_served_and_kept_by_a_merge) {
+  auto s = default_scenario();
+  auto& g = s.orgs.at(0).vdcs.at(0).edge_gateways.at(0);
+  g.ip_sets.push_back({"office", "", {"198.51.100.0/24"}});
+  g.firewall_rules.push_back({"tenant-allow", "", "ALLOW", "IN", "IPV4", {"office"}, {}});
+  g.firewall_rules.push_back({"tenant-drop", "", "DROP", "IN_OUT", "IPV4_IPV6", {}, {}});
+  auto parsed = parse_scenario(to_yaml(s)); // derives the ids as a scenario file would
+  ASSERT_TRUE(parsed) << describe(parsed.error());
+  start(*parsed);
+  auto rules = user_rules();
+  ASSERT_EQ(names(rules), (std::vector<std::string>{"tenant-allow", "tenant-drop"}));
+  EXPECT_EQ(str(rules[0].at("sourceFirewallGroups").at(0), "name"), "office");
+  EXPECT_EQ(str(rules[0], "version.version"), "0");
+  // A writer that keeps them as read and adds its own on top changes nothing of theirs.
+  ASSERT_EQ(put_rules({rule("mine", "DROP"), rules[0], rules[1]}).status, 202u);
+  finish_tasks();
+  auto after = user_rules();
+  ASSERT_EQ(names(after), (std::vector<std::string>{"mine", "tenant-allow", "tenant-drop"}));
+  EXPECT_EQ(after[1], rules[0]);
+  EXPECT_EQ(after[2], rules[1]);
 }
 
 TEST_F(vcd_sim_firewall, single_rule_get_and_delete) {
