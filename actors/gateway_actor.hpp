@@ -102,6 +102,9 @@ struct gateway_args {
   gateway_settings settings;
   /// Told about queueing, retries, throttling and tasks (metrics); never null.
   std::shared_ptr<engine_observer> observer = std::make_shared<engine_observer>();
+  /// Called (inside the actor, must not block) whenever an object of this cluster enters or
+  /// leaves the cache: the RDE writer's signal (actors/rde/rde_actor.hpp). Empty: nobody.
+  std::function<void()> on_objects_changed;
 };
 
 namespace detail {

@@ -20,9 +20,11 @@ uint64_t request_key(const vcd::sim::request_record& rec, const http::request& r
 } // namespace
 
 request_counts request_counts::operator-(const request_counts& o) const noexcept {
-  return {auth - o.auth,           reads - o.reads,
-          mutations - o.mutations, task_polls - o.task_polls,
-          retries - o.retries,     rejected - o.rejected};
+  request_counts d{auth - o.auth,           reads - o.reads,
+                   mutations - o.mutations, task_polls - o.task_polls,
+                   retries - o.retries,     rejected - o.rejected};
+  d.rde_writes = rde_writes - o.rde_writes;
+  return d;
 }
 
 request_counts& request_counts::operator+=(const request_counts& o) noexcept {
@@ -32,6 +34,7 @@ request_counts& request_counts::operator+=(const request_counts& o) noexcept {
   task_polls += o.task_polls;
   retries += o.retries;
   rejected += o.rejected;
+  rde_writes += o.rde_writes;
   return *this;
 }
 
@@ -61,6 +64,8 @@ void request_accounting::record(const vcd::sim::request_record& rec, const http:
     ++counts_.task_polls;
   else
     ++counts_.reads;
+  if (rec.method == "PUT" && rec.route == "/cloudapi/1.0.0/entities/{}" && rec.status == 200)
+    ++counts_.rde_writes;
   if (transient_refusal(rec)) {
     ++counts_.rejected;
     ++awaiting_retry_[key];

@@ -29,6 +29,9 @@ struct request_counts {
   uint64_t task_polls = 0;
   uint64_t retries = 0;
   uint64_t rejected = 0; ///< transient refusals (not a kind: each is also counted in one)
+  /// Accepted writes of the cluster's RDE (`PUT /cloudapi/1.0.0/entities/{id}` answered 200;
+  /// also counted as mutations): vcdlb's `status.cpi` bookkeeping.
+  uint64_t rde_writes = 0;
 
   /// Every request: auth + reads + mutations + task polls + retries.
   [[nodiscard]] uint64_t total() const noexcept {

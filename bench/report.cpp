@@ -71,7 +71,7 @@ json::object counts_json(const request_counts& c) {
   return {{"total", c.total()},         {"auth", c.auth},
           {"reads", c.reads},           {"mutations", c.mutations},
           {"task_polls", c.task_polls}, {"retries", c.retries},
-          {"rejected", c.rejected}};
+          {"rejected", c.rejected},     {"rde_writes", c.rde_writes}};
 }
 
 json::object per_json(const request_counts& c, uint64_t n) {
@@ -184,6 +184,11 @@ void print_report(const bench_report& r, std::ostream& out) {
           << fmt(static_cast<double>(p.requests.mutations) / moves, 2) << " mutations), "
           << fmt(1000 * p.gateway_busy_s / moves, 2) << " ms gateway busy\n";
     }
+  for (const auto& p : r.phases)
+    if (p.supported && p.requests.rde_writes > 0)
+      out << "RDE status.cpi writes (" << p.phase << ", " << p.subject
+          << "): " << p.requests.rde_writes << " = "
+          << fmt(per(p.requests.rde_writes, p.services), 3) << " per Service\n";
   bool header = false;
   for (const auto& p : r.phases) {
     if (p.subject != "vcdlb" || !p.supported)

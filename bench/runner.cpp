@@ -380,6 +380,13 @@ bench_fake make_bench_fake(const bench_options& o) {
   a.service_engine_group_ref = {"seg-shared", "urn:vcloud:serviceEngineGroup:seg-shared"};
   a.max_virtual_services = std::max(1000, o.services * std::max(1, o.ports) * 2 + 16);
   fake->add_seg_assignment(a);
+  // The cluster's RDE, as in the simulator's scenario: vcdlb keeps its status.cpi.
+  vcd::defined_entity rde;
+  rde.id = cluster_rde_id();
+  rde.entity_type = "urn:vcloud:type:vmware:capvcdCluster:1.2.0";
+  rde.body = R"({"id":")" + rde.id + R"(","entityType":")" + rde.entity_type
+             + R"(","name":"bench","entity":{"kind":"CAPVCDCluster","status":{"capvcd":{}}}})";
+  fake->put_defined_entity(rde);
   return {fake, gw_id, a.service_engine_group_ref};
 }
 
@@ -423,6 +430,7 @@ caf::error run_vcdlb_engine_only(const bench_options& o, const scenario_plan& pl
     c.reads = client->reads();
     c.mutations = client->mutations();
     c.task_polls = client->task_polls();
+    c.rde_writes = client->rde_writes();
     return c;
   };
   return run_plan(o, plan, **subj, nullptr, counts, progress, out);

@@ -307,6 +307,12 @@ engine_options scaled_engine_options(const config::cloud_config& cfg, double sca
   eo.resync_interval = scaled(eo.resync_interval, scale);
   eo.backoff_base = scaled(eo.backoff_base, scale);
   eo.backoff_max = scaled(eo.backoff_max, scale);
+  // status.cpi batching runs on the same compressed clock: writes per Service stay as in real
+  // time.
+  eo.rde.batch_delay = scaled(eo.rde.batch_delay, scale);
+  eo.rde.min_interval = scaled(eo.rde.min_interval, scale);
+  eo.rde.retry_base = scaled(eo.rde.retry_base, scale);
+  eo.rde.retry_max = scaled(eo.rde.retry_max, scale);
   return eo;
 }
 

@@ -41,6 +41,7 @@
 
 #include "actors/engine_observer.hpp"
 #include "actors/gateway_actor.hpp"
+#include "actors/rde/rde_actor.hpp"
 #include "actors/vcd_status.hpp"
 #include "caf/actor.hpp"
 #include "caf/actor_system.hpp"
@@ -92,6 +93,12 @@ struct engine_options {
   /// Called (from an actor thread, must not block) whenever the phase changes; `detail` is
   /// the reason for `failed` and the last transient error while `discovering`.
   std::function<void(engine_phase, const std::string& detail)> on_phase;
+  /// CAPVCD clusters (`config.cluster_id` a capvcdCluster URN): how `status.cpi` of the
+  /// cluster's RDE is batched and retried (actors/rde/rde_actor.hpp). Other cluster ids: no RDE
+  /// work at all.
+  rde_settings rde;
+  /// If set, the RDE writer counts its writes, 412 conflicts and failures here (bench, tests).
+  std::shared_ptr<rde_counters> rde_stats;
 };
 
 /// A point-in-time view for probes, tests and the bench.

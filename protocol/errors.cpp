@@ -36,10 +36,10 @@ std::string to_string(net_errc x) {
 }
 
 std::string to_string(vcd_errc x) {
-  static constexpr std::array<std::string_view, 14> names{
+  static constexpr std::array<std::string_view, 15> names{
     "busy_entity", "rate_limited", "unavailable", "unauthorized", "not_found",
     "conflict",    "bad_request",  "forbidden",   "server_error", "bad_response",
-    "task_failed", "unsupported",  "tls_failed",  "cancelled"};
+    "task_failed", "unsupported",  "tls_failed",  "cancelled",    "precondition_failed"};
   return name_of(x, names);
 }
 

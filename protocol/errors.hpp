@@ -55,6 +55,8 @@ enum class vcd_errc : uint8_t {
   unsupported,     ///< the server's API version lacks a needed feature
   tls_failed,      ///< TLS handshake or certificate verification with VCD failed; terminal
   cancelled,       ///< the request was cancelled (client shutdown)
+  /// 412: a conditional write (If-Match ETag) lost to another writer; re-read and retry
+  precondition_failed,
 };
 
 /// Failures reported by (or about) the Kubernetes API server.

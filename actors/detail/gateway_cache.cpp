@@ -19,8 +19,11 @@ std::string owner_token(const naming::parsed_name& p) {
 // `id` must be the key of the object's cache entry: the index keeps a pointer to it.
 void index_object(self_ptr self, object_kind kind, const std::string& id, const std::string& name) {
   auto& st = self->state;
-  if (auto p = naming::parse(name, st.args.cluster_id))
+  if (auto p = naming::parse(name, st.args.cluster_id)) {
     st.objects.owners[owner_token(*p)].emplace_back(kind, &id);
+    if (st.args.on_objects_changed)
+      st.args.on_objects_changed();
+  }
 }
 
 void add_ids(id_set& out, const std::vector<std::pair<object_kind, const std::string*>>& ids) {
@@ -74,6 +77,8 @@ void unindex_object(self_ptr self, object_kind kind, const std::string& id,
       if (i->second.empty())
         st.objects.owners.erase(i);
     }
+    if (st.args.on_objects_changed)
+      st.args.on_objects_changed();
   }
 }
 

@@ -56,6 +56,9 @@ void write_object(self_ptr self, gateway_state::task_kind kind, object_kind obje
         index_object(self, object, it->first, body.name);
       }
       record(it->second, body);
+      // An update in place (a new VIP) changes what the cluster's RDE records too.
+      if (!added && self->state.args.on_objects_changed)
+        self->state.args.on_objects_changed();
       done(op_result{body.id});
     });
 }
@@ -182,6 +185,8 @@ void run_dnat_op(self_ptr self, pending_ptr p, done_fn done) {
           index_object(self, object_kind::dnat_rule, it->first, body.name);
         }
         it->second = to_cached(body);
+        if (!added && self->state.args.on_objects_changed)
+          self->state.args.on_objects_changed(); // a new external IP for the RDE
         done(op_result{id});
       });
   };

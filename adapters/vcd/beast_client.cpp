@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "adapters/vcd/detail/entity_json.hpp"
 #include "adapters/vcd/detail/http_util.hpp"
 #include "adapters/vcd/detail/json.hpp"
 #include "adapters/vcd/detail/xml.hpp"
@@ -192,6 +193,8 @@ void beast_client::send(call_spec spec, bool replayed, response_cb done) {
     if (!tenant_context_.empty())
       req.fields.emplace_back("X-VMWARE-VCLOUD-TENANT-CONTEXT", tenant_context_);
   }
+  if (!spec.if_match.empty())
+    req.fields.emplace_back("If-Match", spec.if_match);
   if (!spec.body.empty()) {
     req.fields.emplace_back("Content-Type", "application/json");
     req.body = spec.body;
@@ -835,6 +838,58 @@ void beast_client::get_task(task_ref ref, callback<task> done) {
            return done(std::move(r.error()));
          done(detail::decode_task(r->body));
        });
+}
+
+// -- runtime defined entities ---------------------------------------------------------------------
+
+namespace {
+
+// The entity and its ETag from a 200 answer to GET or PUT.
+caf::expected<defined_entity> entity_from(const http::response& r) {
+  auto etag = detail::header_value(r.fields, "ETag");
+  if (!etag || etag->empty())
+    return caf::make_error(vcd_errc::bad_response, "defined entity answered without an ETag");
+  return detail::decode_defined_entity(r.body, std::string{*etag});
+}
+
+} // namespace
+
+void beast_client::get_defined_entity(std::string entity_id, callback<defined_entity> done) {
+  // by_id false: VCD answers 404 for an entity that does not exist and 403 for one the user
+  // may not see, and the two must stay apart (a missing cluster vs. missing rights).
+  call({"GET", cloudapi + "/entities/" + segment(entity_id), "", false, false},
+       [done = std::move(done)](caf::expected<http::response> r) {
+         if (!r)
+           return done(std::move(r.error()));
+         done(entity_from(*r));
+       });
+}
+
+void beast_client::update_defined_entity(defined_entity e, callback<defined_entity> done) {
+  if (e.etag.empty())
+    return done(caf::make_error(vcd_errc::bad_request, "refusing an unconditional write of entity "
+                                                         + e.id + ": no ETag (read it first)"));
+  call_spec spec{"PUT",
+                 cloudapi + "/entities/" + segment(e.id),
+                 std::move(e.body),
+                 false,
+                 false,
+                 std::move(e.etag)};
+  call(std::move(spec), [done = std::move(done)](caf::expected<http::response> r) {
+    if (!r)
+      return done(std::move(r.error()));
+    if (r->status != 200)
+      return done(caf::make_error(vcd_errc::bad_response, "entity update answered "
+                                                            + std::to_string(r->status)
+                                                            + " instead of 200 with the entity"));
+    done(entity_from(*r));
+  });
+}
+
+void beast_client::get_defined_entity_type(std::string type_id,
+                                           callback<defined_entity_type> done) {
+  fetch_one<defined_entity_type>(cloudapi + "/entityTypes/" + segment(type_id),
+                                 detail::decode_defined_entity_type, std::move(done));
 }
 
 } // namespace vcdlb::vcd

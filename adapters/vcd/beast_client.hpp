@@ -120,17 +120,25 @@ public:
   void delete_app_port_profile(std::string profile_id, callback<task_ref> done) override;
   void find_certificates(std::string alias, callback<std::vector<certificate>> done) override;
   void get_task(task_ref ref, callback<task> done) override;
+  void get_defined_entity(std::string entity_id, callback<defined_entity> done) override;
+  void update_defined_entity(defined_entity e, callback<defined_entity> done) override;
+  void get_defined_entity_type(std::string type_id, callback<defined_entity_type> done) override;
 
   /// Logins performed so far (the first one and every re-login). For tests and metrics.
   [[nodiscard]] size_t login_count() const;
 
 private:
   struct call_spec {
+    call_spec(std::string m, std::string t, std::string b, bool id, bool x, std::string etag = {})
+      : method(std::move(m)), target(std::move(t)), body(std::move(b)), by_id(id), xml(x),
+        if_match(std::move(etag)) {}
     std::string method = "GET";
     std::string target; ///< relative to the base URL, with query
     std::string body;   ///< JSON for POST/PUT
     bool by_id = false; ///< addresses one entity: 403 means "not found"
     bool xml = false;   ///< legacy XML API (tasks)
+    /// Sent as If-Match when set (conditional entity writes).
+    std::string if_match;
   };
   using response_cb = std::function<void(caf::expected<http::response>)>;
   using ready_cb = std::function<void(caf::error)>;

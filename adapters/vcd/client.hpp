@@ -143,6 +143,20 @@ public:
   /// One snapshot of the task. A task that ended in error is a successful `task` value with
   /// `status == task_status::error` (see `make_task_error` to turn it into an error).
   virtual void get_task(task_ref ref, callback<task> done) = 0;
+
+  // -- runtime defined entities -------------------------------------------------------------
+
+  /// The entity `entity_id` with its ETag. not_found when it does not exist (404), forbidden
+  /// when the user may not see it (403): unlike other objects, the two stay apart.
+  virtual void get_defined_entity(std::string entity_id, callback<defined_entity> done) = 0;
+  /// Replaces the whole entity `e.id` with `e.body`, sent with `If-Match: e.etag` (which must
+  /// not be empty). Answers the entity as stored, with its new ETag. A stale ETag (someone else
+  /// wrote since `e` was read) fails with `vcd_errc::precondition_failed`: re-read, re-apply,
+  /// write again.
+  virtual void update_defined_entity(defined_entity e, callback<defined_entity> done) = 0;
+  /// The entity type `type_id` (e.g. urn:vcloud:type:vmware:capvcdCluster:1.2.0); not_found
+  /// when it is not registered.
+  virtual void get_defined_entity_type(std::string type_id, callback<defined_entity_type> done) = 0;
 };
 
 } // namespace vcdlb::vcd

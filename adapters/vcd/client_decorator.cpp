@@ -212,4 +212,20 @@ void client_decorator::get_task(task_ref ref, callback<task> done) {
            [&](auto cb) { inner_->get_task(std::move(ref), std::move(cb)); });
 }
 
+void client_decorator::get_defined_entity(std::string entity_id, callback<defined_entity> done) {
+  dispatch({"get_defined_entity", call_kind::read}, std::move(done),
+           [&](auto cb) { inner_->get_defined_entity(std::move(entity_id), std::move(cb)); });
+}
+
+void client_decorator::update_defined_entity(defined_entity e, callback<defined_entity> done) {
+  dispatch({"update_defined_entity", call_kind::mutation}, std::move(done),
+           [&](auto cb) { inner_->update_defined_entity(std::move(e), std::move(cb)); });
+}
+
+void client_decorator::get_defined_entity_type(std::string type_id,
+                                               callback<defined_entity_type> done) {
+  dispatch({"get_defined_entity_type", call_kind::read}, std::move(done),
+           [&](auto cb) { inner_->get_defined_entity_type(std::move(type_id), std::move(cb)); });
+}
+
 } // namespace vcdlb::vcd

@@ -73,6 +73,9 @@ public:
   void delete_app_port_profile(std::string profile_id, callback<task_ref> done) final;
   void find_certificates(std::string alias, callback<std::vector<certificate>> done) final;
   void get_task(task_ref ref, callback<task> done) final;
+  void get_defined_entity(std::string entity_id, callback<defined_entity> done) final;
+  void update_defined_entity(defined_entity e, callback<defined_entity> done) final;
+  void get_defined_entity_type(std::string type_id, callback<defined_entity_type> done) final;
 
 protected:
   /// Called first; a non-empty error fails the call with it.

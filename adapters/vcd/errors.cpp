@@ -64,8 +64,9 @@ vcd_errc classify_status(unsigned status, std::string_view minor_error_code,
   case 410:
     return vcd_errc::not_found;
   case 409:
-  case 412:
     return vcd_errc::conflict;
+  case 412:
+    return vcd_errc::precondition_failed;
   case 429:
     return vcd_errc::rate_limited;
   case 502:

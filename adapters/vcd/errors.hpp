@@ -34,7 +34,8 @@ struct error_info {
 
 /// The class of a VCD HTTP error response.
 /// - 400 BUSY_ENTITY (or the "is busy completing an operation" message) -> busy_entity
-/// - 400 CONFLICT / DUPLICATE_NAME, 409, 412 -> conflict; other 400 and 4xx -> bad_request
+/// - 400 CONFLICT / DUPLICATE_NAME, 409 -> conflict; other 400 and 4xx -> bad_request
+/// - 412 (a stale If-Match ETag) -> precondition_failed
 /// - 401 -> unauthorized; 404 -> not_found; 429 -> rate_limited
 /// - 403 -> not_found when the request addressed one entity by id (VCD answers
 ///   ACCESS_TO_RESOURCE_IS_FORBIDDEN for unknown URNs), else forbidden

@@ -15,7 +15,7 @@ namespace vcdlb::vcd {
 
 namespace {
 
-constexpr std::array<std::string_view, 34> operation_names{
+constexpr std::array<std::string_view, 37> operation_names{
   "login",
   "get_org_vdc_network",
   "get_edge_gateway",
@@ -43,6 +43,9 @@ constexpr std::array<std::string_view, 34> operation_names{
   "delete_app_port_profile",
   "find_certificates",
   "get_task",
+  "get_defined_entity",
+  "update_defined_entity",
+  "get_defined_entity_type",
   "get_firewall_rules",
   "replace_firewall_rules",
   "list_ip_sets",

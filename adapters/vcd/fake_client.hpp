@@ -68,6 +68,9 @@ enum class operation : uint8_t {
   delete_app_port_profile,
   find_certificates,
   get_task,
+  get_defined_entity,
+  update_defined_entity,
+  get_defined_entity_type,
   get_firewall_rules,
   replace_firewall_rules,
   list_ip_sets,
@@ -118,6 +121,14 @@ public:
   std::string put_virtual_service(virtual_service vs);
   std::string put_nat_rule(const std::string& gateway_id, nat_rule rule);
   std::string put_app_port_profile(app_port_profile profile);
+  /// A runtime defined entity; `e.body` must be a DefinedEntity JSON object whose `id` is
+  /// `e.id`. Its ETag starts at "\"1\"" (any given one is replaced).
+  void put_defined_entity(defined_entity e);
+  void add_defined_entity_type(defined_entity_type t);
+  /// Another writer (CAPVCD, the CSI driver, a user) replaces the entity's body: the ETag
+  /// changes, so a write based on an earlier read fails with precondition_failed.
+  void write_defined_entity_as_other(const std::string& id, std::string body);
+  void remove_defined_entity(const std::string& id);
   /// Appends a user-defined firewall rule (another owner's, say) at the end of the list.
   std::string put_firewall_rule(const std::string& gateway_id, firewall_rule rule);
   std::string put_ip_set(ip_set s);
@@ -157,6 +168,7 @@ public:
                                                          const std::string& name) const;
   [[nodiscard]] std::optional<app_port_profile>
   app_port_profile_by_name(const std::string& name) const;
+  [[nodiscard]] std::optional<defined_entity> defined_entity_by_id(const std::string& id) const;
 
   // -- client ---------------------------------------------------------------------------------
 
@@ -200,6 +212,12 @@ public:
   void delete_app_port_profile(std::string profile_id, callback<task_ref> done) override;
   void find_certificates(std::string alias, callback<std::vector<certificate>> done) override;
   void get_task(task_ref ref, callback<task> done) override;
+  /// Unknown ids: 404 (not_found), as VCD answers for defined entities.
+  void get_defined_entity(std::string entity_id, callback<defined_entity> done) override;
+  /// Checks the ETag (stale: 412, precondition_failed) and that the body is a DefinedEntity
+  /// with an `entity` object (else 400); stores it and answers it with the next ETag.
+  void update_defined_entity(defined_entity e, callback<defined_entity> done) override;
+  void get_defined_entity_type(std::string type_id, callback<defined_entity_type> done) override;
 
 private:
   struct task_record {
@@ -262,6 +280,13 @@ private:
   std::map<std::string, std::vector<firewall_rule>> firewall_rules_;
   std::map<std::string, ip_set> ip_sets_;    ///< by id
   std::map<std::string, task_record> tasks_; ///< by task uuid
+  /// Runtime defined entities by id, each with the number its ETag shows.
+  struct entity_record {
+    defined_entity entity;
+    uint64_t version = 1;
+  };
+  std::map<std::string, entity_record> entities_;
+  std::map<std::string, defined_entity_type> entity_types_;
 };
 
 } // namespace vcdlb::vcd

@@ -573,4 +573,26 @@ typename Inspector::result_type inspect(Inspector& f, session_info& x) {
            x.user, x.provider);
 }
 
+/// A runtime defined entity (`/cloudapi/1.0.0/entities/{id}`, reference
+/// ip-spaces-rde-traffic.md §2.2-2.3). The whole DefinedEntity is kept as VCD sent it (`body`),
+/// so a writer changes only the part it owns and a PUT returns everything else unchanged.
+struct defined_entity {
+  std::string id;          ///< urn:vcloud:entity:vmware:capvcdCluster:<uuid>
+  std::string entity_type; ///< urn:vcloud:type:vmware:capvcdCluster:1.2.0
+  std::string name;
+  /// `entityState` (37.1+: RESOLVED, IN_DELETION, ...), else the older `state`; "" if neither.
+  std::string state;
+  std::string body; ///< the whole DefinedEntity JSON object
+  std::string etag; ///< the ETag response header, verbatim (quotes included)
+};
+
+/// A defined entity type (`/cloudapi/1.0.0/entityTypes/{id}`): the parts a writer checks.
+struct defined_entity_type {
+  std::string id; ///< urn:vcloud:type:vmware:capvcdCluster:1.2.0
+  std::string name;
+  std::string vendor;
+  std::string nss;
+  std::string version;
+};
+
 } // namespace vcdlb::vcd

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string_view>
 
 #include "adapters/vcd/client_decorator.hpp"
 
@@ -20,6 +21,8 @@ public:
   [[nodiscard]] uint64_t reads() const noexcept { return reads_.load(); }
   [[nodiscard]] uint64_t mutations() const noexcept { return mutations_.load(); }
   [[nodiscard]] uint64_t task_polls() const noexcept { return polls_.load(); }
+  /// Writes of the cluster's RDE (also counted as mutations).
+  [[nodiscard]] uint64_t rde_writes() const noexcept { return rde_writes_.load(); }
   [[nodiscard]] uint64_t total() const noexcept { return reads() + mutations() + task_polls(); }
 
 protected:
@@ -30,6 +33,8 @@ protected:
       break;
     case vcd::call_kind::mutation:
       ++mutations_;
+      if (std::string_view{call.operation} == "update_defined_entity")
+        ++rde_writes_;
       break;
     case vcd::call_kind::task_poll:
       ++polls_;
@@ -48,6 +53,7 @@ private:
   std::atomic<uint64_t> reads_{0};
   std::atomic<uint64_t> mutations_{0};
   std::atomic<uint64_t> polls_{0};
+  std::atomic<uint64_t> rde_writes_{0};
 };
 
 } // namespace vcdlb::bench::detail

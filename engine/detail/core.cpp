@@ -10,6 +10,7 @@
 #include "adapters/asio/bridge.hpp"
 #include "caf/event_based_actor.hpp"
 #include "caf/typed_event_based_actor.hpp"
+#include "engine/detail/rde_sink.hpp"
 #include "engine/detail/status_writer.hpp"
 #include "engine/settings.hpp"
 #include "protocol/errors.hpp"
@@ -233,8 +234,12 @@ void list_objects(self_ptr self) {
     args.settings = st.opts.gateway ? *st.opts.gateway : make_gateway_settings(st.opts.config);
     if (st.opts.observer)
       args.observer = st.opts.observer;
+    if (st.rde)
+      args.on_objects_changed = rde_change_signal(st.rde, st.rde_flag);
     st.gateway = track(self, caf::actor_cast<gateway_actor>(
                                self->spawn<caf::linked>(gateway_behavior, std::move(args))));
+    if (st.rde)
+      self->send(st.rde, rde_source{st.gateway});
   }
   auto generation = st.generation;
   self->request(st.gateway, std::chrono::minutes{10}, list_atom::value)
@@ -333,6 +338,39 @@ void upsert(self_ptr self, service_spec& spec) {
   self->send(st.manager, std::move(spec));
 }
 
+// CAPVCD clusters: the RDE writer, and the Service Events fed to it through the sink.
+void start_rde(self_ptr self) {
+  auto& st = self->state;
+  const auto& id = st.opts.config.cluster_id;
+  switch (rde::classify_cluster_id(id)) {
+  case rde::cluster_id_kind::none:
+  case rde::cluster_id_kind::no_rde:
+    return; // no RDE work at all, as upstream
+  case rde::cluster_id_kind::native:
+    spdlog::warn("clusterid {} is a CSE 3 native cluster: vcdlb does not keep its RDE (only "
+                 "CAPVCD/CSE 4 capvcdCluster entities); load balancers work as usual",
+                 id);
+    return;
+  case rde::cluster_id_kind::unknown:
+    spdlog::warn("clusterid '{}' is neither a capvcdCluster URN nor NO_RDE_...: no RDE is "
+                 "kept; the id is used in object names only",
+                 id);
+    return;
+  case rde::cluster_id_kind::capvcd:
+    break;
+  }
+  rde_args args;
+  args.client = st.opts.vcd;
+  args.cluster_id = id;
+  args.version = VCDLB_VERSION;
+  args.settings = st.opts.rde;
+  args.now_rfc3339 = rfc3339_now;
+  args.signal = st.rde_flag;
+  st.rde = track(self, caf::actor_cast<rde_actor>(self->spawn<caf::linked>(
+                         rde_behavior, std::move(args), st.opts.rde_stats)));
+  st.opts.sink = std::make_shared<rde_event_sink>(st.opts.sink, st.rde);
+}
+
 } // namespace
 
 caf::behavior core_behavior(core_actor* self, engine_options opts,
@@ -342,6 +380,7 @@ caf::behavior core_behavior(core_actor* self, engine_options opts,
   st.shared = std::move(shared);
   st.nodes = track(self, self->spawn<caf::linked>(node_set_behavior, st.opts.node_debounce));
   st.pool = track(self, self->spawn<caf::linked>(ip_pool_behavior));
+  start_rde(self);
   st.writer = track(self, caf::actor_cast<status_writer_actor>(self->spawn<caf::linked>(
                             status_writer_behavior, st.opts.sink, st.opts.status_writes)));
   // A child that fails takes the engine down with a clear phase; shutdown requests end it.

@@ -40,6 +40,9 @@ struct core_state {
   status_writer_actor writer;
   gateway_actor gateway;
   service_manager_actor manager;
+  rde_actor rde; ///< the RDE writer (CAPVCD cluster ids only)
+  std::shared_ptr<vcdlb::rde_signal> rde_flag =
+    std::make_shared<vcdlb::rde_signal>(); ///< its change signal
 
   // Discovery results.
   vcd::session_info session;

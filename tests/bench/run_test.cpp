@@ -72,8 +72,11 @@ TEST(bench_run, create_in_mode_c_and_a_converges_and_counts_add_up) {
       EXPECT_GT(p->floor_s, 0.0);
     }
     bool one_arm = mode != config::lb_mode::c;
-    // vcdlb issues exactly the necessary mutations: the floor's, profiles included.
-    EXPECT_EQ(v.requests.mutations, v.floor.gateway_mutations + v.floor.other_mutations);
+    // vcdlb issues exactly the necessary mutations: the floor's, profiles included, and the
+    // writes of the cluster's RDE (status.cpi).
+    EXPECT_GT(v.requests.rde_writes, 0u);
+    EXPECT_EQ(v.requests.mutations - v.requests.rde_writes,
+              v.floor.gateway_mutations + v.floor.other_mutations);
     EXPECT_EQ(v.gateway_tasks, v.floor.gateway_mutations);
     // The upstream replay: per Service the model's sequence, polls aside (3 Services
     // created one after another on a growing gateway), plus its 2 RDE PUTs among mutations.
@@ -149,7 +152,9 @@ TEST(bench_run, engine_only_runs_without_a_simulator) {
   const auto& p = r->phases[0];
   EXPECT_EQ(p.subject, "vcdlb (engine only)");
   EXPECT_TRUE(p.all_converged);
-  EXPECT_EQ(p.requests.mutations, p.floor.gateway_mutations + p.floor.other_mutations);
+  EXPECT_GT(p.requests.rde_writes, 0u); // the cluster's status.cpi
+  EXPECT_EQ(p.requests.mutations - p.requests.rde_writes,
+            p.floor.gateway_mutations + p.floor.other_mutations);
   EXPECT_EQ(p.gateway_busy_s, 0.0); // no simulator, no gateway tasks to time
 }
 

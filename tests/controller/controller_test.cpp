@@ -95,6 +95,11 @@ protected:
     kube_ = std::move(*k);
     vcd::sim::simulator_options vo;
     vo.core.seed_state = vcd::sim::default_scenario();
+    // The cluster's RDE (sim_config's clusterid): the controller keeps its status.cpi.
+    vcd::sim::defined_entity rde;
+    rde.id = "urn:vcloud:entity:vmware:capvcdCluster:0b6a8f9e-1c2d-4e3f-8a9b-0c1d2e3f4a5b";
+    rde.name = "it";
+    vo.core.seed_state.orgs.at(0).defined_entities.push_back(rde);
     vo.core.faults.task_duration = 10ms;
     auto v = vcd::sim::simulator::start(std::move(vo));
     ASSERT_TRUE(v) << describe(v.error());
@@ -445,8 +450,10 @@ TEST_F(controller_test, every_documented_family_carries_samples_in_an_error_rich
   ASSERT_TRUE(eventually([&] { return c.phase() == engine_phase::running; }));
   vcd::sim::fault_settings flaky;
   flaky.task_duration = 10ms;
-  flaky.rate_429 = 0.1;
-  flaky.rate_503 = 0.1;
+  // A fifth of the requests each: the few gateway requests below must meet some whatever other
+  // traffic (the RDE writer's) takes its share of the simulator's seeded draws.
+  flaky.rate_429 = 0.2;
+  flaky.rate_503 = 0.2;
   vcd_->core().set_faults(flaky);
   // An IP the edge gateway does not have: the pool refuses it.
   put(R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"elsewhere","namespace":"default"},

@@ -5,7 +5,9 @@ then one last controller runs to quiescence. Argv: vcdlb kubectl [seed] [rounds]
 Checks after the last run: every Service has an ingress IP that it kept since it first got one
 (through every kill), no two Services share an IP, VCD holds exactly one virtual service and one
 pool per Service port on that IP and nothing of deleted Services, and VCD never refused a
-request for an (IP, port) that was already taken or a duplicate name.
+request for an (IP, port) that was already taken or a duplicate name; the cluster's RDE
+(`status.cpi`) lists exactly the gateway's objects, and the changes a second writer made to the
+entity meanwhile are all still there.
 
 Exits 77 (skipped) when kubectl is not installed.
 """
@@ -21,8 +23,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "adapters", "kube", "sim"))
 sys.path.insert(0, HERE)
 from kube_sim_harness import KubeSim, check  # noqa: E402
-from e2e_support import (NODE, Process, e2e_main, kubectl_runner, service_yaml,  # noqa: E402
-                         start_vcd_sim, vcd_json, wait_for, write_deployment_files)
+from e2e_support import (CLUSTER_ID, NODE, Process, e2e_main, kubectl_runner,  # noqa: E402
+                         service_yaml, start_vcd_sim, vcd_json, wait_for,
+                         write_deployment_files)
 
 SERVICES = 12
 
@@ -38,7 +41,8 @@ def run(vcdlb, kubectl, work, procs, extra):
 
 def run_seed(vcdlb, kubectl, work, procs, rng, rounds):
     # Slow tasks, so that kills land in the middle of work.
-    vcd, vcd_url = start_vcd_sim(vcdlb, procs, 60)
+    # The cluster's RDE, with CAPVCD writing its own part of it now and then.
+    vcd, vcd_url = start_vcd_sim(vcdlb, procs, 60, rde_dir=work, second_writer_every=3)
 
     with KubeSim(vcdlb) as sim:
         k = kubectl_runner(kubectl, sim.kubeconfig, os.path.join(work, "kubectl-cache"))
@@ -155,6 +159,28 @@ def run_seed(vcdlb, kubectl, work, procs, rng, rounds):
             check(rejected.get(reason, 0) == 0,
                   "VCD never refused a request as %s (%d)" % (reason, rejected.get(reason, 0)))
         check(len(first_ip) == len(wanted), "every Service kept the IP it first got")
+
+        # The RDE's status.cpi converges to the gateway's truth, and the second writer's
+        # changes survived every kill.
+        def cpi_truth(dump):
+            want = sorted([("virtual-service", v["name"], v["id"], v["virtualIpAddress"])
+                           for v in dump["virtual_services"]]
+                          + [("lb-pool", p["name"], p["id"], "") for p in dump["pools"]])
+            rde = [e for e in dump["defined_entities"] if e["id"] == CLUSTER_ID][0]
+            cpi = rde["entity"]["status"].get("cpi", {})
+            have = sorted((r["type"], r["name"], r["id"],
+                           r.get("additionalDetails", {}).get("virtualIP", ""))
+                          for r in cpi.get("vcdResourceSet", []))
+            return want, have, rde
+
+        wait_for("status.cpi to match the gateway",
+                 lambda: cpi_truth(vcd_json(vcd_url, "/_sim/dump"))[0]
+                 == cpi_truth(vcd_json(vcd_url, "/_sim/dump"))[1], 60)
+        want, have, rde = cpi_truth(vcd_json(vcd_url, "/_sim/dump"))
+        check(want == have, "status.cpi lists exactly the gateway's objects (%d)" % len(want))
+        theirs = rde["second_writer_writes"]
+        check(theirs > 0 and rde["entity"]["status"]["capvcd"].get("simSecondWriter") == theirs,
+              "the second writer's %d writes are all in the entity" % theirs)
         final.kill(signal.SIGTERM)
         check(final.proc.wait(30) == 0, "the last controller exits 0 on SIGTERM")
     vcd.kill(signal.SIGTERM)

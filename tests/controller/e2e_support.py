@@ -177,10 +177,26 @@ def e2e_main(prefix, body):
             p.close()
 
 
-def start_vcd_sim(vcdlb, procs, task_ms):
-    """`vcdlb vcd-sim` over HTTPS on a free loopback port; returns its base URL."""
+def start_vcd_sim(vcdlb, procs, task_ms, rde_dir=None, second_writer_every=0):
+    """`vcdlb vcd-sim` over HTTPS on a free loopback port; returns its base URL. With
+    `rde_dir`, the built-in scenario plus the cluster's RDE (CLUSTER_ID), written there, and
+    the simulator's second writer on it every `second_writer_every` reads (0: none)."""
+    extra = []
+    if rde_dir is not None:
+        import yaml
+        out = subprocess.run([vcdlb, "vcd-sim", "--print-scenario"], capture_output=True,
+                             text=True, check=True).stdout
+        scenario = yaml.safe_load(out)
+        scenario["orgs"][0].setdefault("defined_entities", []).append(
+            {"id": CLUSTER_ID, "name": "e2e-cluster",
+             "entity_type": "urn:vcloud:type:vmware:capvcdCluster:1.2.0",
+             "second_writer_every": second_writer_every})
+        path = os.path.join(rde_dir, "vcd-scenario.yaml")
+        with open(path, "w") as f:
+            yaml.safe_dump(scenario, f)
+        extra = ["--scenario", path]
     vcd = Process("vcd-sim", [vcdlb, "vcd-sim", "--listen", "127.0.0.1:0",
-                              "--task-ms", str(task_ms)])
+                              "--task-ms", str(task_ms), *extra])
     procs.append(vcd)
     return vcd, vcd.match(r"vcd-sim listening on (\S+)")
 

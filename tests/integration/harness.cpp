@@ -444,6 +444,13 @@ harness::harness(harness_options opts) : opts_(std::move(opts)), io_("it-io", 2)
     for (auto& vdc : org.vdcs)
       for (auto& gw : vdc.edge_gateways)
         gw.supported_feature_set = opts_.feature_set;
+  if (opts_.rde_entity) {
+    vcd::sim::defined_entity rde;
+    rde.id = cluster_id;
+    rde.name = "it-cluster";
+    rde.second_writer_every = opts_.second_writer_every;
+    so.core.seed_state.orgs.at(0).defined_entities.push_back(rde);
+  }
   so.core.faults.task_duration = opts_.task_duration;
   so.io_threads = opts_.sim_io_threads;
   auto sim = vcd::sim::simulator::start(std::move(so));
@@ -501,6 +508,14 @@ void harness::start_engine() {
   o.backoff_base = std::chrono::milliseconds{20};
   o.backoff_max = std::chrono::milliseconds{200};
   o.resync_interval = caf::timespan{0}; // tests resync explicitly (or restart)
+  if (opts_.rde_entity) {
+    // Without the entity the writer keeps its default backoff (its start-up read fails).
+    o.rde.batch_delay = std::chrono::milliseconds{20};
+    o.rde.min_interval = std::chrono::milliseconds{100};
+    o.rde.retry_base = std::chrono::milliseconds{10};
+    o.rde.retry_max = std::chrono::milliseconds{200};
+  }
+  o.rde_stats = rde_stats_;
   auto e = engine::start(*sys_, std::move(o));
   if (!e)
     throw std::runtime_error("engine: " + describe(e.error()));

@@ -109,6 +109,10 @@ struct harness_options {
   bool tolerate_known_engine_bugs = false;
   /// With tolerate_known_engine_bugs: the Services whose checks the open bugs make lenient.
   std::set<service_key> lenient_services{};
+  /// Seed the cluster's RDE (`cluster_id`, capvcdCluster 1.2.0) so the engine keeps its
+  /// status.cpi; `second_writer_every` > 0 adds the simulator's concurrent second writer.
+  bool rde_entity = false;
+  int second_writer_every = 0;
 };
 
 class harness {
@@ -122,6 +126,8 @@ public:
   [[nodiscard]] api_server& api() { return *api_; }
   [[nodiscard]] engine* current() { return engine_.get(); }
   [[nodiscard]] config::lb_mode mode() const { return opts_.mode; }
+  /// What the RDE writer of the current engine did (counts survive restarts).
+  [[nodiscard]] const rde_counters& rde_stats() const { return *rde_stats_; }
 
   /// A new beast_client (own login) on the harness's io threads.
   [[nodiscard]] std::shared_ptr<vcd::beast_client> make_client();
@@ -165,6 +171,7 @@ private:
   std::shared_ptr<api_server> api_ = std::make_shared<api_server>();
   std::unique_ptr<engine> engine_;
   std::vector<std::shared_ptr<vcd::beast_client>> clients_;
+  std::shared_ptr<rde_counters> rde_stats_ = std::make_shared<rde_counters>();
 };
 
 } // namespace vcdlb::integration

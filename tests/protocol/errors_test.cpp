@@ -20,6 +20,7 @@ TEST(errors, describe_names_category_code_and_detail) {
   EXPECT_EQ(describe(caf::make_error(lb_errc::ip_exhausted)), "lb.ip_exhausted");
   EXPECT_EQ(describe(caf::make_error(vcd_errc::tls_failed)), "vcd.tls_failed");
   EXPECT_EQ(describe(caf::make_error(vcd_errc::cancelled)), "vcd.cancelled");
+  EXPECT_EQ(describe(caf::make_error(vcd_errc::precondition_failed)), "vcd.precondition_failed");
   EXPECT_EQ(describe(caf::error{}), "ok");
 }
 
@@ -48,6 +49,8 @@ TEST(errors, retryable_classification) {
   EXPECT_FALSE(is_retryable(caf::make_error(vcd_errc::not_found)));
   EXPECT_FALSE(is_retryable(caf::make_error(vcd_errc::tls_failed)));
   EXPECT_FALSE(is_retryable(caf::make_error(vcd_errc::cancelled)));
+  // A stale ETag needs a fresh read before the write, not the same request again.
+  EXPECT_FALSE(is_retryable(caf::make_error(vcd_errc::precondition_failed)));
   EXPECT_TRUE(is_retryable(caf::make_error(kube_errc::conflict)));
   EXPECT_FALSE(is_retryable(caf::make_error(kube_errc::invalid)));
   EXPECT_FALSE(is_retryable(caf::make_error(kube_errc::bad_request)));

@@ -111,6 +111,41 @@ http::response sim_delete_object(ctx& c) {
   return no_content(c);
 }
 
+// Removes a defined entity at once (a cluster deleted by CAPVCD or CSE).
+http::response sim_delete_entity(ctx& c) {
+  if (c.st.entities.erase(c.params.at(0)) == 0)
+    return error_reply(c, 404, "NOT_FOUND", "no entity " + c.params.at(0), "unknown_urn");
+  return no_content(c);
+}
+
+// Another writer or an admin changes an entity: `state` (RESOLVED, IN_DELETION), `access`
+// (full, read, none), and `status` whose top-level keys replace those of entity.status (a
+// status change bumps the ETag, as any write does).
+http::response sim_patch_entity(ctx& c) {
+  http::response err;
+  auto body = parse_body(c, err);
+  if (!body)
+    return err;
+  auto i = c.st.entities.find(c.params.at(0));
+  if (i == c.st.entities.end())
+    return error_reply(c, 404, "NOT_FOUND", "no entity " + c.params.at(0), "unknown_urn");
+  auto& d = i->second;
+  if (auto s = str_field(*body, "state"); !s.empty())
+    d.state = s;
+  if (auto a = str_field(*body, "access"); !a.empty())
+    d.access = a;
+  if (const auto* status = body->if_contains("status"); status != nullptr && status->is_object()) {
+    auto& cur = d.entity.as_object()["status"];
+    if (!cur.is_object())
+      cur = json::object{};
+    for (const auto& [k, v] : status->as_object())
+      cur.as_object()[k] = v;
+    ++d.etag;
+  }
+  json::object out{{"id", d.id}, {"etag", d.etag}, {"state", d.state}, {"access", d.access}};
+  return json_reply(c, 200, out);
+}
+
 bool patch_locked(state& st, std::string_view id, const json::object& patch) {
   auto* e = st.find(id);
   if (e == nullptr)
@@ -234,6 +269,8 @@ const std::array routes{
   route{"DELETE", "/cloudapi/1.0.0/ssl/certificateLibrary/{}", M, true, delete_certificate},
   route{"GET", "/cloudapi/1.0.0/entities/{}", R, true, get_entity},
   route{"PUT", "/cloudapi/1.0.0/entities/{}", M, true, put_entity},
+  route{"DELETE", "/cloudapi/1.0.0/entities/{}", M, true, delete_entity},
+  route{"GET", "/cloudapi/1.0.0/entityTypes/{}", R, true, get_entity_type},
   route{"GET", "/_sim/dump", C, false, sim_dump},
   route{"GET", "/_sim/requests", C, false, sim_requests},
   route{"GET", "/_sim/faults", C, false, sim_get_faults},
@@ -244,6 +281,8 @@ const std::array routes{
   route{"POST", "/_sim/reset-stats", C, false, sim_reset_stats},
   route{"DELETE", "/_sim/objects/{}", C, false, sim_delete_object},
   route{"PATCH", "/_sim/objects/{}", C, false, sim_patch_object},
+  route{"DELETE", "/_sim/entities/{}", C, false, sim_delete_entity},
+  route{"PATCH", "/_sim/entities/{}", C, false, sim_patch_entity},
 };
 
 // Matches `segments` against a route pattern, collecting the placeholders.
@@ -331,6 +370,9 @@ json::value dump_state(state& st) {
                                     {"name", d.name},
                                     {"entityType", d.type},
                                     {"etag", d.etag},
+                                    {"entityState", d.state},
+                                    {"access", d.access},
+                                    {"second_writer_writes", d.second_writer_writes},
                                     {"entity", d.entity}});
   out["defined_entities"] = std::move(entities);
   out["running_tasks"] = st.running.size();

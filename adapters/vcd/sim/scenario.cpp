@@ -376,12 +376,27 @@ caf::error parse_vdc(reader& r, const YAML::Node& n, const std::string& w, vdc& 
 }
 
 caf::error parse_entity(reader& r, const YAML::Node& n, const std::string& w, defined_entity& x) {
-  if (auto err = r.check_keys(n, w, {"id", "name", "entity_type"}))
+  if (auto err =
+        r.check_keys(n, w, {"id", "name", "entity_type", "access", "state", "second_writer_every"}))
     return err;
   if (auto err = r.str(n, "id", w, x.id, true))
     return err;
   if (auto err = r.str(n, "name", w, x.name, true))
     return err;
+  if (auto err = r.str(n, "access", w, x.access))
+    return err;
+  if (x.access != "full" && x.access != "read" && x.access != "none")
+    return yaml_error(config_errc::invalid_value, w + ".access",
+                      "must be full, read or none, not '" + x.access + "'");
+  if (auto err = r.str(n, "state", w, x.state))
+    return err;
+  if (x.state != "RESOLVED" && x.state != "IN_DELETION")
+    return yaml_error(config_errc::invalid_value, w + ".state",
+                      "must be RESOLVED or IN_DELETION, not '" + x.state + "'");
+  if (auto err = r.scalar(n, "second_writer_every", w, x.second_writer_every))
+    return err;
+  if (x.second_writer_every < 0)
+    return yaml_error(config_errc::invalid_value, w + ".second_writer_every", "must be >= 0");
   return r.str(n, "entity_type", w, x.entity_type);
 }
 
@@ -793,6 +808,9 @@ std::string to_yaml(const scenario& s) {
       emit_kv(e, "id", d.id);
       emit_kv(e, "name", d.name);
       emit_kv(e, "entity_type", d.entity_type);
+      emit_kv(e, "access", d.access);
+      emit_kv(e, "state", d.state);
+      e << YAML::Key << "second_writer_every" << YAML::Value << d.second_writer_every;
       e << YAML::EndMap;
     }
     e << YAML::EndSeq << YAML::EndMap;

@@ -100,6 +100,15 @@ struct defined_entity {
   std::string id; ///< urn:vcloud:entity:vmware:capvcdCluster:<uuid>
   std::string name;
   std::string entity_type = "urn:vcloud:type:vmware:capvcdCluster:1.2.0";
+  /// What the org's users may do with it: "full" (read and write), "read" (a PUT is 403), or
+  /// "none" (it is invisible: 403 as for an unknown id).
+  std::string access = "full";
+  /// `entityState`: RESOLVED, or IN_DELETION for a cluster being deleted.
+  std::string state = "RESOLVED";
+  /// A second writer (CAPVCD, the CSI driver) that changes `status.capvcd` of this entity
+  /// right after every Nth read of it by a client, so the client's next write based on that
+  /// read hits a stale ETag (412). 0: none.
+  int second_writer_every = 0;
 };
 
 struct user {

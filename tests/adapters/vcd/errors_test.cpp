@@ -20,7 +20,7 @@ TEST(vcd_errors, every_status_class_maps_to_its_code) {
   EXPECT_EQ(classify_status(400, "DUPLICATE_NAME", "", false), vcd_errc::conflict);
   EXPECT_EQ(classify_status(400, "CONFLICT", "", false), vcd_errc::conflict);
   EXPECT_EQ(classify_status(409, "", "", false), vcd_errc::conflict);
-  EXPECT_EQ(classify_status(412, "", "", true), vcd_errc::conflict);
+  EXPECT_EQ(classify_status(412, "", "", true), vcd_errc::precondition_failed);
   EXPECT_EQ(classify_status(401, "", "", false), vcd_errc::unauthorized);
   EXPECT_EQ(classify_status(403, "ACCESS_TO_RESOURCE_IS_FORBIDDEN", "", true), vcd_errc::not_found);
   EXPECT_EQ(classify_status(403, "ACCESS_TO_RESOURCE_IS_FORBIDDEN", "", false),

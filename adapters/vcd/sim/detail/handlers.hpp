@@ -98,6 +98,8 @@ http::response delete_certificate(ctx& c);
 http::response get_task(ctx& c);
 http::response get_entity(ctx& c);
 http::response put_entity(ctx& c);
+http::response delete_entity(ctx& c);
+http::response get_entity_type(ctx& c);
 
 // -- rendering (also used by the dump) -----------------------------------------------------
 json::object render_gateway(state& st, const gateway_rec& g, int version, bool provider);

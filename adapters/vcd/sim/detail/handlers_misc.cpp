@@ -272,6 +272,8 @@ http::response entity_reply(ctx& c, const entity_rec& d) {
   json::object j{{"id", d.id},         {"entityType", d.type},
                  {"name", d.name},     {"externalId", nullptr},
                  {"entity", d.entity}, {"state", "RESOLVED"}};
+  if (c.st.max_version >= 3701)
+    j["entityState"] = d.state;
   if (const auto* o = c.st.find_org(d.org_id))
     j["org"] = json::object{{"name", o->name}, {"id", o->id}};
   auto r = json_reply(c, 200, j);
@@ -279,20 +281,59 @@ http::response entity_reply(ctx& c, const entity_rec& d) {
   return r;
 }
 
+// The entity if this session may see it: its org's users unless its access is "none". Else
+// `refusal` is the answer: 404 for an id no entity has (any more), 403 for one the session may
+// not see (VCD >= 10.4 tells the two apart for defined entities).
+entity_rec* visible_entity(ctx& c, http::response& refusal) {
+  auto i = c.st.entities.find(c.params.at(0));
+  if (i == c.st.entities.end()) {
+    refusal = error_reply(c, 404, "NOT_FOUND", "RDE with id " + c.params.at(0) + " does not exist.",
+                          "unknown_urn");
+    return nullptr;
+  }
+  if (!c.sees_org(i->second.org_id) || (i->second.access == "none" && !c.provider())) {
+    refusal = forbidden(c, c.params.at(0));
+    return nullptr;
+  }
+  return &i->second;
+}
+
+// Another writer (CAPVCD updating its own status section): changes `status.capvcd` only.
+void second_write(entity_rec& d) {
+  auto& entity = d.entity.as_object();
+  auto& status = entity["status"];
+  if (!status.is_object())
+    status = json::object{};
+  auto& capvcd = status.as_object()["capvcd"];
+  if (!capvcd.is_object())
+    capvcd = json::object{};
+  capvcd.as_object()["simSecondWriter"] = ++d.second_writer_writes;
+  ++d.etag;
+}
+
 } // namespace
 
 http::response get_entity(ctx& c) {
-  auto i = c.st.entities.find(c.params.at(0));
-  if (i == c.st.entities.end() || !c.sees_org(i->second.org_id))
-    return forbidden(c, c.params.at(0));
-  return entity_reply(c, i->second);
+  http::response refusal;
+  auto* d = visible_entity(c, refusal);
+  if (d == nullptr)
+    return refusal;
+  auto reply = entity_reply(c, *d);
+  // The second writer strikes between this read and the client's write (scenario option).
+  if (d->second_writer_every > 0 && ++d->reads % static_cast<uint64_t>(d->second_writer_every) == 0)
+    second_write(*d);
+  return reply;
 }
 
 http::response put_entity(ctx& c) {
-  auto i = c.st.entities.find(c.params.at(0));
-  if (i == c.st.entities.end() || !c.sees_org(i->second.org_id))
-    return forbidden(c, c.params.at(0));
-  auto& d = i->second;
+  http::response refusal;
+  auto* found = visible_entity(c, refusal);
+  if (found == nullptr)
+    return refusal;
+  auto& d = *found;
+  if (d.access != "full" && !c.provider())
+    return error_reply(c, 403, "ACCESS_TO_RESOURCE_IS_FORBIDDEN",
+                       "The user lacks the right to modify entity " + d.id + ".", "forbidden");
   // Optimistic concurrency: a stale If-Match is 412 (the upstream provider retries on it).
   if (auto match = header_value(c.req.fields, "If-Match");
       match && *match != "\"" + std::to_string(d.etag) + "\"")
@@ -311,6 +352,25 @@ http::response put_entity(ctx& c) {
     d.name = name;
   ++d.etag;
   return entity_reply(c, d);
+}
+
+http::response delete_entity(ctx& c) {
+  http::response refusal;
+  auto* d = visible_entity(c, refusal);
+  if (d == nullptr)
+    return refusal;
+  if (d->access != "full" && !c.provider())
+    return error_reply(c, 403, "ACCESS_TO_RESOURCE_IS_FORBIDDEN",
+                       "The user lacks the right to delete entity " + d->id + ".", "forbidden");
+  c.st.entities.erase(d->id);
+  return no_content(c);
+}
+
+http::response get_entity_type(ctx& c) {
+  auto i = c.st.entity_types.find(c.params.at(0));
+  if (i == c.st.entity_types.end())
+    return forbidden(c, c.params.at(0));
+  return json_reply(c, 200, i->second);
 }
 
 } // namespace vcdlb::vcd::sim::detail

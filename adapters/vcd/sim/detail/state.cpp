@@ -66,14 +66,36 @@ state::state(core_options opts)
       json::array{json::object{{"protocol", "TCP"}, {"destinationPorts", json::array{port}}}};
     insert(std::move(e));
   }
+  // The capvcdCluster entity types CAPVCD and CSE 4.x register (reference
+  // ip-spaces-rde-traffic.md §2.5, §2.9).
+  for (const char* v : {"1.1.0", "1.2.0", "1.3.0"}) {
+    std::string id = std::string{"urn:vcloud:type:vmware:capvcdCluster:"} + v;
+    entity_types[id] = json::object{{"id", id},
+                                    {"name", "CAPVCD Cluster"},
+                                    {"vendor", "vmware"},
+                                    {"nss", "capvcdCluster"},
+                                    {"version", v},
+                                    {"readonly", false},
+                                    {"schema", json::object{{"type", "object"}}}};
+  }
   // Seed the stored objects from the scenario.
   for (const auto& o : sc.orgs) {
-    for (const auto& d : o.defined_entities)
-      entities.emplace(d.id, entity_rec{d.id, d.name, d.entity_type, o.id,
-                                        json::object{{"kind", "CAPVCDCluster"},
-                                                     {"spec", json::object{}},
-                                                     {"status", json::object{}}},
-                                        1});
+    for (const auto& d : o.defined_entities) {
+      entity_rec rec{d.id,
+                     d.name,
+                     d.entity_type,
+                     o.id,
+                     json::object{{"kind", "CAPVCDCluster"},
+                                  {"apiVersion", "capvcd.vmware.com/v1.1"},
+                                  {"metadata", json::object{{"name", d.name}, {"orgName", o.name}}},
+                                  {"spec", json::object{}},
+                                  {"status", json::object{{"capvcd", json::object{}}}}},
+                     1};
+      rec.access = d.access;
+      rec.state = d.state;
+      rec.second_writer_every = d.second_writer_every;
+      entities.emplace(d.id, std::move(rec));
+    }
     for (const auto& c : o.certificates) {
       entry e;
       e.k = kind::certificate;

@@ -116,6 +116,11 @@ struct entity_rec {
   std::string org_id;
   json::value entity;
   int64_t etag = 1;
+  std::string access = "full"; ///< full, read, none (scenario defined_entity::access)
+  std::string state = "RESOLVED";
+  int second_writer_every = 0;
+  uint64_t reads = 0;                ///< GETs by clients (drives the second writer)
+  uint64_t second_writer_writes = 0; ///< changes the second writer made
 };
 
 struct state {
@@ -136,9 +141,11 @@ struct state {
   std::map<uint64_t, entry> objects; ///< creation order
   std::unordered_map<std::string, uint64_t> index;
   uint64_t next_seq = 1;
-  std::map<std::string, gateway_rec> gateways;           ///< by URN
-  std::map<std::string, task_rec> tasks;                 ///< by uuid
-  std::map<std::string, entity_rec> entities;            ///< RDEs by URN
+  std::map<std::string, gateway_rec> gateways; ///< by URN
+  std::map<std::string, task_rec> tasks;       ///< by uuid
+  std::map<std::string, entity_rec> entities;  ///< RDEs by URN
+  /// Defined entity types (`/entityTypes/{id}`): the capvcdCluster versions CSE registers.
+  std::map<std::string, json::object> entity_types;
   std::vector<std::string> running;                      ///< uuids of running tasks
   std::unordered_map<std::string, session_rec> sessions; ///< by token
   std::unordered_map<std::string, std::string> legacy;   ///< legacy session id -> token
