@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // simdjson wants padding after the document; the decoders must add it themselves, so the body
   // is handed over as it is.
   auto body = vcdlb::fuzz::as_text(data + 1, size - 1);
-  switch (data[0] % 17) {
+  switch (data[0] % 20) {
   case 0:
     check(decode_org_vdc_network_page(body));
     break;
@@ -92,7 +92,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   case 15:
     check(decode_session(body));
     break;
-  default: {
+  case 17: {
+    auto r = decode_firewall_rules(body);
+    check(r);
+    if (r)
+      FUZZ_CHECK(!encode_firewall_rules(r->user_defined_rules).empty());
+    break;
+  }
+  case 18:
+    check(decode_ip_set_page(body));
+    break;
+  case 19: {
+    auto r = decode_ip_set(body);
+    check(r);
+    if (r)
+      FUZZ_CHECK(!encode_ip_set(*r).empty());
+    break;
+  }
+  default: { // 16
     check(decode_oauth_token(body));
     auto e = decode_error_body(body);
     (void)e;

@@ -750,6 +750,44 @@ void beast_client::delete_nat_rule(std::string gateway_id, std::string rule_id,
          true, std::move(done));
 }
 
+// -- edge gateway firewall ------------------------------------------------------------------------
+
+void beast_client::get_firewall_rules(std::string gateway_id, callback<firewall_rules> done) {
+  fetch_one<firewall_rules>(cloudapi + "/edgeGateways/" + segment(gateway_id) + "/firewall/rules",
+                            detail::decode_firewall_rules, std::move(done));
+}
+
+void beast_client::replace_firewall_rules(std::string gateway_id, std::vector<firewall_rule> rules,
+                                          callback<task_ref> done) {
+  mutate("PUT", cloudapi + "/edgeGateways/" + segment(gateway_id) + "/firewall/rules",
+         detail::encode_firewall_rules(rules), true, std::move(done));
+}
+
+void beast_client::list_ip_sets(std::string gateway_id, fiql filter,
+                                callback<std::vector<ip_set>> done) {
+  filter.with("_context", std::move(gateway_id)).with("typeValue", "IP_SET");
+  fetch_all<ip_set>(cloudapi + "/firewallGroups/summaries", filter.query_parameters(),
+                    detail::decode_ip_set_page, std::move(done));
+}
+
+void beast_client::get_ip_set(std::string ip_set_id, callback<ip_set> done) {
+  fetch_one<ip_set>(cloudapi + "/firewallGroups/" + segment(ip_set_id), detail::decode_ip_set,
+                    std::move(done));
+}
+
+void beast_client::create_ip_set(ip_set s, callback<task_ref> done) {
+  mutate("POST", cloudapi + "/firewallGroups", detail::encode_ip_set(s), false, std::move(done));
+}
+
+void beast_client::update_ip_set(ip_set s, callback<task_ref> done) {
+  mutate("PUT", cloudapi + "/firewallGroups/" + segment(s.id), detail::encode_ip_set(s), true,
+         std::move(done));
+}
+
+void beast_client::delete_ip_set(std::string ip_set_id, callback<task_ref> done) {
+  mutate("DELETE", cloudapi + "/firewallGroups/" + segment(ip_set_id), "", true, std::move(done));
+}
+
 // -- application port profiles --------------------------------------------------------------------
 
 void beast_client::list_app_port_profiles(fiql filter,

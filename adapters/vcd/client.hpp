@@ -100,6 +100,29 @@ public:
   virtual void delete_nat_rule(std::string gateway_id, std::string rule_id,
                                callback<task_ref> done) = 0;
 
+  // -- edge gateway firewall ----------------------------------------------------------------
+
+  /// The gateway's firewall rules (system, user-defined and default lists, in order).
+  virtual void get_firewall_rules(std::string gateway_id, callback<firewall_rules> done) = 0;
+  /// Replaces the gateway's whole user-defined rule list with `rules`, in that (enforcement)
+  /// order: rules without an id are created, existing ids updated (each must carry the version
+  /// last read), rules left out are deleted. VCD has no version for the list as a whole: a
+  /// caller that keeps other owners' rules must re-read right before writing and verify after.
+  virtual void replace_firewall_rules(std::string gateway_id, std::vector<firewall_rule> rules,
+                                      callback<task_ref> done) = 0;
+
+  /// IP sets usable by the gateway (`_context==<gateway_id>;typeValue==IP_SET`) also matching
+  /// `filter` (e.g. `name==X`), all pages. Summaries: `ip_addresses` is empty (see get_ip_set).
+  virtual void list_ip_sets(std::string gateway_id, fiql filter,
+                            callback<std::vector<ip_set>> done) = 0;
+  virtual void get_ip_set(std::string ip_set_id, callback<ip_set> done) = 0;
+  /// `s.id` must be empty and `s.owner_ref` the gateway. The task's owner is the new IP set.
+  virtual void create_ip_set(ip_set s, callback<task_ref> done) = 0;
+  /// Replaces the whole IP set `s.id`.
+  virtual void update_ip_set(ip_set s, callback<task_ref> done) = 0;
+  /// Fails while a firewall rule still references the set.
+  virtual void delete_ip_set(std::string ip_set_id, callback<task_ref> done) = 0;
+
   // -- application port profiles ------------------------------------------------------------
 
   /// Profiles matching `filter` (e.g. `name==X;scope==TENANT`), all pages.

@@ -134,6 +134,46 @@ void client_decorator::delete_nat_rule(std::string gateway_id, std::string rule_
   });
 }
 
+void client_decorator::get_firewall_rules(std::string gateway_id, callback<firewall_rules> done) {
+  dispatch({"get_firewall_rules", call_kind::read}, std::move(done),
+           [&](auto cb) { inner_->get_firewall_rules(std::move(gateway_id), std::move(cb)); });
+}
+
+void client_decorator::replace_firewall_rules(std::string gateway_id,
+                                              std::vector<firewall_rule> rules,
+                                              callback<task_ref> done) {
+  dispatch({"replace_firewall_rules", call_kind::mutation}, std::move(done), [&](auto cb) {
+    inner_->replace_firewall_rules(std::move(gateway_id), std::move(rules), std::move(cb));
+  });
+}
+
+void client_decorator::list_ip_sets(std::string gateway_id, fiql filter,
+                                    callback<std::vector<ip_set>> done) {
+  dispatch({"list_ip_sets", call_kind::read}, std::move(done), [&](auto cb) {
+    inner_->list_ip_sets(std::move(gateway_id), std::move(filter), std::move(cb));
+  });
+}
+
+void client_decorator::get_ip_set(std::string ip_set_id, callback<ip_set> done) {
+  dispatch({"get_ip_set", call_kind::read}, std::move(done),
+           [&](auto cb) { inner_->get_ip_set(std::move(ip_set_id), std::move(cb)); });
+}
+
+void client_decorator::create_ip_set(ip_set s, callback<task_ref> done) {
+  dispatch({"create_ip_set", call_kind::mutation}, std::move(done),
+           [&](auto cb) { inner_->create_ip_set(std::move(s), std::move(cb)); });
+}
+
+void client_decorator::update_ip_set(ip_set s, callback<task_ref> done) {
+  dispatch({"update_ip_set", call_kind::mutation}, std::move(done),
+           [&](auto cb) { inner_->update_ip_set(std::move(s), std::move(cb)); });
+}
+
+void client_decorator::delete_ip_set(std::string ip_set_id, callback<task_ref> done) {
+  dispatch({"delete_ip_set", call_kind::mutation}, std::move(done),
+           [&](auto cb) { inner_->delete_ip_set(std::move(ip_set_id), std::move(cb)); });
+}
+
 void client_decorator::list_app_port_profiles(fiql filter,
                                               callback<std::vector<app_port_profile>> done) {
   dispatch({"list_app_port_profiles", call_kind::read}, std::move(done),

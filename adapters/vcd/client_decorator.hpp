@@ -58,6 +58,14 @@ public:
   void create_nat_rule(std::string gateway_id, nat_rule rule, callback<task_ref> done) final;
   void update_nat_rule(std::string gateway_id, nat_rule rule, callback<task_ref> done) final;
   void delete_nat_rule(std::string gateway_id, std::string rule_id, callback<task_ref> done) final;
+  void get_firewall_rules(std::string gateway_id, callback<firewall_rules> done) final;
+  void replace_firewall_rules(std::string gateway_id, std::vector<firewall_rule> rules,
+                              callback<task_ref> done) final;
+  void list_ip_sets(std::string gateway_id, fiql filter, callback<std::vector<ip_set>> done) final;
+  void get_ip_set(std::string ip_set_id, callback<ip_set> done) final;
+  void create_ip_set(ip_set s, callback<task_ref> done) final;
+  void update_ip_set(ip_set s, callback<task_ref> done) final;
+  void delete_ip_set(std::string ip_set_id, callback<task_ref> done) final;
   void list_app_port_profiles(fiql filter, callback<std::vector<app_port_profile>> done) final;
   void get_app_port_profile(std::string profile_id, callback<app_port_profile> done) final;
   void create_app_port_profile(app_port_profile profile, callback<task_ref> done) final;

@@ -15,7 +15,7 @@ namespace vcdlb::vcd {
 
 namespace {
 
-constexpr std::array<std::string_view, 37> operation_names{
+constexpr std::array<std::string_view, 44> operation_names{
   "login",
   "get_org_vdc_network",
   "get_edge_gateway",
@@ -53,6 +53,13 @@ constexpr std::array<std::string_view, 37> operation_names{
   "get_ip_allocation",
   "update_ip_allocation",
   "delete_ip_allocation",
+  "get_firewall_rules",
+  "replace_firewall_rules",
+  "list_ip_sets",
+  "get_ip_set",
+  "create_ip_set",
+  "update_ip_set",
+  "delete_ip_set",
 };
 
 caf::error unknown_id(const std::string& id) {
@@ -161,7 +168,7 @@ std::string to_string(operation x) {
 bool is_mutation(operation x) {
   auto name = to_string(x);
   return name.starts_with("create_") || name.starts_with("update_") || name.starts_with("delete_")
-         || name.starts_with("allocate_");
+         || name.starts_with("allocate_") || name.starts_with("replace_");
 }
 
 fake_client::fake_client(fake_options opts) : opts_(std::move(opts)) {
@@ -1207,6 +1214,12 @@ void fake_client::delete_app_port_profile(std::string profile_id, callback<task_
       if (r.application_port_profile.id == profile_id)
         return done(bad_request("application port profile '" + i->second.name
                                 + "' is in use by NAT rule '" + r.name + "'"));
+  for (const auto& [gw, rules] : firewall_rules_)
+    for (const auto& r : rules)
+      for (const auto& p : r.application_port_profiles)
+        if (p.id == profile_id)
+          return done(bad_request("application port profile '" + i->second.name
+                                  + "' is in use by firewall rule '" + r.name + "'"));
   entity_ref owner{i->second.name, profile_id};
   done(start_task(operation::delete_app_port_profile, "",
                   "Deleting application port profile " + owner.name, owner,

@@ -4,7 +4,8 @@
 /// @brief An in-memory VCD for unit tests of the engine: stores gateways, pools, virtual
 /// services, NAT rules, app port profiles and certificates, runs mutations as tasks, and
 /// enforces the rules that matter to the engine (VIP/port overlap, pool in use, duplicate
-/// names, SEG assignment and capacity, NAT version, BUSY_ENTITY while a gateway task runs).
+/// names, SEG assignment and capacity, NAT and firewall rule versions, IP-set addresses and
+/// references, BUSY_ENTITY while a gateway task runs).
 ///
 /// Deterministic and single-threaded: every callback runs synchronously, before the call
 /// returns; ids are sequential; lists come back in creation order. Not thread-safe: use it from
@@ -82,12 +83,19 @@ enum class operation : uint8_t {
   get_ip_allocation,
   update_ip_allocation,
   delete_ip_allocation,
+  get_firewall_rules,
+  replace_firewall_rules,
+  list_ip_sets,
+  get_ip_set,
+  create_ip_set,
+  update_ip_set,
+  delete_ip_set,
 };
 
 /// "create_pool", ...
 [[nodiscard]] std::string to_string(operation x);
 
-/// True for create/update/delete/allocate operations.
+/// True for create/update/delete/allocate/replace operations.
 [[nodiscard]] bool is_mutation(operation x);
 
 struct fake_options {
@@ -141,6 +149,9 @@ public:
   /// An allocation that exists before the test (e.g. made by the upstream provider);
   /// `a.ip_space_id` names its space.
   std::string put_ip_allocation(ip_allocation a);
+  /// Appends a user-defined firewall rule (another owner's, say) at the end of the list.
+  std::string put_firewall_rule(const std::string& gateway_id, firewall_rule rule);
+  std::string put_ip_set(ip_set s);
 
   // -- configuration and faults -------------------------------------------------------------
 
@@ -164,6 +175,11 @@ public:
   [[nodiscard]] std::vector<virtual_service> virtual_services() const;
   [[nodiscard]] std::vector<nat_rule> nat_rules(const std::string& gateway_id) const;
   [[nodiscard]] std::vector<app_port_profile> app_port_profiles() const;
+  /// The gateway's user-defined firewall rules, in enforcement order.
+  [[nodiscard]] std::vector<firewall_rule> firewall_rules_of(const std::string& gateway_id) const;
+  [[nodiscard]] std::vector<ip_set> ip_sets() const;
+  [[nodiscard]] std::optional<ip_set> ip_set_by_name(const std::string& gateway_id,
+                                                     const std::string& name) const;
   [[nodiscard]] std::vector<seg_assignment> seg_assignments() const;
   /// Every allocation of every IP Space, by space then id.
   [[nodiscard]] std::vector<ip_allocation> ip_allocations() const;
@@ -202,6 +218,15 @@ public:
   void update_nat_rule(std::string gateway_id, nat_rule rule, callback<task_ref> done) override;
   void delete_nat_rule(std::string gateway_id, std::string rule_id,
                        callback<task_ref> done) override;
+  void get_firewall_rules(std::string gateway_id, callback<firewall_rules> done) override;
+  void replace_firewall_rules(std::string gateway_id, std::vector<firewall_rule> rules,
+                              callback<task_ref> done) override;
+  void list_ip_sets(std::string gateway_id, fiql filter,
+                    callback<std::vector<ip_set>> done) override;
+  void get_ip_set(std::string ip_set_id, callback<ip_set> done) override;
+  void create_ip_set(ip_set s, callback<task_ref> done) override;
+  void update_ip_set(ip_set s, callback<task_ref> done) override;
+  void delete_ip_set(std::string ip_set_id, callback<task_ref> done) override;
   void list_app_port_profiles(fiql filter, callback<std::vector<app_port_profile>> done) override;
   void get_app_port_profile(std::string profile_id, callback<app_port_profile> done) override;
   void create_app_port_profile(app_port_profile profile, callback<task_ref> done) override;
@@ -268,6 +293,9 @@ private:
   caf::error validate_virtual_service(const virtual_service& vs, bool create) const;
   caf::error validate_nat_rule(const std::string& gateway_id, const nat_rule& r, bool create) const;
   caf::error validate_app_port_profile(const app_port_profile& p, bool create) const;
+  caf::error validate_firewall_rules(const std::string& gateway_id,
+                                     const std::vector<firewall_rule>& rules) const;
+  caf::error validate_ip_set(const ip_set& s) const;
   seg_assignment* find_seg(const std::string& gateway_id, const std::string& seg_id);
   /// `with_refs`: also the virtual services that use it (one pass over all of them).
   pool_summary summarize(const pool& p, bool with_refs = true) const;
@@ -299,6 +327,9 @@ private:
   void unindex(const virtual_service& vs);
   std::map<std::string, std::map<std::string, nat_rule>> nat_rules_; ///< gateway -> id -> rule
   std::map<std::string, app_port_profile> profiles_;
+  /// gateway -> user-defined rules in enforcement order (a few hundred at most: linear scans).
+  std::map<std::string, std::vector<firewall_rule>> firewall_rules_;
+  std::map<std::string, ip_set> ip_sets_;    ///< by id
   std::map<std::string, task_record> tasks_; ///< by task uuid
   /// Runtime defined entities by id, each with the number its ETag shows.
   struct entity_record {

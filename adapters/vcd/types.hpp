@@ -262,6 +262,46 @@ struct nat_rule {
   friend bool operator==(const nat_rule&, const nat_rule&) = default;
 };
 
+/// An edge gateway firewall rule (`EdgeFirewallRule`). Empty group and profile lists mean ANY.
+struct firewall_rule {
+  std::string id; ///< "" for a rule to create (VCD assigns it on the next whole-list write)
+  std::string name;
+  std::string description;
+  bool enabled = true;
+  std::string action_value = "ALLOW";    ///< ALLOW, DROP or REJECT (`actionValue`, 35.2+)
+  std::string direction = "IN_OUT";      ///< IN, OUT or IN_OUT
+  std::string ip_protocol = "IPV4_IPV6"; ///< IPV4, IPV6 or IPV4_IPV6
+  std::vector<entity_ref> source_firewall_groups;
+  std::vector<entity_ref> destination_firewall_groups;
+  std::vector<entity_ref> application_port_profiles;
+  bool logging = false;
+  /// Optimistic-lock version of an existing rule; -1 for a new rule (omitted). A write must
+  /// carry the version last read for each existing rule.
+  int64_t version = -1;
+  friend bool operator==(const firewall_rule&, const firewall_rule&) = default;
+};
+
+/// `GET /edgeGateways/{id}/firewall/rules`: the three lists in enforcement order. Only
+/// `user_defined_rules` is writable (and only as a whole).
+struct firewall_rules {
+  std::vector<firewall_rule> system_rules;
+  std::vector<firewall_rule> user_defined_rules;
+  std::vector<firewall_rule> default_rules;
+  friend bool operator==(const firewall_rules&, const firewall_rules&) = default;
+};
+
+/// A firewall group of type IP_SET (`FirewallGroupDetails`) owned by an edge gateway.
+struct ip_set {
+  std::string id; ///< "urn:vcloud:firewallGroup:<uuid>"; "" on create
+  std::string name;
+  std::string description;
+  entity_ref owner_ref; ///< the edge gateway
+  /// IPv4/IPv6 addresses, ranges "a-b" or CIDRs. Summaries (lists) leave it empty.
+  std::vector<std::string> ip_addresses;
+  std::string status; ///< read-only (REALIZED, ...)
+  friend bool operator==(const ip_set&, const ip_set&) = default;
+};
+
 /// One `applicationPorts` entry; `protocol` is TCP, UDP, ICMPv4 or ICMPv6.
 struct application_port {
   std::string name; ///< "" : omitted
@@ -530,6 +570,25 @@ typename Inspector::result_type inspect(Inspector& f, nat_rule& x) {
   return f(caf::meta::type_name("vcd::nat_rule"), x.id, x.name, x.description, x.enabled,
            x.rule_type, x.external_addresses, x.internal_addresses, x.dnat_external_port,
            x.application_port_profile, x.firewall_match, x.priority, x.logging, x.version);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, firewall_rule& x) {
+  return f(caf::meta::type_name("vcd::firewall_rule"), x.id, x.name, x.description, x.enabled,
+           x.action_value, x.direction, x.ip_protocol, x.source_firewall_groups,
+           x.destination_firewall_groups, x.application_port_profiles, x.logging, x.version);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, firewall_rules& x) {
+  return f(caf::meta::type_name("vcd::firewall_rules"), x.system_rules, x.user_defined_rules,
+           x.default_rules);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ip_set& x) {
+  return f(caf::meta::type_name("vcd::ip_set"), x.id, x.name, x.description, x.owner_ref,
+           x.ip_addresses, x.status);
 }
 
 template <class Inspector>

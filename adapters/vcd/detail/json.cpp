@@ -44,6 +44,8 @@ error_code read(od::value& v, application_profile& out);
 error_code read(od::value& v, virtual_service& out);
 error_code read(od::value& v, virtual_service_summary& out);
 error_code read(od::value& v, nat_rule& out);
+error_code read(od::value& v, firewall_rule& out);
+error_code read(od::value& v, ip_set& out);
 error_code read(od::value& v, application_port& out);
 error_code read(od::value& v, app_port_profile& out);
 error_code read(od::value& v, certificate& out);
@@ -563,6 +565,85 @@ error_code read(od::value& v, nat_rule& out) {
   return e;
 }
 
+error_code read(od::value& v, firewall_rule& out) {
+  std::string action;
+  std::string action_value;
+  auto e = for_each_field(v, [&](std::string_view key, od::value& x) -> error_code {
+    if (key == "id")
+      return read(x, out.id);
+    if (key == "name")
+      return read(x, out.name);
+    if (key == "description")
+      return read(x, out.description);
+    if (key == "enabled")
+      return read(x, out.enabled);
+    if (key == "action")
+      return read(x, action);
+    if (key == "actionValue")
+      return read(x, action_value);
+    if (key == "direction")
+      return read(x, out.direction);
+    if (key == "ipProtocol")
+      return read(x, out.ip_protocol);
+    if (key == "sourceFirewallGroups")
+      return read(x, out.source_firewall_groups);
+    if (key == "destinationFirewallGroups")
+      return read(x, out.destination_firewall_groups);
+    if (key == "applicationPortProfiles")
+      return read(x, out.application_port_profiles);
+    if (key == "logging")
+      return read(x, out.logging);
+    if (key == "version")
+      return for_each_field(x, [&](std::string_view k, od::value& y) -> error_code {
+        return k == "version" ? read(y, out.version) : SUCCESS;
+      });
+    return SUCCESS;
+  });
+  // 35.2+ reports `actionValue` (REJECT exists only there); older servers only `action`.
+  if (!action_value.empty())
+    out.action_value = std::move(action_value);
+  else if (!action.empty())
+    out.action_value = std::move(action);
+  return e;
+}
+
+error_code read(od::value& v, firewall_rules& out) {
+  return for_each_field(v, [&](std::string_view key, od::value& x) -> error_code {
+    if (key == "systemRules")
+      return read_list(x, out.system_rules);
+    if (key == "userDefinedRules")
+      return read_list(x, out.user_defined_rules);
+    if (key == "defaultRules")
+      return read_list(x, out.default_rules);
+    return SUCCESS;
+  });
+}
+
+error_code read(od::value& v, ip_set& out) {
+  entity_ref edge_gateway_ref;
+  auto e = for_each_field(v, [&](std::string_view key, od::value& x) -> error_code {
+    if (key == "id")
+      return read(x, out.id);
+    if (key == "name")
+      return read(x, out.name);
+    if (key == "description")
+      return read(x, out.description);
+    if (key == "ownerRef")
+      return read(x, out.owner_ref);
+    if (key == "edgeGatewayRef")
+      return read(x, edge_gateway_ref);
+    if (key == "ipAddresses")
+      return read(x, out.ip_addresses);
+    if (key == "status")
+      return read(x, out.status);
+    return SUCCESS;
+  });
+  // `edgeGatewayRef` is the deprecated (pre-35.0) spelling of the owner.
+  if (!e && out.owner_ref.empty())
+    out.owner_ref = std::move(edge_gateway_ref);
+  return e;
+}
+
 error_code read(od::value& v, application_port& out) {
   return for_each_field(v, [&](std::string_view key, od::value& x) -> error_code {
     if (key == "name")
@@ -875,6 +956,18 @@ caf::expected<nat_rule> decode_nat_rule(std::string_view body) {
   return decode<nat_rule>(body, "NAT rule");
 }
 
+caf::expected<firewall_rules> decode_firewall_rules(std::string_view body) {
+  return decode<firewall_rules>(body, "firewall rules");
+}
+
+caf::expected<page<ip_set>> decode_ip_set_page(std::string_view body) {
+  return decode<page<ip_set>>(body, "firewall group page");
+}
+
+caf::expected<ip_set> decode_ip_set(std::string_view body) {
+  return decode<ip_set>(body, "firewall group");
+}
+
 caf::expected<page<app_port_profile>> decode_app_port_profile_page(std::string_view body) {
   return decode<page<app_port_profile>>(body, "application port profile page");
 }
@@ -1059,6 +1152,63 @@ std::string encode_ip_allocation(const ip_allocation& a) {
   o["description"] = a.description;
   if (!a.org_ref.id.empty())
     o["orgRef"] = ref_json(a.org_ref);
+  return bj::serialize(o);
+}
+
+std::string encode_firewall_rules(const std::vector<firewall_rule>& rules) {
+  auto refs = [](const std::vector<entity_ref>& list) {
+    bj::array out;
+    for (const auto& r : list)
+      out.push_back(ref_json(r));
+    return out;
+  };
+  bj::array list;
+  for (const auto& r : rules) {
+    bj::object o;
+    if (!r.id.empty())
+      o["id"] = r.id;
+    o["name"] = r.name;
+    if (!r.description.empty())
+      o["description"] = r.description;
+    o["enabled"] = r.enabled;
+    o["actionValue"] = r.action_value;
+    // The deprecated `action` (ALLOW/DROP only) for servers before 35.2; equal when both sent.
+    if (r.action_value == "ALLOW" || r.action_value == "DROP")
+      o["action"] = r.action_value;
+    o["direction"] = r.direction;
+    o["ipProtocol"] = r.ip_protocol;
+    if (!r.source_firewall_groups.empty())
+      o["sourceFirewallGroups"] = refs(r.source_firewall_groups);
+    if (!r.destination_firewall_groups.empty())
+      o["destinationFirewallGroups"] = refs(r.destination_firewall_groups);
+    if (!r.application_port_profiles.empty())
+      o["applicationPortProfiles"] = refs(r.application_port_profiles);
+    o["logging"] = r.logging;
+    if (r.version >= 0) {
+      bj::object v;
+      v["version"] = r.version;
+      o["version"] = std::move(v);
+    }
+    list.push_back(std::move(o));
+  }
+  bj::object body;
+  body["userDefinedRules"] = std::move(list);
+  return bj::serialize(body);
+}
+
+std::string encode_ip_set(const ip_set& s) {
+  bj::object o;
+  if (!s.id.empty())
+    o["id"] = s.id;
+  o["name"] = s.name;
+  if (!s.description.empty())
+    o["description"] = s.description;
+  o["typeValue"] = "IP_SET";
+  o["ownerRef"] = ref_json(s.owner_ref);
+  bj::array addresses;
+  for (const auto& a : s.ip_addresses)
+    addresses.emplace_back(a);
+  o["ipAddresses"] = std::move(addresses);
   return bj::serialize(o);
 }
 

@@ -42,6 +42,9 @@ struct page {
 [[nodiscard]] caf::expected<virtual_service> decode_virtual_service(std::string_view);
 [[nodiscard]] caf::expected<page<nat_rule>> decode_nat_rule_page(std::string_view);
 [[nodiscard]] caf::expected<nat_rule> decode_nat_rule(std::string_view);
+[[nodiscard]] caf::expected<firewall_rules> decode_firewall_rules(std::string_view);
+[[nodiscard]] caf::expected<page<ip_set>> decode_ip_set_page(std::string_view);
+[[nodiscard]] caf::expected<ip_set> decode_ip_set(std::string_view);
 [[nodiscard]] caf::expected<page<app_port_profile>> decode_app_port_profile_page(std::string_view);
 [[nodiscard]] caf::expected<app_port_profile> decode_app_port_profile(std::string_view);
 [[nodiscard]] caf::expected<page<certificate>> decode_certificate_page(std::string_view);
@@ -90,5 +93,9 @@ struct error_body {
 [[nodiscard]] std::string encode_allocation_request(const std::string& value);
 /// The whole `IpSpaceIpAllocation` for a PUT (id, type, value, usageState, description, orgRef).
 [[nodiscard]] std::string encode_ip_allocation(const ip_allocation& a);
+/// The body of `PUT .../firewall/rules`: `{"userDefinedRules": [...]}` in the given order.
+[[nodiscard]] std::string encode_firewall_rules(const std::vector<firewall_rule>& rules);
+/// A firewall group of type IP_SET.
+[[nodiscard]] std::string encode_ip_set(const ip_set& s);
 
 } // namespace vcdlb::vcd::detail

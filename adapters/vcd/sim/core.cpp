@@ -156,6 +156,10 @@ bool patch_locked(state& st, std::string_view id, const json::object& patch) {
     else if (k != "id")
       e->body[k] = v;
   }
+  // An out-of-band edit of a firewall rule is a change like any other writer's: a client
+  // still holding the old version must be refused.
+  if (e->k == detail::kind::firewall_rule)
+    ++e->version;
   return true;
 }
 
@@ -226,6 +230,17 @@ const std::array routes{
   route{"GET", "/cloudapi/1.0.0/edgeGateways/{}/nat/rules/{}", R, true, get_nat_rule},
   route{"PUT", "/cloudapi/1.0.0/edgeGateways/{}/nat/rules/{}", M, true, put_nat_rule},
   route{"DELETE", "/cloudapi/1.0.0/edgeGateways/{}/nat/rules/{}", M, true, delete_nat_rule},
+  route{"GET", "/cloudapi/1.0.0/edgeGateways/{}/firewall/rules", R, true, get_firewall_rules},
+  route{"PUT", "/cloudapi/1.0.0/edgeGateways/{}/firewall/rules", M, true, put_firewall_rules},
+  route{"DELETE", "/cloudapi/1.0.0/edgeGateways/{}/firewall/rules", M, true, delete_firewall_rules},
+  route{"GET", "/cloudapi/1.0.0/edgeGateways/{}/firewall/rules/{}", R, true, get_firewall_rule},
+  route{"DELETE", "/cloudapi/1.0.0/edgeGateways/{}/firewall/rules/{}", M, true,
+        delete_firewall_rule},
+  route{"GET", "/cloudapi/1.0.0/firewallGroups/summaries", R, true, list_firewall_groups},
+  route{"POST", "/cloudapi/1.0.0/firewallGroups", M, true, post_firewall_group},
+  route{"GET", "/cloudapi/1.0.0/firewallGroups/{}", R, true, get_firewall_group},
+  route{"PUT", "/cloudapi/1.0.0/firewallGroups/{}", M, true, put_firewall_group},
+  route{"DELETE", "/cloudapi/1.0.0/firewallGroups/{}", M, true, delete_firewall_group},
   route{"GET", "/cloudapi/1.0.0/loadBalancer/serviceEngineGroups/assignments", R, true,
         list_seg_assignments},
   route{"POST", "/cloudapi/1.0.0/loadBalancer/serviceEngineGroups/assignments", M, true,
@@ -326,12 +341,18 @@ json::value dump_state(state& st) {
     json::array used;
     for (auto& [ip, cat] : used_ips(st, g))
       used.push_back(json::object{{"ipAddress", ip}, {"category", cat}});
-    j["_sim"] = json::object{
-      {"lock_task", g.lock_task}, {"alb_enabled", g.alb_enabled}, {"used_ips", std::move(used)}};
+    json::array firewall_order;
+    for (const auto& id : g.firewall_order)
+      if (st.find(id) != nullptr)
+        firewall_order.push_back(json::value(id));
+    j["_sim"] = json::object{{"lock_task", g.lock_task},
+                             {"alb_enabled", g.alb_enabled},
+                             {"used_ips", std::move(used)},
+                             {"firewall_order", std::move(firewall_order)}};
     gateways.push_back(std::move(j));
   }
   out["gateways"] = std::move(gateways);
-  std::array<json::array, 6> by_kind;
+  std::array<json::array, 8> by_kind;
   for (auto& [seq, e] : st.objects) {
     auto j = render(st, e, st.max_version, now);
     j["_sim"] = json::object{{"gateway_id", e.gateway_id},
@@ -346,6 +367,8 @@ json::value dump_state(state& st) {
   out["app_port_profiles"] = std::move(by_kind[static_cast<size_t>(kind::app_port_profile)]);
   out["certificates"] = std::move(by_kind[static_cast<size_t>(kind::certificate)]);
   out["seg_assignments"] = std::move(by_kind[static_cast<size_t>(kind::seg_assignment)]);
+  out["firewall_rules"] = std::move(by_kind[static_cast<size_t>(kind::firewall_rule)]);
+  out["ip_sets"] = std::move(by_kind[static_cast<size_t>(kind::ip_set)]);
   json::array tasks;
   for (auto& [uuid, t] : st.tasks)
     tasks.push_back(json::object{{"id", uuid},

@@ -10,6 +10,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "adapters/vcd/ip_address.hpp"
 #include "adapters/vcd/sim/detail/ipv4.hpp"
 #include "protocol/errors.hpp"
 
@@ -45,6 +46,12 @@ uint64_t fnv1a(std::string_view text, uint64_t h) {
     h *= 1099511628211ULL;
   }
   return h;
+}
+
+// "urn:vcloud:x:<uuid>" -> "<uuid>".
+std::string_view urn_uuid_of(std::string_view urn) {
+  auto colon = urn.rfind(':');
+  return colon == std::string_view::npos ? urn : urn.substr(colon + 1);
 }
 
 // Errors carry the YAML path of the offending node, e.g. "orgs[0].vdcs[1].name".
@@ -334,9 +341,71 @@ caf::error parse_seg(reader& r, const YAML::Node& n, const std::string& w, seg_a
   return {};
 }
 
-caf::error parse_gateway(reader& r, const YAML::Node& n, const std::string& w, edge_gateway& g) {
+caf::error parse_names(const YAML::Node& n, const char* key, const std::string& w,
+                       std::vector<std::string>& out) {
+  auto v = n[key];
+  if (!v || v.IsNull())
+    return {};
+  if (!v.IsSequence())
+    return yaml_error(config_errc::wrong_type, w + "." + key, "expected a list of strings");
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].IsScalar())
+      return yaml_error(config_errc::wrong_type, w + "." + key + "[" + std::to_string(i) + "]",
+                        "expected a string");
+    out.push_back(v[i].as<std::string>());
+  }
+  return {};
+}
+
+caf::error parse_ip_set(reader& r, const YAML::Node& n, const std::string& w, gateway_ip_set& s) {
+  if (auto err = r.check_keys(n, w, {"name", "id", "addresses"}))
+    return err;
+  if (auto err = r.str(n, "name", w, s.name, true))
+    return err;
+  if (auto err = r.str(n, "id", w, s.id))
+    return err;
+  if (auto err = parse_names(n, "addresses", w, s.addresses))
+    return err;
+  for (const auto& a : s.addresses)
+    if (!is_ip_set_address(a))
+      return yaml_error(config_errc::invalid_value, w + ".addresses",
+                        "not an address, CIDR or range: '" + a + "'");
+  return {};
+}
+
+caf::error parse_firewall_rule(reader& r, const YAML::Node& n, const std::string& w,
+                               gateway_firewall_rule& x) {
   if (auto err = r.check_keys(
-        n, w, {"name", "id", "alb_enabled", "supported_feature_set", "uplinks", "seg_assignments"}))
+        n, w, {"name", "id", "action", "direction", "ip_protocol", "sources", "destinations"}))
+    return err;
+  if (auto err = r.str(n, "name", w, x.name, true))
+    return err;
+  if (auto err = r.str(n, "id", w, x.id))
+    return err;
+  auto one_of = [&](const char* key, std::string& v,
+                    std::initializer_list<std::string_view> allowed) -> caf::error {
+    if (auto err = r.str(n, key, w, v))
+      return err;
+    for (auto a : allowed)
+      if (a == v)
+        return {};
+    return yaml_error(config_errc::invalid_value, w + "." + key, "unsupported value '" + v + "'");
+  };
+  if (auto err = one_of("action", x.action, {"ALLOW", "DROP", "REJECT"}))
+    return err;
+  if (auto err = one_of("direction", x.direction, {"IN", "OUT", "IN_OUT"}))
+    return err;
+  if (auto err = one_of("ip_protocol", x.ip_protocol, {"IPV4", "IPV6", "IPV4_IPV6"}))
+    return err;
+  if (auto err = parse_names(n, "sources", w, x.sources))
+    return err;
+  return parse_names(n, "destinations", w, x.destinations);
+}
+
+caf::error parse_gateway(reader& r, const YAML::Node& n, const std::string& w, edge_gateway& g) {
+  if (auto err = r.check_keys(n, w,
+                              {"name", "id", "alb_enabled", "supported_feature_set", "uplinks",
+                               "seg_assignments", "ip_sets", "firewall_rules"}))
     return err;
   if (auto err = r.str(n, "name", w, g.name, true))
     return err;
@@ -354,9 +423,19 @@ caf::error parse_gateway(reader& r, const YAML::Node& n, const std::string& w, e
                           return parse_uplink(r, m, mw, x);
                         }))
     return err;
-  return r.list(n, "seg_assignments", w, g.seg_assignments,
-                [&](const YAML::Node& m, const std::string& mw, seg_assignment& x) {
-                  return parse_seg(r, m, mw, x);
+  if (auto err = r.list(n, "seg_assignments", w, g.seg_assignments,
+                        [&](const YAML::Node& m, const std::string& mw, seg_assignment& x) {
+                          return parse_seg(r, m, mw, x);
+                        }))
+    return err;
+  if (auto err = r.list(n, "ip_sets", w, g.ip_sets,
+                        [&](const YAML::Node& m, const std::string& mw, gateway_ip_set& x) {
+                          return parse_ip_set(r, m, mw, x);
+                        }))
+    return err;
+  return r.list(n, "firewall_rules", w, g.firewall_rules,
+                [&](const YAML::Node& m, const std::string& mw, gateway_firewall_rule& x) {
+                  return parse_firewall_rule(r, m, mw, x);
                 });
 }
 
@@ -559,6 +638,23 @@ caf::error finish(scenario& s) {
         for (auto& a : g.seg_assignments)
           if (a.id.empty())
             a.id = derived_urn("serviceEngineGroupAssignment", g.id + "/" + a.seg_id);
+        auto gw_where = ow + ".vdcs." + v.name + ".edge_gateways." + g.name;
+        std::set<std::string> sets;
+        for (auto& x : g.ip_sets) {
+          if (auto err = dup(sets, x.name, gw_where + ".ip_sets"))
+            return err;
+          if (x.id.empty())
+            x.id = derived_urn("firewallGroup", g.id + "/" + x.name);
+        }
+        for (auto& x : g.firewall_rules) {
+          if (x.id.empty()) // NSX-style ids: the uuid alone
+            x.id = std::string{urn_uuid_of(derived_urn("firewallRule", g.id + "/" + x.name))};
+          for (const auto* refs : {&x.sources, &x.destinations})
+            for (const auto& ref : *refs)
+              if (!sets.count(ref))
+                return yaml_error(config_errc::invalid_value, gw_where + ".firewall_rules",
+                                  "rule '" + x.name + "' names unknown IP set '" + ref + "'");
+        }
       }
       std::set<std::string> nets;
       for (auto& n : v.networks) {
@@ -765,7 +861,35 @@ void emit_gateway(YAML::Emitter& e, const edge_gateway& g) {
       e << YAML::Key << "min_virtual_services" << YAML::Value << *a.min_virtual_services;
     e << YAML::EndMap;
   }
-  e << YAML::EndSeq << YAML::EndMap;
+  e << YAML::EndSeq;
+  // Left out when empty, so scenarios without them print as before.
+  if (!g.ip_sets.empty()) {
+    e << YAML::Key << "ip_sets" << YAML::Value << YAML::BeginSeq;
+    for (auto& x : g.ip_sets) {
+      e << YAML::BeginMap;
+      emit_kv(e, "name", x.name);
+      emit_kv(e, "id", x.id);
+      e << YAML::Key << "addresses" << YAML::Value << YAML::Flow << x.addresses;
+      e << YAML::EndMap;
+    }
+    e << YAML::EndSeq;
+  }
+  if (!g.firewall_rules.empty()) {
+    e << YAML::Key << "firewall_rules" << YAML::Value << YAML::BeginSeq;
+    for (auto& x : g.firewall_rules) {
+      e << YAML::BeginMap;
+      emit_kv(e, "name", x.name);
+      emit_kv(e, "id", x.id);
+      emit_kv(e, "action", x.action);
+      emit_kv(e, "direction", x.direction);
+      emit_kv(e, "ip_protocol", x.ip_protocol);
+      e << YAML::Key << "sources" << YAML::Value << YAML::Flow << x.sources;
+      e << YAML::Key << "destinations" << YAML::Value << YAML::Flow << x.destinations;
+      e << YAML::EndMap;
+    }
+    e << YAML::EndSeq;
+  }
+  e << YAML::EndMap;
 }
 
 void emit_ip_spaces(YAML::Emitter& e, const std::vector<ip_space>& spaces) {

@@ -46,6 +46,25 @@ struct seg_assignment {
   std::optional<int> min_virtual_services;
 };
 
+/// An IP set (firewall group of type IP_SET) on the gateway from the start: another owner's.
+struct gateway_ip_set {
+  std::string name;
+  std::string id;                     ///< urn:vcloud:firewallGroup:...
+  std::vector<std::string> addresses; ///< addresses, CIDRs or ranges (ip_address.hpp)
+};
+
+/// A user-defined firewall rule on the gateway from the start (another owner's), in
+/// enforcement order. Sources and destinations name IP sets of the same gateway; none = ANY.
+struct gateway_firewall_rule {
+  std::string name;
+  std::string id;                        ///< NSX-style uuid
+  std::string action = "ALLOW";          ///< ALLOW, DROP or REJECT
+  std::string direction = "IN_OUT";      ///< IN, OUT or IN_OUT
+  std::string ip_protocol = "IPV4_IPV6"; ///< IPV4, IPV6 or IPV4_IPV6
+  std::vector<std::string> sources;
+  std::vector<std::string> destinations;
+};
+
 struct edge_gateway {
   std::string name;
   std::string id; ///< urn:vcloud:gateway:...
@@ -53,6 +72,8 @@ struct edge_gateway {
   std::string supported_feature_set = "STANDARD";
   std::vector<uplink> uplinks;
   std::vector<seg_assignment> seg_assignments;
+  std::vector<gateway_ip_set> ip_sets;
+  std::vector<gateway_firewall_rule> firewall_rules;
 };
 
 struct org_network {

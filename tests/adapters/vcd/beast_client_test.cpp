@@ -584,6 +584,15 @@ TEST_F(beast_client_test, every_operation_uses_its_reference_endpoint) {
   c->update_app_port_profile(ua, [](auto) {});
   c->delete_app_port_profile("A", [](auto) {});
   c->find_certificates("cert", ignore_list);
+  ip_set us;
+  us.id = "S";
+  c->get_firewall_rules(gw, [](auto) {});
+  c->replace_firewall_rules(gw, {}, [](auto) {});
+  c->list_ip_sets(gw, fiql::eq("name", "src"), ignore_list);
+  c->get_ip_set("S", [](auto) {});
+  c->create_ip_set({}, [](auto) {});
+  c->update_ip_set(us, [](auto) {});
+  c->delete_ip_set("S", [](auto) {});
   auto t = run<task>([&](auto cb) { c->get_task({base + "/api/task/1", "1"}, cb); });
   ASSERT_TRUE(t) << describe(t.error());
   EXPECT_EQ(t->status, task_status::success);
@@ -613,6 +622,13 @@ TEST_F(beast_client_test, every_operation_uses_its_reference_endpoint) {
     "PUT /cloudapi/1.0.0/applicationPortProfiles/A",
     "DELETE /cloudapi/1.0.0/applicationPortProfiles/A",
     "GET /cloudapi/1.0.0/ssl/certificateLibrary",
+    "GET " + g + "/firewall/rules",
+    "PUT " + g + "/firewall/rules",
+    "GET /cloudapi/1.0.0/firewallGroups/summaries",
+    "GET /cloudapi/1.0.0/firewallGroups/S",
+    "POST /cloudapi/1.0.0/firewallGroups",
+    "PUT /cloudapi/1.0.0/firewallGroups/S",
+    "DELETE /cloudapi/1.0.0/firewallGroups/S",
     "GET /api/task/1",
   };
   EXPECT_EQ(hits, want);
@@ -620,6 +636,13 @@ TEST_F(beast_client_test, every_operation_uses_its_reference_endpoint) {
   auto segs = sent("GET", "/cloudapi/1.0.0/loadBalancer/serviceEngineGroups/assignments");
   EXPECT_EQ(query_of(segs.at(0).target)["filter"],
             "gatewayRef.id%3D%3Durn%3Avcloud%3Agateway%3A2d7a");
+  // IP sets: the caller's filter, then the gateway context and the type.
+  auto sets = sent("GET", "/cloudapi/1.0.0/firewallGroups/summaries");
+  EXPECT_EQ(query_of(sets.at(0).target)["filter"],
+            "name%3D%3Dsrc%3B_context%3D%3Durn%3Avcloud%3Agateway%3A2d7a%3BtypeValue%3D%3DIP_SET");
+  // The whole-list write sends the userDefinedRules envelope.
+  auto puts = sent("PUT", g + "/firewall/rules");
+  EXPECT_EQ(puts.at(0).body, R"({"userDefinedRules":[]})");
 }
 
 TEST_F(beast_client_test, error_classes) {

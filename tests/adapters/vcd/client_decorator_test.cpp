@@ -91,6 +91,13 @@ TEST_F(client_decorator_test, every_member_forwards_with_its_name_and_kind) {
   c.get_ip_allocation("s", "a", ignore<ip_allocation>());
   c.update_ip_allocation({}, ignore<task_ref>());
   c.delete_ip_allocation("s", "a", ignore<task_ref>());
+  c.get_firewall_rules("gw", ignore<firewall_rules>());
+  c.replace_firewall_rules("gw", {}, ignore<task_ref>());
+  c.list_ip_sets("gw", {}, ignore<std::vector<ip_set>>());
+  c.get_ip_set("s", ignore<ip_set>());
+  c.create_ip_set({}, ignore<task_ref>());
+  c.update_ip_set({}, ignore<task_ref>());
+  c.delete_ip_set("s", ignore<task_ref>());
   c.get_task({}, ignore<task>());
 
   const std::vector<std::string> names = {"login",
@@ -126,6 +133,13 @@ TEST_F(client_decorator_test, every_member_forwards_with_its_name_and_kind) {
                                           "get_ip_allocation",
                                           "update_ip_allocation",
                                           "delete_ip_allocation",
+                                          "get_firewall_rules",
+                                          "replace_firewall_rules",
+                                          "list_ip_sets",
+                                          "get_ip_set",
+                                          "create_ip_set",
+                                          "update_ip_set",
+                                          "delete_ip_set",
                                           "get_task"};
   EXPECT_EQ(c.admitted, names);
   EXPECT_EQ(c.forwarded, names);
@@ -135,11 +149,12 @@ TEST_F(client_decorator_test, every_member_forwards_with_its_name_and_kind) {
     auto expected = names[i] == "get_task" ? call_kind::task_poll
                     : names[i].rfind("create_", 0) == 0 || names[i].rfind("update_", 0) == 0
                         || names[i].rfind("delete_", 0) == 0 || names[i].rfind("allocate_", 0) == 0
+                        || names[i].rfind("replace_", 0) == 0
                       ? call_kind::mutation
                       : call_kind::read;
     EXPECT_EQ(c.kinds[i], expected) << names[i];
   }
-  EXPECT_EQ(fake_->mutation_calls(), 15u);
+  EXPECT_EQ(fake_->mutation_calls(), 19u);
 }
 
 TEST_F(client_decorator_test, a_refused_call_never_reaches_the_wrapped_client) {

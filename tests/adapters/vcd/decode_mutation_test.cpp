@@ -28,6 +28,8 @@ const std::vector<std::string> bodies{
   R"({"values":[{"id":"urn:vcloud:serviceEngineGroupAssignment:1","gatewayRef":{"id":"g"},"serviceEngineGroupRef":{"id":"s"},"maxVirtualServices":89,"numDeployedVirtualServices":5}]})",
   R"({"access_token":"eyJ","token_type":"Bearer","expires_in":3600})",
   R"({"id":"urn:vcloud:session:1","org":{"name":"org1","id":"urn:vcloud:org:1"},"user":{"name":"u","id":"urn:vcloud:user:1"}})",
+  R"({"systemRules":[],"userDefinedRules":[{"id":"u1","name":"allow","action":"ALLOW","actionValue":"ALLOW","direction":"IN","ipProtocol":"IPV4","sourceFirewallGroups":[{"name":"s","id":"urn:vcloud:firewallGroup:1"}],"version":{"version":3}}],"defaultRules":[],"status":"REALIZED"})",
+  R"({"resultTotal":1,"values":[{"id":"urn:vcloud:firewallGroup:1","name":"s","ownerRef":{"id":"urn:vcloud:gateway:1"},"ipAddresses":["198.51.100.0/24"]}]})",
 };
 
 const std::vector<std::string> xml_bodies{
@@ -91,6 +93,9 @@ TEST(vcd_decode_mutations, json_decoders_never_crash) {
       expect_clean(decode_entity_ref_page, input);
       expect_clean(decode_oauth_token, input);
       expect_clean(decode_session, input);
+      expect_clean(decode_firewall_rules, input);
+      expect_clean(decode_ip_set_page, input);
+      expect_clean(decode_ip_set, input);
       (void)decode_error_body(input);
     }
   }

@@ -473,4 +473,94 @@ TEST_F(fake_client_test, seeded_objects_are_listed) {
   EXPECT_FALSE(is_mutation(operation::get_task));
 }
 
+TEST_F(fake_client_test, firewall_rules_are_replaced_as_a_whole_with_per_rule_versions) {
+  EXPECT_EQ(to_string(operation::replace_firewall_rules), "replace_firewall_rules");
+  EXPECT_TRUE(is_mutation(operation::replace_firewall_rules));
+  EXPECT_FALSE(is_mutation(operation::get_firewall_rules));
+  firewall_rule theirs;
+  theirs.name = "theirs";
+  auto theirs_id = fake.put_firewall_rule(gw, theirs);
+  ip_set src;
+  src.name = "vcdlb-src";
+  src.owner_ref = {"edge-1", gw};
+  src.ip_addresses = {"198.51.100.0/24"};
+  ASSERT_TRUE(run<task_ref>([&](auto cb) { fake.create_ip_set(src, cb); }));
+  auto src_id = fake.ip_set_by_name(gw, "vcdlb-src")->id;
+
+  auto read = run<firewall_rules>([&](auto cb) { fake.get_firewall_rules(gw, cb); });
+  ASSERT_TRUE(read);
+  auto list = read->user_defined_rules;
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].version, 0);
+  firewall_rule mine;
+  mine.name = "mine";
+  mine.source_firewall_groups = {{"", src_id}};
+  list.push_back(mine);
+  ASSERT_TRUE(run<task_ref>([&](auto cb) { fake.replace_firewall_rules(gw, list, cb); }));
+  auto now = fake.firewall_rules_of(gw);
+  ASSERT_EQ(now.size(), 2u);
+  EXPECT_EQ(now[0].id, theirs_id);
+  EXPECT_EQ(now[0].version, 0) << "an unchanged rule keeps its version";
+  EXPECT_FALSE(now[1].id.empty());
+
+  // Another writer edits "theirs" (version 0 -> 1): our old copy is stale and refused.
+  auto other = now;
+  other[0].description = "edited elsewhere";
+  ASSERT_TRUE(run<task_ref>([&](auto cb) { fake.replace_firewall_rules(gw, other, cb); }));
+  EXPECT_EQ(fake.firewall_rules_of(gw)[0].version, 1);
+  auto stale = run<task_ref>([&](auto cb) { fake.replace_firewall_rules(gw, now, cb); });
+  ASSERT_FALSE(stale);
+  EXPECT_TRUE(has_code(stale.error(), vcd_errc::bad_request));
+  // Validation: unknown groups, bad enums, a version on a new rule.
+  firewall_rule bad = mine;
+  bad.source_firewall_groups = {{"", "urn:vcloud:firewallGroup:nope"}};
+  EXPECT_FALSE(run<task_ref>([&](auto cb) { fake.replace_firewall_rules(gw, {bad}, cb); }));
+  bad = mine;
+  bad.action_value = "PERMIT";
+  EXPECT_FALSE(run<task_ref>([&](auto cb) { fake.replace_firewall_rules(gw, {bad}, cb); }));
+  bad = mine;
+  bad.version = 2;
+  EXPECT_FALSE(run<task_ref>([&](auto cb) { fake.replace_firewall_rules(gw, {bad}, cb); }));
+  EXPECT_EQ(fake.firewall_rules_of(gw).size(), 2u);
+  // In use: the set cannot go while a rule references it.
+  EXPECT_FALSE(run<task_ref>([&](auto cb) { fake.delete_ip_set(src_id, cb); }));
+  ASSERT_TRUE(run<task_ref>([&](auto cb) { fake.replace_firewall_rules(gw, {}, cb); }));
+  EXPECT_TRUE(run<task_ref>([&](auto cb) { fake.delete_ip_set(src_id, cb); }));
+  EXPECT_TRUE(fake.ip_sets().empty());
+}
+
+TEST_F(fake_client_test, ip_sets_validate_addresses_names_and_owner) {
+  ip_set s;
+  s.name = "a";
+  s.owner_ref = {"edge-1", gw};
+  s.ip_addresses = {"10.0.0.1", "10.0.0.0/8", "10.0.0.1-10.0.0.9", "2001:db8::1"};
+  ASSERT_TRUE(run<task_ref>([&](auto cb) { fake.create_ip_set(s, cb); }));
+  EXPECT_FALSE(run<task_ref>([&](auto cb) { fake.create_ip_set(s, cb); })) << "duplicate name";
+  for (const char* bad : {"10.0.0.0/33", "300.0.0.1", "10.0.0.9-10.0.0.1", "10.0.0.1-::1", ""}) {
+    ip_set b = s;
+    b.name = "b";
+    b.ip_addresses = {bad};
+    EXPECT_FALSE(run<task_ref>([&](auto cb) { fake.create_ip_set(b, cb); })) << bad;
+  }
+  auto listed =
+    run<std::vector<ip_set>>([&](auto cb) { fake.list_ip_sets(gw, fiql::eq("name", "a"), cb); });
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_TRUE(listed->front().ip_addresses.empty());
+  auto elsewhere = run<std::vector<ip_set>>([&](auto cb) { fake.list_ip_sets("other", {}, cb); });
+  ASSERT_TRUE(elsewhere);
+  EXPECT_TRUE(elsewhere->empty());
+  auto got = run<ip_set>([&](auto cb) { fake.get_ip_set(listed->front().id, cb); });
+  ASSERT_TRUE(got);
+  got->ip_addresses = {"192.0.2.0/24"};
+  ASSERT_TRUE(run<task_ref>([&](auto cb) { fake.update_ip_set(*got, cb); }));
+  EXPECT_EQ(fake.ip_set_by_name(gw, "a")->ip_addresses, got->ip_addresses);
+  fake.options().task_polls = 1;
+  fake.options().busy_while_task_running = true;
+  ASSERT_TRUE(run<task_ref>([&](auto cb) { fake.update_ip_set(*got, cb); }));
+  auto busy = run<task_ref>([&](auto cb) { fake.replace_firewall_rules(gw, {}, cb); });
+  ASSERT_FALSE(busy);
+  EXPECT_TRUE(has_code(busy.error(), vcd_errc::busy_entity));
+}
+
 } // namespace

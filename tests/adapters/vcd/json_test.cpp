@@ -420,3 +420,87 @@ TEST(vcd_json_decode, bad_input_is_bad_response_never_a_crash) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(vcd_json_encode, firewall_rules_body_keeps_order_ids_and_versions) {
+  firewall_rule existing;
+  existing.id = "c9a3f8b2-0000-4000-8000-000000000001";
+  existing.name = "theirs";
+  existing.action_value = "REJECT";
+  existing.version = 3;
+  firewall_rule created;
+  created.name = "vcdlb-allow";
+  created.direction = "IN";
+  created.ip_protocol = "IPV4";
+  created.source_firewall_groups = {{"vcdlb-src", "urn:vcloud:firewallGroup:1"}};
+  created.destination_firewall_groups = {{"", "urn:vcloud:firewallGroup:2"}};
+  created.application_port_profiles = {{"HTTP", "urn:vcloud:applicationPortProfile:3"}};
+  expect_same_json(encode_firewall_rules({existing, created}), R"({"userDefinedRules": [
+    {"id": "c9a3f8b2-0000-4000-8000-000000000001", "name": "theirs", "enabled": true,
+     "actionValue": "REJECT", "direction": "IN_OUT", "ipProtocol": "IPV4_IPV6",
+     "logging": false, "version": {"version": 3}},
+    {"name": "vcdlb-allow", "enabled": true, "actionValue": "ALLOW", "action": "ALLOW",
+     "direction": "IN", "ipProtocol": "IPV4",
+     "sourceFirewallGroups": [{"name": "vcdlb-src", "id": "urn:vcloud:firewallGroup:1"}],
+     "destinationFirewallGroups": [{"id": "urn:vcloud:firewallGroup:2"}],
+     "applicationPortProfiles": [{"name": "HTTP", "id": "urn:vcloud:applicationPortProfile:3"}],
+     "logging": false}]})");
+  expect_same_json(encode_firewall_rules({}), R"({"userDefinedRules": []})");
+}
+
+TEST(vcd_json_encode, ip_set_body) {
+  ip_set s;
+  s.name = "vcdlb-src";
+  s.owner_ref = {"edge-1", gw_urn};
+  s.ip_addresses = {"198.51.100.0/24"};
+  s.status = "REALIZED"; // read-only: never sent
+  expect_same_json(encode_ip_set(s), R"({"name": "vcdlb-src", "typeValue": "IP_SET",
+    "ownerRef": {"name": "edge-1", "id": ")"
+                                       + gw_urn + R"("},
+    "ipAddresses": ["198.51.100.0/24"]})");
+}
+
+TEST(vcd_json_decode, firewall_rules_lists_action_fallback_and_versions) {
+  auto r = decode_firewall_rules(R"({
+    "systemRules": [{"id": "s1", "name": "sys", "actionValue": "ALLOW"}],
+    "userDefinedRules": [
+      {"id": "u1", "name": "old-server", "action": "DROP", "version": {"version": 7},
+       "sourceFirewallGroups": null, "destinationFirewallGroups": [{"name": "d", "id": "g2"}]},
+      {"id": "u2", "name": "new-server", "action": "ALLOW", "actionValue": "REJECT",
+       "direction": "IN", "ipProtocol": "IPV4", "enabled": false, "comments": "ignored"}],
+    "defaultRules": [{"id": "d1", "name": "default", "actionValue": "DROP"}],
+    "status": "REALIZED"})");
+  ASSERT_TRUE(r) << describe(r.error());
+  ASSERT_EQ(r->user_defined_rules.size(), 2u);
+  EXPECT_EQ(r->system_rules.at(0).name, "sys");
+  EXPECT_EQ(r->default_rules.at(0).action_value, "DROP");
+  const auto& a = r->user_defined_rules[0];
+  EXPECT_EQ(a.action_value, "DROP");
+  EXPECT_EQ(a.version, 7);
+  EXPECT_TRUE(a.source_firewall_groups.empty());
+  EXPECT_EQ(a.destination_firewall_groups.at(0).id, "g2");
+  const auto& b = r->user_defined_rules[1];
+  EXPECT_EQ(b.action_value, "REJECT");
+  EXPECT_EQ(b.direction, "IN");
+  EXPECT_FALSE(b.enabled);
+  EXPECT_EQ(b.version, -1);
+  EXPECT_FALSE(decode_firewall_rules(R"({"userDefinedRules": [{"name": 5}]})"));
+}
+
+TEST(vcd_json_decode, ip_sets_read_the_deprecated_owner_spelling) {
+  auto page = decode_ip_set_page(R"({"resultTotal": 2, "pageCount": 1, "page": 1, "values": [
+    {"id": "urn:vcloud:firewallGroup:1", "name": "a", "ownerRef": {"id": "gw1"}, "typeValue": "IP_SET"},
+    {"id": "urn:vcloud:firewallGroup:2", "name": "b", "edgeGatewayRef": {"id": "gw2"}}]})");
+  ASSERT_TRUE(page) << describe(page.error());
+  ASSERT_EQ(page->values.size(), 2u);
+  EXPECT_EQ(page->values[0].owner_ref.id, "gw1");
+  EXPECT_EQ(page->values[1].owner_ref.id, "gw2");
+  auto one = decode_ip_set(R"({"id": "x", "name": "n", "ipAddresses": ["10.0.0.1", "10.0.0.0/8"],
+    "status": "REALIZED"})");
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->ip_addresses.size(), 2u);
+  EXPECT_EQ(one->status, "REALIZED");
+}
+
+} // namespace

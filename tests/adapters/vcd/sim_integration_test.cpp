@@ -493,3 +493,69 @@ TEST_F(sim_integration, ip_space_allocation_lifecycle) {
 }
 
 } // namespace
+
+namespace {
+
+TEST_F(sim_integration, firewall_rules_and_ip_sets_round_trip) {
+  ip_set clients;
+  clients.name = "vcdlb-src-test";
+  clients.owner_ref = {"edge-1", gw};
+  clients.ip_addresses = {"198.51.100.0/24", "2001:db8::/48"};
+  auto ct = finish(run<task_ref>([&](auto cb) { client->create_ip_set(clients, cb); }));
+  ASSERT_TRUE(ct) << describe(ct.error());
+  EXPECT_EQ(ct->status, task_status::success) << ct->error.message;
+  auto sets = run<std::vector<ip_set>>(
+    [&](auto cb) { client->list_ip_sets(gw, fiql::eq("name", clients.name), cb); });
+  ASSERT_TRUE(sets) << describe(sets.error());
+  ASSERT_EQ(sets->size(), 1u);
+  EXPECT_TRUE(sets->front().ip_addresses.empty()) << "summaries carry no addresses";
+  auto set_id = sets->front().id;
+  auto details = run<ip_set>([&](auto cb) { client->get_ip_set(set_id, cb); });
+  ASSERT_TRUE(details) << describe(details.error());
+  EXPECT_EQ(details->ip_addresses, clients.ip_addresses);
+  EXPECT_EQ(details->owner_ref.id, gw);
+
+  firewall_rule allow;
+  allow.name = "allow-clients";
+  allow.direction = "IN";
+  allow.source_firewall_groups = {{"", set_id}};
+  firewall_rule drop;
+  drop.name = "drop-rest";
+  drop.action_value = "DROP";
+  drop.direction = "IN";
+  auto wt = finish(run<task_ref>([&](auto cb) {
+    client->replace_firewall_rules(gw, {allow, drop}, cb);
+  }));
+  ASSERT_TRUE(wt) << describe(wt.error());
+  EXPECT_EQ(wt->status, task_status::success) << wt->error.message;
+  auto rules = run<firewall_rules>([&](auto cb) { client->get_firewall_rules(gw, cb); });
+  ASSERT_TRUE(rules) << describe(rules.error());
+  ASSERT_EQ(rules->user_defined_rules.size(), 2u);
+  auto stored = rules->user_defined_rules;
+  EXPECT_EQ(stored[0].name, "allow-clients");
+  EXPECT_EQ(stored[0].source_firewall_groups.at(0).name, clients.name);
+  EXPECT_EQ(stored[1].action_value, "DROP");
+  EXPECT_GE(stored[0].version, 0);
+
+  // A write with a stale version of an existing rule is refused and changes nothing.
+  auto edited = stored;
+  edited[1].description = "edited";
+  ASSERT_TRUE(
+    finish(run<task_ref>([&](auto cb) { client->replace_firewall_rules(gw, edited, cb); })));
+  auto stale = run<task_ref>([&](auto cb) { client->replace_firewall_rules(gw, stored, cb); });
+  ASSERT_FALSE(stale);
+  EXPECT_TRUE(has_code(stale.error(), vcd_errc::bad_request)) << describe(stale.error());
+
+  // The set is in use; emptying the list frees it.
+  EXPECT_FALSE(run<task_ref>([&](auto cb) { client->delete_ip_set(set_id, cb); }));
+  ASSERT_TRUE(finish(run<task_ref>([&](auto cb) { client->replace_firewall_rules(gw, {}, cb); })));
+  details->ip_addresses = {"192.0.2.1-192.0.2.9"};
+  ASSERT_TRUE(finish(run<task_ref>([&](auto cb) { client->update_ip_set(*details, cb); })));
+  auto dt = finish(run<task_ref>([&](auto cb) { client->delete_ip_set(set_id, cb); }));
+  ASSERT_TRUE(dt) << describe(dt.error());
+  auto gone = run<ip_set>([&](auto cb) { client->get_ip_set(set_id, cb); });
+  ASSERT_FALSE(gone);
+  EXPECT_TRUE(has_code(gone.error(), vcd_errc::not_found));
+}
+
+} // namespace

@@ -77,6 +77,18 @@ http::response get_app_port_profile(ctx& c);
 http::response put_app_port_profile(ctx& c);
 http::response delete_app_port_profile(ctx& c);
 
+// -- handlers_firewall.cpp: edge gateway firewall rules and IP sets ------------------------
+http::response get_firewall_rules(ctx& c);
+http::response put_firewall_rules(ctx& c);
+http::response delete_firewall_rules(ctx& c);
+http::response get_firewall_rule(ctx& c);
+http::response delete_firewall_rule(ctx& c);
+http::response list_firewall_groups(ctx& c);
+http::response post_firewall_group(ctx& c);
+http::response get_firewall_group(ctx& c);
+http::response put_firewall_group(ctx& c);
+http::response delete_firewall_group(ctx& c);
+
 // -- handlers_misc.cpp: certificate library, tasks -----------------------------------------
 http::response list_certificates(ctx& c);
 http::response post_certificate(ctx& c);
@@ -122,6 +134,8 @@ json::object render_vs(state& st, const entry& e, int version, time_point now);
 json::object render_nat_rule(state& st, const entry& e, int version);
 json::object render_app_port_profile(state& st, const entry& e);
 json::object render_certificate(state& st, const entry& e);
+json::object render_firewall_rule(state& st, const entry& e, int version);
+json::object render_ip_set(state& st, const entry& e);
 /// True if `ip` lies in one of the gateway's allocated uplink ranges.
 bool in_gateway_ranges(const gateway_rec& g, std::string_view ip);
 /// A new entry of kind `k` with a fresh URN (or NSX-style id for NAT rules).

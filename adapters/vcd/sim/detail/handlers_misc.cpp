@@ -20,7 +20,10 @@ std::string_view urn_type(kind k) {
     return "certificateLibraryItem";
   case kind::seg_assignment:
     return "serviceEngineGroupAssignment";
+  case kind::ip_set:
+    return "firewallGroup";
   case kind::nat_rule:
+  case kind::firewall_rule:
     break;
   }
   return {};
@@ -56,8 +59,10 @@ entry new_entry(ctx& c, kind k, std::string gateway_id, std::string org_id, json
   entry e;
   e.k = k;
   auto uuid = c.st.new_uuid();
-  // NAT rule ids are NSX-style uuids, not URNs (reference §6.7).
-  e.id = k == kind::nat_rule ? uuid : "urn:vcloud:" + std::string{urn_type(k)} + ":" + uuid;
+  // NAT and firewall rule ids are NSX-style uuids, not URNs (reference §6.7).
+  e.id = k == kind::nat_rule || k == kind::firewall_rule
+           ? uuid
+           : "urn:vcloud:" + std::string{urn_type(k)} + ":" + uuid;
   e.gateway_id = std::move(gateway_id);
   e.org_id = std::move(org_id);
   e.body = std::move(body);
@@ -110,6 +115,10 @@ json::object render(state& st, const entry& e, int version, time_point now) {
     return render_certificate(st, e);
   case kind::seg_assignment:
     return render_seg_assignment(st, e);
+  case kind::firewall_rule:
+    return render_firewall_rule(st, e, version);
+  case kind::ip_set:
+    return render_ip_set(st, e);
   }
   return {};
 }

@@ -559,6 +559,17 @@ http::response delete_app_port_profile(ctx& c) {
       return bad_request(
         c, "The application port profile is used by NAT rule '" + str_field(o.body, "name") + "'.",
         "in_use");
+  for (const auto& [seq, o] : c.st.objects)
+    if (o.k == kind::firewall_rule)
+      if (const auto* refs = o.body.if_contains("applicationPortProfiles");
+          refs != nullptr && refs->is_array())
+        for (const auto& r : refs->get_array())
+          if (const auto* id = json_path(r, "id");
+              id != nullptr && id->is_string() && id->get_string() == e->id)
+            return bad_request(c,
+                               "The application port profile is used by firewall rule '"
+                                 + str_field(o.body, "name") + "'.",
+                               "in_use");
   auto& t =
     start_object_task(c, *e, task_rec::action::remove, "APPLICATION_PORT_PROFILE_DELETE",
                       "Deleting Application Port Profile " + str_field(e->body, "name"), "");

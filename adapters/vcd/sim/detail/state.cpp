@@ -11,8 +11,9 @@ namespace vcdlb::vcd::sim::detail {
 
 namespace {
 
-constexpr std::array<std::string_view, 6> kind_names{
-  "pool", "virtualService", "natRule", "appPortProfile", "certificate", "segAssignment"};
+constexpr std::array<std::string_view, 8> kind_names{
+  "pool",        "virtualService", "natRule",      "appPortProfile",
+  "certificate", "segAssignment",  "firewallRule", "firewallGroup"};
 
 // Versions a 10.x line may offer; the scenario's api_version caps the list.
 constexpr std::array<int, 12> known_versions{3400, 3500, 3502, 3600, 3601, 3602,
@@ -142,6 +143,49 @@ state::state(core_options opts)
           if (a.min_virtual_services)
             e.body["minVirtualServices"] = *a.min_virtual_services;
           insert(std::move(e));
+        }
+        // Other owners' IP sets and firewall rules, as the handlers store them.
+        for (const auto& x : g.ip_sets) {
+          entry e;
+          e.k = kind::ip_set;
+          e.id = x.id;
+          e.gateway_id = g.id;
+          e.org_id = o.id;
+          json::array addresses;
+          for (const auto& a : x.addresses)
+            addresses.push_back(json::value(a));
+          e.body = json::object{
+            {"name", x.name}, {"description", ""}, {"ipAddresses", std::move(addresses)}};
+          insert(std::move(e));
+        }
+        auto& order = gateways.at(g.id).firewall_order;
+        for (const auto& x : g.firewall_rules) {
+          auto refs = [&](const std::vector<std::string>& names) {
+            json::array out;
+            for (const auto& n : names)
+              for (const auto& s : g.ip_sets)
+                if (s.name == n)
+                  out.push_back(json::object{{"name", s.name}, {"id", s.id}});
+            return out;
+          };
+          entry e;
+          e.k = kind::firewall_rule;
+          e.id = x.id;
+          e.gateway_id = g.id;
+          e.org_id = o.id;
+          e.body = json::object{{"name", x.name},
+                                {"description", ""},
+                                {"enabled", true},
+                                {"logging", false},
+                                {"actionValue", x.action},
+                                {"direction", x.direction},
+                                {"ipProtocol", x.ip_protocol}};
+          if (!x.sources.empty())
+            e.body["sourceFirewallGroups"] = refs(x.sources);
+          if (!x.destinations.empty())
+            e.body["destinationFirewallGroups"] = refs(x.destinations);
+          insert(std::move(e));
+          order.push_back(x.id);
         }
       }
     }

@@ -32,9 +32,12 @@ enum class kind : uint8_t {
   app_port_profile,
   certificate,
   seg_assignment,
+  firewall_rule, ///< a user-defined edge gateway firewall rule (order: gateway_rec)
+  ip_set,        ///< a firewall group of type IP_SET owned by a gateway
 };
 
-/// "pool", "virtualService", "natRule", "appPortProfile", "certificate", "segAssignment".
+/// "pool", "virtualService", "natRule", "appPortProfile", "certificate", "segAssignment",
+/// "firewallRule", "firewallGroup".
 std::string_view kind_name(kind k);
 std::optional<kind> kind_from_name(std::string_view name);
 
@@ -51,7 +54,7 @@ struct entry {
   std::string task_id;             ///< the task changing it, while one runs
   std::optional<time_point> realized_at;
   std::string context_id; ///< app port profile contextEntityId (write-only in the API)
-  int64_t version = 0;    ///< NAT rule optimistic-locking version
+  int64_t version = 0;    ///< NAT and firewall rule optimistic-locking version
 };
 
 struct gateway_rec {
@@ -67,6 +70,9 @@ struct gateway_rec {
   std::string feature_set = "STANDARD";
   std::string status = "REALIZED";
   std::string lock_task; ///< uuid of the running mutating task holding the gateway lock
+  /// Ids of the user-defined firewall rules (kind::firewall_rule entries) in enforcement
+  /// order; ids whose entry is gone are skipped.
+  std::vector<std::string> firewall_order;
 };
 
 /// A floating IP allocated from an IP Space to an org.

@@ -121,4 +121,59 @@ orgs:
   EXPECT_TRUE(has_code(missing.error(), config_errc::unreadable_file));
 }
 
+// A gateway with other owners' IP sets and firewall rules (ip_sets, firewall_rules).
+const char* firewall_yaml = R"(
+orgs:
+  - name: o
+    vdcs:
+      - name: v
+        edge_gateways:
+          - name: g
+            ip_sets:
+              - {name: office, addresses: [198.51.100.0/24, 2001:db8::/48]}
+              - {name: web, addresses: [203.0.113.10-203.0.113.20]}
+            firewall_rules:
+              - {name: allow-office, action: ALLOW, direction: IN, ip_protocol: IPV4,
+                 sources: [office], destinations: [web]}
+              - {name: drop-web, action: DROP, destinations: [web]}
+)";
+
+TEST(vcd_sim_scenario, gateways_can_start_with_other_owners_ip_sets_and_firewall_rules) {
+  auto s = parse_scenario(firewall_yaml);
+  ASSERT_TRUE(s) << describe(s.error());
+  const auto& g = s->orgs.at(0).vdcs.at(0).edge_gateways.at(0);
+  ASSERT_EQ(g.ip_sets.size(), 2u);
+  EXPECT_EQ(g.ip_sets[0].id.rfind("urn:vcloud:firewallGroup:", 0), 0u);
+  ASSERT_EQ(g.firewall_rules.size(), 2u);
+  EXPECT_EQ(g.firewall_rules[0].id.find(':'), std::string::npos) << "NSX-style rule ids";
+  EXPECT_EQ(g.firewall_rules[1].direction, "IN_OUT");
+  EXPECT_EQ(g.firewall_rules[1].ip_protocol, "IPV4_IPV6");
+  // They round-trip; gateways without them print as before (no empty keys).
+  auto text = to_yaml(*s);
+  auto again = parse_scenario(text);
+  ASSERT_TRUE(again) << describe(again.error());
+  EXPECT_EQ(to_yaml(*again), text);
+  EXPECT_EQ(to_yaml(default_scenario()).find("firewall_rules"), std::string::npos);
+}
+
+TEST(vcd_sim_scenario, bad_firewall_seeds_are_errors_naming_the_key) {
+  auto with = [](const std::string& gateway_body) {
+    return parse_scenario("orgs:\n  - name: o\n    vdcs:\n      - name: v\n        edge_gateways:\n"
+                          "          - name: g\n"
+                          + gateway_body);
+  };
+  auto bad_address = with("            ip_sets: [{name: s, addresses: [10.0.0.0/33]}]\n");
+  ASSERT_FALSE(bad_address);
+  EXPECT_NE(describe(bad_address.error()).find("ip_sets[0].addresses"), std::string::npos);
+  auto bad_action = with("            firewall_rules: [{name: r, action: PERMIT}]\n");
+  ASSERT_FALSE(bad_action);
+  EXPECT_NE(describe(bad_action.error()).find("firewall_rules[0].action"), std::string::npos);
+  auto unknown_set = with("            firewall_rules: [{name: r, sources: [nowhere]}]\n");
+  ASSERT_FALSE(unknown_set);
+  EXPECT_NE(describe(unknown_set.error()).find("nowhere"), std::string::npos);
+  auto duplicate = with("            ip_sets: [{name: s}, {name: s}]\n");
+  ASSERT_FALSE(duplicate);
+  EXPECT_NE(describe(duplicate.error()).find("duplicate name 's'"), std::string::npos);
+}
+
 } // namespace
