@@ -598,10 +598,10 @@ caf::expected<std::unique_ptr<controller>> controller::start(controller_options 
   auto vc = vcd::beast_client::connect(p->io.context(), std::move(vo.http), std::move(vo.client));
   if (!vc)
     return vc.error();
-  p->vms = *vc;
   p->vcd_state = std::make_shared<vcd_status>();
-  p->vcd = std::make_shared<detail::metered_vcd_client>(
-    std::move(*vc), p->metrics, std::make_shared<detail::vcd_health>(p->metrics, p->vcd_state));
+  auto health = std::make_shared<detail::vcd_health>(p->metrics, p->vcd_state);
+  p->vms = std::make_shared<detail::metered_vm_client>(*vc, p->metrics, health);
+  p->vcd = std::make_shared<detail::metered_vcd_client>(std::move(*vc), p->metrics, health);
   if (p->opts.leader_elect) {
     // VCD mutations only while the lease certainly holds (lease_fence.hpp).
     le.fence = std::make_shared<kube::lease_fence>();

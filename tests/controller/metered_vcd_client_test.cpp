@@ -4,6 +4,7 @@
 
 #include "adapters/vcd/errors.hpp"
 #include "adapters/vcd/fake_client.hpp"
+#include "adapters/vcd/fake_vm_client.hpp"
 
 namespace vcdlb::detail {
 namespace {
@@ -79,6 +80,27 @@ TEST_F(metered_vcd_client_test, a_rejected_mutation_counts_its_status) {
   client_->delete_pool("urn:vcloud:pool:nope", [](caf::expected<vcd::task_ref>) {});
   EXPECT_EQ(requests("delete_pool", "403"), 1.0);
   EXPECT_EQ(requests("delete_pool", "202"), 0.0);
+}
+
+TEST_F(metered_vcd_client_test, the_node_duties_legacy_reads_are_counted_too) {
+  auto vms = std::make_shared<vcd::fake_vm_client>();
+  auto href = vms->add_vapp("cluster1", "vdc1");
+  auto status = std::make_shared<vcd_status>();
+  auto health = std::make_shared<vcd_health>(metrics_, status);
+  metered_vm_client client{vms, metrics_, health};
+  size_t found = 0;
+  client.query_vapps("cluster1", false, [&](caf::expected<std::vector<vcd::vapp_record>> r) {
+    found = r ? r->size() : 0;
+  });
+  EXPECT_EQ(found, 1u);
+  EXPECT_EQ(requests("query_vapps", "200"), 1.0);
+  vms->fail_next(caf::make_error(vcd_errc::unavailable, "connection refused"));
+  caf::error seen;
+  client.get_vapp(href, [&](caf::expected<vcd::vapp> r) { seen = r ? caf::error{} : r.error(); });
+  EXPECT_TRUE(has_code(seen, vcd_errc::unavailable)); // the caller still gets the error
+  EXPECT_EQ(requests("get_vapp", "<error>"), 1.0);
+  EXPECT_EQ(metrics_->vcd_request_errors_total.with("get_vapp", "unavailable")->value(), 1.0);
+  EXPECT_FALSE(health->up());
 }
 
 } // namespace
