@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "adapters/vcd/detail/fake_replies.hpp"
 #include "adapters/vcd/errors.hpp"
 
 namespace vcdlb::vcd {
@@ -62,21 +63,9 @@ constexpr std::array<std::string_view, 44> operation_names{
   "delete_ip_set",
 };
 
-caf::error unknown_id(const std::string& id) {
-  return make_http_error(403, "ACCESS_TO_RESOURCE_IS_FORBIDDEN",
-                         "[ fake ] Either you need some or all of the following rights [] to "
-                         "perform operations on the entity or the target entity is invalid: "
-                           + id,
-                         -1, true);
-}
-
-caf::error unknown_parent(const std::string& id) {
-  return make_http_error(404, "NOT_FOUND", "[ fake ] " + id + " not found", -1, false);
-}
-
-caf::error bad_request(const std::string& what) {
-  return make_http_error(400, "BAD_REQUEST", "[ fake ] " + what, -1, false);
-}
+constexpr auto unknown_id = detail::fake_unknown_id;
+constexpr auto unknown_parent = detail::fake_unknown_parent;
+constexpr auto bad_request = detail::fake_bad_request;
 
 // Like the simulator (and, as far as known, VCD): a plain 400 BAD_REQUEST.
 caf::error duplicate_name(const std::string& kind, const std::string& name) {
@@ -88,25 +77,7 @@ std::string uuid_of(const std::string& urn) {
   return pos == std::string::npos ? urn : urn.substr(pos + 1);
 }
 
-std::optional<uint32_t> parse_ipv4(std::string_view s) {
-  uint32_t out = 0;
-  for (int part = 0; part < 4; ++part) {
-    unsigned v = 0;
-    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc{} || v > 255 || ptr == s.data())
-      return std::nullopt;
-    out = (out << 8) | v;
-    s.remove_prefix(static_cast<size_t>(ptr - s.data()));
-    if (part < 3) {
-      if (s.empty() || s.front() != '.')
-        return std::nullopt;
-      s.remove_prefix(1);
-    }
-  }
-  if (!s.empty())
-    return std::nullopt;
-  return out;
-}
+constexpr auto parse_ipv4 = detail::fake_parse_ipv4;
 
 bool in_gateway_ranges(const edge_gateway& gw, const std::string& ip) {
   auto addr = parse_ipv4(ip);

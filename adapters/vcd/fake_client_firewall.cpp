@@ -5,6 +5,7 @@
 #include <set>
 #include <utility>
 
+#include "adapters/vcd/detail/fake_replies.hpp"
 #include "adapters/vcd/errors.hpp"
 #include "adapters/vcd/fake_client.hpp"
 #include "adapters/vcd/ip_address.hpp"
@@ -13,22 +14,9 @@ namespace vcdlb::vcd {
 
 namespace {
 
-// The same shapes fake_client.cpp answers with (see the header's error notes).
-caf::error unknown_id(const std::string& id) {
-  return make_http_error(403, "ACCESS_TO_RESOURCE_IS_FORBIDDEN",
-                         "[ fake ] Either you need some or all of the following rights [] to "
-                         "perform operations on the entity or the target entity is invalid: "
-                           + id,
-                         -1, true);
-}
-
-caf::error unknown_parent(const std::string& id) {
-  return make_http_error(404, "NOT_FOUND", "[ fake ] " + id + " not found", -1, false);
-}
-
-caf::error bad_request(const std::string& what) {
-  return make_http_error(400, "BAD_REQUEST", "[ fake ] " + what, -1, false);
-}
+constexpr auto unknown_id = detail::fake_unknown_id;
+constexpr auto unknown_parent = detail::fake_unknown_parent;
+constexpr auto bad_request = detail::fake_bad_request;
 
 // VCD's documented limit on the user-defined list (ip-spaces-rde-traffic.md §4.3).
 constexpr size_t max_user_rules = 1000;

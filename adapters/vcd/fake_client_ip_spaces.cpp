@@ -8,6 +8,7 @@
 #include <string_view>
 #include <utility>
 
+#include "adapters/vcd/detail/fake_replies.hpp"
 #include "adapters/vcd/errors.hpp"
 #include "adapters/vcd/fake_client.hpp"
 #include "adapters/vcd/ip_spaces.hpp"
@@ -16,37 +17,10 @@ namespace vcdlb::vcd {
 
 namespace {
 
-caf::error unknown_space(const std::string& id) {
-  return make_http_error(403, "ACCESS_TO_RESOURCE_IS_FORBIDDEN",
-                         "[ fake ] Either you need some or all of the following rights [] to "
-                         "perform operations on the entity or the target entity is invalid: "
-                           + id,
-                         -1, true);
-}
+constexpr auto unknown_space = detail::fake_unknown_id;
+constexpr auto bad_request = detail::fake_bad_request;
 
-caf::error bad_request(const std::string& what) {
-  return make_http_error(400, "BAD_REQUEST", "[ fake ] " + what, -1, false);
-}
-
-std::optional<uint32_t> parse_ipv4(std::string_view s) {
-  uint32_t out = 0;
-  for (int part = 0; part < 4; ++part) {
-    unsigned v = 0;
-    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc{} || v > 255 || ptr == s.data())
-      return std::nullopt;
-    out = (out << 8) | v;
-    s.remove_prefix(static_cast<size_t>(ptr - s.data()));
-    if (part < 3) {
-      if (s.empty() || s.front() != '.')
-        return std::nullopt;
-      s.remove_prefix(1);
-    }
-  }
-  if (!s.empty())
-    return std::nullopt;
-  return out;
-}
+constexpr auto parse_ipv4 = detail::fake_parse_ipv4;
 
 std::string format_ipv4(uint32_t ip) {
   return std::to_string(ip >> 24) + "." + std::to_string((ip >> 16) & 0xFF) + "."

@@ -12,6 +12,7 @@
 
 #include "adapters/vcd/ip_address.hpp"
 #include "adapters/vcd/sim/detail/ipv4.hpp"
+#include "adapters/vcd/vm_client.hpp"
 #include "protocol/errors.hpp"
 
 namespace vcdlb::vcd::sim {
@@ -1060,37 +1061,17 @@ scenario ip_space_example_scenario() {
 
 namespace {
 
-// VCD's VAppStatuses (nodes-and-legacy-api.md §3.6), from -1.
-constexpr std::array<std::string_view, 23> status_names{"FAILED_CREATION",
-                                                        "UNRESOLVED",
-                                                        "RESOLVED",
-                                                        "DEPLOYED",
-                                                        "SUSPENDED",
-                                                        "POWERED_ON",
-                                                        "WAITING_FOR_INPUT",
-                                                        "UNKNOWN",
-                                                        "UNRECOGNIZED",
-                                                        "POWERED_OFF",
-                                                        "INCONSISTENT_STATE",
-                                                        "MIXED",
-                                                        "DESCRIPTOR_PENDING",
-                                                        "COPYING_CONTENTS",
-                                                        "DISK_CONTENTS_PENDING",
-                                                        "QUARANTINED",
-                                                        "QUARANTINE_EXPIRED",
-                                                        "REJECTED",
-                                                        "TRANSFER_TIMEOUT",
-                                                        "VAPP_UNDEPLOYED",
-                                                        "VAPP_PARTIALLY_DEPLOYED",
-                                                        "PARTIALLY_POWERED_OFF",
-                                                        "PARTIALLY_SUSPENDED"};
+// VCD's VAppStatuses run from -1 (FAILED_CREATION) to 21 (PARTIALLY_SUSPENDED); their names are
+// vcd::vm_status_name's (nodes-and-legacy-api.md §3.6).
+constexpr int first_vm_status = -1;
+constexpr int last_vm_status = 21;
 
 } // namespace
 
 std::optional<int> parse_vm_status(std::string_view text) {
-  for (size_t i = 0; i < status_names.size(); ++i)
-    if (status_names[i] == text)
-      return static_cast<int>(i) - 1;
+  for (int i = first_vm_status; i <= last_vm_status; ++i)
+    if (vm_status_name(i) == text)
+      return i;
   int n = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
   if (ec == std::errc{} && p == text.data() + text.size() && !text.empty())
@@ -1099,8 +1080,8 @@ std::optional<int> parse_vm_status(std::string_view text) {
 }
 
 std::string vm_status_text(int status) {
-  if (status >= -1 && status + 1 < static_cast<int>(status_names.size()))
-    return std::string{status_names[static_cast<size_t>(status + 1)]};
+  if (status >= first_vm_status && status <= last_vm_status)
+    return vm_status_name(status);
   return std::to_string(status);
 }
 
