@@ -454,7 +454,7 @@ TEST_P(ip_space_modes, upstream_objects_and_allocation_are_adopted_with_no_reque
     << "the allocation went back to the space";
 }
 
-INSTANTIATE_TEST_SUITE_P(modes, ip_space_modes,
+INSTANTIATE_TEST_SUITE_P(integration, ip_space_modes,
                          ::testing::Values(config::lb_mode::a, config::lb_mode::b,
                                            config::lb_mode::c),
                          [](const auto& info) {

@@ -179,7 +179,7 @@ std::string mode_name(const ::testing::TestParamInfo<config::lb_mode>& info) {
   return "mode_" + std::string{config::to_string(info.param)};
 }
 
-INSTANTIATE_TEST_SUITE_P(all_modes, rde_it,
+INSTANTIATE_TEST_SUITE_P(integration, rde_it,
                          ::testing::Values(config::lb_mode::a, config::lb_mode::b,
                                            config::lb_mode::c),
                          mode_name);
@@ -237,6 +237,6 @@ TEST_P(rde_wave, restarts_in_the_middle_of_a_wave_converge_to_the_gateways_truth
   EXPECT_EQ(recorded(h.vcd().dump()).size(), 100u);
 }
 
-INSTANTIATE_TEST_SUITE_P(mode_c, rde_wave, ::testing::Values(config::lb_mode::c), mode_name);
+INSTANTIATE_TEST_SUITE_P(integration, rde_wave, ::testing::Values(config::lb_mode::c), mode_name);
 
 } // namespace
