@@ -28,7 +28,7 @@ CMAKE_FLAGS += -DVCDLB_FUZZ_REPLAY=OFF
 # read on a worker) and reports each one, also transitively in vcdlb code that an actor reached
 # (tsan.supp covers what is local to CAF). They run in `make test` and `make test-asan`; see
 # docs/reliability.md.
-TSAN_CAF_THREADED = bridge\.|engine_test\.|actor_system_test\.|clusters_test\.|controller_test\.|controller_(e2e|crash|crash_ip_spaces|failover|nodes_e2e)$$|integration/|app_demo_|bench_run\.|example_embed_engine|sim_integration\.(create_service|informer_stays|status_writes|finalizer_flow|events_are|token_file|leader_election)
+TSAN_CAF_THREADED = bridge\.|engine_test\.|actor_system_test\.|clusters_test\.|controller_test\.|controller_(e2e|crash|crash_ip_spaces|failover|nodes_e2e)$$|integration/|app_demo_|bench_run\.|example_embed_engine|sim_integration\.(create_service|informer_stays|status_writes|finalizer_flow|events_are|token_file|leader_election|node_writes_patch)
 CTEST_ARGS += -E '^($(TSAN_CAF_THREADED))'
 endif
 
