@@ -19,7 +19,6 @@ constexpr std::string_view ns = "http://www.vmware.com/vcloud/v1.5";
 constexpr std::string_view vm_type = "application/vnd.vmware.vcloud.vm+xml";
 constexpr std::string_view vapp_type = "application/vnd.vmware.vcloud.vApp+xml";
 constexpr std::string_view vdc_type = "application/vnd.vmware.vcloud.vdc+xml";
-constexpr std::string_view org_type = "application/vnd.vmware.vcloud.org+xml";
 constexpr std::string_view records_type = "application/vnd.vmware.vcloud.query.records+xml";
 constexpr std::string_view ncs_type = "application/vnd.vmware.vcloud.networkConnectionSection+xml";
 
