@@ -84,7 +84,8 @@ struct controller::impl {
   /// delay the status writes that carry the Services' IPs.
   std::shared_ptr<kube::beast_client> events_kube;
   std::shared_ptr<vcd::client> vcd;
-  std::shared_ptr<vcd::vm_client> vms; ///< the legacy API reads of the node duties
+  std::shared_ptr<vcd::beast_client> vcd_transport; ///< under `vcd`'s decorators; for shutdown
+  std::shared_ptr<vcd::vm_client> vms;              ///< the legacy API reads of the node duties
   std::shared_ptr<kube::service_writer> writer;
   std::shared_ptr<kube::event_recorder> recorder;
   std::shared_ptr<kube_status_sink> sink;
@@ -598,6 +599,7 @@ caf::expected<std::unique_ptr<controller>> controller::start(controller_options 
   auto vc = vcd::beast_client::connect(p->io.context(), std::move(vo.http), std::move(vo.client));
   if (!vc)
     return vc.error();
+  p->vcd_transport = *vc;
   p->vcd_state = std::make_shared<vcd_status>();
   auto health = std::make_shared<detail::vcd_health>(p->metrics, p->vcd_state);
   p->vms = std::make_shared<detail::metered_vm_client>(*vc, p->metrics, health);
@@ -760,7 +762,11 @@ void controller::stop(std::chrono::milliseconds grace) {
   p.kube->shutdown();
   p.election_kube->shutdown();
   p.events_kube->shutdown();
+  p.vcd_transport->shutdown();
   p.io.stop();
+  // The shutdowns above were posted to their strands: run them and the cancellations they
+  // cause, so no queued request keeps its client alive through its own callback.
+  p.io.drain();
   // Waits until every actor is gone, so no engine callback can reach members destroyed
   // before the system would be (the system is the last member to go otherwise).
   p.sys.reset();

@@ -38,4 +38,17 @@ void io_runner::stop() {
   threads_.clear();
 }
 
+void io_runner::drain(unsigned max_rounds) {
+  io_.restart();
+  for (unsigned round = 0; round < max_rounds; ++round) {
+    try {
+      if (io_.poll() == 0)
+        break;
+    } catch (const std::exception& e) {
+      spdlog::error("unhandled exception on I/O thread: {}", e.what());
+    }
+  }
+  io_.stop();
+}
+
 } // namespace vcdlb::asio_bridge

@@ -34,6 +34,14 @@ public:
   /// Idempotent.
   void stop();
 
+  /// After `stop()`: runs, on the calling thread, the handlers that are ready or become ready
+  /// while doing so (at most `max_rounds` rounds of `poll()`), e.g. an adapter's shutdown that
+  /// was posted just before `stop()` and the cancellations it causes. Without it such a
+  /// shutdown may never run, and a request queued in an adapter stays there with a callback
+  /// that holds the adapter. Handlers that wait for I/O or a timer stay queued and are destroyed
+  /// with the context. Call it while everything the handlers use is still alive.
+  void drain(unsigned max_rounds = 64);
+
 private:
   boost::asio::io_context io_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard_;

@@ -241,6 +241,10 @@ void beast_client::send(call_spec spec, bool replayed, response_cb done) {
 void beast_client::ensure_session(int64_t stale_generation, ready_cb done) {
   {
     std::unique_lock guard{mtx_};
+    if (shut_down_) {
+      guard.unlock();
+      return done(caf::make_error(vcd_errc::cancelled, "the VCD client is shut down"));
+    }
     if (stale_generation >= 0 && stale_generation == generation_)
       token_.clear(); // the token of that generation was refused
     if (!token_.empty() && refresh_at_ && opts_.clock() >= *refresh_at_)
@@ -468,6 +472,20 @@ void beast_client::finish_login(caf::error err, std::string token, session_info 
     opts_.on_login(!err);
   for (auto& w : waiters)
     w(err);
+}
+
+void beast_client::shutdown() {
+  std::vector<ready_cb> waiters;
+  {
+    std::lock_guard guard{mtx_};
+    if (shut_down_)
+      return;
+    shut_down_ = true;
+    waiters.swap(waiters_);
+  }
+  http_->shutdown();
+  for (auto& w : waiters)
+    w(caf::make_error(vcd_errc::cancelled, "the VCD client is shut down"));
 }
 
 void beast_client::login(callback<session_info> done) {

@@ -146,6 +146,13 @@ public:
   /// Logins performed so far (the first one and every re-login). For tests and metrics.
   [[nodiscard]] size_t login_count() const;
 
+  /// Ends the client's life: requests waiting for a login fail at once with
+  /// vcd_errc::cancelled, the http client is shut down (running requests fail the same way)
+  /// and later calls fail with it. Call before stopping the io_context: a waiter holds its
+  /// caller's callback, which often holds this client, and would otherwise never be released.
+  /// Idempotent and thread-safe.
+  void shutdown();
+
 private:
   struct call_spec {
     call_spec(std::string m, std::string t, std::string b, bool id, bool x, std::string etag = {})
@@ -200,6 +207,7 @@ private:
   int64_t token_lifetime_s_ = -1; ///< `expires_in` of the token being obtained; -1: unknown
   std::optional<std::chrono::steady_clock::time_point> refresh_at_; ///< renew the token then
   bool logging_in_ = false;
+  bool shut_down_ = false;
   std::vector<ready_cb> waiters_;
   size_t login_count_ = 0;
 };
