@@ -113,6 +113,9 @@ void cloud_node(self_ptr self, const kube::node_snapshot& n, const vm_match& m) 
   auto md = metadata_of(*m.vm, st.args.settings, p);
   if (!md)
     return report(self, n, p);
+  // Neither initialized nor its addresses rewritten while the kubelet's IP is not the VM's.
+  if (auto ip = provided_ip_problem(n, *m.vm, *md))
+    return report(self, n, *ip);
   st.reported.erase(n.name);
   if (uninitialized) {
     auto kube = st.args.kube;

@@ -18,9 +18,9 @@
 ///   powered on again or the Node is Ready.
 ///
 /// Bad input (no VM, two VMs of the Node's name, no NIC with an address on the cluster
-/// network, an unusable zones file) leaves the Node as it is, with one Warning Event per
-/// distinct problem and a log line. A Node whose VM is not known yet makes the inventory read
-/// again (on demand, coalesced) before it is reported.
+/// network, an unusable zones file, a kubelet `--node-ip` that is not the VM's) leaves the Node as
+/// it is, with one Warning Event per distinct problem and a log line. A Node whose VM is not known
+/// yet makes the inventory read again (on demand, coalesced) before it is reported.
 ///
 /// One write per Node at a time; a write that fails (409 included) is not retried blindly: the
 /// Node is looked at again on its next change or the next inventory. Work per inventory is

@@ -186,6 +186,51 @@ TEST_F(node_actor_test, bad_input_is_reported_once_and_the_node_left_alone) {
   EXPECT_EQ(stored("no-nic").first_address("InternalIP"), "10.0.0.7");
 }
 
+TEST_F(node_actor_test, a_provided_node_ip_that_is_not_the_vms_stops_init_and_address_updates) {
+  auto vapp = vcd_->add_vapp("cluster1", "vdc1");
+  auto vm = vcd_->add_vm(vapp, "worker-1", "net1", "10.0.0.11");
+  vcd_->add_vm(vapp, "worker-2", "net1", "10.0.0.12");
+  start();
+  // worker-1's kubelet was started with --node-ip=10.0.0.99, which the VM does not have.
+  kube::node_snapshot n;
+  n.name = "worker-1";
+  n.ready = "True";
+  n.provided_node_ip = "10.0.0.99";
+  n.taints = {{std::string{kube::taint_uninitialized}, "true", "NoSchedule"}};
+  feed(kube_->put_node(n));
+  // worker-2's matches its VM: initialized as usual.
+  kube::node_snapshot ok = n;
+  ok.name = "worker-2";
+  ok.provided_node_ip = "10.0.0.12";
+  feed(kube_->put_node(ok));
+  EXPECT_TRUE(stored("worker-2").taints.empty());
+  EXPECT_TRUE(has_taint(stored("worker-1"), kube::taint_uninitialized));
+  EXPECT_EQ(stored("worker-1").provider_id, "");
+  ASSERT_EQ(count_events("ProvidedNodeIPNotFound"), 1u);
+  const auto& warning = events_.front();
+  EXPECT_EQ(warning.node, "worker-1");
+  EXPECT_EQ(warning.type, "Warning");
+  EXPECT_NE(warning.message.find("10.0.0.99"), std::string::npos) << warning.message;
+  EXPECT_NE(warning.message.find("10.0.0.11"), std::string::npos) << warning.message;
+  next_period();
+  EXPECT_EQ(count_events("ProvidedNodeIPNotFound"), 1u) << "reported once";
+
+  // The VM gets the kubelet's IP: the Node is initialized at the next read.
+  vcd_->set_vm_nics(vm, {{0, "net1", "10.0.0.99", "", "m", true}});
+  next_period();
+  EXPECT_FALSE(has_taint(stored("worker-1"), kube::taint_uninitialized));
+  EXPECT_EQ(stored("worker-1").first_address("InternalIP"), "10.0.0.99");
+
+  // Later the VM's NIC changes away from it: the address refresh skips the Node (Warning again,
+  // as it is a new problem after the Node was fine), and the old addresses stay.
+  vcd_->set_vm_nics(vm, {{0, "net1", "10.0.0.77", "", "m", true}});
+  auto before = writes();
+  next_period();
+  EXPECT_EQ(writes(), before) << "addresses not rewritten";
+  EXPECT_EQ(stored("worker-1").first_address("InternalIP"), "10.0.0.99");
+  EXPECT_EQ(count_events("ProvidedNodeIPNotFound"), 2u);
+}
+
 TEST_F(node_actor_test, zones_across_two_vdcs) {
   zones_ = config::zone_map{"dcgroup", {{"vdc1", "zone-a"}, {"vdc2", "zone-b"}}};
   auto a = vcd_->add_vapp("cluster1_vdc1", "vdc1");

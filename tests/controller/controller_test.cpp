@@ -157,6 +157,19 @@ protected:
             "spec":{"type":"LoadBalancer","ports":[{"name":"http","port":80,"protocol":"TCP"}]}})");
   }
 
+  // The Warning Event of `reason` on Node `node` in the API server double (its JSON), or "".
+  std::string node_warning(const std::string& node, const std::string& reason) {
+    for (const auto& ev : kube_->core().list_objects("v1", "Event", "default")) {
+      auto t = json::serialize(ev);
+      if (t.find(R"("kind":"Node")") != std::string::npos
+          && t.find(R"("name":")" + node + "\"") != std::string::npos
+          && t.find(R"("reason":")" + reason + "\"") != std::string::npos
+          && t.find(R"("type":"Warning")") != std::string::npos)
+        return t;
+    }
+    return {};
+  }
+
   fs::path dir_;
   asio_bridge::io_runner kube_io_{"kube-sim-io", 1};
   std::unique_ptr<kube::sim::api_server> kube_;
@@ -670,6 +683,11 @@ TEST_F(controller_test, node_duties_against_both_simulators) {
       "spec":{"taints":[{"key":"node.cloudprovider.kubernetes.io/uninitialized","value":"true","effect":"NoSchedule"}]},
       "status":{"conditions":[{"type":"Ready","status":"True"}],"addresses":[{"type":"Hostname","address":")"
         + name + R"("}]}})");
+  // w1's kubelet was started with --node-ip=10.0.0.99, which its VM does not have.
+  put(R"({"apiVersion":"v1","kind":"Node","metadata":{"name":"w1",
+      "annotations":{"alpha.kubernetes.io/provided-node-ip":"10.0.0.99"}},
+    "spec":{"taints":[{"key":"node.cloudprovider.kubernetes.io/uninitialized","value":"true","effect":"NoSchedule"}]},
+    "status":{"conditions":[{"type":"Ready","status":"True"}],"addresses":[{"type":"Hostname","address":"w1"}]}})");
   ASSERT_TRUE(eventually([&] { return c.ready(); })) << "never ready";
   ASSERT_TRUE(eventually([&] {
     return text("w2").find("\"providerID\":\"vmware-cloud-director://" + vm_urn("w2"))
@@ -679,6 +697,21 @@ TEST_F(controller_test, node_duties_against_both_simulators) {
   }))
     << text("w2");
   EXPECT_NE(text("w3").find("10.0.0.23"), std::string::npos);
+  ASSERT_TRUE(eventually([&] { return !node_warning("w1", "ProvidedNodeIPNotFound").empty(); }))
+    << text("w1");
+  EXPECT_NE(node_warning("w1", "ProvidedNodeIPNotFound").find("10.0.0.21"), std::string::npos)
+    << "the Warning names the VM's addresses: " << node_warning("w1", "ProvidedNodeIPNotFound");
+  EXPECT_NE(text("w1").find("uninitialized"), std::string::npos) << text("w1");
+  EXPECT_EQ(text("w1").find("providerID"), std::string::npos) << text("w1");
+  // The VM gets the kubelet's IP: w1 is initialized at the next read.
+  ASSERT_EQ(vcd_control("PATCH", "/_sim/vms/w1",
+                        R"({"nics":[{"network":"net1","ip":"10.0.0.99","connected":true}]})"),
+            200u);
+  ASSERT_TRUE(eventually([&] {
+    return text("w1").find("uninitialized") == std::string::npos
+           && text("w1").find("10.0.0.99") != std::string::npos;
+  }))
+    << text("w1");
 
   // w2's VM is powered off and its kubelet stops reporting.
   ASSERT_EQ(vcd_control("PATCH", "/_sim/vms/w2", R"({"status":"POWERED_OFF"})"), 200u);
