@@ -33,6 +33,7 @@
 #include <string>
 
 #include "actors/node_duties.hpp"
+#include "actors/node_duties_observer.hpp"
 #include "actors/vm_inventory_actor.hpp"
 #include "adapters/kube/node_client.hpp"
 
@@ -66,6 +67,9 @@ struct node_actor_args {
   bool lifecycle = true;
   node_event_sink events = [](const kube::node_snapshot&, const std::string&, const std::string&,
                               const std::string&) {};
+  /// Sees initializations, address updates, deletions, problems, taint counts (0 once the actor is
+  /// gone).
+  std::shared_ptr<node_duties_observer> observer = std::make_shared<node_duties_observer>();
 };
 
 struct node_actor_stats {
@@ -87,6 +91,8 @@ struct node_actor_state {
   std::map<std::string, uint64_t> missed_at; ///< Node -> generation its VM was first missed in
   std::map<std::string, node_problem> reported;
   bool refresh_asked = false; ///< an on-demand read was asked for since the last inventory
+  size_t uninitialized = 0;   ///< Nodes in `nodes` with the uninitialized taint
+  size_t shutdown = 0;        ///< Nodes in `nodes` with the shutdown taint
   node_actor_stats stats;
   static constexpr const char* name = "node-duties";
 };

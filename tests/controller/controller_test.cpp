@@ -468,11 +468,15 @@ TEST_F(controller_test, every_documented_family_carries_samples_in_an_error_rich
   auto o = options(false);
   o.loaded.config.vcdlb.vcd_qps = 20; // small enough that some calls wait for a token
   o.loaded.config.vcdlb.vcd_burst = 2;
+  o.vm_read_period = 300ms; // the node duties' VM reads: often, so the run stays short
+  o.vm_read_min_interval = 100ms;
   auto ctl = controller::start(std::move(o));
   ASSERT_TRUE(ctl) << describe(ctl.error());
   auto& c = **ctl;
   scraper m{c.metrics_port()};
   ASSERT_TRUE(m.wait_for("cloudprovider_vcd_logins_total", R"(result="failure")")) << m.error;
+  EXPECT_TRUE(m.wait_for("vcdlb_vm_inventory_reads_total", R"(result="error")"));
+  EXPECT_EQ(m.sum("vcdlb_vm_inventory_last_success_timestamp_seconds"), 0);
   EXPECT_EQ(m.sum("vcdlb_vcd_up"), 0);
   EXPECT_EQ(m.sum("vcdlb_vcd_last_success_timestamp_seconds"), 0);
   EXPECT_GT(m.sum("cloudprovider_vcd_api_request_errors_total", R"(reason="server_error")"), 0);
@@ -510,6 +514,24 @@ TEST_F(controller_test, every_documented_family_carries_samples_in_an_error_rich
           "status":{"addresses":[{"type":"InternalIP","address":"10.0.0.23"}]}})");
   EXPECT_TRUE(m.wait_for("service_controller_nodesync_error_total"));
   vcd_->core().set_faults(flaky);
+
+  // The node duties: a kubelet registers up1 (its VM exists: initialized) and gone1 (no VM, not
+  // Ready: a VMNotFound problem, then deleted); w1's addresses gain its VM's ExternalIP.
+  put(R"({"apiVersion":"v1","kind":"Node","metadata":{"name":"up1"},
+          "spec":{"taints":[{"key":"node.cloudprovider.kubernetes.io/uninitialized","effect":"NoSchedule"}]},
+          "status":{"conditions":[{"type":"Ready","status":"True"}]}})");
+  put(R"({"apiVersion":"v1","kind":"Node","metadata":{"name":"gone1"},
+          "spec":{"taints":[{"key":"node.cloudprovider.kubernetes.io/uninitialized","effect":"NoSchedule"}]},
+          "status":{"conditions":[{"type":"Ready","status":"Unknown"}]}})");
+  EXPECT_TRUE(m.wait_for("vcdlb_node_initializations_total", R"(result="success")"));
+  EXPECT_TRUE(m.wait_for("vcdlb_node_problems_total", R"(reason="VMNotFound")"));
+  EXPECT_TRUE(m.wait_for("vcdlb_node_deletions_total"));
+  EXPECT_TRUE(m.wait_for("vcdlb_node_address_updates_total"));
+  EXPECT_TRUE(m.wait_for("vcdlb_vm_inventory_reads_total", R"(result="success")"));
+  EXPECT_GT(m.sum("vcdlb_vm_inventory_last_success_timestamp_seconds"), 1.7e9);
+  EXPECT_EQ(m.sum("vcdlb_vm_inventory_vms"), 4) << "w1..w3 and up1 in vApp it";
+  EXPECT_EQ(m.sum("vcdlb_nodes_tainted", R"(taint="uninitialized")"), 0)
+    << "up1 initialized, gone1 deleted";
 
   // The API server: some 500s, and watches that end.
   kube::sim::fault_settings kf;
