@@ -11,6 +11,7 @@
 #include <future>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include <regex>
 #include <sstream>
@@ -87,7 +88,8 @@ protected:
     fs::remove_all(dir_);
   }
 
-  void start_sims() {
+  // `edit` (if any) changes the VCD scenario before the simulator starts.
+  void start_sims(const std::function<void(vcd::sim::scenario&)>& edit = {}) {
     kube::sim::api_server_options ko;
     ko.kubeconfig_path = (dir_ / "kubeconfig").string();
     auto k = kube::sim::api_server::start(kube_io_.context(), ko);
@@ -112,6 +114,8 @@ protected:
     vapp.vms.push_back({"up1", "", 4, 0, {{"net1", "10.0.0.31", "", "", true}}});
     vo.core.seed_state.orgs.front().vdcs.front().vapps.push_back(std::move(vapp));
     vo.core.faults.task_duration = 10ms;
+    if (edit)
+      edit(vo.core.seed_state);
     auto v = vcd::sim::simulator::start(std::move(vo));
     ASSERT_TRUE(v) << describe(v.error());
     vcd_ = std::move(*v);
@@ -763,6 +767,80 @@ TEST_F(controller_test, node_duties_against_both_simulators) {
   EXPECT_EQ(kube_->core().get_object("v1", "Node", "", "up1")->at("metadata").at("resourceVersion"),
             up_rv)
     << "the upstream-initialized Node was written: " << text("up1");
+  c.stop();
+  EXPECT_EQ(c.wait(), 0);
+}
+
+// Zones across two VDCs (upstream's multi-zone vApp names `<vAppName>_<vdc uuid>`), and the bad
+// input a Node can meet there: two VMs of its name (one per zone), a VM without a NIC on the
+// cluster network. Real controller, both simulators.
+TEST_F(controller_test, node_duties_zones_across_two_vdcs_and_bad_input_against_both_simulators) {
+  start_sims([](vcd::sim::scenario& s) {
+    auto& org = s.orgs.front();
+    vcd::sim::vdc vdc2;
+    vdc2.name = "vdc2";
+    vdc2.id = vcd::sim::derived_urn("vdc", org.name + "/vdc2");
+    org.vdcs.push_back(std::move(vdc2));
+    for (auto& v : org.vdcs) {
+      auto net = v.name == "vdc1" ? std::string{"10.0.1."} : std::string{"10.0.2."};
+      vcd::sim::vapp_spec vapp;
+      vapp.name = "it_" + v.id.substr(v.id.rfind(':') + 1);
+      vapp.vms.push_back({"z-" + v.name, "", 4, 0, {{"net1", net + "1", "", "", true}}});
+      vapp.vms.push_back({"twin", "", 4, 0, {{"net1", net + "2", "", "", true}}});
+      if (v.name == "vdc2")
+        vapp.vms.push_back({"nonic", "", 4, 0, {{"storage", "172.16.0.9", "", "", true}}});
+      v.vapps.push_back(std::move(vapp));
+    }
+  });
+  auto zones = dir_ / "vcloud-cse-zones.yaml";
+  {
+    std::ofstream out{zones};
+    out << "zoneType: dcgroup\nzones:\n- name: zone-a\n  ovdcName: vdc1\n- name: zone-b\n"
+           "  ovdcName: vdc2\n";
+  }
+  auto o = options(false);
+  o.run_service = false;
+  o.loaded.config.vcd.is_zone_enabled_cluster = true;
+  o.zones_file = zones.string();
+  o.vm_read_period = 300ms;
+  o.vm_read_min_interval = 100ms;
+  auto ctl = controller::start(std::move(o));
+  ASSERT_TRUE(ctl) << describe(ctl.error());
+  auto& c = **ctl;
+  auto text = [&](const std::string& name) {
+    auto n = kube_->core().get_object("v1", "Node", "", name);
+    return n ? json::serialize(*n) : std::string{"<gone>"};
+  };
+  for (const char* name : {"z-vdc1", "z-vdc2", "twin", "nonic"})
+    put(std::string{R"({"apiVersion":"v1","kind":"Node","metadata":{"name":")"} + name + R"("},
+      "spec":{"taints":[{"key":"node.cloudprovider.kubernetes.io/uninitialized","value":"true","effect":"NoSchedule"}]},
+      "status":{"conditions":[{"type":"Ready","status":"True"}]}})");
+  for (auto [name, zone, ip] : {std::tuple{"z-vdc1", "zone-a", "10.0.1.1"},
+                                std::tuple{"z-vdc2", "zone-b", "10.0.2.1"}}) {
+    SCOPED_TRACE(name);
+    EXPECT_TRUE(eventually([&] {
+      auto t = text(name);
+      return t.find(R"("topology.kubernetes.io/zone":")" + std::string{zone} + "\"")
+               != std::string::npos
+             && t.find(R"("failure-domain.beta.kubernetes.io/zone":")" + std::string{zone} + "\"")
+                  != std::string::npos
+             && t.find(ip) != std::string::npos && t.find("uninitialized") == std::string::npos
+             && t.find("vmware-cloud-director://urn:vcloud:vm:") != std::string::npos;
+    }))
+      << text(name);
+  }
+  ASSERT_TRUE(eventually([&] { return !node_warning("twin", "DuplicateVM").empty(); }))
+    << text("twin");
+  EXPECT_NE(node_warning("twin", "DuplicateVM").find("2 VMs are named twin"), std::string::npos)
+    << node_warning("twin", "DuplicateVM");
+  ASSERT_TRUE(eventually([&] { return !node_warning("nonic", "NoClusterNetworkNIC").empty(); }))
+    << text("nonic");
+  EXPECT_NE(node_warning("nonic", "NoClusterNetworkNIC").find("network net1"), std::string::npos)
+    << node_warning("nonic", "NoClusterNetworkNIC");
+  for (const char* name : {"twin", "nonic"}) {
+    EXPECT_NE(text(name).find("uninitialized"), std::string::npos) << "left as it is: " << name;
+    EXPECT_EQ(text(name).find("providerID"), std::string::npos) << name;
+  }
   c.stop();
   EXPECT_EQ(c.wait(), 0);
 }
