@@ -815,8 +815,8 @@ TEST_F(controller_test, node_duties_zones_across_two_vdcs_and_bad_input_against_
     put(std::string{R"({"apiVersion":"v1","kind":"Node","metadata":{"name":")"} + name + R"("},
       "spec":{"taints":[{"key":"node.cloudprovider.kubernetes.io/uninitialized","value":"true","effect":"NoSchedule"}]},
       "status":{"conditions":[{"type":"Ready","status":"True"}]}})");
-  for (auto [name, zone, ip] : {std::tuple{"z-vdc1", "zone-a", "10.0.1.1"},
-                                std::tuple{"z-vdc2", "zone-b", "10.0.2.1"}}) {
+  for (auto [name, zone, ip] :
+       {std::tuple{"z-vdc1", "zone-a", "10.0.1.1"}, std::tuple{"z-vdc2", "zone-b", "10.0.2.1"}}) {
     SCOPED_TRACE(name);
     EXPECT_TRUE(eventually([&] {
       auto t = text(name);
@@ -841,6 +841,37 @@ TEST_F(controller_test, node_duties_zones_across_two_vdcs_and_bad_input_against_
     EXPECT_NE(text(name).find("uninitialized"), std::string::npos) << "left as it is: " << name;
     EXPECT_EQ(text(name).find("providerID"), std::string::npos) << name;
   }
+  c.stop();
+  EXPECT_EQ(c.wait(), 0);
+}
+
+// A zones file that does not parse, in a zone-enabled cluster: the controller still starts,
+// and each Node it would initialize gets a ZonesFileInvalid Warning and keeps its taint.
+TEST_F(controller_test,
+       a_zones_file_that_does_not_parse_leaves_nodes_uninitialized_with_a_warning) {
+  start_sims();
+  auto zones = dir_ / "vcloud-cse-zones.yaml";
+  {
+    std::ofstream out{zones};
+    out << "zoneType: dcgroup\nzones: [ {name: zone-a, ovdcName: \n";
+  }
+  auto o = options(false);
+  o.run_service = false;
+  o.loaded.config.vcd.is_zone_enabled_cluster = true;
+  o.zones_file = zones.string();
+  o.vm_read_period = 300ms;
+  o.vm_read_min_interval = 100ms;
+  auto ctl = controller::start(std::move(o));
+  ASSERT_TRUE(ctl) << describe(ctl.error());
+  auto& c = **ctl;
+  put(R"({"apiVersion":"v1","kind":"Node","metadata":{"name":"w2"},
+    "spec":{"taints":[{"key":"node.cloudprovider.kubernetes.io/uninitialized","value":"true","effect":"NoSchedule"}]},
+    "status":{"conditions":[{"type":"Ready","status":"True"}]}})");
+  ASSERT_TRUE(eventually([&] { return !node_warning("w2", "ZonesFileInvalid").empty(); }));
+  EXPECT_NE(node_warning("w2", "ZonesFileInvalid").find("zones"), std::string::npos);
+  auto w2 = json::serialize(*kube_->core().get_object("v1", "Node", "", "w2"));
+  EXPECT_NE(w2.find("uninitialized"), std::string::npos) << w2;
+  EXPECT_EQ(w2.find("providerID"), std::string::npos) << w2;
   c.stop();
   EXPECT_EQ(c.wait(), 0);
 }
