@@ -145,7 +145,8 @@ def run(vcdlb, kubectl, work, procs, _):
               and samples.get('vcdlb_node_problems_total{reason="ProvidedNodeIPNotFound"}') == 1
               and samples.get("vcdlb_vm_inventory_vms") == 4,
               "/metrics: 3 initialized, 2 waiting (ghost, worker-4), one problem each, 4 VMs (%s)"
-              % {k: v for k, v in samples.items() if k.startswith(("vcdlb_node", "vcdlb_vm_inventory"))})
+              % {k: v for k, v in samples.items()
+                 if k.startswith(("vcdlb_node", "vcdlb_vm_inventory"))})
 
         # -- powered off, then back ---------------------------------------------------------
         check(control(vcd_url, "PATCH", "/_sim/vms/worker-1", {"status": "POWERED_OFF"}) == 200,
