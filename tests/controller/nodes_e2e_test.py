@@ -86,7 +86,8 @@ def run(vcdlb, kubectl, work, procs, _):
               json.dumps({"status": {"conditions": [{"type": "Ready", "status": status}]}}))
 
         for name in ("worker-1", "worker-2", "worker-3", "ghost"):
-            k("create", "--validate=false", "-f", "-", stdin=NODE.format(name=name, annotations="{}"))
+            k("create", "--validate=false", "-f", "-",
+              stdin=NODE.format(name=name, annotations="{}"))
             set_ready(name, "True")
         # worker-4's kubelet was started with --node-ip=10.0.0.99, which its VM does not have.
         k("create", "--validate=false", "-f", "-", stdin=NODE.format(
@@ -130,8 +131,8 @@ def run(vcdlb, kubectl, work, procs, _):
         check(bad_ip[0]["type"] == "Warning" and "10.0.0.99" in bad_ip[0]["message"]
               and "10.0.0.14" in bad_ip[0]["message"],
               "worker-4: Warning naming the kubelet's IP and the VM's (%s)" % bad_ip[0]["message"])
-        check(UNINITIALIZED in taints("worker-4") and not node("worker-4")["spec"].get("providerID"),
-              "worker-4 is left as it is")
+        check(UNINITIALIZED in taints("worker-4")
+              and not node("worker-4")["spec"].get("providerID"), "worker-4 is left as it is")
         metrics_url = ctl.match(r"serving /healthz, /readyz and /metrics on (\S+)")
         samples = {}
         for line in urllib.request.urlopen(metrics_url + "/metrics", timeout=10).read().decode() \
@@ -169,9 +170,11 @@ def run(vcdlb, kubectl, work, procs, _):
         check(True, "worker-3 is deleted once VCD says its VM is gone")
         check(node("worker-2") is not None and node("ghost") is not None,
               "the other Nodes stay (ghost is Ready)")
-        deletions = [line for line in urllib.request.urlopen(metrics_url + "/metrics", timeout=10)
-                     .read().decode().splitlines() if line.startswith("vcdlb_node_deletions_total")]
-        check(deletions == ["vcdlb_node_deletions_total 1"], "/metrics: one deletion (%s)" % deletions)
+        exposition = urllib.request.urlopen(metrics_url + "/metrics", timeout=10).read().decode()
+        deletions = [line for line in exposition.splitlines()
+                     if line.startswith("vcdlb_node_deletions_total")]
+        check(deletions == ["vcdlb_node_deletions_total 1"],
+              "/metrics: one deletion (%s)" % deletions)
         ctl.kill(signal.SIGTERM)
         check(ctl.proc.wait(20) == 0, "SIGTERM exits 0")
     vcd.kill(signal.SIGTERM)
