@@ -146,9 +146,14 @@ void cloud_node(self_ptr self, const kube::node_snapshot& n, const vm_match& m) 
   auto& st = self->state;
   bool uninitialized = has_taint(n, kube::taint_uninitialized);
   if (m.vm == nullptr) {
-    if (!uninitialized)
-      return; // the lifecycle duty decides what a missing VM means
     bool missing = m.problem && m.problem->reason == "VMNotFound";
+    if (!uninitialized) {
+      // The lifecycle duty decides what a missing VM means; two VMs of the Node's name stop
+      // its address refresh, which is worth a Warning.
+      if (!missing && m.problem)
+        report(self, n, *m.problem);
+      return;
+    }
     if (missing && (st.missed_at.count(n.name) == 0 || st.missed_at[n.name] >= st.generation)) {
       // Not in this inventory: the VM may be newer than it. Read again before reporting.
       st.missed_at.emplace(n.name, st.generation);

@@ -274,6 +274,18 @@ TEST_F(node_actor_test, zones_across_two_vdcs) {
   EXPECT_EQ(vcd_->calls("get_vapp"), 2u) << "the third vApp is not read";
 }
 
+TEST_F(node_actor_test, an_initialized_node_named_by_two_vms_gets_a_warning_not_a_write) {
+  auto a = vcd_->add_vapp("cluster1", "vdc1");
+  vcd_->add_vm(a, "worker-1", "net1", "10.0.0.1");
+  vcd_->add_vm(a, "Worker-1", "net1", "10.0.0.2"); // names compare lower-cased
+  start();
+  // Initialized before any provider ID was set (no taint, no provider ID).
+  register_node("worker-1", "True", "", /*tainted=*/false);
+  next_period();
+  EXPECT_EQ(count_events("DuplicateVM"), 1u) << "once, not at every read";
+  EXPECT_EQ(writes(), 0u);
+}
+
 TEST_F(node_actor_test, a_bad_zones_file_leaves_nodes_uninitialized) {
   zones_ = caf::make_error(config_errc::invalid_yaml, "zones file: (root): not YAML");
   auto a = vcd_->add_vapp("cluster1", "vdc1");
