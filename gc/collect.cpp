@@ -315,8 +315,7 @@ caf::expected<report> collect(vcd::client& client, const options& opts) {
     for (const auto& [id, label] : users_of(f.name)) {
       if (!doomed.contains(id)) {
         f.what = verdict::keep;
-        f.reason = "IP still used by " + label + ", which gc keeps [owner " + f.cluster_id
-                   + " is gone: " + f.reason + "]";
+        f.reason = "IP still used by " + label + ", which gc keeps; " + f.reason;
         break;
       }
     }
