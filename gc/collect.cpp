@@ -246,8 +246,8 @@ caf::expected<report> collect(vcd::client& client, const options& opts) {
     return std::move(edge.error());
   std::vector<vcd::ip_allocation> allocations;
   if (edge->using_ip_space()) {
-    // The helper shares the client; `client` outlives this call (and every callback it waits
-    // for), so a non-owning pointer is enough.
+    // The helper wants shared ownership; a client outlives the callbacks it runs, and the
+    // helper calls it only from those, so a non-owning pointer is enough.
     std::shared_ptr<vcd::client> shared{&client, [](vcd::client*) {}};
     auto marked = run.call<std::vector<vcd::ip_allocation>>(
       [&](auto done) {
