@@ -618,8 +618,15 @@ TEST_F(sim_integration, transparent_mode_on_a_group_pool_round_trips_and_switche
 
   // Off: the client says so explicitly (37.1+), and VCD stores it.
   stored->transparent_mode_enabled = false;
+  vcd->set_log_bodies(true);
   auto off = finish(run<task_ref>([&](auto cb) { client->update_virtual_service(*stored, cb); }));
   ASSERT_TRUE(off) << describe(off.error());
+  bool sent_false = false;
+  for (const auto& b : vcd->body_log())
+    if (b.method == "PUT")
+      sent_false = b.request_body.find(R"("transparentModeEnabled":false)") != std::string::npos;
+  EXPECT_TRUE(sent_false) << "the PUT names the flag";
+  vcd->set_log_bodies(false);
   auto after = run<virtual_service>([&](auto cb) { client->get_virtual_service(stored->id, cb); });
   ASSERT_TRUE(after) << describe(after.error());
   EXPECT_FALSE(after->transparent_mode_enabled);
