@@ -60,7 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto vs = decode_virtual_service(body);
     check(vs);
     if (vs)
-      FUZZ_CHECK(!encode_virtual_service(*vs).empty());
+      FUZZ_CHECK(!encode_virtual_service(*vs, true).empty());
     break;
   }
   case 9:
@@ -109,8 +109,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       FUZZ_CHECK(!encode_ip_set(*r).empty());
     break;
   }
-  default: { // 16
+  default: { // 16 (the small bodies: token, load-balancer settings, error)
     check(decode_oauth_token(body));
+    check(decode_alb_settings(body));
     auto e = decode_error_body(body);
     (void)e;
     break;

@@ -193,9 +193,11 @@ void beast_client::send(call_spec spec, bool replayed, response_cb done) {
       return done(std::move(err));
   http::request req;
   int64_t generation = 0;
+  std::string version;
   {
     std::lock_guard guard{mtx_};
     generation = generation_;
+    version = api_version_;
     req.method = spec.method;
     req.target = spec.target;
     req.fields.emplace_back("Accept",
@@ -205,6 +207,12 @@ void beast_client::send(call_spec spec, bool replayed, response_cb done) {
     if (!tenant_context_.empty())
       req.fields.emplace_back("X-VMWARE-VCLOUD-TENANT-CONTEXT", tenant_context_);
   }
+  if (!spec.min_api_version.empty() && compare_api_versions(version, spec.min_api_version) < 0)
+    return done(caf::make_error(vcd_errc::unsupported,
+                                spec.method + " " + path_of(spec.target) + " needs API version "
+                                  + spec.min_api_version + "+, the session speaks " + version));
+  if (spec.render_body)
+    spec.body = spec.render_body(version);
   if (!spec.if_match.empty())
     req.fields.emplace_back("If-Match", spec.if_match);
   if (!spec.body.empty()) {
@@ -571,24 +579,28 @@ void beast_client::fetch_one(std::string target, Decode decode, callback<T> done
 
 void beast_client::mutate(std::string method, std::string target, std::string body, bool by_id,
                           callback<task_ref> done) {
-  call({std::move(method), std::move(target), std::move(body), by_id, false},
-       [done = std::move(done)](caf::expected<http::response> r) {
-         if (!r)
-           return done(std::move(r.error()));
-         if (r->status != 202)
-           return done(task_ref{}); // completed synchronously (200, 201, 204)
-         auto location = detail::header_value(r->fields, "Location");
-         if (!location || location->empty())
-           return done(
-             caf::make_error(vcd_errc::bad_response, "202 Accepted without a Location header"));
-         task_ref ref;
-         ref.href = std::string{*location};
-         auto path = path_of(ref.href);
-         while (!path.empty() && path.back() == '/')
-           path.pop_back();
-         ref.id = path.substr(path.rfind('/') + 1);
-         done(std::move(ref));
-       });
+  mutate(call_spec{std::move(method), std::move(target), std::move(body), by_id, false},
+         std::move(done));
+}
+
+void beast_client::mutate(call_spec spec, callback<task_ref> done) {
+  call(std::move(spec), [done = std::move(done)](caf::expected<http::response> r) {
+    if (!r)
+      return done(std::move(r.error()));
+    if (r->status != 202)
+      return done(task_ref{}); // completed synchronously (200, 201, 204)
+    auto location = detail::header_value(r->fields, "Location");
+    if (!location || location->empty())
+      return done(
+        caf::make_error(vcd_errc::bad_response, "202 Accepted without a Location header"));
+    task_ref ref;
+    ref.href = std::string{*location};
+    auto path = path_of(ref.href);
+    while (!path.empty() && path.back() == '/')
+      path.pop_back();
+    ref.id = path.substr(path.rfind('/') + 1);
+    done(std::move(ref));
+  });
 }
 
 // -- discovery ------------------------------------------------------------------------------------
@@ -644,6 +656,11 @@ void beast_client::list_used_ip_addresses(std::string gateway_id,
                      detail::decode_used_ip_page, std::move(done));
 }
 
+void beast_client::get_alb_settings(std::string gateway_id, callback<alb_settings> done) {
+  fetch_one<alb_settings>(cloudapi + "/edgeGateways/" + segment(gateway_id) + "/loadBalancer",
+                          detail::decode_alb_settings, std::move(done));
+}
+
 void beast_client::list_seg_assignments(std::string gateway_id,
                                         callback<std::vector<seg_assignment>> done) {
   fetch_all<seg_assignment>(cloudapi + "/loadBalancer/serviceEngineGroups/assignments",
@@ -665,13 +682,26 @@ void beast_client::get_pool(std::string pool_id, callback<pool> done) {
                   std::move(done));
 }
 
+namespace {
+
+// API 37.1 added group pools and transparent mode; older versions drop the fields silently.
+constexpr const char* transparent_mode_api = "37.1";
+
+} // namespace
+
 void beast_client::create_pool(pool p, callback<task_ref> done) {
-  mutate("POST", cloudapi + "/loadBalancer/pools", detail::encode_pool(p), false, std::move(done));
+  call_spec spec{"POST", cloudapi + "/loadBalancer/pools", detail::encode_pool(p), false, false};
+  if (!p.member_group_ref.id.empty())
+    spec.min_api_version = transparent_mode_api;
+  mutate(std::move(spec), std::move(done));
 }
 
 void beast_client::update_pool(pool p, callback<task_ref> done) {
-  mutate("PUT", cloudapi + "/loadBalancer/pools/" + segment(p.id), detail::encode_pool(p), true,
-         std::move(done));
+  call_spec spec{"PUT", cloudapi + "/loadBalancer/pools/" + segment(p.id), detail::encode_pool(p),
+                 true, false};
+  if (!p.member_group_ref.id.empty())
+    spec.min_api_version = transparent_mode_api;
+  mutate(std::move(spec), std::move(done));
 }
 
 void beast_client::delete_pool(std::string pool_id, callback<task_ref> done) {
@@ -692,14 +722,35 @@ void beast_client::get_virtual_service(std::string vs_id, callback<virtual_servi
                              detail::decode_virtual_service, std::move(done));
 }
 
+namespace {
+
+// The body of a virtual service write: `transparentModeEnabled` is sent explicitly (also when
+// false) on 37.1+, so a PUT switches it off; only when true on older versions, which refuse
+// before sending (see min_api_version).
+std::function<std::string(const std::string&)> vs_body(virtual_service vs) {
+  return [vs = std::move(vs)](const std::string& version) {
+    return detail::encode_virtual_service(vs,
+                                          compare_api_versions(version, transparent_mode_api) >= 0);
+  };
+}
+
+} // namespace
+
 void beast_client::create_virtual_service(virtual_service vs, callback<task_ref> done) {
-  mutate("POST", cloudapi + "/loadBalancer/virtualServices", detail::encode_virtual_service(vs),
-         false, std::move(done));
+  call_spec spec{"POST", cloudapi + "/loadBalancer/virtualServices", "", false, false};
+  if (vs.transparent_mode_enabled)
+    spec.min_api_version = transparent_mode_api;
+  spec.render_body = vs_body(std::move(vs));
+  mutate(std::move(spec), std::move(done));
 }
 
 void beast_client::update_virtual_service(virtual_service vs, callback<task_ref> done) {
-  mutate("PUT", cloudapi + "/loadBalancer/virtualServices/" + segment(vs.id),
-         detail::encode_virtual_service(vs), true, std::move(done));
+  call_spec spec{"PUT", cloudapi + "/loadBalancer/virtualServices/" + segment(vs.id), "", true,
+                 false};
+  if (vs.transparent_mode_enabled)
+    spec.min_api_version = transparent_mode_api;
+  spec.render_body = vs_body(std::move(vs));
+  mutate(std::move(spec), std::move(done));
 }
 
 void beast_client::delete_virtual_service(std::string vs_id, callback<task_ref> done) {

@@ -96,6 +96,7 @@ public:
   void list_used_ip_addresses(std::string gateway_id, callback<std::vector<used_ip>> done) override;
   void list_seg_assignments(std::string gateway_id,
                             callback<std::vector<seg_assignment>> done) override;
+  void get_alb_settings(std::string gateway_id, callback<alb_settings> done) override;
   void list_pool_summaries(std::string gateway_id, fiql filter,
                            callback<std::vector<pool_summary>> done) override;
   void get_pool(std::string pool_id, callback<pool> done) override;
@@ -172,6 +173,11 @@ private:
     bool xml = false;   ///< legacy XML API (tasks)
     /// Sent as If-Match when set (conditional entity writes).
     std::string if_match;
+    /// When set: refused with vcd_errc::unsupported, without a request, if the negotiated API
+    /// version is older (a field VCD would silently drop at that version).
+    std::string min_api_version;
+    /// When set: renders the body for the negotiated API version (replaces `body`).
+    std::function<std::string(const std::string& api_version)> render_body;
   };
   using response_cb = std::function<void(caf::expected<http::response>)>;
   using ready_cb = std::function<void(caf::error)>;
@@ -198,6 +204,7 @@ private:
   void fetch_one(std::string target, Decode decode, callback<T> done);
   void mutate(std::string method, std::string target, std::string body, bool by_id,
               callback<task_ref> done);
+  void mutate(call_spec spec, callback<task_ref> done);
 
   std::shared_ptr<http::client> http_;
   std::string base_url_;

@@ -61,13 +61,19 @@ public:
   virtual void list_seg_assignments(std::string gateway_id,
                                     callback<std::vector<seg_assignment>> done) = 0;
 
+  /// The gateway's load-balancer settings (`edgeGateways/{id}/loadBalancer`), among them
+  /// whether transparent mode is enabled (API 37.1+).
+  virtual void get_alb_settings(std::string gateway_id, callback<alb_settings> done) = 0;
+
   // -- ALB pools ----------------------------------------------------------------------------
 
   /// Pool summaries of the gateway matching `filter` (empty: all), all pages.
   virtual void list_pool_summaries(std::string gateway_id, fiql filter,
                                    callback<std::vector<pool_summary>> done) = 0;
   virtual void get_pool(std::string pool_id, callback<pool> done) = 0;
-  /// `p.id` must be empty. The task's owner is the new pool.
+  /// `p.id` must be empty. The task's owner is the new pool. A group pool (`member_group_ref`)
+  /// needs API 37.1+: on an older session `unsupported`, without a request (VCD would drop the
+  /// field and create a pool without members); the same for update_pool.
   virtual void create_pool(pool p, callback<task_ref> done) = 0;
   /// Replaces the whole pool `p.id`.
   virtual void update_pool(pool p, callback<task_ref> done) = 0;
@@ -80,7 +86,9 @@ public:
   list_virtual_service_summaries(std::string gateway_id, fiql filter,
                                  callback<std::vector<virtual_service_summary>> done) = 0;
   virtual void get_virtual_service(std::string vs_id, callback<virtual_service> done) = 0;
-  /// `vs.id` must be empty. The task's owner is the new virtual service.
+  /// `vs.id` must be empty. The task's owner is the new virtual service. Transparent mode
+  /// needs API 37.1+: on an older session `unsupported`, without a request; the same for
+  /// update_virtual_service, which on 37.1+ always sends the flag (so `false` switches it off).
   virtual void create_virtual_service(virtual_service vs, callback<task_ref> done) = 0;
   /// Replaces the whole virtual service `vs.id`.
   virtual void update_virtual_service(virtual_service vs, callback<task_ref> done) = 0;

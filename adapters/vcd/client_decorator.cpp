@@ -46,6 +46,11 @@ void client_decorator::list_seg_assignments(std::string gateway_id,
            [&](auto cb) { inner_->list_seg_assignments(std::move(gateway_id), std::move(cb)); });
 }
 
+void client_decorator::get_alb_settings(std::string gateway_id, callback<alb_settings> done) {
+  dispatch({"get_alb_settings", call_kind::read}, std::move(done),
+           [&](auto cb) { inner_->get_alb_settings(std::move(gateway_id), std::move(cb)); });
+}
+
 void client_decorator::list_pool_summaries(std::string gateway_id, fiql filter,
                                            callback<std::vector<pool_summary>> done) {
   dispatch({"list_pool_summaries", call_kind::read}, std::move(done), [&](auto cb) {

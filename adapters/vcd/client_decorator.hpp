@@ -41,6 +41,7 @@ public:
   void list_used_ip_addresses(std::string gateway_id, callback<std::vector<used_ip>> done) final;
   void list_seg_assignments(std::string gateway_id,
                             callback<std::vector<seg_assignment>> done) final;
+  void get_alb_settings(std::string gateway_id, callback<alb_settings> done) final;
   void list_pool_summaries(std::string gateway_id, fiql filter,
                            callback<std::vector<pool_summary>> done) final;
   void get_pool(std::string pool_id, callback<pool> done) final;

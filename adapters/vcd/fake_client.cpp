@@ -16,7 +16,7 @@ namespace vcdlb::vcd {
 
 namespace {
 
-constexpr std::array<std::string_view, 44> operation_names{
+constexpr std::array<std::string_view, 45> operation_names{
   "login",
   "get_org_vdc_network",
   "get_edge_gateway",
@@ -61,6 +61,7 @@ constexpr std::array<std::string_view, 44> operation_names{
   "create_ip_set",
   "update_ip_set",
   "delete_ip_set",
+  "get_alb_settings",
 };
 
 constexpr auto unknown_id = detail::fake_unknown_id;
@@ -414,6 +415,11 @@ pool_summary fake_client::summarize(const pool& p, bool with_refs) const {
   for (const auto& m : p.members)
     if (m.enabled)
       ++s.enabled_member_count;
+  // A group pool's members are its IP set's entries, all enabled.
+  if (!p.member_group_ref.id.empty())
+    if (auto set = ip_sets_.find(p.member_group_ref.id); set != ip_sets_.end())
+      s.member_count = s.enabled_member_count =
+        static_cast<int32_t>(set->second.ip_addresses.size());
   s.up_member_count = s.enabled_member_count;
   if (with_refs)
     if (auto users = vs_by_pool_.find(p.id); users != vs_by_pool_.end())
@@ -435,6 +441,7 @@ virtual_service_summary fake_client::summarize(const virtual_service& vs) const 
   s.certificate_ref = vs.certificate_ref;
   s.service_ports = vs.service_ports;
   s.application_profile_type = vs.app_profile.type;
+  s.transparent_mode_enabled = vs.transparent_mode_enabled;
   s.status = vs.status;
   s.health_status = vs.health_status;
   s.health_message = vs.health_message;
@@ -493,7 +500,7 @@ caf::error fake_client::validate_pool(const pool& p, bool create) const {
     if (i != pools_.end() && i->second.gateway_ref.id != p.gateway_ref.id)
       return bad_request("the gateway of a pool cannot change");
   }
-  return {};
+  return validate_group_pool(p);
 }
 
 caf::error fake_client::validate_virtual_service(const virtual_service& vs, bool create) const {
@@ -572,7 +579,7 @@ caf::error fake_client::validate_virtual_service(const virtual_service& vs, bool
   if (moves_seg && !seg->has_capacity())
     return bad_request("service engine group '" + vs.service_engine_group_ref.id
                        + "' has no capacity left");
-  return {};
+  return validate_transparent_mode(vs, p->second);
 }
 
 caf::error fake_client::validate_nat_rule(const std::string& gateway_id, const nat_rule& r,

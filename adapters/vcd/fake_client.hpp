@@ -5,7 +5,8 @@
 /// services, NAT rules, app port profiles and certificates, runs mutations as tasks, and
 /// enforces the rules that matter to the engine (VIP/port overlap, pool in use, duplicate
 /// names, SEG assignment and capacity, NAT and firewall rule versions, IP-set addresses and
-/// references, BUSY_ENTITY while a gateway task runs).
+/// references, transparent mode's prerequisites and group pools, BUSY_ENTITY while a gateway
+/// task runs).
 ///
 /// Deterministic and single-threaded: every callback runs synchronously, before the call
 /// returns; ids are sequential; lists come back in creation order. Not thread-safe: use it from
@@ -90,6 +91,7 @@ enum class operation : uint8_t {
   create_ip_set,
   update_ip_set,
   delete_ip_set,
+  get_alb_settings,
 };
 
 /// "create_pool", ...
@@ -152,6 +154,8 @@ public:
   /// Appends a user-defined firewall rule (another owner's, say) at the end of the list.
   std::string put_firewall_rule(const std::string& gateway_id, firewall_rule rule);
   std::string put_ip_set(ip_set s);
+  /// The gateway's load-balancer settings (default: enabled, STANDARD, transparent mode off).
+  void set_alb_settings(const std::string& gateway_id, alb_settings s);
 
   // -- configuration and faults -------------------------------------------------------------
 
@@ -245,6 +249,7 @@ public:
   void update_ip_allocation(ip_allocation a, callback<task_ref> done) override;
   void delete_ip_allocation(std::string ip_space_id, std::string allocation_id,
                             callback<task_ref> done) override;
+  void get_alb_settings(std::string gateway_id, callback<alb_settings> done) override;
   void get_task(task_ref ref, callback<task> done) override;
   /// Unknown ids: 404 (not_found), as VCD answers for defined entities.
   void get_defined_entity(std::string entity_id, callback<defined_entity> done) override;
@@ -296,6 +301,11 @@ private:
   caf::error validate_firewall_rules(const std::string& gateway_id,
                                      const std::vector<firewall_rule>& rules) const;
   caf::error validate_ip_set(const ip_set& s) const;
+  // Transparent mode (fake_client_transparent.cpp).
+  [[nodiscard]] alb_settings alb_settings_of(const std::string& gateway_id) const;
+  caf::error validate_group_pool(const pool& p) const;
+  caf::error validate_transparent_mode(const virtual_service& vs, const pool& p) const;
+  caf::error ip_set_in_use_by_pool(const ip_set& s) const;
   seg_assignment* find_seg(const std::string& gateway_id, const std::string& seg_id);
   /// `with_refs`: also the virtual services that use it (one pass over all of them).
   pool_summary summarize(const pool& p, bool with_refs = true) const;
@@ -329,8 +339,9 @@ private:
   std::map<std::string, app_port_profile> profiles_;
   /// gateway -> user-defined rules in enforcement order (a few hundred at most: linear scans).
   std::map<std::string, std::vector<firewall_rule>> firewall_rules_;
-  std::map<std::string, ip_set> ip_sets_;    ///< by id
-  std::map<std::string, task_record> tasks_; ///< by task uuid
+  std::map<std::string, ip_set> ip_sets_;            ///< by id
+  std::map<std::string, alb_settings> alb_settings_; ///< by gateway id (absent: defaults)
+  std::map<std::string, task_record> tasks_;         ///< by task uuid
   /// Runtime defined entities by id, each with the number its ETag shows.
   struct entity_record {
     defined_entity entity;

@@ -278,6 +278,8 @@ void fake_client::delete_ip_set(std::string ip_set_id, callback<task_ref> done) 
           if (g.id == ip_set_id)
             return done(bad_request("firewall group '" + i->second.name
                                     + "' is in use by firewall rule '" + r.name + "'"));
+  if (auto err = ip_set_in_use_by_pool(i->second))
+    return done(std::move(err));
   if (auto err = busy_check(gateway_id))
     return done(std::move(err));
   entity_ref owner{i->second.name, ip_set_id};

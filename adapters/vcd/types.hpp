@@ -107,12 +107,27 @@ struct seg_assignment {
   int32_t max_virtual_services = -1; ///< -1: absent (DEDICATED SEG: unlimited here)
   int32_t min_virtual_services = -1; ///< -1: absent
   int32_t num_deployed_virtual_services = 0;
+  /// `serviceEngineGroupHaMode` (read-only): ELASTIC_N_PLUS_M_BUFFER, ELASTIC_ACTIVE_ACTIVE or
+  /// LEGACY_ACTIVE_STANDBY; "" when not reported. Transparent mode needs LEGACY_ACTIVE_STANDBY.
+  std::string service_engine_group_ha_mode;
 
   /// True when another virtual service fits (absent maximum = no limit).
   [[nodiscard]] bool has_capacity() const noexcept {
     return max_virtual_services < 0 || num_deployed_virtual_services < max_virtual_services;
   }
   friend bool operator==(const seg_assignment&, const seg_assignment&) = default;
+};
+
+/// An edge gateway's load-balancer settings (`EdgeGatewayLoadBalancerConfig`,
+/// `GET /edgeGateways/{id}/loadBalancer`); tenants read them, only providers change them.
+struct alb_settings {
+  bool enabled = false;
+  std::string service_network_definition; ///< e.g. "192.168.255.1/25"
+  std::string supported_feature_set;      ///< STANDARD or PREMIUM (API 37.0+); "" if absent
+  /// API 37.1+: the gateway is set up for transparent load balancing; virtual services can
+  /// enable transparent mode only while it is true. False when not reported (older API).
+  bool transparent_mode_enabled = false;
+  friend bool operator==(const alb_settings&, const alb_settings&) = default;
 };
 
 /// A pool health monitor; `type` is HTTP, HTTPS, TCP, UDP or PING.
@@ -155,6 +170,10 @@ struct pool {
   std::vector<health_monitor> health_monitors;
   persistence_profile persistence;
   std::vector<pool_member> members;
+  /// `memberGroupRef` (API 37.1+): the members are the addresses of this IP set (an edge
+  /// firewall group) instead of `members`, which must then be empty. Empty: not a group pool.
+  /// Transparent-mode virtual services need a group pool.
+  entity_ref member_group_ref;
   // Read-only fields, filled by reads and never sent.
   std::vector<entity_ref> virtual_service_refs;
   std::string status;
@@ -218,6 +237,9 @@ struct virtual_service {
   entity_ref certificate_ref; ///< empty: omitted (plain L4/HTTP)
   application_profile app_profile;
   std::vector<service_port> service_ports;
+  /// `transparentModeEnabled` (API 37.1+): "Preserve Client IP". Needs the gateway's
+  /// transparent mode, a pool with `member_group_ref` and a LEGACY_ACTIVE_STANDBY SEG.
+  bool transparent_mode_enabled = false;
   // Read-only fields, filled by reads and never sent.
   std::string status;        ///< PENDING, CONFIGURING, REALIZED, REALIZATION_FAILED, UNKNOWN
   std::string health_status; ///< UP, DOWN, DISABLED, UNAVAILABLE, PENDING, UNKNOWN
@@ -238,6 +260,7 @@ struct virtual_service_summary {
   entity_ref certificate_ref;
   std::vector<service_port> service_ports;
   std::string application_profile_type;
+  bool transparent_mode_enabled = false; ///< API 37.1+
   std::string status;
   std::string health_status;
   std::string health_message;
@@ -499,7 +522,13 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, seg_assignment& x) {
   return f(caf::meta::type_name("vcd::seg_assignment"), x.id, x.gateway_ref,
            x.service_engine_group_ref, x.max_virtual_services, x.min_virtual_services,
-           x.num_deployed_virtual_services);
+           x.num_deployed_virtual_services, x.service_engine_group_ha_mode);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, alb_settings& x) {
+  return f(caf::meta::type_name("vcd::alb_settings"), x.enabled, x.service_network_definition,
+           x.supported_feature_set, x.transparent_mode_enabled);
 }
 
 template <class Inspector>
@@ -523,7 +552,7 @@ typename Inspector::result_type inspect(Inspector& f, pool& x) {
   return f(caf::meta::type_name("vcd::pool"), x.id, x.name, x.description, x.gateway_ref, x.enabled,
            x.algorithm, x.default_port, x.graceful_timeout_period, x.passive_monitoring_enabled,
            x.health_monitors, x.persistence, x.members, x.virtual_service_refs, x.status,
-           x.health_status);
+           x.health_status, x.member_group_ref);
 }
 
 template <class Inspector>
@@ -554,7 +583,7 @@ typename Inspector::result_type inspect(Inspector& f, virtual_service& x) {
   return f(caf::meta::type_name("vcd::virtual_service"), x.id, x.name, x.description, x.enabled,
            x.virtual_ip_address, x.gateway_ref, x.load_balancer_pool_ref,
            x.service_engine_group_ref, x.certificate_ref, x.app_profile, x.service_ports, x.status,
-           x.health_status, x.health_message);
+           x.health_status, x.health_message, x.transparent_mode_enabled);
 }
 
 template <class Inspector>
@@ -562,7 +591,8 @@ typename Inspector::result_type inspect(Inspector& f, virtual_service_summary& x
   return f(caf::meta::type_name("vcd::virtual_service_summary"), x.id, x.name, x.description,
            x.enabled, x.virtual_ip_address, x.gateway_ref, x.load_balancer_pool_ref,
            x.service_engine_group_ref, x.certificate_ref, x.service_ports,
-           x.application_profile_type, x.status, x.health_status, x.health_message);
+           x.application_profile_type, x.status, x.health_status, x.health_message,
+           x.transparent_mode_enabled);
 }
 
 template <class Inspector>

@@ -33,6 +33,7 @@ error_code read(od::value& v, edge_gateway& out);
 error_code read(od::value& v, org_vdc_network& out);
 error_code read(od::value& v, used_ip& out);
 error_code read(od::value& v, seg_assignment& out);
+error_code read(od::value& v, alb_settings& out);
 error_code read(od::value& v, health_monitor& out);
 error_code read(od::value& v, pool_member& out);
 error_code read(od::value& v, persistence_profile& out);
@@ -317,6 +318,22 @@ error_code read(od::value& v, seg_assignment& out) {
       return read(x, out.min_virtual_services);
     if (key == "numDeployedVirtualServices")
       return read(x, out.num_deployed_virtual_services);
+    if (key == "serviceEngineGroupHaMode")
+      return read(x, out.service_engine_group_ha_mode);
+    return SUCCESS;
+  });
+}
+
+error_code read(od::value& v, alb_settings& out) {
+  return for_each_field(v, [&](std::string_view key, od::value& x) -> error_code {
+    if (key == "enabled")
+      return read(x, out.enabled);
+    if (key == "serviceNetworkDefinition")
+      return read(x, out.service_network_definition);
+    if (key == "supportedFeatureSet")
+      return read(x, out.supported_feature_set);
+    if (key == "transparentModeEnabled")
+      return read(x, out.transparent_mode_enabled);
     return SUCCESS;
   });
 }
@@ -387,6 +404,8 @@ error_code read(od::value& v, pool& out) {
       return read(x, out.persistence);
     if (key == "members")
       return read_list(x, out.members);
+    if (key == "memberGroupRef")
+      return read(x, out.member_group_ref);
     if (key == "virtualServiceRefs")
       return read(x, out.virtual_service_refs);
     if (key == "status")
@@ -493,6 +512,8 @@ error_code read_vs_common(std::string_view key, od::value& x, T& out, bool& know
     return read(x, out.health_status);
   if (key == "healthMessage")
     return read(x, out.health_message);
+  if (key == "transparentModeEnabled")
+    return read(x, out.transparent_mode_enabled);
   known = false;
   return SUCCESS;
 }
@@ -935,6 +956,10 @@ caf::expected<page<pool_summary>> decode_pool_summary_page(std::string_view body
   return decode<page<pool_summary>>(body, "pool summary page");
 }
 
+caf::expected<alb_settings> decode_alb_settings(std::string_view body) {
+  return decode<alb_settings>(body, "load balancer settings");
+}
+
 caf::expected<pool> decode_pool(std::string_view body) {
   return decode<pool>(body, "pool");
 }
@@ -1040,17 +1065,22 @@ std::string encode_pool(const pool& p) {
     monitors.push_back(std::move(h));
   }
   o["healthMonitors"] = std::move(monitors);
-  bj::array members;
-  for (const auto& m : p.members) {
-    bj::object j;
-    j["ipAddress"] = m.ip_address;
-    if (m.port > 0)
-      j["port"] = m.port;
-    j["ratio"] = m.ratio;
-    j["enabled"] = m.enabled;
-    members.push_back(std::move(j));
+  if (!p.member_group_ref.id.empty()) {
+    // Group membership and member IPs exclude each other: no `members` at all.
+    o["memberGroupRef"] = ref_json(p.member_group_ref);
+  } else {
+    bj::array members;
+    for (const auto& m : p.members) {
+      bj::object j;
+      j["ipAddress"] = m.ip_address;
+      if (m.port > 0)
+        j["port"] = m.port;
+      j["ratio"] = m.ratio;
+      j["enabled"] = m.enabled;
+      members.push_back(std::move(j));
+    }
+    o["members"] = std::move(members);
   }
-  o["members"] = std::move(members);
   if (!p.persistence.type.empty()) {
     bj::object j;
     j["type"] = p.persistence.type;
@@ -1061,7 +1091,7 @@ std::string encode_pool(const pool& p) {
   return bj::serialize(o);
 }
 
-std::string encode_virtual_service(const virtual_service& vs) {
+std::string encode_virtual_service(const virtual_service& vs, bool transparent_mode_field) {
   bj::object o;
   if (!vs.id.empty())
     o["id"] = vs.id;
@@ -1099,6 +1129,8 @@ std::string encode_virtual_service(const virtual_service& vs) {
     ports.push_back(std::move(j));
   }
   o["servicePorts"] = std::move(ports);
+  if (transparent_mode_field || vs.transparent_mode_enabled)
+    o["transparentModeEnabled"] = vs.transparent_mode_enabled;
   return bj::serialize(o);
 }
 

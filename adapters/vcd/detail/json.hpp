@@ -36,6 +36,7 @@ struct page {
 [[nodiscard]] caf::expected<page<used_ip>> decode_used_ip_page(std::string_view);
 [[nodiscard]] caf::expected<page<seg_assignment>> decode_seg_assignment_page(std::string_view);
 [[nodiscard]] caf::expected<page<pool_summary>> decode_pool_summary_page(std::string_view);
+[[nodiscard]] caf::expected<alb_settings> decode_alb_settings(std::string_view);
 [[nodiscard]] caf::expected<pool> decode_pool(std::string_view);
 [[nodiscard]] caf::expected<page<virtual_service_summary>>
   decode_virtual_service_summary_page(std::string_view);
@@ -85,7 +86,11 @@ struct error_body {
 
 /// Request bodies. `id` is written only when set (updates); read-only fields never.
 [[nodiscard]] std::string encode_pool(const pool& p);
-[[nodiscard]] std::string encode_virtual_service(const virtual_service& vs);
+/// `transparentModeEnabled` is written when it is true, and also when false if
+/// `transparent_mode_field` (the session speaks API 37.1+, where a PUT without it would not
+/// say "off" explicitly); older versions do not know the field.
+[[nodiscard]] std::string encode_virtual_service(const virtual_service& vs,
+                                                 bool transparent_mode_field = false);
 [[nodiscard]] std::string encode_nat_rule(const nat_rule& r);
 [[nodiscard]] std::string encode_app_port_profile(const app_port_profile& p);
 /// `IpSpaceIpAllocationRequest` for one floating IP: `{"type":"FLOATING_IP","quantity":1}`, or

@@ -326,7 +326,7 @@ caf::error parse_ip_space(reader& r, const YAML::Node& n, const std::string& w, 
 caf::error parse_seg(reader& r, const YAML::Node& n, const std::string& w, seg_assignment& s) {
   if (auto err = r.check_keys(n, w,
                               {"id", "service_engine_group", "service_engine_group_id",
-                               "max_virtual_services", "min_virtual_services"}))
+                               "max_virtual_services", "min_virtual_services", "ha_mode"}))
     return err;
   if (auto err = r.str(n, "service_engine_group", w, s.seg_name, true))
     return err;
@@ -338,6 +338,13 @@ caf::error parse_seg(reader& r, const YAML::Node& n, const std::string& w, seg_a
     return err;
   if (auto err = r.opt_scalar(n, "min_virtual_services", w, s.min_virtual_services))
     return err;
+  if (auto err = r.str(n, "ha_mode", w, s.ha_mode))
+    return err;
+  if (s.ha_mode != "ELASTIC_N_PLUS_M_BUFFER" && s.ha_mode != "ELASTIC_ACTIVE_ACTIVE"
+      && s.ha_mode != "LEGACY_ACTIVE_STANDBY")
+    return yaml_error(config_errc::invalid_value, w + ".ha_mode",
+                      "must be ELASTIC_N_PLUS_M_BUFFER, ELASTIC_ACTIVE_ACTIVE or "
+                      "LEGACY_ACTIVE_STANDBY");
   if (s.seg_id.empty())
     s.seg_id = derived_urn("serviceEngineGroup", s.seg_name);
   return {};
@@ -406,8 +413,9 @@ caf::error parse_firewall_rule(reader& r, const YAML::Node& n, const std::string
 
 caf::error parse_gateway(reader& r, const YAML::Node& n, const std::string& w, edge_gateway& g) {
   if (auto err = r.check_keys(n, w,
-                              {"name", "id", "alb_enabled", "supported_feature_set", "uplinks",
-                               "seg_assignments", "ip_sets", "firewall_rules", "load_balancers"}))
+                              {"name", "id", "alb_enabled", "supported_feature_set",
+                               "transparent_mode_enabled", "uplinks", "seg_assignments", "ip_sets",
+                               "firewall_rules", "load_balancers"}))
     return err;
   if (auto err = r.str(n, "name", w, g.name, true))
     return err;
@@ -420,6 +428,8 @@ caf::error parse_gateway(reader& r, const YAML::Node& n, const std::string& w, e
   if (g.supported_feature_set != "STANDARD" && g.supported_feature_set != "PREMIUM")
     return yaml_error(config_errc::invalid_value, w + ".supported_feature_set",
                       "must be STANDARD or PREMIUM");
+  if (auto err = r.scalar(n, "transparent_mode_enabled", w, g.transparent_mode_enabled))
+    return err;
   if (auto err = r.list(n, "uplinks", w, g.uplinks,
                         [&](const YAML::Node& m, const std::string& mw, uplink& x) {
                           return parse_uplink(r, m, mw, x);
@@ -825,6 +835,8 @@ void emit_gateway(YAML::Emitter& e, const edge_gateway& g) {
   emit_kv(e, "id", g.id);
   e << YAML::Key << "alb_enabled" << YAML::Value << g.alb_enabled;
   emit_kv(e, "supported_feature_set", g.supported_feature_set);
+  if (g.transparent_mode_enabled) // left out when off, so older scenarios print as before
+    e << YAML::Key << "transparent_mode_enabled" << YAML::Value << true;
   e << YAML::Key << "uplinks" << YAML::Value << YAML::BeginSeq;
   for (auto& u : g.uplinks) {
     e << YAML::BeginMap;
@@ -865,6 +877,8 @@ void emit_gateway(YAML::Emitter& e, const edge_gateway& g) {
       e << YAML::Key << "max_virtual_services" << YAML::Value << *a.max_virtual_services;
     if (a.min_virtual_services)
       e << YAML::Key << "min_virtual_services" << YAML::Value << *a.min_virtual_services;
+    if (a.ha_mode != "ELASTIC_N_PLUS_M_BUFFER")
+      emit_kv(e, "ha_mode", a.ha_mode);
     e << YAML::EndMap;
   }
   e << YAML::EndSeq;

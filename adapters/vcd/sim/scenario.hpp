@@ -44,6 +44,9 @@ struct seg_assignment {
   std::string seg_id;                      ///< urn:vcloud:serviceEngineGroup:...
   std::optional<int> max_virtual_services; ///< unset: DEDICATED, no limit
   std::optional<int> min_virtual_services;
+  /// The SEG's HA mode (`serviceEngineGroupHaMode`): ELASTIC_N_PLUS_M_BUFFER,
+  /// ELASTIC_ACTIVE_ACTIVE or LEGACY_ACTIVE_STANDBY (needed by transparent mode).
+  std::string ha_mode = "ELASTIC_N_PLUS_M_BUFFER";
 };
 
 /// An IP set (firewall group of type IP_SET) on the gateway from the start: another owner's.
@@ -89,6 +92,8 @@ struct edge_gateway {
   std::string id; ///< urn:vcloud:gateway:...
   bool alb_enabled = true;
   std::string supported_feature_set = "STANDARD";
+  /// Load-balancer settings' transparentModeEnabled (API 37.1+; a provider setting).
+  bool transparent_mode_enabled = false;
   std::vector<uplink> uplinks;
   std::vector<seg_assignment> seg_assignments;
   std::vector<gateway_ip_set> ip_sets;

@@ -63,6 +63,7 @@ TEST_F(client_decorator_test, every_member_forwards_with_its_name_and_kind) {
   c.get_edge_gateway("gw", ignore<edge_gateway>());
   c.list_used_ip_addresses("gw", ignore<std::vector<used_ip>>());
   c.list_seg_assignments("gw", ignore<std::vector<seg_assignment>>());
+  c.get_alb_settings("gw", ignore<alb_settings>());
   c.list_pool_summaries("gw", {}, ignore<std::vector<pool_summary>>());
   c.get_pool("p", ignore<pool>());
   c.create_pool({}, ignore<task_ref>());
@@ -105,6 +106,7 @@ TEST_F(client_decorator_test, every_member_forwards_with_its_name_and_kind) {
                                           "get_edge_gateway",
                                           "list_used_ip_addresses",
                                           "list_seg_assignments",
+                                          "get_alb_settings",
                                           "list_pool_summaries",
                                           "get_pool",
                                           "create_pool",

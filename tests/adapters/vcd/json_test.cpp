@@ -504,3 +504,65 @@ TEST(vcd_json_decode, ip_sets_read_the_deprecated_owner_spelling) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(vcd_json_transparent, a_group_pool_sends_its_group_and_no_members) {
+  pool p;
+  p.name = "ingress-pool-t";
+  p.gateway_ref = {"", gw_urn};
+  p.members = {{"10.0.0.1", 30080, 1, true, ""}}; // ignored: the group wins
+  p.member_group_ref = {"ingress-members-t", "urn:vcloud:firewallGroup:1"};
+  auto v = bj::parse(encode_pool(p)).as_object();
+  EXPECT_FALSE(v.contains("members"));
+  EXPECT_EQ(v.at("memberGroupRef").at("id").as_string(), "urn:vcloud:firewallGroup:1");
+  p.member_group_ref = {};
+  v = bj::parse(encode_pool(p)).as_object();
+  EXPECT_FALSE(v.contains("memberGroupRef"));
+  EXPECT_EQ(v.at("members").as_array().size(), 1u);
+}
+
+TEST(vcd_json_transparent, transparent_mode_is_sent_when_on_or_when_the_version_knows_it) {
+  virtual_service vs;
+  vs.name = "vs";
+  EXPECT_FALSE(
+    bj::parse(encode_virtual_service(vs)).as_object().contains("transparentModeEnabled"));
+  auto with_field = bj::parse(encode_virtual_service(vs, true)).as_object();
+  EXPECT_EQ(with_field.at("transparentModeEnabled"), bj::value(false));
+  vs.transparent_mode_enabled = true;
+  EXPECT_EQ(bj::parse(encode_virtual_service(vs)).as_object().at("transparentModeEnabled"),
+            bj::value(true));
+}
+
+TEST(vcd_json_transparent, reads_settings_ha_mode_group_and_flag) {
+  auto s = decode_alb_settings(R"({"enabled": true, "serviceNetworkDefinition": "192.168.255.1/25",
+    "supportedFeatureSet": "PREMIUM", "transparentModeEnabled": true, "licenseType": null})");
+  ASSERT_TRUE(s) << describe(s.error());
+  EXPECT_TRUE(s->enabled);
+  EXPECT_TRUE(s->transparent_mode_enabled);
+  EXPECT_EQ(s->supported_feature_set, "PREMIUM");
+  EXPECT_EQ(s->service_network_definition, "192.168.255.1/25");
+  auto old = decode_alb_settings(R"({"enabled": true, "licenseType": "BASIC"})");
+  ASSERT_TRUE(old);
+  EXPECT_FALSE(old->transparent_mode_enabled);
+  EXPECT_FALSE(decode_alb_settings(R"({"enabled": "yes"})"));
+
+  auto segs = decode_seg_assignment_page(R"({"resultTotal": 1, "pageCount": 1, "page": 1,
+    "pageSize": 25, "values": [{"id": "urn:vcloud:serviceEngineGroupAssignment:1",
+    "serviceEngineGroupRef": {"name": "seg", "id": "urn:vcloud:serviceEngineGroup:1"},
+    "serviceEngineGroupHaMode": "LEGACY_ACTIVE_STANDBY"}]})");
+  ASSERT_TRUE(segs) << describe(segs.error());
+  EXPECT_EQ(segs->values.at(0).service_engine_group_ha_mode, "LEGACY_ACTIVE_STANDBY");
+
+  auto p = decode_pool(R"({"id": "urn:vcloud:loadBalancerPool:1", "name": "p",
+    "memberGroupRef": {"name": "m", "id": "urn:vcloud:firewallGroup:1"}, "members": null})");
+  ASSERT_TRUE(p) << describe(p.error());
+  EXPECT_EQ(p->member_group_ref.id, "urn:vcloud:firewallGroup:1");
+  EXPECT_TRUE(p->members.empty());
+
+  auto vs = decode_virtual_service(R"({"id": "v", "transparentModeEnabled": true})");
+  ASSERT_TRUE(vs);
+  EXPECT_TRUE(vs->transparent_mode_enabled);
+}
+
+} // namespace

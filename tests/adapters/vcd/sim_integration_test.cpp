@@ -559,3 +559,136 @@ TEST_F(sim_integration, firewall_rules_and_ip_sets_round_trip) {
 }
 
 } // namespace
+
+namespace {
+
+sim::scenario transparent_ready_scenario(const std::string& api_version = "37.2") {
+  auto s = sim::default_scenario();
+  s.api_version = api_version;
+  auto& g = s.orgs.front().vdcs.front().edge_gateways.front();
+  g.transparent_mode_enabled = true;
+  g.seg_assignments.front().ha_mode = "LEGACY_ACTIVE_STANDBY";
+  return s;
+}
+
+TEST_F(sim_integration, transparent_mode_on_a_group_pool_round_trips_and_switches_off) {
+  start(transparent_ready_scenario());
+  auto alb = run<alb_settings>([&](auto cb) { client->get_alb_settings(gw, cb); });
+  ASSERT_TRUE(alb) << describe(alb.error());
+  EXPECT_TRUE(alb->enabled);
+  EXPECT_TRUE(alb->transparent_mode_enabled);
+  auto segs =
+    run<std::vector<seg_assignment>>([&](auto cb) { client->list_seg_assignments(gw, cb); });
+  ASSERT_TRUE(segs) << describe(segs.error());
+  EXPECT_EQ(segs->front().service_engine_group_ha_mode, "LEGACY_ACTIVE_STANDBY");
+
+  ip_set members;
+  members.name = "vcdlb-members-test";
+  members.owner_ref = {"edge-1", gw};
+  members.ip_addresses = {"10.0.0.11", "10.0.0.12"};
+  auto st = finish(run<task_ref>([&](auto cb) { client->create_ip_set(members, cb); }));
+  ASSERT_TRUE(st) << describe(st.error());
+  auto set_id = st->owner.id;
+  ASSERT_FALSE(set_id.empty());
+
+  auto p = make_pool("ingress-pool-transparent");
+  p.members.clear();
+  p.member_group_ref = {members.name, set_id};
+  auto pt = finish(run<task_ref>([&](auto cb) { client->create_pool(p, cb); }));
+  ASSERT_TRUE(pt) << describe(pt.error());
+  ASSERT_EQ(pt->status, task_status::success) << pt->error.message;
+  auto stored_pool = run<pool>([&](auto cb) { client->get_pool(pt->owner.id, cb); });
+  ASSERT_TRUE(stored_pool) << describe(stored_pool.error());
+  EXPECT_EQ(stored_pool->member_group_ref.id, set_id);
+  EXPECT_TRUE(stored_pool->members.empty());
+
+  auto vs = make_vs("ingress-vs-transparent", pt->owner.id, "203.0.113.10", 80);
+  vs.transparent_mode_enabled = true;
+  auto vt = finish(run<task_ref>([&](auto cb) { client->create_virtual_service(vs, cb); }));
+  ASSERT_TRUE(vt) << describe(vt.error());
+  ASSERT_EQ(vt->status, task_status::success) << vt->error.message;
+  auto stored =
+    run<virtual_service>([&](auto cb) { client->get_virtual_service(vt->owner.id, cb); });
+  ASSERT_TRUE(stored) << describe(stored.error());
+  EXPECT_TRUE(stored->transparent_mode_enabled);
+  auto summaries = run<std::vector<virtual_service_summary>>(
+    [&](auto cb) { client->list_virtual_service_summaries(gw, {}, cb); });
+  ASSERT_TRUE(summaries) << describe(summaries.error());
+  EXPECT_TRUE(summaries->front().transparent_mode_enabled);
+
+  // Off: the client says so explicitly (37.1+), and VCD stores it.
+  stored->transparent_mode_enabled = false;
+  vcd->set_log_bodies(true);
+  auto off = finish(run<task_ref>([&](auto cb) { client->update_virtual_service(*stored, cb); }));
+  ASSERT_TRUE(off) << describe(off.error());
+  bool sent_false = false;
+  for (const auto& b : vcd->body_log())
+    if (b.method == "PUT")
+      sent_false = b.request_body.find(R"("transparentModeEnabled":false)") != std::string::npos;
+  EXPECT_TRUE(sent_false) << "the PUT names the flag";
+  vcd->set_log_bodies(false);
+  auto after = run<virtual_service>([&](auto cb) { client->get_virtual_service(stored->id, cb); });
+  ASSERT_TRUE(after) << describe(after.error());
+  EXPECT_FALSE(after->transparent_mode_enabled);
+  // The IP set stays in use while the group pool exists.
+  auto del = run<task_ref>([&](auto cb) { client->delete_ip_set(set_id, cb); });
+  ASSERT_FALSE(del);
+  EXPECT_TRUE(has_code(del.error(), vcd_errc::bad_request)) << describe(del.error());
+}
+
+TEST_F(sim_integration, transparent_mode_refusals_name_the_missing_prerequisite) {
+  auto s = transparent_ready_scenario();
+  s.orgs.front().vdcs.front().edge_gateways.front().seg_assignments.front().ha_mode =
+    "ELASTIC_ACTIVE_ACTIVE";
+  start(std::move(s));
+  ip_set members;
+  members.name = "vcdlb-members-test";
+  members.owner_ref = {"edge-1", gw};
+  members.ip_addresses = {"10.0.0.11"};
+  auto st = finish(run<task_ref>([&](auto cb) { client->create_ip_set(members, cb); }));
+  ASSERT_TRUE(st) << describe(st.error());
+  auto p = make_pool("ingress-pool-transparent");
+  p.members.clear();
+  p.member_group_ref = {members.name, st->owner.id};
+  auto pt = finish(run<task_ref>([&](auto cb) { client->create_pool(p, cb); }));
+  ASSERT_TRUE(pt) << describe(pt.error());
+  auto vs = make_vs("ingress-vs-transparent", pt->owner.id, "203.0.113.10", 80);
+  vs.transparent_mode_enabled = true;
+  auto refused = run<task_ref>([&](auto cb) { client->create_virtual_service(vs, cb); });
+  ASSERT_FALSE(refused);
+  EXPECT_TRUE(has_code(refused.error(), vcd_errc::bad_request)) << describe(refused.error());
+  auto info = parse_error_info(refused.error());
+  EXPECT_EQ(info.http_status, 400u);
+  EXPECT_NE(info.message.find("LEGACY_ACTIVE_STANDBY"), std::string::npos) << info.message;
+}
+
+TEST_F(sim_integration, below_api_37_1_the_client_refuses_transparent_fields_before_sending) {
+  start(transparent_ready_scenario("37.0"));
+  auto alb = run<alb_settings>([&](auto cb) { client->get_alb_settings(gw, cb); });
+  ASSERT_TRUE(alb) << describe(alb.error());
+  EXPECT_FALSE(alb->transparent_mode_enabled) << "not reported before 37.1";
+  auto requests = vcd->stats().total;
+  auto p = make_pool("ingress-pool-transparent");
+  p.members.clear();
+  p.member_group_ref = {"any", "urn:vcloud:firewallGroup:00000000-0000-0000-0000-000000000001"};
+  auto pool_refused = run<task_ref>([&](auto cb) { client->create_pool(p, cb); });
+  ASSERT_FALSE(pool_refused);
+  EXPECT_TRUE(has_code(pool_refused.error(), vcd_errc::unsupported))
+    << describe(pool_refused.error());
+  auto pool_id = create_pool("ingress-pool-plain");
+  auto vs = make_vs("ingress-vs-transparent", pool_id, "203.0.113.10", 80);
+  vs.transparent_mode_enabled = true;
+  auto before = vcd->stats().total;
+  auto vs_refused = run<task_ref>([&](auto cb) { client->create_virtual_service(vs, cb); });
+  ASSERT_FALSE(vs_refused);
+  EXPECT_TRUE(has_code(vs_refused.error(), vcd_errc::unsupported)) << describe(vs_refused.error());
+  EXPECT_EQ(vcd->stats().total, before) << "nothing was sent";
+  EXPECT_GT(before, requests);
+  // Without the field a 37.0 write works as before.
+  vs.transparent_mode_enabled = false;
+  auto ok = finish(run<task_ref>([&](auto cb) { client->create_virtual_service(vs, cb); }));
+  ASSERT_TRUE(ok) << describe(ok.error());
+  EXPECT_EQ(ok->status, task_status::success) << ok->error.message;
+}
+
+} // namespace

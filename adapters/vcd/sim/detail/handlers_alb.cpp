@@ -6,6 +6,7 @@
 
 #include "adapters/vcd/sim/detail/handlers.hpp"
 #include "adapters/vcd/sim/detail/ipv4.hpp"
+#include "adapters/vcd/sim/detail/transparent.hpp"
 
 namespace vcdlb::vcd::sim::detail {
 
@@ -48,7 +49,10 @@ bool truthy(const json::object& o, std::string_view key, bool fallback) {
 
 // -- pools ---------------------------------------------------------------------------------
 
-int64_t enabled_members(const json::object& pool) {
+int64_t enabled_members(state& st, const json::object& pool) {
+  // A group pool's members are its IP set's entries, all enabled.
+  if (auto group = group_member_count(st, pool); group >= 0)
+    return group;
   int64_t n = 0;
   if (auto* m = pool.if_contains("members"); m != nullptr && m->is_array())
     for (const auto& x : m->get_array())
@@ -150,7 +154,7 @@ std::optional<http::response> validate_pool(ctx& c, json::object& body, const en
         mo["enabled"] = true;
     }
   }
-  return std::nullopt;
+  return check_group_pool(c, body, self, *gw);
 }
 
 void pool_defaults(json::object& body, const gateway_rec& gw) {
@@ -351,6 +355,8 @@ std::optional<http::response> validate_vs(ctx& c, json::object& body, const entr
                          "seg_full");
   }
   body["serviceEngineGroupRef"] = assignment->body.at("serviceEngineGroupRef");
+  if (auto bad = check_transparent_vs(c, body, *gw, *pool, *assignment))
+    return bad;
   // VIP rules (reference §7.5).
   auto vip = str_field(body, "virtualIpAddress");
   auto vip6 = c.version >= 3700 ? str_field(body, "ipv6VirtualIpAddress") : std::string{};
@@ -422,7 +428,9 @@ json::object render_pool(state& st, const entry& e) {
   int64_t count = members != nullptr && members->is_array()
                     ? static_cast<int64_t>(members->get_array().size())
                     : 0;
-  auto enabled = enabled_members(e.body);
+  if (auto group = group_member_count(st, e.body); group >= 0)
+    count = group;
+  auto enabled = enabled_members(st, e.body);
   bool realized = e.status == "REALIZED";
   std::string health = !truthy(e.body, "enabled", true) ? "DISABLED"
                        : users.empty() || count == 0    ? "UNAVAILABLE"
@@ -458,7 +466,7 @@ json::object render_vs(state& st, const entry& e, int version, time_point now) {
   else {
     auto* pool = st.find(ref_id(e.body, "loadBalancerPoolRef"));
     health =
-      pool != nullptr && truthy(pool->body, "enabled", true) && enabled_members(pool->body) > 0
+      pool != nullptr && truthy(pool->body, "enabled", true) && enabled_members(st, pool->body) > 0
         ? "UP"
         : "DOWN";
   }

@@ -13,6 +13,7 @@
 #include "adapters/vcd/ip_address.hpp"
 #include "adapters/vcd/sim/detail/handlers.hpp"
 #include "adapters/vcd/sim/detail/text.hpp"
+#include "adapters/vcd/sim/detail/transparent.hpp"
 
 namespace vcdlb::vcd::sim::detail {
 
@@ -435,6 +436,12 @@ http::response delete_firewall_group(ctx& c) {
                                    + "'.",
                                  "in_use");
     }
+  if (const auto* pool = pool_using_ip_set(c.st, e->id))
+    return bad_request(c,
+                       "Firewall group '" + str_field(e->body, "name")
+                         + "' is in use by load balancer pool '" + str_field(pool->body, "name")
+                         + "'.",
+                       "in_use");
   if (gw != nullptr)
     if (auto busy = check_busy(c, *gw))
       return std::move(*busy);

@@ -4,6 +4,7 @@
 
 #include "adapters/vcd/sim/detail/handlers.hpp"
 #include "adapters/vcd/sim/detail/ipv4.hpp"
+#include "adapters/vcd/sim/detail/transparent.hpp"
 
 namespace vcdlb::vcd::sim::detail {
 
@@ -272,7 +273,7 @@ json::object alb_json(const gateway_rec& g, int version) {
   else
     j["licenseType"] = g.feature_set == "PREMIUM" ? "ENTERPRISE" : "BASIC";
   if (version >= 3701)
-    j["transparentModeEnabled"] = false;
+    j["transparentModeEnabled"] = g.transparent_mode;
   return j;
 }
 
@@ -303,11 +304,24 @@ http::response put_alb_settings(ctx& c) {
   auto fs = str_field(*body, "supportedFeatureSet");
   if (!fs.empty() && fs != "STANDARD" && fs != "PREMIUM")
     return bad_request(c, "supportedFeatureSet must be STANDARD or PREMIUM.", "invalid_value");
+  // transparentModeEnabled is part of the schema from 37.1; absent keeps the current value.
+  std::optional<bool> transparent;
+  if (const auto* t = body->if_contains("transparentModeEnabled");
+      c.version >= 3701 && t != nullptr && !t->is_null()) {
+    if (!t->is_bool())
+      return bad_request(c, "transparentModeEnabled must be a boolean.", "invalid_value");
+    transparent = t->get_bool();
+  }
+  if (g->transparent_mode && (transparent == false || !enabled->get_bool()))
+    if (auto in_use = check_gateway_transparent_off(c, *g))
+      return std::move(*in_use);
   if (auto busy = check_busy(c, *g))
     return std::move(*busy);
   g->alb_enabled = enabled->get_bool();
   if (!fs.empty())
     g->feature_set = fs;
+  if (transparent)
+    g->transparent_mode = *transparent;
   g->status = "CONFIGURING";
   task_rec t;
   t.act = task_rec::action::gateway_update;
@@ -341,7 +355,8 @@ json::object render_seg_assignment(state& st, const entry& e) {
     j["gatewaySupportedFeatureSet"] = g->feature_set;
   }
   j["serviceEngineGroupSupportedFeatureSet"] = "STANDARD";
-  j["serviceEngineGroupHaMode"] = "ELASTIC_N_PLUS_M_BUFFER";
+  if (!has_field(j, "serviceEngineGroupHaMode"))
+    j["serviceEngineGroupHaMode"] = "ELASTIC_N_PLUS_M_BUFFER";
   return j;
 }
 
@@ -412,6 +427,11 @@ http::response post_seg_assignment(ctx& c) {
   for (auto key : {"maxVirtualServices", "minVirtualServices"})
     if (has_field(*body, key))
       stored[key] = body->at(key);
+  // The HA mode is the SEG's own (read-only here): as another assignment of it shows.
+  for (const auto& [seq, o] : c.st.objects)
+    if (o.k == kind::seg_assignment && ref_id(o.body, "serviceEngineGroupRef") == seg_id
+        && has_field(o.body, "serviceEngineGroupHaMode"))
+      stored["serviceEngineGroupHaMode"] = o.body.at("serviceEngineGroupHaMode");
   auto& e = c.st.insert(new_entry(c, kind::seg_assignment, g->id, g->org_id, std::move(stored)));
   auto& t = start_object_task(c, e, task_rec::action::create, "SERVICE_ENGINE_GROUP_ASSIGN",
                               "Assigning service engine group to " + g->name, g->id);

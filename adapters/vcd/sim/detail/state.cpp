@@ -130,6 +130,7 @@ state::state(core_options opts)
         r.uplinks = g.uplinks;
         r.alb_enabled = g.alb_enabled;
         r.feature_set = g.supported_feature_set;
+        r.transparent_mode = g.transparent_mode_enabled;
         gateways.emplace(r.id, std::move(r));
         for (const auto& a : g.seg_assignments) {
           entry e;
@@ -143,6 +144,7 @@ state::state(core_options opts)
             e.body["maxVirtualServices"] = *a.max_virtual_services;
           if (a.min_virtual_services)
             e.body["minVirtualServices"] = *a.min_virtual_services;
+          e.body["serviceEngineGroupHaMode"] = a.ha_mode;
           insert(std::move(e));
         }
         // Other owners' IP sets and firewall rules, as the handlers store them.

@@ -68,6 +68,7 @@ struct gateway_rec {
   std::vector<uplink> uplinks;
   bool alb_enabled = true;
   std::string feature_set = "STANDARD";
+  bool transparent_mode = false; ///< load-balancer settings' transparentModeEnabled (37.1+)
   std::string status = "REALIZED";
   std::string lock_task; ///< uuid of the running mutating task holding the gateway lock
   /// Ids of the user-defined firewall rules (kind::firewall_rule entries) in enforcement
