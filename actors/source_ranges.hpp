@@ -13,12 +13,12 @@
 #include <vector>
 
 #include "caf/expected.hpp"
+#include "protocol/service.hpp"
 
 namespace vcdlb {
 
 /// The legacy annotation read when `spec.loadBalancerSourceRanges` is empty.
-inline constexpr std::string_view source_ranges_annotation =
-  "service.beta.kubernetes.io/load-balancer-source-ranges";
+inline constexpr std::string_view source_ranges_annotation = annotations::source_ranges;
 
 /// The sources allowed to reach a Service's load balancer.
 struct source_ranges {
