@@ -279,8 +279,8 @@ std::string owner_from_description(std::string_view description) {
 
 namespace {
 
-constexpr std::array<std::string_view, 4> firewall_prefixes{"vcdlb-fws-", "vcdlb-fwv-",
-                                                            "vcdlb-fwa-", "vcdlb-fwd-"};
+constexpr std::array<std::string_view, 5> firewall_prefixes{
+  "vcdlb-fws-", "vcdlb-fwv-", "vcdlb-fwa-", "vcdlb-fwd-", "vcdlb-fwp-"};
 constexpr size_t firewall_prefix_len = 10; // every prefix above
 
 } // namespace
@@ -305,6 +305,7 @@ firewall_names firewall_names_for(std::string_view cluster_id, const service_key
   out.vip = std::string{firewall_prefixes[1]} + body;
   out.allow_rule = std::string{firewall_prefixes[2]} + body;
   out.drop_rule = std::string{firewall_prefixes[3]} + body;
+  out.ports = std::string{firewall_prefixes[4]} + body;
   return out;
 }
 

@@ -112,7 +112,9 @@ struct parsed_name {
 /// The gateway firewall objects of a Service whose `loadBalancerSourceRanges` restrict its
 /// sources (one of each per Service, not per port): IP sets `vcdlb-fws-<tag>-<hash>-<ns>.<name>`
 /// (the allowed sources) and `vcdlb-fwv-...` (the Service's VIP), rules `vcdlb-fwa-...` (ALLOW)
-/// and `vcdlb-fwd-...` (DROP). Always namespaced (the upstream provider has no such objects);
+/// and `vcdlb-fwd-...` (DROP), and the application port profile `vcdlb-fwp-...` (the Service's
+/// ports, so that a VIP shared with other Services is filtered on its own ports only).
+/// Always namespaced (the upstream provider has no such objects);
 /// within max_name_length; the readable part is cut like namespaced_names' and the hash keeps
 /// names of different Services distinct.
 struct firewall_names {
@@ -120,6 +122,7 @@ struct firewall_names {
   std::string vip;
   std::string allow_rule;
   std::string drop_rule;
+  std::string ports;
 
   friend bool operator==(const firewall_names&, const firewall_names&) = default;
 };

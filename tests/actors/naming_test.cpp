@@ -206,7 +206,8 @@ TEST(naming, firewall_names_are_per_service_and_parse_back_to_their_owner) {
   EXPECT_EQ(n.vip, "vcdlb-fwv-" + tag + "-" + hash + "-web.ingress");
   EXPECT_EQ(n.allow_rule, "vcdlb-fwa-" + tag + "-" + hash + "-web.ingress");
   EXPECT_EQ(n.drop_rule, "vcdlb-fwd-" + tag + "-" + hash + "-web.ingress");
-  for (const auto& name : {n.sources, n.vip, n.allow_rule, n.drop_rule})
+  EXPECT_EQ(n.ports, "vcdlb-fwp-" + tag + "-" + hash + "-web.ingress");
+  for (const auto& name : {n.sources, n.vip, n.allow_rule, n.drop_rule, n.ports})
     EXPECT_EQ(firewall_owner(name, capvcd_id), hash) << name;
   // Another cluster's, a tenant's and the load balancer objects' names are not firewall names.
   EXPECT_FALSE(firewall_owner(n.allow_rule, "NO_RDE_other"));
