@@ -558,7 +558,8 @@ void accept_source_ranges(self_ptr self, source_range_request req,
   req.cidrs = sorted_unique(std::move(req.cidrs));
   std::sort(req.destinations.begin(), req.destinations.end());
   // Nothing asked and nothing there: the common case (no ranges) costs one lookup.
-  if (req.cidrs.empty() && fw.loaded && !fw.next.contains(hash)) {
+  // (Not while a wave runs: it may be making this Service's objects right now.)
+  if (req.cidrs.empty() && fw.loaded && !fw.running && !fw.next.contains(hash)) {
     auto i = fw.services.find(hash);
     if (i == fw.services.end() || i->second.empty()) {
       rp.deliver(caf::ok_atom::value);
