@@ -114,6 +114,16 @@ std::chrono::nanoseconds gateway_busy_time(const std::vector<vcd::sim::task_reco
   return busy;
 }
 
+std::optional<vcd::sim::time_point>
+first_gateway_task(const std::vector<vcd::sim::task_record>& tasks, vcd::sim::time_point from,
+                   vcd::sim::time_point to) {
+  std::optional<vcd::sim::time_point> first;
+  for (const auto& t : tasks)
+    if (!t.gateway_id.empty() && t.start >= from && t.start < to && (!first || t.start < *first))
+      first = t.start;
+  return first;
+}
+
 uint64_t gateway_tasks_started(const std::vector<vcd::sim::task_record>& tasks,
                                vcd::sim::time_point from, vcd::sim::time_point to) {
   uint64_t n = 0;

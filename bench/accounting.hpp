@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -66,6 +67,11 @@ private:
 [[nodiscard]] std::chrono::nanoseconds
 gateway_busy_time(const std::vector<vcd::sim::task_record>& tasks, vcd::sim::time_point from,
                   vcd::sim::time_point to);
+
+/// When the first gateway-bound task within [from, to) started; nullopt if none did.
+[[nodiscard]] std::optional<vcd::sim::time_point>
+first_gateway_task(const std::vector<vcd::sim::task_record>& tasks, vcd::sim::time_point from,
+                   vcd::sim::time_point to);
 
 /// Gateway-bound tasks that started within [from, to).
 [[nodiscard]] uint64_t gateway_tasks_started(const std::vector<vcd::sim::task_record>& tasks,

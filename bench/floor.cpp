@@ -16,6 +16,7 @@ mutation_floor floor_for(phase_kind k, config::lb_mode mode, uint64_t services, 
     f.other_mutations = n_ports * other_per_port;
     break;
   case phase_kind::update:
+  case phase_kind::restart:
     f.gateway_mutations = services * 2 * gw_per_port;
     f.other_mutations = services * 2 * other_per_port;
     break;

@@ -102,6 +102,7 @@ json::object phase_json(const phase_result& p) {
           {"requests_per_service", per_json(p.requests, p.services)},
           {"requests_per_port", per_json(p.requests, p.ports)},
           {"gateway_tasks", p.gateway_tasks},
+          {"first_gateway_task_s", p.first_task_s},
           {"gateway_busy_s", p.gateway_busy_s},
           {"gateway_busy_fraction", p.busy_fraction},
           {"cpu_s", p.cpu_s},
@@ -186,6 +187,11 @@ void print_report(const bench_report& r, std::ostream& out) {
           << fmt(static_cast<double>(p.requests.mutations) / moves, 2) << " mutations), "
           << fmt(1000 * p.gateway_busy_s / moves, 2) << " ms gateway busy\n";
     }
+  for (const auto& p : r.phases)
+    if (p.phase == "restart" && p.supported && p.first_task_s >= 0)
+      out << "restart with " << p.services << " Services' objects on the gateway and work pending ("
+          << p.subject << "): first gateway mutation " << fmt(p.first_task_s, 3)
+          << " s after the new engine started; wall / floor " << fmt(p.floor_ratio, 2) << "\n";
   for (const auto& p : r.phases)
     if (p.supported && p.requests.rde_writes > 0)
       out << "RDE status.cpi writes (" << p.phase << ", " << p.subject

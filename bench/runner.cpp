@@ -225,6 +225,8 @@ caf::error run_plan(const bench_options& o, const scenario_plan& plan, subject& 
       auto end =
         t0 + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(r.wall_s));
       r.gateway_tasks = gateway_tasks_started(tasks, t0, t1);
+      if (auto first = first_gateway_task(tasks, t0, t1))
+        r.first_task_s = std::chrono::duration<double>(*first - t0).count();
       r.gateway_busy_s = std::chrono::duration<double>(gateway_busy_time(tasks, t0, end)).count();
       r.busy_fraction = r.wall_s > 0 ? r.gateway_busy_s / r.wall_s : 0;
     }

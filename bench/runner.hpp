@@ -99,6 +99,9 @@ struct phase_result {
   /// route; retries and rejected stay 0): a cross-check, the totals must equal `requests`'.
   request_counts simulator_counts;
   uint64_t gateway_tasks = 0;
+  /// From the phase's start until its first gateway task started (its first gateway
+  /// mutation); -1 when none did or there is no simulator.
+  double first_task_s = -1;
   double gateway_busy_s = 0;
   double busy_fraction = 0;
   double cpu_s = 0;            ///< the whole process during the phase

@@ -28,7 +28,7 @@ upstream_subject::run_phase(phase_kind k, const cluster_state& before, const clu
   phase_outcome out;
   out.latency_s.resize(services.size());
   calls_.clear();
-  if (k == phase_kind::update)
+  if (k == phase_kind::update || k == phase_kind::restart)
     out.note = "the removed port's objects are left behind, as upstream does (issue #336)";
   struct item {
     size_t index;
@@ -63,6 +63,7 @@ upstream_subject::run_phase(phase_kind k, const cluster_state& before, const clu
     case phase_kind::drift_repair:    // not supported: never asked for
     case phase_kind::churn_endpoints: // not supported: never asked for
     case phase_kind::update:
+    case phase_kind::restart: // a restarted upstream lists every Service and ensures each
     case phase_kind::shared_ports:
       if (auto r = model_.ensure(svc, after.nodes); !r)
         err = r.error();

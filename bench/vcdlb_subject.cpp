@@ -238,8 +238,20 @@ struct vcdlb_subject::impl {
   std::optional<caf::actor_system> sys;
   std::shared_ptr<bench_sink> sink = std::make_shared<bench_sink>();
   std::unique_ptr<engine> eng;
+  engine_options engine_opts; ///< what `eng` was started with; a restart starts the next one
   std::shared_ptr<reconcile_counter> reconciles = std::make_shared<reconcile_counter>();
   bool seeded = false;
+
+  // The informers' first lists: EndpointSlices and nodes, then every Service (this seeds the
+  // IP pool).
+  void feed_first_lists(const cluster_state& after) {
+    eng->replace_endpoint_slices(to_slices(after.services));
+    eng->replace_nodes(to_nodes(after.nodes));
+    std::vector<service_spec> all;
+    for (const auto& s : after.services)
+      all.push_back(sink->apply_spec(to_spec(s)));
+    eng->replace_services(std::move(all));
+  }
 
   // Waits until `done()` holds, then until VCD saw no request and the process used at most
   // 2% of one CPU for the quiet period; returns the time of the last request (or of the start).
@@ -327,6 +339,7 @@ caf::expected<std::unique_ptr<vcdlb_subject>> vcdlb_subject::make(vcdlb_subject_
   if (!opts.periodic_resync)
     eo.resync_interval = caf::timespan{0};
   eo.observer = p->reconciles;
+  p->engine_opts = eo;
   auto eng = engine::start(*p->sys, std::move(eo));
   if (!eng)
     return eng.error();
@@ -351,6 +364,18 @@ caf::expected<phase_outcome> vcdlb_subject::run_phase(phase_kind k, const cluste
                                                       clock::time_point deadline,
                                                       std::atomic<uint64_t>& converged) {
   auto& m = *impl_;
+  if (k == phase_kind::restart) {
+    // As a controller's SIGTERM and start: the engine stops with nothing in flight and a new
+    // one starts on the same VCD; the informers' first lists below carry the pending change.
+    m.sink->attach(nullptr);
+    m.eng->stop(std::chrono::seconds{5});
+    m.eng.reset();
+    auto next = engine::start(*m.sys, m.engine_opts);
+    if (!next)
+      return next.error();
+    m.eng = std::move(*next);
+    m.sink->attach(m.eng.get());
+  }
   auto& eng = *m.eng;
   const auto& services = k == phase_kind::remove ? before.services : after.services;
   std::vector<service_key> keys;
@@ -407,14 +432,7 @@ caf::expected<phase_outcome> vcdlb_subject::run_phase(phase_kind k, const cluste
   switch (k) {
   case phase_kind::create: {
     if (!m.seeded) {
-      // The informers' first lists: EndpointSlices and nodes, then every Service (this seeds
-      // the IP pool).
-      eng.replace_endpoint_slices(to_slices(after.services));
-      eng.replace_nodes(to_nodes(after.nodes));
-      std::vector<service_spec> all;
-      for (const auto& s : after.services)
-        all.push_back(m.sink->apply_spec(to_spec(s)));
-      eng.replace_services(std::move(all));
+      m.feed_first_lists(after);
       m.seeded = true;
     } else {
       for (const auto& s : after.services) {
@@ -429,6 +447,9 @@ caf::expected<phase_outcome> vcdlb_subject::run_phase(phase_kind k, const cluste
   case phase_kind::shared_ports:
     for (const auto& s : after.services)
       eng.upsert_service(m.sink->apply_spec(to_spec(s)));
+    break;
+  case phase_kind::restart:
+    m.feed_first_lists(after);
     break;
   case phase_kind::churn:
     eng.replace_nodes(to_nodes(after.nodes));

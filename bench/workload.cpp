@@ -44,6 +44,8 @@ std::string_view to_string(phase_kind k) noexcept {
     return "drift-repair";
   case phase_kind::churn_endpoints:
     return "churn-endpoints";
+  case phase_kind::restart:
+    return "restart";
   }
   return "?";
 }
@@ -62,6 +64,8 @@ std::optional<scenario_plan> plan_for(std::string_view name) {
     p.steps = {{k::create, false}, {k::remove, true}};
   else if (name == "resync")
     p.steps = {{k::create, false}, {k::resync, true}};
+  else if (name == "restart")
+    p.steps = {{k::create, false}, {k::restart, true}};
   else if (name == "drift-repair")
     p.steps = {{k::create, false}, {k::drift_repair, true}};
   else if (name == "churn-endpoints") {
@@ -80,7 +84,7 @@ std::optional<scenario_plan> plan_for(std::string_view name) {
 
 std::vector<std::string> scenario_names() {
   return {"create", "update",       "churn",           "shared-ports", "delete",
-          "resync", "drift-repair", "churn-endpoints", "all"};
+          "resync", "drift-repair", "churn-endpoints", "restart",      "all"};
 }
 
 cluster_state initial_state(const workload_options& o, bool shared) {
@@ -124,7 +128,8 @@ cluster_state apply_phase(phase_kind k, const cluster_state& before, int generat
   case phase_kind::remove:
     after.services.clear();
     break;
-  case phase_kind::update: {
+  case phase_kind::update:
+  case phase_kind::restart: {
     // Node ports continue past every one in use so the new ports never collide.
     int next = 30000;
     for (const auto& svc : before.services)

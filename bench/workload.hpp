@@ -27,6 +27,11 @@ enum class phase_kind {
   /// `externalTrafficPolicy: Local` Services: every Service's pod is rescheduled to the next
   /// node (its EndpointSlice changes), so each pool's members change once.
   churn_endpoints,
+  /// The controller restarts with work pending: the engine is replaced by a new one on the
+  /// same VCD, whose first lists carry the `update` change for every Service. Measures how
+  /// soon a restarted engine mutates again (it adopts every existing object first) and that
+  /// it is not slower afterwards.
+  restart,
 };
 
 [[nodiscard]] std::string_view to_string(phase_kind k) noexcept;

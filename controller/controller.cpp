@@ -593,6 +593,12 @@ caf::expected<std::unique_ptr<controller>> controller::start(controller_options 
   p->events_kube = std::move(*evc);
 
   auto vo = vcd::make_connection_options(cfg, p->opts.loaded.creds);
+  if (p->opts.leader_elect) {
+    // VCD mutations only while the lease certainly holds (lease_fence.hpp): checked when a
+    // call is made (fenced_vcd_client, below) and again right before it is sent.
+    le.fence = std::make_shared<kube::lease_fence>();
+    vo.client.before_write = [fence = le.fence] { return detail::lease_fence_refusal(*fence); };
+  }
   vo.client.on_login = [logins = p->metrics->vcd_logins_total](bool ok) {
     logins.with(ok ? "success" : "failure")->inc();
   };
@@ -604,11 +610,8 @@ caf::expected<std::unique_ptr<controller>> controller::start(controller_options 
   auto health = std::make_shared<detail::vcd_health>(p->metrics, p->vcd_state);
   p->vms = std::make_shared<detail::metered_vm_client>(*vc, p->metrics, health);
   p->vcd = std::make_shared<detail::metered_vcd_client>(std::move(*vc), p->metrics, health);
-  if (p->opts.leader_elect) {
-    // VCD mutations only while the lease certainly holds (lease_fence.hpp).
-    le.fence = std::make_shared<kube::lease_fence>();
+  if (p->opts.leader_elect)
     p->vcd = std::make_shared<detail::fenced_vcd_client>(std::move(p->vcd), le.fence);
-  }
 
   runtime::configure_actor_system(p->sys_cfg, cfg.vcdlb.worker_threads);
   p->sys = std::make_unique<caf::actor_system>(p->sys_cfg);

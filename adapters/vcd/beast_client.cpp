@@ -188,6 +188,9 @@ void beast_client::call(call_spec spec, response_cb done) {
 }
 
 void beast_client::send(call_spec spec, bool replayed, response_cb done) {
+  if (spec.method != "GET" && opts_.before_write)
+    if (auto err = opts_.before_write())
+      return done(std::move(err));
   http::request req;
   int64_t generation = 0;
   {

@@ -54,6 +54,13 @@ struct beast_client_options {
   /// Told the outcome of every login (the first, after a 401, token renewal); runs on the
   /// io thread, must not block. Empty: nobody listens.
   std::function<void(bool ok)> on_login;
+  /// Asked right before a request that changes something (every method but GET; logins
+  /// excluded) is handed to the http client, after any wait for a login: an error fails the
+  /// call with it and nothing is sent. The controller's lease fence sits here as well as in
+  /// front of the client, so a mutation admitted just before the process froze is not sent
+  /// after it woke up without the lease. Runs on the caller's or an io thread; must be cheap.
+  /// Empty: always send.
+  std::function<caf::error()> before_write;
 };
 
 /// The http client and VCD client settings for a configuration and its credentials: base URL

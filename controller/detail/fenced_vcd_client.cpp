@@ -6,6 +6,12 @@
 
 namespace vcdlb::detail {
 
+caf::error lease_fence_refusal(const kube::lease_fence& fence) {
+  if (fence.held())
+    return {};
+  return caf::make_error(lb_errc::not_leader, "this replica does not hold the leader lease");
+}
+
 caf::error fenced_vcd_client::admit(const vcd::call_info& call) {
   if (call.kind != vcd::call_kind::mutation || fence_->held())
     return {};

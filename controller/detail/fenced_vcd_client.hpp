@@ -18,6 +18,9 @@
 
 namespace vcdlb::detail {
 
+/// lb_errc::not_leader unless `fence` holds now.
+[[nodiscard]] caf::error lease_fence_refusal(const kube::lease_fence& fence);
+
 class fenced_vcd_client final : public vcd::client_decorator {
 public:
   fenced_vcd_client(std::shared_ptr<vcd::client> inner,

@@ -81,6 +81,9 @@ TEST(bench_accounting, busy_time_is_the_union_of_gateway_tasks_within_the_window
   EXPECT_EQ(gateway_busy_time({}, t0, t0 + 1s), 0ms);
   EXPECT_EQ(gateway_tasks_started(tasks, t0, t0 + 1s), 4u);
   EXPECT_EQ(gateway_tasks_started(tasks, t0 + 1ms, t0 + 1s), 3u);
+  EXPECT_EQ(first_gateway_task(tasks, t0, t0 + 1s), t0);
+  EXPECT_EQ(first_gateway_task(tasks, t0 + 60ms, t0 + 1s), t0 + 300ms) << "c has no gateway";
+  EXPECT_EQ(first_gateway_task(tasks, t0 + 960ms, t0 + 1s), std::nullopt);
 }
 
 } // namespace

@@ -20,6 +20,8 @@ TEST(bench_floor, gateway_mutations_per_phase_and_mode) {
   EXPECT_EQ(a.other_mutations, 20u);   // a profile per port, locking no gateway
   EXPECT_EQ(floor_for(phase_kind::remove, lb_mode::b, 10, 2, 100ms).gateway_mutations, 60u);
   EXPECT_EQ(floor_for(phase_kind::update, lb_mode::c, 10, 2, 100ms).gateway_mutations, 40u);
+  EXPECT_EQ(floor_for(phase_kind::restart, lb_mode::c, 10, 2, 100ms).gateway_mutations, 40u)
+    << "a restart with the update's change pending";
   EXPECT_EQ(floor_for(phase_kind::churn, lb_mode::a, 10, 2, 100ms).gateway_mutations, 20u);
   EXPECT_EQ(floor_for(phase_kind::churn_endpoints, lb_mode::b, 10, 2, 100ms).gateway_mutations,
             20u); // one pool update per port

@@ -125,6 +125,24 @@ TEST(bench_run, every_phase_with_faults_still_converges_and_counts_retries) {
   EXPECT_GT(retries, 0u);
 }
 
+TEST(bench_run, a_restarted_engine_adopts_and_does_the_pending_work) {
+  auto o = small(config::lb_mode::c, "restart");
+  o.baseline_upstream = false;
+  std::ostringstream progress;
+  auto r = run_bench(o, progress);
+  ASSERT_TRUE(r) << describe(r.error());
+  ASSERT_EQ(r->phases.size(), 1u);
+  const auto& p = r->phases[0];
+  EXPECT_EQ(p.phase, "restart");
+  EXPECT_TRUE(p.all_converged);
+  check_counts(p);
+  // Only the pending change is made: nothing adopted is re-created.
+  EXPECT_GT(p.gateway_tasks, 0u);
+  EXPECT_LE(p.gateway_tasks, p.floor.gateway_mutations);
+  EXPECT_GE(p.first_task_s, 0.0);
+  EXPECT_LE(p.first_task_s, p.wall_s);
+}
+
 TEST(bench_run, port_edits_on_shared_ips_converge_and_the_baseline_says_unsupported) {
   auto o = small(config::lb_mode::a, "shared-ports");
   o.services = 4;

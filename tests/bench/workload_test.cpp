@@ -26,6 +26,14 @@ TEST(bench_workload, plans_name_their_measured_phases) {
   EXPECT_EQ(upd->steps[1].kind, phase_kind::update);
   EXPECT_TRUE(upd->steps[1].measured);
   EXPECT_TRUE(plan_for("shared-ports")->shared);
+  auto restart = plan_for("restart");
+  ASSERT_TRUE(restart);
+  ASSERT_EQ(restart->steps.size(), 2u);
+  EXPECT_EQ(restart->steps[1].kind, phase_kind::restart);
+  auto s = initial_state({3, 2, 2, 4}, false);
+  EXPECT_EQ(apply_phase(phase_kind::restart, s, 1).services,
+            apply_phase(phase_kind::update, s, 1).services)
+    << "the pending work is the update's change";
   EXPECT_FALSE(plan_for("nope"));
   for (const auto& n : scenario_names())
     EXPECT_TRUE(plan_for(n)) << n;

@@ -15,6 +15,7 @@
 
 #include "adapters/vcd/detail/http_util.hpp"
 #include "adapters/vcd/errors.hpp"
+#include "protocol/errors.hpp"
 #include "tests/adapters/vcd/scripted_http.hpp"
 
 namespace {
@@ -476,6 +477,36 @@ TEST_F(beast_client_test, nat_rules_follow_the_cursor_links) {
   ASSERT_EQ(gets.size(), 5u);
   EXPECT_EQ(gets[0].target, rules_path + "?pageSize=128");
   EXPECT_EQ(gets[2].target, rules_path + "?cursor=2&pageSize=128");
+}
+
+TEST_F(beast_client_test, before_write_can_stop_a_write_after_the_login_but_never_a_read) {
+  vcd.routes["POST /cloudapi/1.0.0/loadBalancer/virtualServices"] = [](const http::request&) {
+    return json(202, "", {{"Location", base + "/api/task/3"}});
+  };
+  vcd.routes["GET /cloudapi/1.0.0/edgeGateways/" + gw] = [](const http::request&) {
+    return json(200, R"({"id":"urn:vcloud:gateway:2d7a","name":"edge-1","status":"REALIZED"})");
+  };
+  bool allowed = false;
+  int asked = 0;
+  auto o = tenant_options();
+  o.before_write = [&]() -> caf::error {
+    ++asked;
+    if (allowed)
+      return {};
+    return caf::make_error(lb_errc::not_leader, std::string{"no lease"});
+  };
+  auto c = make(std::move(o));
+  auto refused = run<task_ref>([&](auto cb) { c->create_virtual_service({}, cb); });
+  ASSERT_FALSE(refused);
+  EXPECT_TRUE(has_code(refused.error(), lb_errc::not_leader));
+  EXPECT_TRUE(sent("POST", "/cloudapi/1.0.0/loadBalancer/virtualServices").empty());
+  EXPECT_EQ(asked, 1) << "asked once, after the login (whose POSTs are not writes)";
+  EXPECT_TRUE(run<edge_gateway>([&](auto cb) { c->get_edge_gateway(gw, cb); }));
+  EXPECT_EQ(asked, 1) << "reads are never asked about";
+  allowed = true;
+  auto sent_ok = run<task_ref>([&](auto cb) { c->create_virtual_service({}, cb); });
+  ASSERT_TRUE(sent_ok);
+  EXPECT_EQ(sent_ok->id, "3");
 }
 
 TEST_F(beast_client_test, mutations_return_the_task_from_location_and_send_exact_bodies) {
