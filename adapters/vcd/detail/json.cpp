@@ -8,6 +8,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <simdjson.h>
 
@@ -582,8 +583,7 @@ error_code raw_text(od::value& x, std::string_view& out) {
       return e;
     return a.raw_json().get(out);
   }
-  if (auto e = x.raw_json_token().get(out))
-    return e;
+  out = x.raw_json_token();
   while (!out.empty()
          && (out.back() == ' ' || out.back() == '\n' || out.back() == '\r' || out.back() == '\t'))
     out.remove_suffix(1);
@@ -630,7 +630,7 @@ error_code read(od::value& v, firewall_rule& out) {
     boost::system::error_code ec;
     auto value = boost::json::parse(text, ec);
     if (ec)
-      return TAPE_ERROR;
+      return simdjson::TAPE_ERROR;
     unmodelled[key] = std::move(value);
     return SUCCESS;
   });
