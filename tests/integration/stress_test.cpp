@@ -90,6 +90,7 @@ public:
   }
 
   std::mt19937_64& rng() { return rng_; }
+  [[nodiscard]] int range_edits() const { return range_edits_; }
   /// Services whose type went away from LoadBalancer at some point: they may get a new IP.
   [[nodiscard]] const std::set<service_key>& flipped() const { return flipped_; }
 
@@ -321,6 +322,7 @@ private:
       for (const auto& r : ranges)
         s->annotations.source_ranges += (s->annotations.source_ranges.empty() ? "" : ", ") + r;
     }
+    ++range_edits_;
     submit(*s);
   }
 
@@ -352,6 +354,7 @@ private:
   std::set<service_key> flipped_;
   int32_t node_port_ = 30000;
   uint64_t name_serial_ = 0;
+  int range_edits_ = 0;
 };
 
 /// Another tenant on the same edge gateway: creates and deletes a pool over and over, so the
@@ -599,6 +602,10 @@ void run_seed(config::lb_mode mode, uint64_t seed) {
   }
   EXPECT_TRUE(ip_moves.empty()) << "invariant 4: " << join(ip_moves);
   EXPECT_EQ(others_rules(), others_before) << "another owner's firewall rules were changed";
+  const auto ours = firewall_rules_in_order(h.vcd().dump()).size() - others_before.size();
+  std::cout << "[ stress   ] mode " << config::to_string(mode) << " seed " << seed << ": "
+            << user.range_edits() << " source-range edits, " << ours
+            << " vcdlb firewall rules at the end\n";
   h.vcd().set_request_observer({});
   EXPECT_GT(pool_writes, 0u);
   EXPECT_TRUE(emptied.empty()) << "pools written without members: " << join(emptied);
