@@ -1,4 +1,5 @@
-// `vcdlb gc`: remove the load balancers of deleted CAPVCD/CSE clusters from the edge gateway.
+// `vcdlb gc`: remove the load balancers (and release the IP Space allocations) of deleted
+// CAPVCD/CSE clusters from the edge gateway.
 
 #include <iostream>
 #include <memory>
@@ -79,11 +80,11 @@ int run_gc(const gc_flags& flags) {
 command add_gc_command(CLI::App& root) {
   auto flags = std::make_shared<gc_flags>();
   auto* cli = root.add_subcommand(
-    "gc",
-    "Find the load balancers of deleted CAPVCD/CSE clusters on the edge gateway of "
-    "loadbalancer.network (cluster RDE gone or IN_DELETION) and print what would be removed "
-    "and what is skipped, and why; --apply removes them. Exit 0 on success, 1 if VCD could not "
-    "be read or a removal failed, 2 on usage or configuration errors.");
+    "gc", "Find the load balancers of deleted CAPVCD/CSE clusters on the edge gateway of "
+          "loadbalancer.network, and the IPs they reserved from IP Spaces (cluster RDE gone or "
+          "IN_DELETION), and print what would be removed and what is skipped, and why; --apply "
+          "removes them and releases the IPs. Exit 0 on success, 1 if VCD could not be read or a "
+          "removal failed, 2 on usage or configuration errors.");
   cli->add_option("--cloud-config", flags->source.cloud_config, "the configuration file")
     ->capture_default_str()
     ->type_name("FILE");

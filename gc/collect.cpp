@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "adapters/vcd/errors.hpp"
+#include "adapters/vcd/ip_spaces.hpp"
 #include "config/cluster_id.hpp"
 #include "gc/detail/blocking.hpp"
 #include "gc/detail/ownership.hpp"
@@ -87,35 +88,57 @@ public:
     }
   }
 
+  // One mutation as a task polled to completion; "not found" counts as done (gone already).
+  caf::error mutate(const std::function<void(vcd::callback<vcd::task_ref>)>& fn,
+                    const std::string& what) {
+    auto ref = call<vcd::task_ref>(fn, what);
+    if (!ref)
+      return has_code(ref.error(), vcd_errc::not_found) ? caf::error{} : std::move(ref.error());
+    auto err = wait_task(*ref, what);
+    return err && has_code(err, vcd_errc::not_found) ? caf::error{} : err;
+  }
+
   void remove(finding& f) {
     auto what = "deleting " + std::string{to_string(f.kind)} + " " + f.name;
-    auto ref = call<vcd::task_ref>(
+    auto err = mutate(
       [&](auto done) {
         switch (f.kind) {
-        case object_kind::virtual_service:
+        case item_kind::virtual_service:
           client_.delete_virtual_service(f.id, std::move(done));
           break;
-        case object_kind::pool:
+        case item_kind::pool:
           client_.delete_pool(f.id, std::move(done));
           break;
-        case object_kind::dnat_rule:
+        case item_kind::dnat_rule:
           client_.delete_nat_rule(opts_.gateway_id, f.id, std::move(done));
           break;
-        case object_kind::app_port_profile:
+        case item_kind::app_port_profile:
           client_.delete_app_port_profile(f.id, std::move(done));
+          break;
+        case item_kind::ip_allocation:
+          client_.delete_ip_allocation(f.ip_space_id, f.id, std::move(done));
           break;
         }
       },
       what);
-    caf::error err;
-    if (!ref)
-      err = has_code(ref.error(), vcd_errc::not_found) ? caf::error{} : std::move(ref.error());
-    else
-      err = wait_task(*ref, what);
     if (err)
       f.error = describe(err);
     else
       f.removed = true;
+  }
+
+  // As upstream and the controller release an IP: end the manual reservation (UNUSED, no
+  // marker), then give the IP back to its space.
+  void release(finding& f, vcd::ip_allocation a) {
+    a.usage_state = "UNUSED";
+    a.description.clear();
+    auto err = mutate([&](auto done) { client_.update_ip_allocation(a, std::move(done)); },
+                      "ending the reservation of " + a.value);
+    if (err) {
+      f.error = describe(err);
+      return;
+    }
+    remove(f);
   }
 
 private:
@@ -128,10 +151,11 @@ private:
   const options& opts_;
 };
 
-void add(std::vector<finding>& out, object_kind kind, const std::string& id,
-         const std::string& name, const std::string& description,
-         const std::vector<std::string>& candidates) {
-  auto owner = detail::owner_of(name, description, candidates);
+void add(std::vector<finding>& out, item_kind kind, const std::string& id, const std::string& name,
+         const std::string& description, const std::vector<std::string>& candidates) {
+  auto owner = kind == item_kind::ip_allocation
+                 ? detail::owner_of_allocation(description, candidates)
+                 : detail::owner_of(name, description, candidates);
   if (owner.what == detail::ownership::state::unrelated)
     return;
   finding f;
@@ -144,7 +168,26 @@ void add(std::vector<finding>& out, object_kind kind, const std::string& id,
   out.push_back(std::move(f));
 }
 
+// Every IP claim marker (upstream's and vcdlb's) starts with this.
+constexpr std::string_view claim_marker_head = "cluster-";
+
 } // namespace
+
+std::string_view to_string(item_kind x) noexcept {
+  switch (x) {
+  case item_kind::virtual_service:
+    return "virtual_service";
+  case item_kind::dnat_rule:
+    return "dnat_rule";
+  case item_kind::pool:
+    return "pool";
+  case item_kind::app_port_profile:
+    return "app_port_profile";
+  case item_kind::ip_allocation:
+    return "ip_allocation";
+  }
+  return "?";
+}
 
 std::string_view to_string(verdict x) noexcept {
   switch (x) {
@@ -197,18 +240,45 @@ caf::expected<report> collect(vcd::client& client, const options& opts) {
     "listing application port profiles");
   if (!profiles)
     return std::move(profiles.error());
+  auto edge = run.call<vcd::edge_gateway>(
+    [&](auto done) { client.get_edge_gateway(gw, std::move(done)); }, "reading the edge gateway");
+  if (!edge)
+    return std::move(edge.error());
+  std::vector<vcd::ip_allocation> allocations;
+  if (edge->using_ip_space()) {
+    // The helper wants shared ownership; a client outlives the callbacks it runs, and the
+    // helper calls it only from those, so a non-owning pointer is enough.
+    std::shared_ptr<vcd::client> shared{&client, [](vcd::client*) {}};
+    auto marked = run.call<std::vector<vcd::ip_allocation>>(
+      [&](auto done) {
+        vcd::list_marked_allocations(shared, gw, std::string{claim_marker_head}, std::move(done));
+      },
+      "listing the IP Space allocations");
+    if (!marked)
+      return std::move(marked.error());
+    allocations = std::move(*marked);
+  }
 
   report r;
   const auto& cands = opts.candidate_cluster_ids;
   for (const auto& x : *vss)
-    add(r.findings, object_kind::virtual_service, x.id, x.name, x.description, cands);
+    add(r.findings, item_kind::virtual_service, x.id, x.name, x.description, cands);
   for (const auto& x : *rules)
     if (x.rule_type == "DNAT")
-      add(r.findings, object_kind::dnat_rule, x.id, x.name, x.description, cands);
+      add(r.findings, item_kind::dnat_rule, x.id, x.name, x.description, cands);
   for (const auto& x : *pools)
-    add(r.findings, object_kind::pool, x.id, x.name, x.description, cands);
+    add(r.findings, item_kind::pool, x.id, x.name, x.description, cands);
   for (const auto& x : *profiles)
-    add(r.findings, object_kind::app_port_profile, x.id, x.name, x.description, cands);
+    add(r.findings, item_kind::app_port_profile, x.id, x.name, x.description, cands);
+  std::map<std::string, const vcd::ip_allocation*> allocation_by_id;
+  for (const auto& x : allocations) {
+    auto before = r.findings.size();
+    add(r.findings, item_kind::ip_allocation, x.id, x.value, x.description, cands);
+    if (r.findings.size() != before) {
+      r.findings.back().ip_space_id = x.ip_space_id;
+      allocation_by_id.emplace(x.id, &x);
+    }
+  }
 
   // One RDE read per owner cluster.
   std::map<std::string, cluster_verdict> clusters;
@@ -221,38 +291,77 @@ caf::expected<report> collect(vcd::client& client, const options& opts) {
     f.what = it->second.what;
     f.reason = it->second.reason + " [owner from " + f.reason + "]";
   }
+
+  // A dead cluster's IP that a virtual service or DNAT rule gc does not remove still uses
+  // (e.g. a new cluster's Service took it with loadBalancerIP) stays reserved.
+  std::set<std::string> doomed;
+  for (const auto& f : r.findings)
+    if (f.what == verdict::remove)
+      doomed.insert(f.id);
+  // The objects on the gateway that use `ip`, as "virtual service NAME" (id, label).
+  auto users_of = [&](const std::string& ip) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& vs : *vss)
+      if (vs.virtual_ip_address == ip)
+        out.emplace_back(vs.id, "virtual service " + vs.name);
+    for (const auto& rule : *rules)
+      if (rule.rule_type == "DNAT" && rule.external_addresses == ip)
+        out.emplace_back(rule.id, "NAT rule " + rule.name);
+    return out;
+  };
+  for (auto& f : r.findings) {
+    if (f.kind != item_kind::ip_allocation || f.what != verdict::remove)
+      continue;
+    for (const auto& [id, label] : users_of(f.name)) {
+      if (!doomed.contains(id)) {
+        f.what = verdict::keep;
+        f.reason = "IP still used by " + label + ", which gc keeps; " + f.reason;
+        break;
+      }
+    }
+  }
   if (!opts.apply)
     return r;
 
   // Dependency order: virtual services, then DNAT rules, then the pools no remaining virtual
   // service uses, then the profiles no remaining DNAT rule uses.
   std::set<std::string> gone;
-  auto remove_kind = [&](object_kind kind, auto&& blocker) {
+  auto remove_kind = [&](item_kind kind, auto&& blocker) {
     for (auto& f : r.findings) {
       if (f.kind != kind || f.what != verdict::remove)
         continue;
-      if (auto user = blocker(f.id); !user.empty()) {
+      if (auto user = blocker(f); !user.empty()) {
         f.error = "still used by " + user + ", which was not removed";
         continue;
       }
-      run.remove(f);
+      if (kind == item_kind::ip_allocation)
+        run.release(f, *allocation_by_id.at(f.id));
+      else
+        run.remove(f);
       if (f.removed)
         gone.insert(f.id);
     }
   };
-  auto none = [](const std::string&) { return std::string{}; };
-  remove_kind(object_kind::virtual_service, none);
-  remove_kind(object_kind::dnat_rule, none);
-  remove_kind(object_kind::pool, [&](const std::string& pool_id) {
+  auto none = [](const finding&) { return std::string{}; };
+  remove_kind(item_kind::virtual_service, none);
+  remove_kind(item_kind::dnat_rule, none);
+  remove_kind(item_kind::pool, [&](const finding& pool) {
     for (const auto& vs : *vss)
-      if (vs.load_balancer_pool_ref.id == pool_id && !gone.contains(vs.id))
+      if (vs.load_balancer_pool_ref.id == pool.id && !gone.contains(vs.id))
         return "virtual service " + vs.name;
     return std::string{};
   });
-  remove_kind(object_kind::app_port_profile, [&](const std::string& profile_id) {
+  remove_kind(item_kind::app_port_profile, [&](const finding& profile) {
     for (const auto& rule : *rules)
-      if (rule.application_port_profile.id == profile_id && !gone.contains(rule.id))
+      if (rule.application_port_profile.id == profile.id && !gone.contains(rule.id))
         return "NAT rule " + rule.name;
+    return std::string{};
+  });
+  // Last, the IPs: only once nothing on the gateway uses them any more.
+  remove_kind(item_kind::ip_allocation, [&](const finding& allocation) {
+    for (const auto& [id, label] : users_of(allocation.name))
+      if (!gone.contains(id))
+        return label;
     return std::string{};
   });
   return r;

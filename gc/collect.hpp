@@ -2,17 +2,22 @@
 
 /// @file gc/collect.hpp
 /// @brief Clean up after deleted clusters: find the load-balancer objects on one edge gateway
-/// (virtual services, pools, DNAT rules) and the org's application port profiles whose owning
-/// cluster no longer exists, and remove them in dependency order. What `vcdlb gc` runs; the
-/// same for embedders.
+/// (virtual services, pools, DNAT rules), the org's application port profiles and, on a gateway
+/// that allocates from IP Spaces, the floating-IP allocations whose owning cluster no longer
+/// exists; remove the objects in dependency order and release the IPs. What `vcdlb gc` runs;
+/// the same for embedders.
 ///
 /// The owner of an object comes from the `vcdlb-cluster-id=` marker in its description (vcdlb
 /// writes it on every object it creates), from an upstream name (which embeds
 /// `capvcdCluster:<uuid>`), or from a name of one of the candidate cluster ids (vcdlb's names
-/// carry only a tag of the cluster id). A cluster is gone when its RDE does not exist (404) or
-/// is IN_DELETION; an RDE that exists keeps its objects; any other answer (403, errors), and ids
-/// that are not RDE URNs (NO_RDE_...), leave the owner unestablished: such objects are
-/// reported as skipped and never touched.
+/// carry only a tag of the cluster id). The owner of an allocation comes from its claim marker
+/// (`cluster-<trimmed cluster id>-namespace-<ns>-service-<name>`, upstream's and vcdlb's):
+/// `capvcdCluster:<uuid>` names the RDE, other trimmed ids need a candidate cluster id. An
+/// allocation is released only after every virtual service and DNAT rule on the gateway that
+/// uses its IP is gone; one still used by an object gc keeps is kept. A cluster is gone when its
+/// RDE does not exist (404) or is IN_DELETION; an RDE that exists keeps its objects; any other
+/// answer (403, errors), and ids that are not RDE URNs (NO_RDE_...), leave the owner unestablished:
+/// such objects are reported as skipped and never touched.
 ///
 /// `collect` blocks the calling thread (each client call waits for its answer with a deadline;
 /// task polls sleep): call it from a thread of its own, never inside an actor or on the
@@ -26,9 +31,19 @@
 
 #include "adapters/vcd/client.hpp"
 #include "caf/expected.hpp"
-#include "protocol/lb_objects.hpp"
 
 namespace vcdlb::gc {
+
+/// What a finding is: one of the four load-balancer object kinds, or an IP Space allocation.
+enum class item_kind : uint8_t {
+  virtual_service,
+  dnat_rule,
+  pool,
+  app_port_profile,
+  ip_allocation, ///< a floating IP reserved from an IP Space (`usageState: USED_MANUAL`)
+};
+
+[[nodiscard]] std::string_view to_string(item_kind x) noexcept;
 
 enum class verdict : uint8_t {
   remove, ///< the owner cluster is gone
@@ -40,10 +55,11 @@ enum class verdict : uint8_t {
 
 /// One object with a cluster reference and what gc makes of it.
 struct finding {
-  object_kind kind = object_kind::virtual_service;
+  item_kind kind = item_kind::virtual_service;
   std::string id;
-  std::string name;
-  std::string cluster_id; ///< the owner; "" when not established
+  std::string name;        ///< ip_allocation: the IP
+  std::string ip_space_id; ///< ip_allocation: the IP Space it is allocated from
+  std::string cluster_id;  ///< the owner; "" when not established
   verdict what = verdict::skip;
   std::string reason;
   // With `apply`, for `remove` findings:
@@ -66,7 +82,7 @@ struct options {
 };
 
 struct report {
-  /// Virtual services, DNAT rules, pools, app port profiles (the removal order).
+  /// Virtual services, DNAT rules, pools, app port profiles, IP allocations (the removal order).
   std::vector<finding> findings;
 
   [[nodiscard]] size_t count(verdict v) const;

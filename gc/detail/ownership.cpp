@@ -61,6 +61,10 @@ std::string capvcd_owner(std::string_view name) {
   return {};
 }
 
+constexpr std::string_view marker_head = "cluster-";
+constexpr std::string_view marker_namespace = "-namespace-";
+constexpr std::string_view marker_service = "-service-";
+
 } // namespace
 
 ownership owner_of(std::string_view name, std::string_view description,
@@ -96,6 +100,35 @@ ownership owner_of(std::string_view name, std::string_view description,
     out.what = ownership::state::unknown;
     out.reason = "upstream name without a CAPVCD cluster id: name the cluster with --cluster-id";
   }
+  return out;
+}
+
+ownership owner_of_allocation(std::string_view marker, const std::vector<std::string>& candidates) {
+  ownership out;
+  auto ns_pos = marker.find(marker_namespace);
+  if (!starts_with(marker, marker_head) || ns_pos == std::string_view::npos
+      || ns_pos == marker_head.size()
+      || marker.find(marker_service, ns_pos + marker_namespace.size()) == std::string_view::npos)
+    return out; // not a Service's claim marker
+  auto trimmed = marker.substr(marker_head.size(), ns_pos - marker_head.size());
+  if (starts_with(trimmed, capvcd_marker) && trimmed.size() == capvcd_marker.size() + uuid_len
+      && is_uuid(trimmed.substr(capvcd_marker.size()))) {
+    out.what = ownership::state::known;
+    out.cluster_id = std::string{capvcd_urn_prefix} + std::string{trimmed};
+    out.reason = "claim marker " + std::string{marker};
+    return out;
+  }
+  for (const auto& c : candidates) {
+    if (starts_with(marker, naming::ip_claim_marker_prefix(c))) {
+      out.what = ownership::state::known;
+      out.cluster_id = c;
+      out.reason = "claim marker " + std::string{marker} + " of a --cluster-id";
+      return out;
+    }
+  }
+  out.what = ownership::state::unknown;
+  out.reason = "claim marker " + std::string{marker}
+               + " names no CAPVCD cluster: name the cluster with --cluster-id";
   return out;
 }
 

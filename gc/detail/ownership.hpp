@@ -27,4 +27,12 @@ struct ownership {
 [[nodiscard]] ownership owner_of(std::string_view name, std::string_view description,
                                  const std::vector<std::string>& candidates);
 
+/// The owner of an IP Space allocation from its claim marker
+/// `cluster-<trimmed cluster id>-namespace-<ns>-service-<name>` (upstream's and vcdlb's, see
+/// naming::ip_claim_marker): `capvcdCluster:<uuid>` gives the RDE URN; otherwise the marker of
+/// one of `candidates`; otherwise `unknown`. Descriptions of another shape (e.g. CAPVCD's own
+/// control-plane marker `cluster-<name>-id-<id>`, which CAPVCD releases itself) are `unrelated`.
+[[nodiscard]] ownership owner_of_allocation(std::string_view marker,
+                                            const std::vector<std::string>& candidates);
+
 } // namespace vcdlb::gc::detail

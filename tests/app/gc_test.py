@@ -3,13 +3,17 @@
 
 The simulator's scenario holds the RDEs of a live cluster, of a cluster being deleted
 (IN_DELETION) and of a cluster the user may not see (403); a fourth cluster was deleted (no RDE).
-Through the simulator's CloudAPI the test creates what cloud providers made for them on edge-1:
-upstream-named objects of the deleted and of the live and hidden clusters, vcdlb-named objects
-with the description marker of the cluster being deleted, and a hand-made virtual service.
+Its edge gateway allocates from an IP Space, and the scenario seeds (`load_balancers`, IP Space
+`allocations`) what cloud providers left on it: upstream-named objects of the deleted cluster
+(a two-arm and a one-arm load balancer) and of the live and hidden clusters, vcdlb-named objects
+with the description marker of the cluster being deleted, a hand-made virtual service, and the
+floating IPs reserved for them with their claim markers (one of the deleted cluster's IPs is
+used by the hand-made virtual service now; another is used by nothing).
 Then:
-  * `vcdlb gc` (dry run) exits 0, lists the dead clusters' objects as `remove`, the live ones as
-    `keep`, the hidden ones as `skip`, and changes nothing on the gateway;
-  * `vcdlb gc --apply` exits 0 and leaves exactly the live, hidden and hand-made objects;
+  * `vcdlb gc` (dry run) exits 0, lists the dead clusters' objects and IPs as `remove`, the live
+    ones and the IP still in use as `keep`, the hidden ones as `skip`, and changes nothing;
+  * `vcdlb gc --apply` exits 0 and leaves exactly the live, hidden and hand-made objects and
+    their IPs;
   * a second `--apply` finds nothing to remove;
   * a bad flag exits 2, an unreachable VCD 1.
 Exit 0 on success, 1 with the reasons otherwise.
@@ -34,6 +38,7 @@ DEAD = "urn:vcloud:entity:vmware:capvcdCluster:11111111-1111-1111-1111-111111111
 DYING = "urn:vcloud:entity:vmware:capvcdCluster:22222222-2222-2222-2222-222222222222"
 LIVE = "urn:vcloud:entity:vmware:capvcdCluster:33333333-3333-3333-3333-333333333333"
 HIDDEN = "urn:vcloud:entity:vmware:capvcdCluster:44444444-4444-4444-4444-444444444444"
+SPACE = "urn:vcloud:ipSpace:55555555-5555-5555-5555-555555555555"
 
 failures = []
 
@@ -123,36 +128,28 @@ def vcdlb_named(tag, svc):
             "profile": "vcdlb-app-" + body}
 
 
-def seed(s, ctx, names, ip, description=""):
-    gw = ctx["gateway"]
-    s.mutate("POST", "/cloudapi/1.0.0/loadBalancer/pools",
-             {"name": names["pool"], "description": description, "enabled": True,
-              "gatewayRef": {"id": gw}, "algorithm": "ROUND_ROBIN", "defaultPort": 30080,
-              "gracefulTimeoutPeriod": 0, "members": [{"ipAddress": "192.168.1.10", "port": 30080}]})
-    pools = s.get_all(f"/cloudapi/1.0.0/edgeGateways/{gw}/loadBalancer/poolSummaries")
-    pool_id = next(p["id"] for p in pools if p["name"] == names["pool"])
-    s.mutate("POST", "/cloudapi/1.0.0/loadBalancer/virtualServices",
-             {"name": names["vs"], "description": description, "enabled": True,
-              "virtualIpAddress": ip, "gatewayRef": {"id": gw},
-              "loadBalancerPoolRef": {"id": pool_id, "name": names["pool"]},
-              "serviceEngineGroupRef": {"id": ctx["seg"]},
-              "applicationProfile": {"name": "System-L4-Application", "type": "L4",
-                                     "systemDefined": True},
-              "servicePorts": [{"portStart": 80, "sslEnabled": False,
-                                "tcpUdpProfile": {"type": "TCP_PROXY", "systemDefined": True}}]})
-    if "profile" not in names:
-        return
-    s.mutate("POST", "/cloudapi/1.0.0/applicationPortProfiles",
-             {"name": names["profile"], "description": description, "scope": "TENANT",
-              "orgRef": {"id": ctx["org"]}, "contextEntityId": ctx["vdc"],
-              "applicationPorts": [{"protocol": "TCP", "destinationPorts": ["80"]}]})
-    profiles = s.get_all("/cloudapi/1.0.0/applicationPortProfiles")
-    profile_id = next(p["id"] for p in profiles if p["name"] == names["profile"])
-    s.mutate("POST", f"/cloudapi/1.0.0/edgeGateways/{gw}/nat/rules",
-             {"name": names["dnat"], "description": description, "enabled": True, "type": "DNAT",
-              "ruleType": "DNAT", "externalAddresses": ip, "internalAddresses": "192.168.1.10",
-              "dnatExternalPort": "80",
-              "applicationPortProfile": {"id": profile_id, "name": names["profile"]}})
+def seeded(names, ip, internal="", description=""):
+    """A `load_balancers` entry of the scenario: two-arm, or one-arm with `internal`."""
+    lb = {"virtual_service": names["vs"], "pool": names["pool"], "virtual_ip": ip,
+          "members": ["192.168.1.10"], "description": description}
+    if internal:
+        lb.update({"dnat_rule": names["dnat"], "app_port_profile": names["profile"],
+                   "internal_ip": internal})
+    return lb
+
+
+def marker(cluster, svc):
+    return f"cluster-{cluster.split(':', 4)[4]}-namespace-default-service-{svc}"
+
+
+def allocation(ip, description):
+    return {"org": "org1", "value": ip, "usage_state": "USED_MANUAL", "description": description}
+
+
+def allocations(s, space_id):
+    """value -> description of the org's floating-IP allocations."""
+    return {a["value"]: a.get("description", "") for a in
+            s.get_all(f"/cloudapi/1.0.0/ipSpaces/{space_id}/allocations?filter=type==FLOATING_IP")}
 
 
 def names_on_gateway(s, ctx):
@@ -189,30 +186,57 @@ def main():
         ]
         vdc = org["vdcs"][0]
         edge = vdc["edge_gateways"][0]
-        ctx = {"gateway": edge["id"], "seg": edge["seg_assignments"][0]["service_engine_group_id"],
-               "org": org["id"], "vdc": vdc["id"]}
         net = next(n for n in vdc["networks"] if n["gateway"] == edge["name"])
+        ctx = {"gateway": edge["id"]}
+
+        web = upstream(DEAD, "web")
+        dead = [{"vs": web["vs"], "pool": web["pool"]}, upstream(DEAD, "api")]  # two-arm, one-arm
+        dying = [vcdlb_named("a1b2c3", "web")]
+        live, hidden = upstream(LIVE, "web"), upstream(HIDDEN, "web")
+        hand_made = {"vs": "hand-made-vs", "pool": "hand-made-pool"}
+        edge["load_balancers"] = [
+            seeded(dead[0], "203.0.113.10"),
+            seeded(dead[1], "203.0.113.11", "192.168.8.11"),
+            seeded(dying[0], "203.0.113.20", "192.168.8.20", f"vcdlb-cluster-id={DYING}"),
+            seeded(live, "203.0.113.30", "192.168.8.30"),
+            seeded(hidden, "203.0.113.40", "192.168.8.40"),
+            seeded(hand_made, "203.0.113.50"),
+        ]
+        # The gateway allocates from an IP Space; the IPs carry the Services' claim markers.
+        uplink = edge["uplinks"][0]
+        uplink["subnets"] = []
+        uplink["ip_spaces"] = ["public-1"]
+        scenario["ip_spaces"] = [{
+            "name": "public-1", "id": SPACE, "type": "PUBLIC", "internal_scopes": ["203.0.113.0/24"],
+            "ranges": [{"start": "203.0.113.10", "end": "203.0.113.250"}],
+            "org_quotas": [{"org": "org1", "floating_ip_quota": -1}],
+            "allocations": [
+                allocation("203.0.113.10", marker(DEAD, "web")),
+                allocation("203.0.113.11", marker(DEAD, "api")),
+                allocation("203.0.113.20", marker(DYING, "web")),
+                allocation("203.0.113.30", marker(LIVE, "web")),
+                allocation("203.0.113.40", marker(HIDDEN, "web")),
+                # The deleted cluster's IP that a hand-made virtual service uses now.
+                allocation("203.0.113.50", marker(DEAD, "old")),
+                # The deleted cluster's IP that nothing uses.
+                allocation("203.0.113.60", marker(DEAD, "gone")),
+            ]}]
+        released = {"203.0.113.10", "203.0.113.11", "203.0.113.20", "203.0.113.60"}
         scenario_path = os.path.join(tmp, "scenario.yaml")
         with open(scenario_path, "w", encoding="utf-8") as f:
             yaml.safe_dump(scenario, f)
         s = sim(vcdlb, scenario_path)
         try:
             s.login()
-            dead = [upstream(DEAD, "web"), upstream(DEAD, "api")]
-            dying = [vcdlb_named("a1b2c3", "web")]
-            kept = [upstream(LIVE, "web"), upstream(HIDDEN, "web"),
-                    {"vs": "hand-made-vs", "pool": "hand-made-pool"}]
-            ip = 10
-            for names in dead + kept:
-                seed(s, ctx, names, f"203.0.113.{ip}")
-                ip += 1
-            for names in dying:
-                seed(s, ctx, names, f"203.0.113.{ip}", f"vcdlb-cluster-id={DYING}")
-                ip += 1
+            space_id = SPACE
+            kept = [live, hidden, hand_made]
             gone = {n for names in dead + dying for n in names.values()}
             stay = {n for names in kept for n in names.values()}
             before = names_on_gateway(s, ctx)
             need(gone | stay <= before, f"seeding failed: {sorted((gone | stay) - before)}")
+            ips_before = allocations(s, space_id)
+            need(set(ips_before) == released | {"203.0.113.30", "203.0.113.40", "203.0.113.50"},
+                 f"seeded allocations: {ips_before}")
 
             cfg = os.path.join(tmp, "config.yaml")
             with open(cfg, "w", encoding="utf-8") as f:
@@ -230,7 +254,7 @@ def main():
             out = dry.stdout
             print(out + dry.stderr)
             need(dry.returncode == 0, f"dry run exit {dry.returncode}:\n{out}{dry.stderr}")
-            need("would remove 12, kept 4, skipped 4" in out, f"dry-run summary:\n{out}")
+            need("would remove 14, kept 6, skipped 5" in out, f"dry-run summary:\n{out}")
             for n in gone:
                 need(re.search(rf"^remove\s+\S+\s+{re.escape(n)}\s", out, re.M),
                      f"dry run does not remove {n}:\n{out}")
@@ -240,7 +264,19 @@ def main():
             for n in upstream(HIDDEN, "web").values():
                 need(re.search(rf"^skip\s+\S+\s+{re.escape(n)}\s.*no right", out, re.M),
                      f"dry run does not skip {n}:\n{out}")
-            need("hand-made" not in out, f"dry run lists a hand-made object:\n{out}")
+            for ip in released:
+                need(re.search(rf"^remove\s+ip_allocation\s+{re.escape(ip)}\s", out, re.M),
+                     f"dry run does not release {ip}:\n{out}")
+            need(re.search(r"^keep\s+ip_allocation\s+203\.0\.113\.30\s", out, re.M),
+                 f"dry run does not keep the live cluster's IP:\n{out}")
+            need(re.search(r"^keep\s+ip_allocation\s+203\.0\.113\.50\s.*"
+                           r"still used by virtual service hand-made-vs", out, re.M),
+                 f"dry run does not keep the IP the hand-made virtual service uses:\n{out}")
+            need(re.search(r"^skip\s+ip_allocation\s+203\.0\.113\.40\s.*no right", out, re.M),
+                 f"dry run does not skip the hidden cluster's IP:\n{out}")
+            need(not re.search(r"^\S+\s+\S+\s+hand-made", out, re.M),
+                 f"dry run lists a hand-made object:\n{out}")
+            need(allocations(s, space_id) == ips_before, "the dry run changed the allocations")
             need(names_on_gateway(s, ctx) == before, "the dry run changed the gateway")
             need(len(s.mutations()) == mutations_before,
                  f"the dry run sent mutations: {s.mutations()[mutations_before:]}")
@@ -248,17 +284,23 @@ def main():
             applied = run_gc(vcdlb, cfg, secrets, "--apply")
             need(applied.returncode == 0,
                  f"--apply exit {applied.returncode}:\n{applied.stdout}{applied.stderr}")
-            need("removed 12, kept 4, skipped 4, failed 0" in applied.stdout,
+            need("removed 14, kept 6, skipped 5, failed 0" in applied.stdout,
                  f"--apply summary:\n{applied.stdout}")
             print(applied.stdout + applied.stderr)
             after = names_on_gateway(s, ctx)
             need(not (gone & after), f"left behind: {sorted(gone & after)}")
             need(stay <= after, f"removed what must stay: {sorted(stay - after)}")
+            ips_after = allocations(s, space_id)
+            need(set(ips_after) == set(ips_before) - released,
+                 f"allocations after --apply: {sorted(ips_after)}")
+            need(all(ips_after[ip] == ips_before[ip] for ip in ips_after),
+                 "a kept allocation lost its marker")
 
             again = run_gc(vcdlb, cfg, secrets, "--apply")
-            need(again.returncode == 0 and "removed 0, kept 4, skipped 4, failed 0" in again.stdout,
+            need(again.returncode == 0 and "removed 0, kept 6, skipped 5, failed 0" in again.stdout,
                  f"second run:\n{again.stdout}{again.stderr}")
-            need(names_on_gateway(s, ctx) == after, "the second run changed the gateway")
+            need(names_on_gateway(s, ctx) == after and allocations(s, space_id) == ips_after,
+                 "the second run changed the gateway")
 
             bad = run_gc(vcdlb, cfg, secrets, "--no-such-flag")
             need(bad.returncode == 2, f"a bad flag exits {bad.returncode}, expected 2")

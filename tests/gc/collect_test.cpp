@@ -184,7 +184,7 @@ TEST_F(gc_collect, a_failed_removal_is_reported_its_dependents_kept_and_the_rest
   EXPECT_EQ(r->removed(), 10u);
   const gc::finding* failed_vs = nullptr;
   for (const auto& f : r->findings)
-    if (f.kind == object_kind::virtual_service && !f.error.empty())
+    if (f.kind == gc::item_kind::virtual_service && !f.error.empty())
       failed_vs = &f;
   ASSERT_NE(failed_vs, nullptr);
   auto vs = fake.virtual_service_by_name(failed_vs->name);
@@ -230,6 +230,204 @@ TEST_F(gc_collect, ids_without_an_rde_are_never_removable) {
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->what, gc::verdict::skip);
   EXPECT_NE(f->reason.find("not an RDE URN"), std::string::npos);
+}
+
+// The gateway allocates from an IP Space; the clusters' Services hold floating IPs with claim
+// markers (upstream's and vcdlb's are the same), next to allocations gc must not touch.
+class gc_ip_spaces : public gc_collect {
+protected:
+  gc_ip_spaces() {
+    vcd::edge_gateway gw;
+    gw.id = gw_id;
+    gw.name = "edge-1";
+    vcd::gateway_uplink up;
+    up.uplink_name = "provider";
+    up.using_ip_space = true;
+    gw.uplinks.push_back(up);
+    fake.add_gateway(gw);
+    vcd::ip_space space;
+    space.name = "public";
+    space_id = fake.add_ip_space(space, {{"203.0.113.1", "203.0.113.99"}}, -1, {gw_id});
+    dead_ip = claim("203.0.113.10", naming::ip_claim_marker(dead_upstream, {"default", "web"}));
+    dying_ip = claim("203.0.113.20", naming::ip_claim_marker(dead_vcdlb, {"default", "web"}));
+    live_ip = claim("203.0.113.30", naming::ip_claim_marker(live, {"default", "web"}));
+    hidden_ip = claim("203.0.113.40", naming::ip_claim_marker(hidden, {"default", "web"}));
+    // A dead cluster's IP that a hand-made virtual service uses now (a marker outlives its
+    // cluster, upstream issue 382): the IP stays reserved.
+    reused_ip = claim("203.0.113.50", naming::ip_claim_marker(dead_upstream, {"default", "old"}));
+    // A dead cluster's IP nothing uses any more (its objects were deleted by hand).
+    orphan_ip = claim("203.0.113.70", naming::ip_claim_marker(dead_upstream, {"default", "gone"}));
+    // A CSE 3 nativeCluster's marker: the trimmed id does not say which RDE it is.
+    native_ip = claim("203.0.113.80", "cluster-55555555-5555-5555-5555-555555555555-namespace-"
+                                      "default-service-web");
+    // CAPVCD's own control-plane marker, and an allocation that is not a manual reservation.
+    capvcd_ip = claim("203.0.113.81", "cluster-c1-id-" + dead_upstream);
+    vcd::ip_allocation unused;
+    unused.ip_space_id = space_id;
+    unused.value = "203.0.113.82";
+    unused.usage_state = "UNUSED";
+    unused_ip = fake.put_ip_allocation(unused);
+  }
+
+  std::string claim(const std::string& ip, const std::string& marker) {
+    vcd::ip_allocation a;
+    a.ip_space_id = space_id;
+    a.value = ip;
+    a.usage_state = "USED_MANUAL";
+    a.description = marker;
+    return fake.put_ip_allocation(a);
+  }
+
+  bool allocated(const std::string& id) const {
+    for (const auto& a : fake.ip_allocations())
+      if (a.id == id)
+        return true;
+    return false;
+  }
+
+  static const gc::finding* find_allocation(const gc::report& r, const std::string& ip) {
+    for (const auto& f : r.findings)
+      if (f.kind == gc::item_kind::ip_allocation && f.name == ip)
+        return &f;
+    return nullptr;
+  }
+
+  std::string space_id, dead_ip, dying_ip, live_ip, hidden_ip, reused_ip, orphan_ip, native_ip,
+    capvcd_ip, unused_ip;
+};
+
+TEST_F(gc_ip_spaces, dry_run_judges_the_allocations_by_their_claim_markers) {
+  fake.reset_calls();
+  auto r = gc::collect(fake, opts);
+  ASSERT_TRUE(r) << describe(r.error());
+  EXPECT_EQ(fake.mutation_calls(), 0u);
+  auto table = gc::format_report(*r, false);
+  // Objects as before (12, 4, 8) plus the IPs of the dead clusters (10, 20, 70), the live one and
+  // the reused one (kept), the hidden and the native one (skipped).
+  EXPECT_NE(table.find("would remove 15, kept 6, skipped 10"), std::string::npos) << table;
+  const auto* dead = find_allocation(*r, "203.0.113.10");
+  ASSERT_NE(dead, nullptr);
+  EXPECT_EQ(dead->what, gc::verdict::remove);
+  EXPECT_EQ(dead->cluster_id, dead_upstream);
+  EXPECT_EQ(dead->ip_space_id, space_id);
+  EXPECT_NE(dead->reason.find("not found"), std::string::npos) << dead->reason;
+  EXPECT_NE(dead->reason.find("claim marker cluster-capvcdCluster:1111"), std::string::npos)
+    << dead->reason;
+  EXPECT_NE(table.find("ip_allocation"), std::string::npos) << table;
+  const auto* dying = find_allocation(*r, "203.0.113.20");
+  ASSERT_NE(dying, nullptr);
+  EXPECT_EQ(dying->what, gc::verdict::remove);
+  EXPECT_NE(dying->reason.find("IN_DELETION"), std::string::npos);
+  EXPECT_EQ(find_allocation(*r, "203.0.113.30")->what, gc::verdict::keep);
+  EXPECT_EQ(find_allocation(*r, "203.0.113.40")->what, gc::verdict::skip);
+  const auto* reused = find_allocation(*r, "203.0.113.50");
+  ASSERT_NE(reused, nullptr);
+  EXPECT_EQ(reused->what, gc::verdict::keep);
+  EXPECT_NE(reused->reason.find("still used by virtual service hand-made-vs"), std::string::npos)
+    << reused->reason;
+  EXPECT_EQ(find_allocation(*r, "203.0.113.70")->what, gc::verdict::remove);
+  const auto* native = find_allocation(*r, "203.0.113.80");
+  ASSERT_NE(native, nullptr);
+  EXPECT_EQ(native->what, gc::verdict::skip);
+  EXPECT_TRUE(native->cluster_id.empty());
+  EXPECT_EQ(find_allocation(*r, "203.0.113.81"), nullptr);  // CAPVCD's: not ours
+  EXPECT_EQ(find_allocation(*r, "203.0.113.82"), nullptr);  // no reservation
+  EXPECT_EQ(fake.calls(operation::get_defined_entity), 4u); // still one read per cluster
+}
+
+TEST_F(gc_ip_spaces, apply_releases_the_dead_clusters_ips_after_their_objects) {
+  opts.apply = true;
+  fake.options().task_polls = 1;
+  auto r = gc::collect(fake, opts);
+  ASSERT_TRUE(r) << describe(r.error());
+  EXPECT_EQ(r->failed(), 0u) << gc::format_report(*r, true);
+  EXPECT_EQ(r->removed(), 15u) << gc::format_report(*r, true);
+  EXPECT_FALSE(allocated(dead_ip));
+  EXPECT_FALSE(allocated(dying_ip));
+  EXPECT_FALSE(allocated(orphan_ip));
+  for (const auto& id : {live_ip, hidden_ip, reused_ip, native_ip, capvcd_ip, unused_ip})
+    EXPECT_TRUE(allocated(id)) << id;
+  // As upstream: the reservation is ended (UNUSED), then the IP is given back.
+  EXPECT_EQ(fake.calls(operation::update_ip_allocation), 3u);
+  EXPECT_EQ(fake.calls(operation::delete_ip_allocation), 3u);
+  EXPECT_EQ(fake.unfinished_tasks(), 0u);
+
+  fake.fail_next(operation::get_defined_entity, caf::make_error(vcd_errc::forbidden, "403"));
+  fake.reset_calls();
+  auto again = gc::collect(fake, opts);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->count(gc::verdict::remove), 0u);
+  EXPECT_EQ(fake.mutation_calls(), 0u);
+}
+
+TEST_F(gc_ip_spaces, an_ip_is_not_released_while_an_object_that_uses_it_remains) {
+  opts.apply = true;
+  fake.options().task_polls = 1;
+  fake.fail_next_task(operation::delete_virtual_service, {500, "INTERNAL", "boom"});
+  auto r = gc::collect(fake, opts);
+  ASSERT_TRUE(r);
+  const gc::finding* failed_vs = nullptr;
+  for (const auto& f : r->findings)
+    if (f.kind == gc::item_kind::virtual_service && !f.error.empty())
+      failed_vs = &f;
+  ASSERT_NE(failed_vs, nullptr);
+  auto vs = fake.virtual_service_by_name(failed_vs->name);
+  ASSERT_TRUE(vs);
+  const auto* held = find_allocation(*r, vs->virtual_ip_address);
+  ASSERT_NE(held, nullptr);
+  EXPECT_FALSE(held->removed);
+  EXPECT_NE(held->error.find("still used by virtual service " + vs->name), std::string::npos)
+    << gc::format_report(*r, true);
+  EXPECT_TRUE(allocated(held->id));
+  EXPECT_EQ(fake.calls(operation::delete_ip_allocation), 2u); // the other dead clusters' IPs
+  // The next run finishes: virtual service, pool, then the IP.
+  fake.fail_next(operation::get_defined_entity, caf::make_error(vcd_errc::forbidden, "403"));
+  auto again = gc::collect(fake, opts);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->failed(), 0u) << gc::format_report(*again, true);
+  EXPECT_EQ(again->removed(), 3u) << gc::format_report(*again, true);
+  EXPECT_FALSE(allocated(held->id));
+}
+
+TEST_F(gc_ip_spaces, a_failed_unmark_keeps_the_allocation_and_reports_it) {
+  opts.apply = true;
+  fake.fail_next(operation::update_ip_allocation,
+                 caf::make_error(vcd_errc::forbidden, "403 ACCESS_TO_RESOURCE_IS_FORBIDDEN"));
+  auto r = gc::collect(fake, opts);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->failed(), 1u) << gc::format_report(*r, true);
+  EXPECT_EQ(r->removed(), 14u);
+  EXPECT_EQ(fake.calls(operation::delete_ip_allocation), 2u); // not after a failed unmark
+}
+
+TEST_F(gc_ip_spaces, a_candidate_cluster_id_establishes_a_trimmed_marker) {
+  const std::string native = "urn:vcloud:entity:cse:nativeCluster:"
+                             "55555555-5555-5555-5555-555555555555";
+  opts.candidate_cluster_ids = {native};
+  auto r = gc::collect(fake, opts);
+  ASSERT_TRUE(r);
+  const auto* f = find_allocation(*r, "203.0.113.80");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->cluster_id, native);
+  EXPECT_EQ(f->what, gc::verdict::remove); // its RDE does not exist
+  EXPECT_NE(f->reason.find("of a --cluster-id"), std::string::npos) << f->reason;
+
+  auto e = entity(native, "RESOLVED");
+  e.entity_type = "urn:vcloud:type:cse:nativeCluster:2.0.0";
+  fake.put_defined_entity(e);
+  fake.fail_next(operation::get_defined_entity, caf::make_error(vcd_errc::forbidden, "403"));
+  auto alive = gc::collect(fake, opts);
+  ASSERT_TRUE(alive);
+  EXPECT_EQ(find_allocation(*alive, "203.0.113.80")->what, gc::verdict::keep);
+}
+
+TEST_F(gc_ip_spaces, a_failed_allocation_listing_is_an_error_and_removes_nothing) {
+  opts.apply = true;
+  fake.fail_next(operation::list_ip_allocations, caf::make_error(vcd_errc::forbidden, "403"));
+  fake.reset_calls();
+  auto r = gc::collect(fake, opts);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(fake.mutation_calls(), 0u);
 }
 
 } // namespace

@@ -12,6 +12,7 @@
 
 #include "adapters/vcd/ip_address.hpp"
 #include "adapters/vcd/sim/detail/ipv4.hpp"
+#include "adapters/vcd/sim/detail/scenario_load_balancers.hpp"
 #include "adapters/vcd/vm_client.hpp"
 #include "protocol/errors.hpp"
 
@@ -406,7 +407,7 @@ caf::error parse_firewall_rule(reader& r, const YAML::Node& n, const std::string
 caf::error parse_gateway(reader& r, const YAML::Node& n, const std::string& w, edge_gateway& g) {
   if (auto err = r.check_keys(n, w,
                               {"name", "id", "alb_enabled", "supported_feature_set", "uplinks",
-                               "seg_assignments", "ip_sets", "firewall_rules"}))
+                               "seg_assignments", "ip_sets", "firewall_rules", "load_balancers"}))
     return err;
   if (auto err = r.str(n, "name", w, g.name, true))
     return err;
@@ -434,10 +435,12 @@ caf::error parse_gateway(reader& r, const YAML::Node& n, const std::string& w, e
                           return parse_ip_set(r, m, mw, x);
                         }))
     return err;
-  return r.list(n, "firewall_rules", w, g.firewall_rules,
-                [&](const YAML::Node& m, const std::string& mw, gateway_firewall_rule& x) {
-                  return parse_firewall_rule(r, m, mw, x);
-                });
+  if (auto err = r.list(n, "firewall_rules", w, g.firewall_rules,
+                        [&](const YAML::Node& m, const std::string& mw, gateway_firewall_rule& x) {
+                          return parse_firewall_rule(r, m, mw, x);
+                        }))
+    return err;
+  return detail::parse_load_balancers(n["load_balancers"], w, g.load_balancers);
 }
 
 caf::error parse_network(reader& r, const YAML::Node& n, const std::string& w, org_network& x) {
@@ -656,6 +659,8 @@ caf::error finish(scenario& s) {
                 return yaml_error(config_errc::invalid_value, gw_where + ".firewall_rules",
                                   "rule '" + x.name + "' names unknown IP set '" + ref + "'");
         }
+        if (auto err = detail::check_load_balancers(g, gw_where))
+          return err;
       }
       std::set<std::string> nets;
       for (auto& n : v.networks) {
@@ -890,6 +895,7 @@ void emit_gateway(YAML::Emitter& e, const edge_gateway& g) {
     }
     e << YAML::EndSeq;
   }
+  detail::emit_load_balancers(e, g.load_balancers);
   e << YAML::EndMap;
 }
 

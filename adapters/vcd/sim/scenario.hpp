@@ -65,6 +65,25 @@ struct gateway_firewall_rule {
   std::vector<std::string> destinations;
 };
 
+/// A load balancer on the gateway from the start, made by someone else: typically the cloud
+/// provider of a cluster deleted since (what `vcdlb gc` cleans up). A virtual service with its
+/// pool; with `dnat_rule`, the one-arm layout: the virtual service listens on `internal_ip` and
+/// a DNAT rule with its application port profile forwards `virtual_ip` to it. Names are given
+/// whole (upstream's `ingress-vs-...` or vcdlb's `vcdlb-vs-...`), ids are derived.
+struct seeded_load_balancer {
+  std::string virtual_service; ///< its name
+  std::string pool;
+  std::string dnat_rule;        ///< "" for a two-arm load balancer (no DNAT rule, no profile)
+  std::string app_port_profile; ///< required with dnat_rule
+  std::string virtual_ip;       ///< the external IP
+  std::string internal_ip;      ///< one-arm only (required with dnat_rule)
+  int port = 80;
+  std::string protocol = "TCP";     ///< TCP or UDP
+  std::vector<std::string> members; ///< pool member IPs (the nodes)
+  int member_port = 30080;          ///< the NodePort
+  std::string description;          ///< of every object, e.g. vcdlb's `vcdlb-cluster-id=<id>`
+};
+
 struct edge_gateway {
   std::string name;
   std::string id; ///< urn:vcloud:gateway:...
@@ -74,6 +93,7 @@ struct edge_gateway {
   std::vector<seg_assignment> seg_assignments;
   std::vector<gateway_ip_set> ip_sets;
   std::vector<gateway_firewall_rule> firewall_rules;
+  std::vector<seeded_load_balancer> load_balancers;
 };
 
 struct org_network {

@@ -8,6 +8,8 @@ namespace {
 
 using namespace vcdlb;
 using gc::detail::owner_of;
+using gc::detail::owner_of_allocation;
+using gc::detail::ownership;
 using state = gc::detail::ownership::state;
 
 const std::string capvcd =
@@ -57,6 +59,32 @@ TEST(gc_ownership, upstream_names_without_a_capvcd_id_need_a_candidate) {
 TEST(gc_ownership, other_names_are_unrelated) {
   EXPECT_EQ(owner_of("my-own-vs", "hand made", {capvcd}).what, state::unrelated);
   EXPECT_EQ(owner_of("ingress-vs-x-capvcdCluster:not-a-uuid-http", "", {}).what, state::unknown);
+}
+
+TEST(gc_ownership, claim_markers_of_capvcd_clusters_give_the_urn) {
+  auto own = owner_of_allocation(naming::ip_claim_marker(capvcd, {"shop", "cart-service-x"}), {});
+  EXPECT_EQ(own.what, ownership::state::known);
+  EXPECT_EQ(own.cluster_id, capvcd);
+  EXPECT_NE(own.reason.find("claim marker cluster-capvcdCluster:"), std::string::npos);
+}
+
+TEST(gc_ownership, other_claim_markers_need_a_candidate) {
+  const std::string native = "urn:vcloud:entity:cse:nativeCluster:"
+                             "55555555-5555-5555-5555-555555555555";
+  auto marker = naming::ip_claim_marker(native, {"default", "web"});
+  EXPECT_EQ(owner_of_allocation(marker, {}).what, ownership::state::unknown);
+  auto own = owner_of_allocation(marker, {capvcd, native});
+  EXPECT_EQ(own.what, ownership::state::known);
+  EXPECT_EQ(own.cluster_id, native);
+  // A truncated uuid is no CAPVCD id.
+  EXPECT_EQ(owner_of_allocation("cluster-capvcdCluster:1234-namespace-a-service-b", {}).what,
+            ownership::state::unknown);
+}
+
+TEST(gc_ownership, other_descriptions_are_not_claim_markers) {
+  for (const char* d : {"", "reserved by hand", "cluster-c1-id-urn:vcloud:entity:vmware:x",
+                        "cluster--namespace-a-service-b", "cluster-x-namespace-a"})
+    EXPECT_EQ(owner_of_allocation(d, {capvcd}).what, ownership::state::unrelated) << d;
 }
 
 TEST(gc_ownership, marker_round_trip) {

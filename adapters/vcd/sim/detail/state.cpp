@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "adapters/vcd/sim/detail/ipv4.hpp"
+#include "adapters/vcd/sim/detail/scenario_load_balancers.hpp"
 #include "adapters/vcd/sim/detail/text.hpp"
 
 namespace vcdlb::vcd::sim::detail {
@@ -187,6 +188,8 @@ state::state(core_options opts)
           insert(std::move(e));
           order.push_back(x.id);
         }
+        // Load balancers someone else made (e.g. a deleted cluster's cloud provider).
+        seed_load_balancers(*this, g, o.id);
       }
     }
   }
