@@ -164,7 +164,8 @@ void start_next_op(self_ptr self) {
   // A due refresh waits for the ops in flight; no new op starts before it.
   if (st.refresh_pending || st.refreshing)
     return;
-  start_next_op_in(self, gateway_state::gateway_slot);
+  if (!maybe_start_firewall_wave(self))
+    start_next_op_in(self, gateway_state::gateway_slot);
   start_next_op_in(self, gateway_state::profile_slot);
 }
 
@@ -177,6 +178,59 @@ void enqueue(self_ptr self, const caf::actor_addr& who, pending_ptr p) {
 
 caf::actor_addr sender(self_ptr self) {
   return self->current_sender() ? self->current_sender()->address() : caf::actor_addr{};
+}
+
+} // namespace
+
+void firewall_wave_finished(self_ptr self) {
+  auto& st = self->state;
+  auto& slot = st.slots[gateway_state::gateway_slot];
+  slot.busy = false;
+  slot.serving = caf::actor_addr{};
+  if (st.draining && !any_op_in_flight(st)) {
+    for (auto& rp : st.drain_waiters)
+      rp.deliver(caf::ok_atom::value);
+    st.drain_waiters.clear();
+  }
+  start_next_op(self);
+  report_queue(self);
+}
+
+void start_ops(self_ptr self) {
+  start_next_op(self);
+}
+
+namespace {
+
+// Answers the refresh callers: the owners of what re-lists found changed out of band.
+void finish_refresh(
+  self_ptr self, std::shared_ptr<std::vector<caf::typed_response_promise<refresh_result>>> waiters,
+  const caf::error& err, std::set<std::string> firewall_owners) {
+  auto& st = self->state;
+  st.drift.owners.merge(firewall_owners);
+  refresh_result found;
+  if (err) {
+    spdlog::warn("gateway {}: refresh failed: {}", st.args.ctx.gateway.name, vcdlb::describe(err));
+  } else {
+    // Reported once: what the next refresh finds is new again.
+    found.all = st.drift.all;
+    found.owners.assign(st.drift.owners.begin(), st.drift.owners.end());
+    st.drift = {};
+    if (found.changed())
+      spdlog::info("gateway {}: refresh found {} changed out of band", st.args.ctx.gateway.name,
+                   found.all ? std::string{"objects of unknown owners"}
+                             : std::to_string(found.owners.size()) + " Services' objects");
+  }
+  for (auto& rp : *waiters)
+    if (err)
+      rp.deliver(err);
+    else
+      rp.deliver(found);
+  self->state.refreshing = false;
+  if (self->state.refresh_pending)
+    maybe_refresh(self);
+  else
+    start_next_op(self);
 }
 
 } // namespace
@@ -195,31 +249,13 @@ void maybe_refresh(self_ptr self) {
   st.invalidate_all();
   st.keep_pool_details = true;
   ensure_cache(self, [self, waiters](const caf::error& err) {
-    auto& st = self->state;
-    refresh_result found;
     if (err) {
-      spdlog::warn("gateway {}: refresh failed: {}", st.args.ctx.gateway.name,
-                   vcdlb::describe(err));
-    } else {
-      // Reported once: what the next refresh finds is new again.
-      found.all = st.drift.all;
-      found.owners.assign(st.drift.owners.begin(), st.drift.owners.end());
-      st.drift = {};
-      if (found.changed())
-        spdlog::info("gateway {}: refresh found {} changed out of band", st.args.ctx.gateway.name,
-                     found.all ? std::string{"objects of unknown owners"}
-                               : std::to_string(found.owners.size()) + " Services' objects");
+      finish_refresh(self, waiters, err, {});
+      return;
     }
-    for (auto& rp : *waiters)
-      if (err)
-        rp.deliver(err);
-      else
-        rp.deliver(found);
-    self->state.refreshing = false;
-    if (self->state.refresh_pending)
-      maybe_refresh(self);
-    else
-      start_next_op(self);
+    check_firewall_drift(self, [self, waiters](std::set<std::string> firewall_owners) {
+      finish_refresh(self, waiters, {}, std::move(firewall_owners));
+    });
   });
 }
 
@@ -300,6 +336,7 @@ gateway_impl::behavior_type gateway_behavior(self_ptr self, gateway_args args) {
       st.draining = true;
       for (auto& p : st.queue.clear())
         reply(p, shutting_down());
+      fail_firewall_waiting(self, shutting_down());
       report_queue(self);
       if (!any_op_in_flight(st))
         return caf::ok_atom::value;
@@ -312,6 +349,13 @@ gateway_impl::behavior_type gateway_behavior(self_ptr self, gateway_args args) {
         return shutting_down();
       auto rp = self->make_response_promise<ip_space_grant>();
       run_ip_space_request(self, std::move(req), rp);
+      return rp;
+    },
+    [=](source_range_request& req) -> caf::result<caf::ok_atom> {
+      if (self->state.draining)
+        return shutting_down();
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      accept_source_ranges(self, std::move(req), rp);
       return rp;
     },
     [=](resume_atom, detail::resume& r) { r.fn(); },

@@ -66,6 +66,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "actors/detail/firewall_book.hpp"
 #include "actors/detail/op_queue.hpp"
 #include "actors/detail/pacing.hpp"
 #include "actors/detail/vcd_convert.hpp"
@@ -92,6 +93,9 @@ struct gateway_settings {
   /// production).
   caf::timespan retry_after_unit = std::chrono::seconds{1};
   uint64_t jitter_seed = 0x5eed; ///< seeds the backoff jitter (tests pin it)
+  /// Source-range requests wait at most this long for the mutation slot while Services' plans
+  /// hold it, so that one firewall wave serves many of them (detail/gateway_firewall.hpp).
+  caf::timespan firewall_batch = std::chrono::seconds{2};
 };
 
 /// Everything a gateway actor needs; the client is shared with other gateways.
@@ -262,6 +266,8 @@ struct gateway_state {
   /// How long tasks take, per kind and over all kinds (times the task polls).
   std::map<task_kind, detail::task_time_estimate> task_times;
   detail::task_time_estimate any_task_time;
+  /// Source ranges: the firewall objects known on the gateway and the requests of the next wave.
+  detail::firewall_book firewall;
   static constexpr const char* name = "gateway";
 };
 

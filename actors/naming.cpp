@@ -277,4 +277,54 @@ std::string owner_from_description(std::string_view description) {
   return std::string{rest.substr(0, end)};
 }
 
+namespace {
+
+constexpr std::array<std::string_view, 5> firewall_prefixes{
+  "vcdlb-fws-", "vcdlb-fwv-", "vcdlb-fwa-", "vcdlb-fwd-", "vcdlb-fwp-"};
+constexpr size_t firewall_prefix_len = 10; // every prefix above
+
+} // namespace
+
+firewall_names firewall_names_for(std::string_view cluster_id, const service_key& key) {
+  std::string body;
+  body.reserve(max_name_length);
+  body += cluster_tag(cluster_id);
+  body += '-';
+  body += service_hash(cluster_id, key);
+  body += '-';
+  std::string readable;
+  append_sanitized(readable, key.ns);
+  readable += '.';
+  append_sanitized(readable, key.name);
+  const size_t room = max_name_length - firewall_prefix_len - body.size();
+  if (readable.size() > room)
+    readable.resize(room);
+  body += readable;
+  firewall_names out;
+  out.sources = std::string{firewall_prefixes[0]} + body;
+  out.vip = std::string{firewall_prefixes[1]} + body;
+  out.allow_rule = std::string{firewall_prefixes[2]} + body;
+  out.drop_rule = std::string{firewall_prefixes[3]} + body;
+  out.ports = std::string{firewall_prefixes[4]} + body;
+  return out;
+}
+
+std::optional<std::string> firewall_owner(std::string_view name, std::string_view cluster_id) {
+  for (auto prefix : firewall_prefixes) {
+    if (!starts_with(name, prefix))
+      continue;
+    auto body = name.substr(prefix.size());
+    if (body.size() < tag_len + hash_len + 2 || body[tag_len] != '-'
+        || body[tag_len + 1 + hash_len] != '-')
+      return std::nullopt;
+    if (body.substr(0, tag_len) != cluster_tag(cluster_id))
+      return std::nullopt; // another cluster's object
+    auto hash = body.substr(tag_len + 1, hash_len);
+    if (!is_hex(hash))
+      return std::nullopt;
+    return std::string{hash};
+  }
+  return std::nullopt;
+}
+
 } // namespace vcdlb::naming

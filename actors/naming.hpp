@@ -109,4 +109,30 @@ struct parsed_name {
 /// The cluster id of the marker in `description`; "" when there is none.
 [[nodiscard]] std::string owner_from_description(std::string_view description);
 
+/// The gateway firewall objects of a Service whose `loadBalancerSourceRanges` restrict its
+/// sources (one of each per Service, not per port): IP sets `vcdlb-fws-<tag>-<hash>-<ns>.<name>`
+/// (the allowed sources) and `vcdlb-fwv-...` (the Service's VIP), rules `vcdlb-fwa-...` (ALLOW)
+/// and `vcdlb-fwd-...` (DROP), and the application port profile `vcdlb-fwp-...` (the Service's
+/// ports, so that a VIP shared with other Services is filtered on its own ports only).
+/// Always namespaced (the upstream provider has no such objects);
+/// within max_name_length; the readable part is cut like namespaced_names' and the hash keeps
+/// names of different Services distinct.
+struct firewall_names {
+  std::string sources;
+  std::string vip;
+  std::string allow_rule;
+  std::string drop_rule;
+  std::string ports;
+
+  friend bool operator==(const firewall_names&, const firewall_names&) = default;
+};
+
+[[nodiscard]] firewall_names firewall_names_for(std::string_view cluster_id,
+                                                const service_key& key);
+
+/// The service hash (service_hash) of the owner of a firewall object name of this cluster;
+/// nothing for other clusters' names and names vcdlb does not make.
+[[nodiscard]] std::optional<std::string> firewall_owner(std::string_view object_name,
+                                                        std::string_view cluster_id);
+
 } // namespace vcdlb::naming

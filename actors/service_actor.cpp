@@ -7,6 +7,7 @@
 #include "actors/detail/packed_spec.hpp"
 #include "actors/naming.hpp"
 #include "actors/plan.hpp"
+#include "actors/source_ranges.hpp"
 #include "caf/sec.hpp"
 #include "caf/typed_event_based_actor.hpp"
 #include "protocol/errors.hpp"
@@ -270,6 +271,32 @@ void quit_if_gone(self_ptr self) {
     self->quit();
 }
 
+// Asks the gateway for the Service's source-range firewall (`cidrs` empty: none, its objects go).
+// The destinations are the listeners of its virtual services: the address and port the edge
+// firewall sees, the VIP in mode C and, behind DNAT rules without `firewallMatch` (NSX's
+// default matches the translated address), the internal VIPs in modes A and B.
+void sync_source_ranges(self_ptr self, std::vector<std::string> cidrs, const lb_objects& objects,
+                        cont k) {
+  auto& st = self->state;
+  if (cidrs.empty() && st.firewall_clean) {
+    k({}); // the gateway confirmed it holds nothing of this Service's
+    return;
+  }
+  st.firewall_clean = false;
+  source_range_request req{st.status.key, std::move(cidrs), {}};
+  if (!req.cidrs.empty())
+    for (const auto& vs : objects.virtual_services)
+      req.destinations.push_back(vs.listener());
+  bool none = req.cidrs.empty();
+  self->request(st.deps->gateway, st.deps->request_timeout, std::move(req))
+    .then(
+      [self, k, none](caf::ok_atom) {
+        self->state.firewall_clean = none;
+        k({});
+      },
+      [k](caf::error& e) { k(e); });
+}
+
 void cleanup(self_ptr self) {
   begin(self, reconcile_kind::cleanup);
   auto& st = self->state;
@@ -291,24 +318,32 @@ void cleanup(self_ptr self) {
           event(self, event_type::normal, "DeletingLoadBalancer", "Deleting load balancer");
         auto ops = std::make_shared<const std::vector<lb_op>>(make_plan({}, observed));
         st.mutated = !ops->empty();
-        run_ops(self, ops, [self, key](caf::error err) {
+        // The source-range rules go first: they name the VIPs that are released below.
+        auto remove_objects = [self, key, ops](caf::error err) {
           if (err) {
             finish(self, std::move(err));
             return;
           }
-          auto& st = self->state;
-          // Every object is gone: the IPs and claims can go, then the finalizer.
-          st.claimed.clear(); // the release drops them in the pool
-          self->send(st.deps->pool, release_atom::value, key);
-          write_status(self, false, {}, [self](caf::error err) {
-            if (!err) {
-              self->state.status.phase = service_phase::released;
-              event(self, event_type::normal, "DeletedLoadBalancer", "Deleted load balancer");
+          run_ops(self, ops, [self, key](caf::error err) {
+            if (err) {
+              finish(self, std::move(err));
+              return;
             }
-            finish(self, std::move(err));
-            quit_if_gone(self);
+            auto& st = self->state;
+            // Every object is gone: the IPs and claims can go, then the finalizer.
+            st.claimed.clear(); // the release drops them in the pool
+            self->send(st.deps->pool, release_atom::value, key);
+            write_status(self, false, {}, [self](caf::error err) {
+              if (!err) {
+                self->state.status.phase = service_phase::released;
+                event(self, event_type::normal, "DeletedLoadBalancer", "Deleted load balancer");
+              }
+              finish(self, std::move(err));
+              quit_if_gone(self);
+            });
           });
-        });
+        };
+        sync_source_ranges(self, {}, {}, remove_objects);
       },
       [self](caf::error& e) { finish(self, std::move(e)); });
 }
@@ -421,8 +456,8 @@ void converge(self_ptr self, service_plan plan, lb_objects observed) {
         auto ops = std::make_shared<const std::vector<lb_op>>(make_plan(*desired, observed));
         auto wanted = listeners_of(*desired);
         auto ip = ips.external_ip;
-        auto after_ops = [self, ip, wanted, had = listeners_of(observed),
-                          changed = !ops->empty()](caf::error err) {
+        auto after_ops = [self, ip, wanted, had = listeners_of(observed), changed = !ops->empty(),
+                          desired = std::move(*desired)](caf::error err) {
           if (err) {
             finish(self, std::move(err));
             return;
@@ -430,12 +465,45 @@ void converge(self_ptr self, service_plan plan, lb_objects observed) {
           // Every object is where it should be: claims outside `wanted` (listeners of
           // removed or moved objects, leftovers of failed attempts) can go.
           release_claims(self, had, wanted);
-          write_status(self, true, ip, [self, changed](caf::error err) {
+          auto done = [self, changed](caf::error err) {
             if (!err) {
               self->state.status.phase = service_phase::converged;
               ensured_event(self, changed);
             }
             finish(self, std::move(err));
+          };
+          const auto& spec = spec_of(self);
+          auto ranges =
+            parse_source_ranges(spec.load_balancer_source_ranges, spec.annotations.source_ranges);
+          if (!ranges) {
+            // Bad input loses nothing: the rules of the last valid list stay until it is fixed.
+            auto& st = self->state;
+            if (!st.ranges_reported) {
+              st.ranges_reported = true;
+              event(self, event_type::warning, "InvalidSourceRanges",
+                    "Source ranges not applied, the firewall keeps the last valid ones: "
+                      + detail::event_text(ranges.error()));
+            }
+            write_status(self, true, ip, done);
+            return;
+          }
+          self->state.ranges_reported = false;
+          if (ranges->allow_all) {
+            // The IP first (it does not wait for a firewall wave), then any old rules go.
+            write_status(self, true, ip, [self, done](caf::error err) {
+              if (err)
+                finish(self, std::move(err));
+              else
+                sync_source_ranges(self, {}, {}, done);
+            });
+            return;
+          }
+          // The rules first: the address is published once only the ranges reach it.
+          sync_source_ranges(self, ranges->cidrs, desired, [self, ip, done](caf::error err) {
+            if (err)
+              finish(self, std::move(err));
+            else
+              write_status(self, true, ip, done);
           });
         };
         if (ops->empty()) {
@@ -539,6 +607,7 @@ void take_spec(self_ptr self, detail::shared_packed_spec packed) {
   st.packed = std::move(packed);
   st.spec_pending = true;
   st.invalid_reported = false;
+  st.ranges_reported = false;
   trigger(self); // an idle actor drops the unpacked copy again when the reconcile ends
 }
 

@@ -100,6 +100,10 @@ struct service_state {
   bool node_only = false;        ///< ... and nothing else (the reference's UpdateLoadBalancer)
   bool last_warning = false;     ///< the last Event written was a Warning
   bool invalid_reported = false; ///< this spec's invalid_service error was reported already
+  bool ranges_reported = false;  ///< this spec's invalid source ranges were reported already
+  /// The gateway confirmed that no source-range firewall object of this Service exists: a
+  /// Service without ranges asks again only after a restart.
+  bool firewall_clean = false;
   bool held_up_reported = false; ///< the running reconcile told its Service VCD holds it up
   uint32_t reconcile_seq = 0;    ///< numbers reconciles, so a late held_up check is ignored
   caf::actor_clock::time_point nodes_changed_at; ///< when the pending member change arrived

@@ -80,7 +80,13 @@ using gateway_actor = caf::typed_actor<
   // org-scoped task: paced like every call, it takes no gateway lock. Errors: lb_errc::
   // ip_exhausted (no IP Space gave one: the message names each space and its refusal),
   // ip_unavailable (a specific IP that cannot be had), or the VCD error.
-  caf::replies_to<ip_space_request>::with<ip_space_grant>>;
+  caf::replies_to<ip_space_request>::with<ip_space_grant>,
+  // Source ranges: make the Service's edge firewall objects (two IP sets, a port profile, an
+  // ALLOW and a DROP rule) what the request asks, or remove them. Requests are batched into
+  // waves that hold the mutation slot: IP sets and profiles first, then one read-merge-write-
+  // verify of the whole user-defined rule list for the wave (other owners' rules kept as read,
+  // in order), then the objects no rule uses anymore go.
+  caf::replies_to<source_range_request>::with<caf::ok_atom>>;
 
 /// Eligible backend nodes; debounces churn and notifies subscribed Services of changes.
 /// Nothing is published before the first full list arrived (an empty set during start-up would

@@ -294,4 +294,22 @@ typename Inspector::result_type inspect(Inspector& f, ip_space_grant& x) {
   return f(caf::meta::type_name("vcdlb::ip_space_grant"), x.allocation);
 }
 
+/// service_actor -> gateway_actor: the edge firewall a Service's `loadBalancerSourceRanges` need
+/// (docs/operating.md): only `cidrs` may reach `destinations`, the addresses and ports the
+/// gateway firewall sees for the Service (the VIP in mode C, the internal VIPs behind the DNAT
+/// rules in modes A and B). `cidrs` empty: the Service has no restriction (anymore), its
+/// firewall objects go. Replied to once the gateway holds what is asked.
+struct source_range_request {
+  service_key key;
+  std::vector<std::string> cidrs;
+  std::vector<listener_key> destinations;
+
+  friend bool operator==(const source_range_request&, const source_range_request&) = default;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, source_range_request& x) {
+  return f(caf::meta::type_name("vcdlb::source_range_request"), x.key, x.cidrs, x.destinations);
+}
+
 } // namespace vcdlb

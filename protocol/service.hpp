@@ -69,6 +69,10 @@ inline constexpr std::string_view ssl_no_termination =
 /// vcdlb's opt-in IP sharing (MetalLB semantics): Services with the same non-empty key may share
 /// one external IP when their (protocol, port) sets are disjoint.
 inline constexpr std::string_view allow_shared_ip = "vcdlb.io/allow-shared-ip";
+/// The legacy form of `spec.loadBalancerSourceRanges` (comma-separated CIDRs), read when the
+/// field is empty.
+inline constexpr std::string_view source_ranges =
+  "service.beta.kubernetes.io/load-balancer-source-ranges";
 } // namespace annotations
 
 /// The values of the annotations above, raw ("" = absent); desired_state validates them.
@@ -77,6 +81,7 @@ struct service_annotations {
   std::string ssl_cert_alias;
   std::string ssl_no_termination;
   std::string sharing_key;
+  std::string source_ranges;
 
   friend bool operator==(const service_annotations&, const service_annotations&) = default;
 };
@@ -84,7 +89,7 @@ struct service_annotations {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, service_annotations& x) {
   return f(caf::meta::type_name("vcdlb::service_annotations"), x.ssl_ports, x.ssl_cert_alias,
-           x.ssl_no_termination, x.sharing_key);
+           x.ssl_no_termination, x.sharing_key, x.source_ranges);
 }
 
 /// Everything the engine needs from one Service object.
@@ -102,6 +107,8 @@ struct service_spec {
   /// `spec.externalTrafficPolicy: Local`: the pool's members are only the Nodes with a ready
   /// endpoint of the Service (node_set.hpp); false = `Cluster` (the default).
   bool local_traffic_policy = false;
+  /// `spec.loadBalancerSourceRanges` as written (actors/source_ranges.hpp reads it).
+  std::vector<std::string> load_balancer_source_ranges;
 
   friend bool operator==(const service_spec&, const service_spec&) = default;
 };
@@ -110,7 +117,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, service_spec& x) {
   return f(caf::meta::type_name("vcdlb::service_spec"), x.key, x.uid, x.type, x.load_balancer_class,
            x.load_balancer_ip, x.ports, x.annotations, x.deletion_requested, x.has_finalizer,
-           x.ingress_ips, x.local_traffic_policy);
+           x.ingress_ips, x.local_traffic_policy, x.load_balancer_source_ranges);
 }
 
 /// The finalizer that guards cloud cleanup (same as the reference service controller).

@@ -44,6 +44,7 @@ CAF_ADD_TYPE_ID(vcdlb_engine, (vcdlb::plan_result))
 CAF_ADD_TYPE_ID(vcdlb_engine, (vcdlb::endpoint_slice_info))
 CAF_ADD_TYPE_ID(vcdlb_engine, (vcdlb::ip_space_request))
 CAF_ADD_TYPE_ID(vcdlb_engine, (vcdlb::ip_space_grant))
+CAF_ADD_TYPE_ID(vcdlb_engine, (vcdlb::source_range_request))
 
 CAF_ADD_ATOM(vcdlb_engine, vcdlb, reconcile_atom, "reconcile")
 CAF_ADD_ATOM(vcdlb_engine, vcdlb, allocate_atom, "allocate")

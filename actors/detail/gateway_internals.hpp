@@ -194,7 +194,28 @@ void run_op(self_ptr self, pending_ptr p, done_fn done);
 void run_ip_space_request(self_ptr self, ip_space_request req,
                           caf::typed_response_promise<ip_space_grant> rp);
 
+// -- source ranges (gateway_firewall.cpp) ----------------------------------------------------
+
+/// Queues a Service's source-range request for the next firewall wave.
+void accept_source_ranges(self_ptr self, source_range_request req,
+                          caf::typed_response_promise<caf::ok_atom> rp);
+/// Starts a firewall wave in the gateway slot when it is free and requests wait (and either no
+/// plan waits or the oldest request waited `firewall_batch`); true when it started one.
+bool maybe_start_firewall_wave(self_ptr self);
+/// Answers every waiting source-range request with `err` (drain).
+void fail_firewall_waiting(self_ptr self, const caf::error& err);
+/// Refresh: compares the gateway's rule list and IP sets with what the waves wrote; `k` gets
+/// the owner tokens ("h:<service hash>") of the Services whose rules or IP sets changed out of
+/// band (2 reads, none when no Service has rules). Their contents are read again by their next
+/// wave.
+void check_firewall_drift(self_ptr self, std::function<void(std::set<std::string>)> k);
+
 // -- the actor (gateway_actor.cpp) -----------------------------------------------------------
+
+/// A firewall wave ended: frees the gateway slot and starts what waits.
+void firewall_wave_finished(self_ptr self);
+/// Starts the next op or firewall wave if the slots allow.
+void start_ops(self_ptr self);
 
 /// Starts a due refresh once no mutation is in flight and no load is running.
 void maybe_refresh(self_ptr self);

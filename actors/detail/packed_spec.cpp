@@ -93,12 +93,16 @@ std::string pack(const service_spec& spec) {
   put(out, spec.annotations.ssl_cert_alias);
   put(out, spec.annotations.ssl_no_termination);
   put(out, spec.annotations.sharing_key);
+  put(out, spec.annotations.source_ranges);
   put_byte(out,
            static_cast<uint8_t>((spec.deletion_requested ? 1 : 0) | (spec.has_finalizer ? 2 : 0)
                                 | (spec.local_traffic_policy ? 4 : 0)));
   put_size(out, spec.ingress_ips.size());
   for (const auto& ip : spec.ingress_ips)
     put(out, ip);
+  put_size(out, spec.load_balancer_source_ranges.size());
+  for (const auto& r : spec.load_balancer_source_ranges)
+    put(out, r);
   out.shrink_to_fit();
   return out;
 }
@@ -124,6 +128,7 @@ service_spec unpack(std::string_view packed) {
   spec.annotations.ssl_cert_alias = in.str();
   spec.annotations.ssl_no_termination = in.str();
   spec.annotations.sharing_key = in.str();
+  spec.annotations.source_ranges = in.str();
   auto flags = in.byte();
   spec.deletion_requested = (flags & 1) != 0;
   spec.has_finalizer = (flags & 2) != 0;
@@ -131,6 +136,9 @@ service_spec unpack(std::string_view packed) {
   spec.ingress_ips.resize(std::min(in.size(), packed.size()));
   for (auto& ip : spec.ingress_ips)
     ip = in.str();
+  spec.load_balancer_source_ranges.resize(std::min(in.size(), packed.size()));
+  for (auto& r : spec.load_balancer_source_ranges)
+    r = in.str();
   return spec;
 }
 

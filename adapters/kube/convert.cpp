@@ -48,12 +48,14 @@ vcdlb::service_spec to_service_spec(const service_snapshot& s) {
   out.annotations.ssl_cert_alias = annotation(s, vcdlb::annotations::ssl_cert_alias);
   out.annotations.ssl_no_termination = annotation(s, vcdlb::annotations::ssl_no_termination);
   out.annotations.sharing_key = annotation(s, vcdlb::annotations::allow_shared_ip);
+  out.annotations.source_ranges = annotation(s, vcdlb::annotations::source_ranges);
   out.deletion_requested = s.deleting;
   out.has_finalizer = s.has_finalizer(load_balancer_cleanup_finalizer);
   for (const auto& in : s.ingress)
     if (!in.ip.empty())
       out.ingress_ips.push_back(in.ip);
   out.local_traffic_policy = s.external_traffic_policy == "Local";
+  out.load_balancer_source_ranges = s.load_balancer_source_ranges;
   return out;
 }
 

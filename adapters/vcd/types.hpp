@@ -301,6 +301,11 @@ struct firewall_rule {
   /// Optimistic-lock version of an existing rule; -1 for a new rule (omitted). A write must
   /// carry the version last read for each existing rule.
   int64_t version = -1;
+  /// The fields of a read rule that this type does not model (`comments`, `appliedTo`,
+  /// `networkContextProfiles`, raw IP addresses of later API versions, ...) as one JSON object
+  /// text, "" when none: a whole-list write sends them back as read, so another owner's rule
+  /// loses nothing.
+  std::string unmodelled;
   friend bool operator==(const firewall_rule&, const firewall_rule&) = default;
 };
 
@@ -606,7 +611,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, firewall_rule& x) {
   return f(caf::meta::type_name("vcd::firewall_rule"), x.id, x.name, x.description, x.enabled,
            x.action_value, x.direction, x.ip_protocol, x.source_firewall_groups,
-           x.destination_firewall_groups, x.application_port_profiles, x.logging, x.version);
+           x.destination_firewall_groups, x.application_port_profiles, x.logging, x.version,
+           x.unmodelled);
 }
 
 template <class Inspector>

@@ -176,7 +176,9 @@ TEST_F(memory_test, bytes_per_service_stay_small) {
   // The target (issue #5) is under 4 KiB per managed Service in steady state; right after
   // convergence CAF still holds the reconciles' request timeouts (about 400 bytes each).
   // Deterministic figures (3945 / 4329 bytes when this was set), so a regression fails here.
-  EXPECT_LT(per_service(converged), 4.5 * 1024);
+  // Since source ranges, a reconcile after a restart also asks the gateway whether the Service
+  // has firewall objects: one more request timeout held right after convergence (4634 bytes).
+  EXPECT_LT(per_service(converged), 4.75 * 1024);
   EXPECT_LT(per_service(steady), 4 * 1024);
   stop(second);
 }

@@ -197,4 +197,31 @@ TEST(naming, upstream_scheme_falls_back_when_too_long) {
             namespaced_names(capvcd_id, {"ns", "web"}, "http"));
 }
 
+TEST(naming, firewall_names_are_per_service_and_parse_back_to_their_owner) {
+  service_key key{"web", "ingress"};
+  auto n = firewall_names_for(capvcd_id, key);
+  auto tag = cluster_tag(capvcd_id);
+  auto hash = service_hash(capvcd_id, key);
+  EXPECT_EQ(n.sources, "vcdlb-fws-" + tag + "-" + hash + "-web.ingress");
+  EXPECT_EQ(n.vip, "vcdlb-fwv-" + tag + "-" + hash + "-web.ingress");
+  EXPECT_EQ(n.allow_rule, "vcdlb-fwa-" + tag + "-" + hash + "-web.ingress");
+  EXPECT_EQ(n.drop_rule, "vcdlb-fwd-" + tag + "-" + hash + "-web.ingress");
+  EXPECT_EQ(n.ports, "vcdlb-fwp-" + tag + "-" + hash + "-web.ingress");
+  for (const auto& name : {n.sources, n.vip, n.allow_rule, n.drop_rule, n.ports})
+    EXPECT_EQ(firewall_owner(name, capvcd_id), hash) << name;
+  // Another cluster's, a tenant's and the load balancer objects' names are not firewall names.
+  EXPECT_FALSE(firewall_owner(n.allow_rule, "NO_RDE_other"));
+  EXPECT_FALSE(firewall_owner("allow-ssh", capvcd_id));
+  EXPECT_FALSE(firewall_owner(namespaced_names(capvcd_id, key, "http").virtual_service, capvcd_id));
+  EXPECT_FALSE(firewall_owner("vcdlb-fwa-" + tag + "-nothex!!!!-x.y", capvcd_id));
+  // Long names are cut to VCD's limit and stay distinct.
+  service_key long_a{std::string(63, 'a'), std::string(63, 'b')};
+  service_key long_b{std::string(63, 'a'), std::string(62, 'b') + "c"};
+  auto a = firewall_names_for(capvcd_id, long_a);
+  auto b = firewall_names_for(capvcd_id, long_b);
+  EXPECT_EQ(a.allow_rule.size(), max_name_length);
+  EXPECT_NE(a.allow_rule, b.allow_rule);
+  EXPECT_EQ(firewall_owner(a.sources, capvcd_id), service_hash(capvcd_id, long_a));
+}
+
 } // namespace

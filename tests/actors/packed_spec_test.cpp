@@ -17,11 +17,12 @@ service_spec full() {
   s.ports = {{"http", ip_protocol::tcp, 80, 30080, "http"},
              {"", ip_protocol::udp, 53, 32053, ""},
              {"sctp", ip_protocol::sctp, 65535, -1, ""}};
-  s.annotations = {"443", "my-cert", "true", "group-1"};
+  s.annotations = {"443", "my-cert", "true", "group-1", "198.51.100.0/24, 192.0.2.0/24"};
   s.deletion_requested = true;
   s.has_finalizer = true;
   s.ingress_ips = {"203.0.113.7", "203.0.113.8"};
   s.local_traffic_policy = true;
+  s.load_balancer_source_ranges = {"10.0.0.0/8", "2001:db8::/32"};
   return s;
 }
 
@@ -40,6 +41,12 @@ TEST(packed_spec, equal_specs_pack_equal_and_any_change_shows) {
   EXPECT_NE(detail::pack(a), detail::pack(b));
   b = a;
   b.local_traffic_policy = false;
+  EXPECT_NE(detail::pack(a), detail::pack(b));
+  b = a;
+  b.load_balancer_source_ranges.pop_back();
+  EXPECT_NE(detail::pack(a), detail::pack(b));
+  b = a;
+  b.annotations.source_ranges.clear();
   EXPECT_NE(detail::pack(a), detail::pack(b));
   b = a;
   b.ports[1].node_port = 32054;

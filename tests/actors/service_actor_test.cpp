@@ -7,6 +7,7 @@
 
 #include "actors/gateway_actor.hpp"
 #include "actors/ip_pool_actor.hpp"
+#include "actors/naming.hpp"
 #include "adapters/vcd/errors.hpp"
 #include "adapters/vcd/fake_client.hpp"
 #include "caf/all.hpp"
@@ -471,6 +472,67 @@ TEST_F(service_actor_test, two_services_on_a_shared_ip_can_swap_their_ports) {
     ports[vs.name.find("shop.web") != std::string::npos ? "web" : "api"] =
       vs.service_ports.at(0).port_start;
   EXPECT_EQ(ports, (std::map<std::string, int32_t>{{"web", 81}, {"api", 80}}));
+}
+
+} // namespace
+
+namespace {
+
+// loadBalancerSourceRanges: the rules are in place before the IP is published; an invalid list
+// is a Warning that keeps the last valid rules; clearing the list or deleting the Service
+// removes the rules, the IP sets and the profile.
+TEST_F(service_actor_test, source_ranges_follow_the_spec_and_keep_the_last_valid_list) {
+  auto names = naming::firewall_names_for(cid, {"shop", "web"});
+  auto svc = web();
+  svc.load_balancer_source_ranges = {"198.51.100.7/24"};
+  auto s = spawn_service(svc.key);
+  self_->send(s, svc);
+  self_->send(s, make_node_members(1, {"10.0.0.1"}));
+  settle();
+  ASSERT_EQ(writes_->statuses.back().external_ip, "203.0.113.10");
+  auto sources = fake_->ip_set_by_name(gw_id_, names.sources);
+  ASSERT_TRUE(sources);
+  EXPECT_EQ(sources->ip_addresses, std::vector<std::string>{"198.51.100.0/24"});
+  EXPECT_EQ(fake_->ip_set_by_name(gw_id_, names.vip)->ip_addresses,
+            std::vector<std::string>{"203.0.113.10"}); // mode C: the VIP itself
+  ASSERT_EQ(fake_->firewall_rules_of(gw_id_).size(), 2u);
+  // An invalid entry: a Warning, and the rules stay as they were.
+  svc.has_finalizer = true;
+  svc.ingress_ips = {"203.0.113.10"};
+  svc.load_balancer_source_ranges = {"198.51.100.0/24", "not-a-cidr"};
+  self_->send(s, svc);
+  settle();
+  auto reasons = writes_->reasons();
+  EXPECT_NE(std::find(reasons.begin(), reasons.end(), "InvalidSourceRanges"), reasons.end());
+  EXPECT_EQ(fake_->ip_set_by_name(gw_id_, names.sources)->ip_addresses,
+            std::vector<std::string>{"198.51.100.0/24"});
+  EXPECT_EQ(fake_->firewall_rules_of(gw_id_).size(), 2u);
+  // The legacy annotation counts when the field is empty.
+  svc.load_balancer_source_ranges.clear();
+  svc.annotations.source_ranges = "192.0.2.0/24, 10.0.0.0/8";
+  self_->send(s, svc);
+  settle();
+  EXPECT_EQ(fake_->ip_set_by_name(gw_id_, names.sources)->ip_addresses,
+            (std::vector<std::string>{"10.0.0.0/8", "192.0.2.0/24"}));
+  // Cleared: everything of the firewall goes, the load balancer stays.
+  svc.annotations.source_ranges.clear();
+  self_->send(s, svc);
+  settle();
+  EXPECT_TRUE(fake_->firewall_rules_of(gw_id_).empty());
+  EXPECT_TRUE(fake_->ip_sets().empty());
+  EXPECT_FALSE(fake_->app_port_profile_by_name(names.ports));
+  EXPECT_EQ(fake_->virtual_services().size(), 1u);
+  // Ranges again, then the Service is deleted: the rules go with it.
+  svc.load_balancer_source_ranges = {"10.0.0.0/8"};
+  self_->send(s, svc);
+  settle();
+  ASSERT_EQ(fake_->firewall_rules_of(gw_id_).size(), 2u);
+  svc.deletion_requested = true;
+  self_->send(s, svc);
+  settle();
+  EXPECT_TRUE(fake_->firewall_rules_of(gw_id_).empty());
+  EXPECT_TRUE(fake_->ip_sets().empty());
+  EXPECT_TRUE(fake_->virtual_services().empty());
 }
 
 } // namespace

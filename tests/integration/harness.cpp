@@ -11,6 +11,7 @@
 #include "protocol/errors.hpp"
 #include "protocol/register.hpp"
 #include "spdlog/spdlog.h"
+#include "tests/integration/firewall_check.hpp"
 
 namespace vcdlb::integration {
 
@@ -210,6 +211,8 @@ std::vector<std::string> check_gateway(const json::value& dump,
   auto rules = by_name(dump, "nat_rules", problems);
   auto profiles = by_name(dump, "app_port_profiles", problems, true);
   std::set<std::string> expected_vs, expected_pool, expected_rule, expected_profile;
+  // Per Service: what the edge firewall sees for each port (firewall_check.hpp).
+  std::map<service_key, std::vector<listener_key>> destinations;
   const auto members = eligible_ips(nodes);
 
   // External IP -> the Services holding it (invariant 2); internal IP -> its owner.
@@ -325,6 +328,7 @@ std::vector<std::string> check_gateway(const json::value& dump,
           bad(where + ": VS has certificate " + cert + " without SSL");
         if (field(v, {"loadBalancerPoolRef", "name"}) != e.names.pool)
           bad(where + ": VS uses pool " + field(v, {"loadBalancerPoolRef", "name"}));
+        destinations[svc.key].push_back({vip, port.protocol, port.port});
         if (!one_arm) {
           if (vip != ext)
             bad(where + ": VIP " + vip + ", ingress " + ext);
@@ -417,6 +421,7 @@ std::vector<std::string> check_gateway(const json::value& dump,
         bad(std::string{what} + " " + name + " is " + status);
     }
   };
+  check_source_ranges(dump, services, destinations, cluster_id, expected_profile, problems);
   extra(vss, expected_vs, "virtual service");
   extra(pools, expected_pool, "pool");
   extra(rules, expected_rule, "NAT rule");

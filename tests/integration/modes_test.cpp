@@ -14,6 +14,7 @@
 
 #include "adapters/vcd/sim/scenario.hpp"
 #include "protocol/errors.hpp"
+#include "tests/integration/firewall_check.hpp"
 #include "tests/integration/harness.hpp"
 
 namespace {
@@ -663,6 +664,119 @@ TEST_P(modes, local_traffic_policy_pools_follow_the_ready_endpoints) {
   expect_converged("back to Cluster");
   EXPECT_EQ(h.api().ip_of(svc.key), ip);
 }
+
+// loadBalancerSourceRanges on the edge firewall, with another owner's IP set and rules on the
+// gateway from the start: created with the Service (its rules on top, the others' untouched and
+// in order), changed (field, then the legacy annotation; an invalid list keeps the rules),
+// repaired after an out-of-band delete, removed with the field and with the Service.
+class source_range_modes : public ::testing::TestWithParam<config::lb_mode> {
+protected:
+  static harness_options options() {
+    harness_options o{GetParam()};
+    o.edit_scenario = [](vcd::sim::scenario& s) {
+      auto& gw = s.orgs.at(0).vdcs.at(0).edge_gateways.at(0);
+      // Ids given: the scenario derives missing ones only when it is loaded from YAML.
+      gw.ip_sets.push_back({"office",
+                            "urn:vcloud:firewallGroup:5e1f0c2a-0000-4000-8000-00000000a001",
+                            {"192.0.2.0/24"}});
+      vcd::sim::gateway_firewall_rule ssh;
+      ssh.name = "allow-ssh-from-office";
+      ssh.id = "5e1f0c2a-0000-4000-8000-00000000b001";
+      ssh.sources = {"office"};
+      gw.firewall_rules.push_back(ssh);
+      vcd::sim::gateway_firewall_rule smtp;
+      smtp.name = "block-smtp";
+      smtp.action = "DROP";
+      smtp.id = "5e1f0c2a-0000-4000-8000-00000000b002";
+      gw.firewall_rules.push_back(smtp);
+    };
+    return o;
+  }
+  harness h{options()};
+
+  void SetUp() override {
+    h.api().apply_node(worker("w1", "10.0.0.11"));
+    h.api().apply_node(worker("w2", "10.0.0.12"));
+  }
+
+  void expect_converged(const std::string& step) {
+    auto p = h.converge();
+    EXPECT_TRUE(p.empty()) << step << ": " << join(p);
+  }
+
+  // The rules of other owners, in order, as the simulator holds them.
+  std::vector<std::pair<std::string, boost::json::value>> others() {
+    auto all = firewall_rules_in_order(h.vcd().dump());
+    std::erase_if(all, [](const auto& r) { return naming::firewall_owner(r.first, cluster_id); });
+    return all;
+  }
+};
+
+TEST_P(source_range_modes, create_change_repair_and_remove_keep_other_owners_rules) {
+  const auto theirs = others();
+  ASSERT_EQ(theirs.size(), 2u);
+  auto svc = lb_service("shop", "web", {tcp("http", 80, 30080), udp("dns", 53, 30053)});
+  svc.load_balancer_source_ranges = {"198.51.100.0/24"};
+  h.start_engine();
+  h.api().apply(svc);
+  expect_converged("created with ranges");
+  EXPECT_EQ(others(), theirs);
+  const auto names = naming::firewall_names_for(cluster_id, svc.key);
+  auto top = firewall_rules_in_order(h.vcd().dump());
+  ASSERT_GE(top.size(), 2u);
+  EXPECT_EQ(top[0].first, names.allow_rule);
+  EXPECT_EQ(top[1].first, names.drop_rule);
+  // Changed in the field, then through the legacy annotation.
+  svc.load_balancer_source_ranges = {"198.51.100.0/24", "203.0.113.0/28"};
+  h.api().apply(svc);
+  expect_converged("more ranges");
+  svc.load_balancer_source_ranges.clear();
+  svc.annotations.source_ranges = "10.0.0.0/8";
+  h.api().apply(svc);
+  expect_converged("ranges from the annotation");
+  EXPECT_EQ(others(), theirs);
+  // An invalid list: the rules of the last valid one stay.
+  svc.annotations.source_ranges = "10.0.0.0/8, 300.1.2.3/8";
+  h.api().apply(svc);
+  ASSERT_TRUE(h.eventually([&] {
+    auto r = h.api().reasons(svc.key);
+    return std::find(r.begin(), r.end(), "InvalidSourceRanges") != r.end();
+  }));
+  ASSERT_TRUE(h.quiesce());
+  auto sources = h.vcd().find("firewallGroup", names.sources);
+  ASSERT_EQ(sources.size(), 1u);
+  EXPECT_EQ(h.vcd().find("firewallRule", names.drop_rule).size(), 1u);
+  svc.annotations.source_ranges = "10.0.0.0/8";
+  h.api().apply(svc);
+  expect_converged("valid again");
+  // Someone deletes the DROP rule: the Service's next reconcile (here a node change) puts it
+  // back on top.
+  auto drop = h.vcd().find("firewallRule", names.drop_rule);
+  ASSERT_EQ(drop.size(), 1u);
+  ASSERT_TRUE(h.vcd().remove_object(drop.front()));
+  h.api().apply_node(worker("w3", "10.0.0.13"));
+  expect_converged("DROP rule repaired");
+  EXPECT_EQ(others(), theirs);
+  // Cleared: the firewall objects go, the load balancer stays.
+  svc.annotations.source_ranges.clear();
+  h.api().apply(svc);
+  expect_converged("ranges cleared");
+  EXPECT_TRUE(h.vcd().find("firewallGroup", names.sources).empty());
+  EXPECT_EQ(others(), theirs);
+  // Ranges again, then the Service goes: so do its rules.
+  svc.load_balancer_source_ranges = {"10.0.0.0/8"};
+  h.api().apply(svc);
+  expect_converged("ranges again");
+  h.api().request_delete(svc.key);
+  expect_converged("deleted");
+  EXPECT_TRUE(h.vcd().find("firewallRule", names.allow_rule).empty());
+  EXPECT_EQ(others(), theirs);
+}
+
+INSTANTIATE_TEST_SUITE_P(integration, source_range_modes,
+                         ::testing::Values(config::lb_mode::a, config::lb_mode::b,
+                                           config::lb_mode::c),
+                         mode_name);
 
 INSTANTIATE_TEST_SUITE_P(integration, modes,
                          ::testing::Values(config::lb_mode::a, config::lb_mode::b,

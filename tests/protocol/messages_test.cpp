@@ -40,8 +40,8 @@ protected:
 TEST_F(messages, type_ids_are_a_contiguous_custom_block) {
   EXPECT_EQ(caf::type_id<service_key>::value, caf::first_custom_type_id);
   EXPECT_EQ(caf::id_block::vcdlb_engine::begin, caf::first_custom_type_id);
-  EXPECT_EQ(caf::id_block::vcdlb_engine::end - caf::id_block::vcdlb_engine::begin, 29u);
-  EXPECT_EQ(caf::type_id<ip_space_grant>::value, caf::id_block::vcdlb_engine::end - 1);
+  EXPECT_EQ(caf::id_block::vcdlb_engine::end - caf::id_block::vcdlb_engine::begin, 30u);
+  EXPECT_EQ(caf::type_id<source_range_request>::value, caf::id_block::vcdlb_engine::end - 1);
 }
 
 TEST_F(messages, service_spec_round_trips) {

@@ -8,6 +8,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <simdjson.h>
 
@@ -586,9 +587,34 @@ error_code read(od::value& v, nat_rule& out) {
   return e;
 }
 
+// A value's JSON text as it stands in the document.
+error_code raw_text(od::value& x, std::string_view& out) {
+  od::json_type type;
+  if (auto e = x.type().get(type))
+    return e;
+  if (type == od::json_type::object) {
+    od::object o;
+    if (auto e = x.get_object().get(o))
+      return e;
+    return o.raw_json().get(out);
+  }
+  if (type == od::json_type::array) {
+    od::array a;
+    if (auto e = x.get_array().get(a))
+      return e;
+    return a.raw_json().get(out);
+  }
+  out = x.raw_json_token();
+  while (!out.empty()
+         && (out.back() == ' ' || out.back() == '\n' || out.back() == '\r' || out.back() == '\t'))
+    out.remove_suffix(1);
+  return SUCCESS;
+}
+
 error_code read(od::value& v, firewall_rule& out) {
   std::string action;
   std::string action_value;
+  boost::json::object unmodelled;
   auto e = for_each_field(v, [&](std::string_view key, od::value& x) -> error_code {
     if (key == "id")
       return read(x, out.id);
@@ -618,8 +644,19 @@ error_code read(od::value& v, firewall_rule& out) {
       return for_each_field(x, [&](std::string_view k, od::value& y) -> error_code {
         return k == "version" ? read(y, out.version) : SUCCESS;
       });
+    // Kept verbatim for the whole-list write (firewall_rule::unmodelled).
+    std::string_view text;
+    if (auto e = raw_text(x, text))
+      return e;
+    boost::system::error_code ec;
+    auto value = boost::json::parse(text, ec);
+    if (ec)
+      return simdjson::TAPE_ERROR;
+    unmodelled[key] = std::move(value);
     return SUCCESS;
   });
+  if (!unmodelled.empty())
+    out.unmodelled = boost::json::serialize(unmodelled);
   // 35.2+ reports `actionValue` (REJECT exists only there); older servers only `action`.
   if (!action_value.empty())
     out.action_value = std::move(action_value);
@@ -1221,6 +1258,13 @@ std::string encode_firewall_rules(const std::vector<firewall_rule>& rules) {
       v["version"] = r.version;
       o["version"] = std::move(v);
     }
+    // What the rule held beyond the modelled fields goes back as read.
+    boost::system::error_code ec;
+    if (!r.unmodelled.empty())
+      if (auto extra = bj::parse(r.unmodelled, ec); !ec && extra.is_object())
+        for (auto& [k, val] : extra.get_object())
+          if (!o.contains(k))
+            o[k] = val;
     list.push_back(std::move(o));
   }
   bj::object body;

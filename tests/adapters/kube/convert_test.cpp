@@ -91,5 +91,16 @@ TEST(kube_convert, external_traffic_policy_local) {
   EXPECT_TRUE(to_service_spec(s).local_traffic_policy);
 }
 
+TEST(kube_convert, source_ranges_field_and_annotation_as_written) {
+  service_snapshot s;
+  s.load_balancer_source_ranges = {"10.0.0.0/8", " 192.0.2.1/24"};
+  s.annotations["service.beta.kubernetes.io/load-balancer-source-ranges"] = "198.51.100.0/24";
+  auto spec = to_service_spec(s);
+  // Kept raw: actors/source_ranges.cpp validates and normalizes (with a Warning Event).
+  EXPECT_EQ(spec.load_balancer_source_ranges,
+            (std::vector<std::string>{"10.0.0.0/8", " 192.0.2.1/24"}));
+  EXPECT_EQ(spec.annotations.source_ranges, "198.51.100.0/24");
+}
+
 } // namespace
 } // namespace vcdlb::kube

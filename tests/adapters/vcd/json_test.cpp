@@ -449,6 +449,27 @@ TEST(vcd_json_encode, firewall_rules_body_keeps_order_ids_and_versions) {
   expect_same_json(encode_firewall_rules({}), R"({"userDefinedRules": []})");
 }
 
+// Another owner's rule keeps what vcdlb does not model (the UI's comments, an appliedTo, context
+// profiles) through a read and a whole-list write.
+TEST(vcd_json_encode, firewall_rules_write_back_the_fields_they_do_not_model) {
+  auto read = decode_firewall_rules(R"({"userDefinedRules": [
+    {"id": "u1", "name": "theirs", "actionValue": "ALLOW", "version": {"version": 4},
+     "comments": "ticket 42", "appliedTo": {"name": "net1", "id": "urn:vcloud:network:1"},
+     "networkContextProfiles": [{"name": "DNS", "id": "urn:vcloud:networkContextProfile:7"}],
+     "sourceFirewallIpAddresses": ["192.0.2.1", "192.0.2.0/24"], "logging": true,
+     "loggingId": 1001, "enabled": true}]})");
+  ASSERT_TRUE(read) << describe(read.error());
+  const auto& rule = read->user_defined_rules.at(0);
+  EXPECT_NE(rule.unmodelled.find("ticket 42"), std::string::npos);
+  expect_same_json(encode_firewall_rules({rule}), R"({"userDefinedRules": [
+    {"id": "u1", "name": "theirs", "enabled": true, "actionValue": "ALLOW", "action": "ALLOW",
+     "direction": "IN_OUT", "ipProtocol": "IPV4_IPV6", "logging": true,
+     "version": {"version": 4}, "comments": "ticket 42",
+     "appliedTo": {"name": "net1", "id": "urn:vcloud:network:1"},
+     "networkContextProfiles": [{"name": "DNS", "id": "urn:vcloud:networkContextProfile:7"}],
+     "sourceFirewallIpAddresses": ["192.0.2.1", "192.0.2.0/24"], "loggingId": 1001}]})");
+}
+
 TEST(vcd_json_encode, ip_set_body) {
   ip_set s;
   s.name = "vcdlb-src";
@@ -468,7 +489,7 @@ TEST(vcd_json_decode, firewall_rules_lists_action_fallback_and_versions) {
       {"id": "u1", "name": "old-server", "action": "DROP", "version": {"version": 7},
        "sourceFirewallGroups": null, "destinationFirewallGroups": [{"name": "d", "id": "g2"}]},
       {"id": "u2", "name": "new-server", "action": "ALLOW", "actionValue": "REJECT",
-       "direction": "IN", "ipProtocol": "IPV4", "enabled": false, "comments": "ignored"}],
+       "direction": "IN", "ipProtocol": "IPV4", "enabled": false, "comments": "kept"}],
     "defaultRules": [{"id": "d1", "name": "default", "actionValue": "DROP"}],
     "status": "REALIZED"})");
   ASSERT_TRUE(r) << describe(r.error());
@@ -485,6 +506,7 @@ TEST(vcd_json_decode, firewall_rules_lists_action_fallback_and_versions) {
   EXPECT_EQ(b.direction, "IN");
   EXPECT_FALSE(b.enabled);
   EXPECT_EQ(b.version, -1);
+  EXPECT_EQ(b.unmodelled, R"({"comments":"kept"})");
   EXPECT_FALSE(decode_firewall_rules(R"({"userDefinedRules": [{"name": 5}]})"));
 }
 
