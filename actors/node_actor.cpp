@@ -33,6 +33,43 @@ void ask_refresh(self_ptr self) {
   self->send(st.args.inventory, refresh_atom::value);
 }
 
+// Every change of `nodes` goes through these two, which keep the taint counts (O(1)).
+void count(self_ptr self, const kube::node_snapshot& n, int sign) {
+  auto& st = self->state;
+  if (has_taint(n, kube::taint_uninitialized))
+    st.uninitialized += static_cast<size_t>(sign);
+  if (has_taint(n, kube::taint_shutdown))
+    st.shutdown += static_cast<size_t>(sign);
+}
+
+void taint_counts_changed(self_ptr self, size_t uninitialized, size_t shutdown) {
+  auto& st = self->state;
+  if (st.uninitialized != uninitialized || st.shutdown != shutdown)
+    st.args.observer->nodes_tainted(st.uninitialized, st.shutdown);
+}
+
+void store(self_ptr self, kube::node_snapshot n) {
+  auto& st = self->state;
+  auto before = std::pair{st.uninitialized, st.shutdown};
+  auto [it, fresh] = st.nodes.try_emplace(n.name);
+  if (!fresh)
+    count(self, it->second, -1);
+  count(self, n, +1);
+  it->second = std::move(n);
+  taint_counts_changed(self, before.first, before.second);
+}
+
+void forget(self_ptr self, const std::string& name) {
+  auto& st = self->state;
+  auto it = st.nodes.find(name);
+  if (it == st.nodes.end())
+    return;
+  auto before = std::pair{st.uninitialized, st.shutdown};
+  count(self, it->second, -1);
+  st.nodes.erase(it);
+  taint_counts_changed(self, before.first, before.second);
+}
+
 void report(self_ptr self, const kube::node_snapshot& n, const node_problem& p) {
   auto& st = self->state;
   auto [it, fresh] = st.reported.emplace(n.name, p);
@@ -40,21 +77,25 @@ void report(self_ptr self, const kube::node_snapshot& n, const node_problem& p) 
     return; // said already; the Node is still left as it is
   it->second = p;
   ++st.stats.warnings;
+  st.args.observer->node_problem(p.reason);
   spdlog::warn("node-duties: Node {} left as it is: {}: {}", n.name, p.reason, p.message);
   st.args.events(n, "Warning", p.reason, p.message);
 }
 
 // Runs a write for Node `name`; `done` sees the result, then the Node is looked at again.
+// `on_error` (if any) runs when it fails.
 template <class T, class Start>
 void write(self_ptr self, const std::string& name, const char* what, Start start,
-           std::function<void(const T&)> on_ok) {
+           std::function<void(const T&)> on_ok, std::function<void()> on_error = {}) {
   auto& st = self->state;
   st.busy.insert(name);
-  start(in_actor(self, [self, name, what, on_ok](caf::expected<T> r) {
+  start(in_actor(self, [self, name, what, on_ok, on_error](caf::expected<T> r) {
     auto& st = self->state;
     st.busy.erase(name);
     if (!r) {
       ++st.stats.failed_writes;
+      if (on_error)
+        on_error();
       // 409: the Node changed meanwhile; its next event brings the new version.
       auto level =
         has_code(r.error(), kube_errc::conflict) ? spdlog::level::debug : spdlog::level::warn;
@@ -69,6 +110,10 @@ void write(self_ptr self, const std::string& name, const char* what, Start start
   }));
 }
 
+std::function<void()> init_failed(self_ptr self) {
+  return [self] { self->state.args.observer->node_initialized(false); };
+}
+
 void write_addresses(self_ptr self, const kube::node_snapshot& n, const instance_metadata& md,
                      bool initializing) {
   auto& st = self->state;
@@ -80,27 +125,35 @@ void write_addresses(self_ptr self, const kube::node_snapshot& n, const instance
     },
     [self, initializing, md](const kube::node_snapshot& stored) {
       auto& st = self->state;
-      st.nodes[stored.name] = stored;
+      store(self, stored);
       if (initializing) {
         ++st.stats.initialized;
+        st.args.observer->node_initialized(true);
         spdlog::info("node-duties: Node {} initialized: {} {}{}", stored.name, md.provider_id,
                      md.addresses.front().address, md.zone.empty() ? "" : " zone " + md.zone);
         st.args.events(stored, "Normal", "Synced", "Node synced successfully");
       } else {
         ++st.stats.address_updates;
+        st.args.observer->node_addresses_updated();
         spdlog::info("node-duties: Node {} addresses updated ({})", stored.name,
                      md.addresses.front().address);
       }
-    });
+    },
+    initializing ? init_failed(self) : std::function<void()>{});
 }
 
 void cloud_node(self_ptr self, const kube::node_snapshot& n, const vm_match& m) {
   auto& st = self->state;
   bool uninitialized = has_taint(n, kube::taint_uninitialized);
   if (m.vm == nullptr) {
-    if (!uninitialized)
-      return; // the lifecycle duty decides what a missing VM means
     bool missing = m.problem && m.problem->reason == "VMNotFound";
+    if (!uninitialized) {
+      // The lifecycle duty decides what a missing VM means; two VMs of the Node's name stop
+      // its address refresh, which is worth a Warning.
+      if (!missing && m.problem)
+        report(self, n, *m.problem);
+      return;
+    }
     if (missing && (st.missed_at.count(n.name) == 0 || st.missed_at[n.name] >= st.generation)) {
       // Not in this inventory: the VM may be newer than it. Read again before reporting.
       st.missed_at.emplace(n.name, st.generation);
@@ -113,6 +166,9 @@ void cloud_node(self_ptr self, const kube::node_snapshot& n, const vm_match& m) 
   auto md = metadata_of(*m.vm, st.args.settings, p);
   if (!md)
     return report(self, n, p);
+  // Neither initialized nor its addresses rewritten while the kubelet's IP is not the VM's.
+  if (auto ip = provided_ip_problem(n, *m.vm, *md))
+    return report(self, n, *ip);
   st.reported.erase(n.name);
   if (uninitialized) {
     auto kube = st.args.kube;
@@ -121,9 +177,10 @@ void cloud_node(self_ptr self, const kube::node_snapshot& n, const vm_match& m) 
       self, n.name, "initialization",
       [kube, name = n.name, update](auto cb) { kube->patch_node(name, update, std::move(cb)); },
       [self, md = *md](const kube::node_snapshot& stored) {
-        self->state.nodes[stored.name] = stored;
+        store(self, stored);
         write_addresses(self, stored, md, true);
-      });
+      },
+      init_failed(self));
     return;
   }
   if (addresses_differ(n, *md))
@@ -154,7 +211,8 @@ void lifecycle(self_ptr self, const kube::node_snapshot& n, const vm_match& m) {
       [self, name = n.name](const caf::unit_t&) {
         auto& st = self->state;
         ++st.stats.deleted;
-        st.nodes.erase(name);
+        st.args.observer->node_deleted();
+        forget(self, name);
         st.missed_at.erase(name);
         st.reported.erase(name);
       });
@@ -174,7 +232,7 @@ void lifecycle(self_ptr self, const kube::node_snapshot& n, const vm_match& m) {
       [kube, name = n.name, u](auto cb) { kube->patch_node(name, u, std::move(cb)); },
       [self, add](const kube::node_snapshot& stored) {
         auto& st = self->state;
-        st.nodes[stored.name] = stored;
+        store(self, stored);
         ++(add ? st.stats.shutdown_tainted : st.stats.shutdown_untainted);
       });
     return;
@@ -210,13 +268,15 @@ void node_changed(const caf::actor& node_actor, kube::node_snapshot node, bool d
 caf::behavior node_actor_behavior(caf::stateful_actor<node_actor_state>* self,
                                   node_actor_args args) {
   self->state.args = std::move(args);
+  // A stopped actor (leadership lost) counts no Nodes any more.
+  self->attach_functor([obs = self->state.args.observer] { obs->nodes_tainted(0, 0); });
   self->send(self->state.args.inventory, subscribe_atom::value, caf::actor{self});
   return {
     [self](detail::node_event& e) {
       auto& st = self->state;
       auto name = e.node.name;
       if (e.deleted) {
-        st.nodes.erase(name);
+        forget(self, name);
         st.missed_at.erase(name);
         st.reported.erase(name);
         return;
@@ -233,7 +293,7 @@ caf::behavior node_actor_behavior(caf::stateful_actor<node_actor_state>* self,
             && it->second.uid == e.node.uid)
           return;
       }
-      st.nodes[name] = std::move(e.node);
+      store(self, std::move(e.node));
       evaluate(self, name);
     },
     [self](refresh_atom, inventory_ptr& inv) {

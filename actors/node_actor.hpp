@@ -18,9 +18,9 @@
 ///   powered on again or the Node is Ready.
 ///
 /// Bad input (no VM, two VMs of the Node's name, no NIC with an address on the cluster
-/// network, an unusable zones file) leaves the Node as it is, with one Warning Event per
-/// distinct problem and a log line. A Node whose VM is not known yet makes the inventory read
-/// again (on demand, coalesced) before it is reported.
+/// network, an unusable zones file, a kubelet `--node-ip` that is not the VM's) leaves the Node as
+/// it is, with one Warning Event per distinct problem and a log line. A Node whose VM is not known
+/// yet makes the inventory read again (on demand, coalesced) before it is reported.
 ///
 /// One write per Node at a time; a write that fails (409 included) is not retried blindly: the
 /// Node is looked at again on its next change or the next inventory. Work per inventory is
@@ -33,6 +33,7 @@
 #include <string>
 
 #include "actors/node_duties.hpp"
+#include "actors/node_duties_observer.hpp"
 #include "actors/vm_inventory_actor.hpp"
 #include "adapters/kube/node_client.hpp"
 
@@ -66,6 +67,9 @@ struct node_actor_args {
   bool lifecycle = true;
   node_event_sink events = [](const kube::node_snapshot&, const std::string&, const std::string&,
                               const std::string&) {};
+  /// Sees initializations, address updates, deletions, problems, taint counts (0 once the actor is
+  /// gone).
+  std::shared_ptr<node_duties_observer> observer = std::make_shared<node_duties_observer>();
 };
 
 struct node_actor_stats {
@@ -87,6 +91,8 @@ struct node_actor_state {
   std::map<std::string, uint64_t> missed_at; ///< Node -> generation its VM was first missed in
   std::map<std::string, node_problem> reported;
   bool refresh_asked = false; ///< an on-demand read was asked for since the last inventory
+  size_t uninitialized = 0;   ///< Nodes in `nodes` with the uninitialized taint
+  size_t shutdown = 0;        ///< Nodes in `nodes` with the shutdown taint
   node_actor_stats stats;
   static constexpr const char* name = "node-duties";
 };

@@ -126,6 +126,26 @@ std::optional<instance_metadata> metadata_of(const inventory_vm& v, const node_d
   return md;
 }
 
+std::optional<node_problem> provided_ip_problem(const kube::node_snapshot& node,
+                                                const inventory_vm& vm,
+                                                const instance_metadata& md) {
+  if (node.provided_node_ip.empty())
+    return std::nullopt;
+  std::string have;
+  std::set<std::string> seen;
+  for (const auto& a : md.addresses) {
+    if (a.address == node.provided_node_ip)
+      return std::nullopt;
+    if (seen.insert(a.address).second)
+      have += (have.empty() ? "" : ", ") + a.address;
+  }
+  return node_problem{"ProvidedNodeIPNotFound", "the kubelet's node IP " + node.provided_node_ip
+                                                  + " (annotation "
+                                                  + std::string{kube::provided_node_ip_annotation}
+                                                  + ") is not an address of VM " + vm.vm.name + " ("
+                                                  + vm.vm.id + "), which has " + have};
+}
+
 bool has_taint(const kube::node_snapshot& node, std::string_view key) {
   return std::any_of(node.taints.begin(), node.taints.end(),
                      [&](const kube::node_taint& t) { return t.key == key; });

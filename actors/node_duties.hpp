@@ -76,8 +76,8 @@ struct node_duty_settings {
 
 /// Why a Node was left as it is; becomes a Warning Event on the Node and a log line.
 struct node_problem {
-  std::string
-    reason; ///< Event reason: VMNotFound, DuplicateVM, NoClusterNetworkNIC, ZonesFileInvalid
+  std::string reason; ///< Event reason: VMNotFound, DuplicateVM, NoClusterNetworkNIC,
+                      ///< ZonesFileInvalid, ProvidedNodeIPNotFound
   std::string message;
   friend bool operator==(const node_problem&, const node_problem&) = default;
 };
@@ -104,6 +104,15 @@ struct instance_metadata {
 /// address on the cluster network; an unreadable zones file in a zone-enabled cluster).
 [[nodiscard]] std::optional<instance_metadata>
 metadata_of(const inventory_vm& vm, const node_duty_settings& s, node_problem& problem);
+
+/// When the Node's kubelet was given its IP (`--node-ip`: the
+/// `alpha.kubernetes.io/provided-node-ip` annotation), that exact IP must be one of the VM's
+/// addresses; otherwise the Node is neither initialized nor has its addresses rewritten (upstream's
+/// ensureNodeProvidedIPExists, §1.3 (b)). The problem naming the IP and the VM's addresses, or
+/// nullopt (no annotation, or found).
+[[nodiscard]] std::optional<node_problem> provided_ip_problem(const kube::node_snapshot& node,
+                                                              const inventory_vm& vm,
+                                                              const instance_metadata& md);
 
 [[nodiscard]] bool has_taint(const kube::node_snapshot& node, std::string_view key);
 

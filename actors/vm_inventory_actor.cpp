@@ -82,6 +82,7 @@ void finish(self_ptr self, caf::expected<std::vector<vm_inventory::vapp_read>> r
   st.reading = false;
   if (!result) {
     ++st.stats.failed_reads;
+    st.args.observer->inventory_read(false, 0);
     spdlog::warn("vm-inventory: reading the VMs of vApp {} failed (Nodes are left as they are, "
                  "retry in {} s): {}",
                  st.args.settings.vapp_name,
@@ -91,6 +92,7 @@ void finish(self_ptr self, caf::expected<std::vector<vm_inventory::vapp_read>> r
   } else {
     ++st.stats.reads;
     st.current = std::make_shared<const vm_inventory>(std::move(*result));
+    st.args.observer->inventory_read(true, st.current->size());
     spdlog::debug("vm-inventory: {} VMs in {} vApp(s)", st.current->size(),
                   st.current->vapp_count());
     for (const auto& s : st.subscribers)

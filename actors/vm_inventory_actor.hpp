@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "actors/node_duties.hpp"
+#include "actors/node_duties_observer.hpp"
 #include "adapters/vcd/vm_client.hpp"
 #include "caf/allowed_unsafe_message_type.hpp"
 #include "caf/event_based_actor.hpp"
@@ -58,6 +59,8 @@ struct vm_inventory_settings {
 struct vm_inventory_args {
   std::shared_ptr<vcd::vm_client> client;
   vm_inventory_settings settings;
+  /// Sees every read that ends.
+  std::shared_ptr<node_duties_observer> observer = std::make_shared<node_duties_observer>();
 };
 
 /// Counters for tests, metrics and the docs' request figures.

@@ -28,6 +28,7 @@
 #include "controller/detail/fenced_vcd_client.hpp"
 #include "controller/detail/kube_request_metrics.hpp"
 #include "controller/detail/metered_vcd_client.hpp"
+#include "controller/detail/node_duties_metrics.hpp"
 #include "controller/kube_status_sink.hpp"
 #include "engine/metrics_observer.hpp"
 #include "protocol/errors.hpp"
@@ -72,7 +73,8 @@ struct controller::impl {
   std::shared_ptr<runtime::metrics::registry> registry;
   std::shared_ptr<const runtime::vcdlb_metrics> metrics;
   std::shared_ptr<metrics_observer> observer; ///< the engine's metrics; kept across engines
-  std::shared_ptr<vcd_status> vcd_state;      ///< fed by the VCD client's health; ditto
+  std::shared_ptr<detail::node_duties_metrics> node_metrics; ///< the node duties' metrics
+  std::shared_ptr<vcd_status> vcd_state; ///< fed by the VCD client's health; ditto
   std::shared_ptr<runtime::health> checks;
   std::unique_ptr<runtime::ops_server> ops;
 
@@ -296,6 +298,7 @@ struct controller::impl {
     ia.settings.period = opts.vm_read_period;
     ia.settings.min_interval = opts.vm_read_min_interval;
     ia.settings.retry = std::min<caf::timespan>(ia.settings.retry, opts.vm_read_period);
+    ia.observer = node_metrics;
     vm_inventory = sys->spawn(vm_inventory_behavior, std::move(ia));
     node_actor_args na;
     na.kube = kube;
@@ -311,6 +314,7 @@ struct controller::impl {
     }
     na.cloud_node = opts.run_cloud_node;
     na.lifecycle = opts.run_cloud_node_lifecycle;
+    na.observer = node_metrics;
     na.events = [rec = recorder](const kube::node_snapshot& n, const std::string& type,
                                  const std::string& reason, const std::string& message) {
       kube::object_reference ref;
@@ -548,6 +552,7 @@ caf::expected<std::unique_ptr<controller>> controller::start(controller_options 
     return metrics.error();
   p->metrics = *metrics;
   p->observer = std::make_shared<metrics_observer>(p->metrics);
+  p->node_metrics = std::make_shared<detail::node_duties_metrics>(p->metrics);
   p->metrics->leader_election_master_status.with(p->lease_name)->set(p->opts.leader_elect ? 0 : 1);
   p->checks = std::make_shared<runtime::health>();
   p->checks->add_liveness("ping", [] { return std::optional<std::string>{}; });

@@ -171,6 +171,36 @@ caf::expected<std::shared_ptr<const vcdlb_metrics>> vcdlb_metrics::make(metrics:
                           {"resource", "reason"}),
        m->kube_watch_restarts_total);
 
+  take(reg.add_counter<1>("vcdlb_node_initializations_total",
+                          "Initializations of uninitialized Nodes by result (success; error: a "
+                          "Kubernetes write failed).",
+                          {"result"}),
+       m->node_initializations_total);
+  take(reg.add_counter("vcdlb_node_address_updates_total",
+                       "Initialized Nodes whose addresses were rewritten because their VM's "
+                       "NICs changed."),
+       m->node_address_updates_total);
+  take(reg.add_counter("vcdlb_node_deletions_total", "Nodes deleted because their VM is gone."),
+       m->node_deletions_total);
+  take(reg.add_counter<1>("vcdlb_node_problems_total",
+                          "Nodes left as they are for a problem (one per distinct problem, as "
+                          "the Warning Event), by the Event's reason.",
+                          {"reason"}),
+       m->node_problems_total);
+  take(reg.add_gauge<1>("vcdlb_nodes_tainted",
+                        "Nodes carrying the uninitialized or the shutdown taint.", {"taint"}),
+       m->nodes_tainted);
+  take(reg.add_counter<1>("vcdlb_vm_inventory_reads_total",
+                          "Reads of the cluster's VMs (all vApps) by result (success, error).",
+                          {"result"}),
+       m->vm_inventory_reads_total);
+  take(reg.add_gauge("vcdlb_vm_inventory_last_success_timestamp_seconds",
+                     "Unix time of the last complete read of the cluster's VMs (0: none yet)."),
+       m->vm_inventory_last_success);
+  take(reg.add_gauge("vcdlb_vm_inventory_vms", "VMs in the last complete read of the cluster's "
+                                               "vApp(s)."),
+       m->vm_inventory_vms);
+
   take(reg.add_gauge<4>("vcdlb_build_info", "Always 1; the labels describe the running build.",
                         {"version", "revision", "compiler", "caf_version"}),
        m->build_info_gauge);

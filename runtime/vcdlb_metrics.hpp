@@ -39,6 +39,9 @@ inline constexpr std::string_view pool_external = "external";
 inline constexpr std::string_view pool_internal = "internal";
 // `pool` of the internal (one-arm) pool; the external pool is named after its edge gateway.
 inline constexpr std::string_view pool_one_arm = "one-arm";
+// `taint` of vcdlb_nodes_tainted.
+inline constexpr std::string_view taint_uninitialized = "uninitialized";
+inline constexpr std::string_view taint_shutdown = "shutdown";
 // `code` for requests that got no HTTP status (connection failure, timeout).
 inline constexpr std::string_view code_none = "<error>";
 } // namespace metric_labels
@@ -102,6 +105,16 @@ struct vcdlb_metrics {
   metrics::counter_family<3> kube_requests_total;             ///< {code, method, host}
   metrics::histogram_family<2> kube_request_duration_seconds; ///< {verb, host}
   metrics::counter_family<2> kube_watch_restarts_total;       ///< {resource, reason}
+
+  // -- node duties (cloud-node, cloud-node-lifecycle; docs/nodes.md) --------------------------
+  metrics::counter_family<1> node_initializations_total; ///< {result}
+  metrics::counter_family<0> node_address_updates_total;
+  metrics::counter_family<0> node_deletions_total;
+  metrics::counter_family<1> node_problems_total;      ///< {reason}: Warnings, Node left as it is
+  metrics::gauge_family<1> nodes_tainted;              ///< {taint}: uninitialized, shutdown
+  metrics::counter_family<1> vm_inventory_reads_total; ///< {result}
+  metrics::gauge_family<0> vm_inventory_last_success;  ///< Unix seconds
+  metrics::gauge_family<0> vm_inventory_vms;
 
   // -- build ---------------------------------------------------------------------------------
   metrics::gauge_family<4>

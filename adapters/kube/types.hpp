@@ -30,6 +30,12 @@ inline constexpr std::string_view exclude_from_lb_label =
 /// Taint the cluster autoscaler puts on nodes it is about to delete.
 inline constexpr std::string_view to_be_deleted_taint = "ToBeDeletedByClusterAutoscaler";
 
+/// Node annotation the kubelet sets when started with `--node-ip` and an external cloud
+/// provider: the cloud provider must find this exact IP among the instance's addresses
+/// (nodes-and-legacy-api.md §1.2, §1.3 (b)).
+inline constexpr std::string_view provided_node_ip_annotation =
+  "alpha.kubernetes.io/provided-node-ip";
+
 /// EndpointSlice label naming the owning Service.
 inline constexpr std::string_view service_name_label = "kubernetes.io/service-name";
 
@@ -216,6 +222,7 @@ struct node_snapshot {
   std::vector<node_address> addresses; ///< InternalIP/ExternalIP entries only, in server order
   std::string ready; ///< Ready condition status: "True" | "False" | "Unknown" | ""
   std::string provider_id;
+  std::string provided_node_ip; ///< the `alpha.kubernetes.io/provided-node-ip` annotation, or ""
 
   /// The first address of `type` ("InternalIP"), or "".
   [[nodiscard]] std::string first_address(std::string_view type) const {
@@ -231,7 +238,8 @@ struct node_snapshot {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_snapshot& x) {
   return f(caf::meta::type_name("vcdlb::kube::node_snapshot"), x.name, x.uid, x.resource_version,
-           x.deleting, x.labels, x.taints, x.unschedulable, x.addresses, x.ready, x.provider_id);
+           x.deleting, x.labels, x.taints, x.unschedulable, x.addresses, x.ready, x.provider_id,
+           x.provided_node_ip);
 }
 
 // -- EndpointSlice ---------------------------------------------------------------------------

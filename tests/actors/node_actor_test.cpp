@@ -26,6 +26,25 @@ struct recorded_event {
   std::string node, type, reason, message;
 };
 
+// What the duties report to their observer (the metrics' source), as totals.
+struct recording_observer final : node_duties_observer {
+  void inventory_read(bool ok, size_t vms) override {
+    ++(ok ? reads_ok : reads_failed);
+    last_vms = vms;
+  }
+  void node_initialized(bool ok) override { ++(ok ? init_ok : init_failed); }
+  void node_addresses_updated() override { ++address_updates; }
+  void node_deleted() override { ++deletions; }
+  void node_problem(std::string_view reason) override { problems.emplace_back(reason); }
+  void nodes_tainted(size_t u, size_t s) override {
+    uninitialized = u;
+    shutdown = s;
+  }
+  size_t reads_ok = 0, reads_failed = 0, last_vms = 0, init_ok = 0, init_failed = 0;
+  size_t address_updates = 0, deletions = 0, uninitialized = 0, shutdown = 0;
+  std::vector<std::string> problems;
+};
+
 class node_actor_test : public actor_fixture {
 protected:
   ~node_actor_test() override {
@@ -40,6 +59,7 @@ protected:
     ia.client = vcd_;
     ia.settings.vapp_name = "cluster1";
     ia.settings.zones_enabled = zones;
+    ia.observer = observer_;
     inventory_ = sys_.spawn(vm_inventory_behavior, ia);
     node_actor_args na;
     na.kube = kube_;
@@ -50,6 +70,7 @@ protected:
     na.settings.zones = zones_;
     na.cloud_node = cloud_node;
     na.lifecycle = lifecycle;
+    na.observer = observer_;
     na.events = [this](const kube::node_snapshot& n, const std::string& type,
                        const std::string& reason, const std::string& message) {
       events_.push_back({n.name, type, reason, message});
@@ -117,6 +138,7 @@ protected:
 
   std::shared_ptr<vcd::fake_vm_client> vcd_ = std::make_shared<vcd::fake_vm_client>();
   std::shared_ptr<kube::fake_client> kube_ = std::make_shared<kube::fake_client>();
+  std::shared_ptr<recording_observer> observer_ = std::make_shared<recording_observer>();
   caf::expected<config::zone_map> zones_{config::zone_map{}};
   caf::actor inventory_;
   caf::actor nodes_;
@@ -186,6 +208,51 @@ TEST_F(node_actor_test, bad_input_is_reported_once_and_the_node_left_alone) {
   EXPECT_EQ(stored("no-nic").first_address("InternalIP"), "10.0.0.7");
 }
 
+TEST_F(node_actor_test, a_provided_node_ip_that_is_not_the_vms_stops_init_and_address_updates) {
+  auto vapp = vcd_->add_vapp("cluster1", "vdc1");
+  auto vm = vcd_->add_vm(vapp, "worker-1", "net1", "10.0.0.11");
+  vcd_->add_vm(vapp, "worker-2", "net1", "10.0.0.12");
+  start();
+  // worker-1's kubelet was started with --node-ip=10.0.0.99, which the VM does not have.
+  kube::node_snapshot n;
+  n.name = "worker-1";
+  n.ready = "True";
+  n.provided_node_ip = "10.0.0.99";
+  n.taints = {{std::string{kube::taint_uninitialized}, "true", "NoSchedule"}};
+  feed(kube_->put_node(n));
+  // worker-2's matches its VM: initialized as usual.
+  kube::node_snapshot ok = n;
+  ok.name = "worker-2";
+  ok.provided_node_ip = "10.0.0.12";
+  feed(kube_->put_node(ok));
+  EXPECT_TRUE(stored("worker-2").taints.empty());
+  EXPECT_TRUE(has_taint(stored("worker-1"), kube::taint_uninitialized));
+  EXPECT_EQ(stored("worker-1").provider_id, "");
+  ASSERT_EQ(count_events("ProvidedNodeIPNotFound"), 1u);
+  const auto& warning = events_.front();
+  EXPECT_EQ(warning.node, "worker-1");
+  EXPECT_EQ(warning.type, "Warning");
+  EXPECT_NE(warning.message.find("10.0.0.99"), std::string::npos) << warning.message;
+  EXPECT_NE(warning.message.find("10.0.0.11"), std::string::npos) << warning.message;
+  next_period();
+  EXPECT_EQ(count_events("ProvidedNodeIPNotFound"), 1u) << "reported once";
+
+  // The VM gets the kubelet's IP: the Node is initialized at the next read.
+  vcd_->set_vm_nics(vm, {{0, "net1", "10.0.0.99", "", "m", true}});
+  next_period();
+  EXPECT_FALSE(has_taint(stored("worker-1"), kube::taint_uninitialized));
+  EXPECT_EQ(stored("worker-1").first_address("InternalIP"), "10.0.0.99");
+
+  // Later the VM's NIC changes away from it: the address refresh skips the Node (Warning again,
+  // as it is a new problem after the Node was fine), and the old addresses stay.
+  vcd_->set_vm_nics(vm, {{0, "net1", "10.0.0.77", "", "m", true}});
+  auto before = writes();
+  next_period();
+  EXPECT_EQ(writes(), before) << "addresses not rewritten";
+  EXPECT_EQ(stored("worker-1").first_address("InternalIP"), "10.0.0.99");
+  EXPECT_EQ(count_events("ProvidedNodeIPNotFound"), 2u);
+}
+
 TEST_F(node_actor_test, zones_across_two_vdcs) {
   zones_ = config::zone_map{"dcgroup", {{"vdc1", "zone-a"}, {"vdc2", "zone-b"}}};
   auto a = vcd_->add_vapp("cluster1_vdc1", "vdc1");
@@ -205,6 +272,18 @@ TEST_F(node_actor_test, zones_across_two_vdcs) {
   EXPECT_EQ(count_events("DuplicateVM"), 1u);
   EXPECT_FALSE(stored("twin").taints.empty());
   EXPECT_EQ(vcd_->calls("get_vapp"), 2u) << "the third vApp is not read";
+}
+
+TEST_F(node_actor_test, an_initialized_node_named_by_two_vms_gets_a_warning_not_a_write) {
+  auto a = vcd_->add_vapp("cluster1", "vdc1");
+  vcd_->add_vm(a, "worker-1", "net1", "10.0.0.1");
+  vcd_->add_vm(a, "Worker-1", "net1", "10.0.0.2"); // names compare lower-cased
+  start();
+  // Initialized before any provider ID was set (no taint, no provider ID).
+  register_node("worker-1", "True", "", /*tainted=*/false);
+  next_period();
+  EXPECT_EQ(count_events("DuplicateVM"), 1u) << "once, not at every read";
+  EXPECT_EQ(writes(), 0u);
 }
 
 TEST_F(node_actor_test, a_bad_zones_file_leaves_nodes_uninitialized) {
@@ -328,6 +407,45 @@ TEST_F(node_actor_test, only_the_enabled_duties_run) {
   vcd_->set_vm_status(vm, vcd::vm_status_powered_off);
   next_period();
   EXPECT_TRUE(has_taint(stored("worker-1"), kube::taint_shutdown));
+}
+
+TEST_F(node_actor_test, the_observer_sees_what_the_duties_do) {
+  auto vapp = vcd_->add_vapp("cluster1", "vdc1");
+  auto vm1 = vcd_->add_vm(vapp, "worker-1", "net1", "10.0.0.11");
+  auto vm2 = vcd_->add_vm(vapp, "worker-2", "net1", "10.0.0.12");
+  start();
+  EXPECT_EQ(observer_->reads_ok, 1u);
+  EXPECT_EQ(observer_->last_vms, 2u);
+  register_node("worker-1");
+  register_node("ghost", "Unknown");
+  EXPECT_EQ(observer_->init_ok, 1u);
+  EXPECT_EQ(observer_->uninitialized, 1u) << "ghost waits";
+  // A write that fails: the initialization counts as failed, the Node stays uninitialized.
+  kube_->fail_next("patch_node", caf::make_error(kube_errc::conflict, "changed"));
+  register_node("worker-2");
+  EXPECT_EQ(observer_->init_failed, 1u);
+  EXPECT_EQ(observer_->uninitialized, 2u);
+  feed(stored("worker-2")); // its next change: initialized then
+  EXPECT_EQ(observer_->init_ok, 2u);
+  EXPECT_EQ(observer_->uninitialized, 1u);
+  advance_time(11s);
+  settle(); // ghost: confirmed missing -> VMNotFound, then deleted (not Ready)
+  EXPECT_EQ(observer_->problems, std::vector<std::string>{"VMNotFound"});
+  EXPECT_EQ(observer_->deletions, 1u);
+  EXPECT_EQ(observer_->uninitialized, 0u);
+  vcd_->set_vm_nics(vm1, {{0, "net1", "10.0.0.99", "", "m", true}});
+  vcd_->set_vm_status(vm2, vcd::vm_status_powered_off);
+  set_ready("worker-2", "Unknown");
+  next_period();
+  EXPECT_EQ(observer_->address_updates, 1u);
+  EXPECT_EQ(observer_->shutdown, 1u);
+  vcd_->fail_next(caf::make_error(vcd_errc::unavailable, "VCD down"), 1);
+  next_period();
+  EXPECT_EQ(observer_->reads_failed, 1u);
+  self_->send_exit(nodes_, caf::exit_reason::user_shutdown);
+  run();
+  nodes_ = nullptr;
+  EXPECT_EQ(observer_->shutdown, 0u) << "a stopped actor counts no Nodes";
 }
 
 } // namespace

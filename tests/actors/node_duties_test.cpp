@@ -113,6 +113,35 @@ TEST(node_duties, metadata_takes_the_cluster_network_nic_and_the_zone) {
   EXPECT_TRUE(metadata_of(*inv.by_name("w").front(), s, p)) << "zones unused without zones";
 }
 
+TEST(node_duties, a_provided_node_ip_must_be_an_address_of_the_vm) {
+  auto inv = inventory({{"vdc1",
+                         {make_vm("urn:vcloud:vm:1", "w",
+                                  {{0, "net1", "10.0.0.5", "", "", true},
+                                   {1, "pub", "198.51.100.7", "", "", true}})}}});
+  node_duty_settings s;
+  s.cluster_network = "net1";
+  node_problem p;
+  const auto& vm = *inv.by_name("w").front();
+  auto md = metadata_of(vm, s, p);
+  ASSERT_TRUE(md);
+  auto n = node("w");
+  EXPECT_FALSE(provided_ip_problem(n, vm, *md)) << "no annotation: no check";
+  n.provided_node_ip = "10.0.0.5";
+  EXPECT_FALSE(provided_ip_problem(n, vm, *md));
+  n.provided_node_ip = "198.51.100.7"; // a NIC off the cluster network counts (an ExternalIP)
+  EXPECT_FALSE(provided_ip_problem(n, vm, *md));
+  n.provided_node_ip = "10.0.0.9";
+  auto problem = provided_ip_problem(n, vm, *md);
+  ASSERT_TRUE(problem);
+  EXPECT_EQ(problem->reason, "ProvidedNodeIPNotFound");
+  EXPECT_NE(problem->message.find("10.0.0.9"), std::string::npos) << problem->message;
+  EXPECT_NE(problem->message.find("urn:vcloud:vm:1"), std::string::npos) << problem->message;
+  EXPECT_NE(problem->message.find("10.0.0.5, 198.51.100.7"), std::string::npos)
+    << "the VM's addresses, each once: " << problem->message;
+  n.provided_node_ip = "10.0.0.50"; // exact match only, no prefix match
+  EXPECT_TRUE(provided_ip_problem(n, vm, *md));
+}
+
 TEST(node_duties, initialization_keeps_other_taints_and_an_existing_provider_id) {
   auto n = node("w");
   n.taints = {{"node.cloudprovider.kubernetes.io/uninitialized", "true", "NoSchedule"},

@@ -11,6 +11,7 @@
 #include <future>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include <regex>
 #include <sstream>
@@ -87,7 +88,8 @@ protected:
     fs::remove_all(dir_);
   }
 
-  void start_sims() {
+  // `edit` (if any) changes the VCD scenario before the simulator starts.
+  void start_sims(const std::function<void(vcd::sim::scenario&)>& edit = {}) {
     kube::sim::api_server_options ko;
     ko.kubeconfig_path = (dir_ / "kubeconfig").string();
     auto k = kube::sim::api_server::start(kube_io_.context(), ko);
@@ -112,6 +114,8 @@ protected:
     vapp.vms.push_back({"up1", "", 4, 0, {{"net1", "10.0.0.31", "", "", true}}});
     vo.core.seed_state.orgs.front().vdcs.front().vapps.push_back(std::move(vapp));
     vo.core.faults.task_duration = 10ms;
+    if (edit)
+      edit(vo.core.seed_state);
     auto v = vcd::sim::simulator::start(std::move(vo));
     ASSERT_TRUE(v) << describe(v.error());
     vcd_ = std::move(*v);
@@ -155,6 +159,19 @@ protected:
             "status":{"addresses":[{"type":"InternalIP","address":"10.0.0.21"}]}})");
     put(R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"web","namespace":"default"},
             "spec":{"type":"LoadBalancer","ports":[{"name":"http","port":80,"protocol":"TCP"}]}})");
+  }
+
+  // The Warning Event of `reason` on Node `node` in the API server double (its JSON), or "".
+  std::string node_warning(const std::string& node, const std::string& reason) {
+    for (const auto& ev : kube_->core().list_objects("v1", "Event", "default")) {
+      auto t = json::serialize(ev);
+      if (t.find(R"("kind":"Node")") != std::string::npos
+          && t.find(R"("name":")" + node + "\"") != std::string::npos
+          && t.find(R"("reason":")" + reason + "\"") != std::string::npos
+          && t.find(R"("type":"Warning")") != std::string::npos)
+        return t;
+    }
+    return {};
   }
 
   fs::path dir_;
@@ -455,11 +472,15 @@ TEST_F(controller_test, every_documented_family_carries_samples_in_an_error_rich
   auto o = options(false);
   o.loaded.config.vcdlb.vcd_qps = 20; // small enough that some calls wait for a token
   o.loaded.config.vcdlb.vcd_burst = 2;
+  o.vm_read_period = 300ms; // the node duties' VM reads: often, so the run stays short
+  o.vm_read_min_interval = 100ms;
   auto ctl = controller::start(std::move(o));
   ASSERT_TRUE(ctl) << describe(ctl.error());
   auto& c = **ctl;
   scraper m{c.metrics_port()};
   ASSERT_TRUE(m.wait_for("cloudprovider_vcd_logins_total", R"(result="failure")")) << m.error;
+  EXPECT_TRUE(m.wait_for("vcdlb_vm_inventory_reads_total", R"(result="error")"));
+  EXPECT_EQ(m.sum("vcdlb_vm_inventory_last_success_timestamp_seconds"), 0);
   EXPECT_EQ(m.sum("vcdlb_vcd_up"), 0);
   EXPECT_EQ(m.sum("vcdlb_vcd_last_success_timestamp_seconds"), 0);
   EXPECT_GT(m.sum("cloudprovider_vcd_api_request_errors_total", R"(reason="server_error")"), 0);
@@ -497,6 +518,24 @@ TEST_F(controller_test, every_documented_family_carries_samples_in_an_error_rich
           "status":{"addresses":[{"type":"InternalIP","address":"10.0.0.23"}]}})");
   EXPECT_TRUE(m.wait_for("service_controller_nodesync_error_total"));
   vcd_->core().set_faults(flaky);
+
+  // The node duties: a kubelet registers up1 (its VM exists: initialized) and gone1 (no VM, not
+  // Ready: a VMNotFound problem, then deleted); w1's addresses gain its VM's ExternalIP.
+  put(R"({"apiVersion":"v1","kind":"Node","metadata":{"name":"up1"},
+          "spec":{"taints":[{"key":"node.cloudprovider.kubernetes.io/uninitialized","effect":"NoSchedule"}]},
+          "status":{"conditions":[{"type":"Ready","status":"True"}]}})");
+  put(R"({"apiVersion":"v1","kind":"Node","metadata":{"name":"gone1"},
+          "spec":{"taints":[{"key":"node.cloudprovider.kubernetes.io/uninitialized","effect":"NoSchedule"}]},
+          "status":{"conditions":[{"type":"Ready","status":"Unknown"}]}})");
+  EXPECT_TRUE(m.wait_for("vcdlb_node_initializations_total", R"(result="success")"));
+  EXPECT_TRUE(m.wait_for("vcdlb_node_problems_total", R"(reason="VMNotFound")"));
+  EXPECT_TRUE(m.wait_for("vcdlb_node_deletions_total"));
+  EXPECT_TRUE(m.wait_for("vcdlb_node_address_updates_total"));
+  EXPECT_TRUE(m.wait_for("vcdlb_vm_inventory_reads_total", R"(result="success")"));
+  EXPECT_GT(m.sum("vcdlb_vm_inventory_last_success_timestamp_seconds"), 1.7e9);
+  EXPECT_EQ(m.sum("vcdlb_vm_inventory_vms"), 4) << "w1..w3 and up1 in vApp it";
+  EXPECT_EQ(m.sum("vcdlb_nodes_tainted", R"(taint="uninitialized")"), 0)
+    << "up1 initialized, gone1 deleted";
 
   // The API server: some 500s, and watches that end.
   kube::sim::fault_settings kf;
@@ -670,6 +709,11 @@ TEST_F(controller_test, node_duties_against_both_simulators) {
       "spec":{"taints":[{"key":"node.cloudprovider.kubernetes.io/uninitialized","value":"true","effect":"NoSchedule"}]},
       "status":{"conditions":[{"type":"Ready","status":"True"}],"addresses":[{"type":"Hostname","address":")"
         + name + R"("}]}})");
+  // w1's kubelet was started with --node-ip=10.0.0.99, which its VM does not have.
+  put(R"({"apiVersion":"v1","kind":"Node","metadata":{"name":"w1",
+      "annotations":{"alpha.kubernetes.io/provided-node-ip":"10.0.0.99"}},
+    "spec":{"taints":[{"key":"node.cloudprovider.kubernetes.io/uninitialized","value":"true","effect":"NoSchedule"}]},
+    "status":{"conditions":[{"type":"Ready","status":"True"}],"addresses":[{"type":"Hostname","address":"w1"}]}})");
   ASSERT_TRUE(eventually([&] { return c.ready(); })) << "never ready";
   ASSERT_TRUE(eventually([&] {
     return text("w2").find("\"providerID\":\"vmware-cloud-director://" + vm_urn("w2"))
@@ -679,6 +723,21 @@ TEST_F(controller_test, node_duties_against_both_simulators) {
   }))
     << text("w2");
   EXPECT_NE(text("w3").find("10.0.0.23"), std::string::npos);
+  ASSERT_TRUE(eventually([&] { return !node_warning("w1", "ProvidedNodeIPNotFound").empty(); }))
+    << text("w1");
+  EXPECT_NE(node_warning("w1", "ProvidedNodeIPNotFound").find("10.0.0.21"), std::string::npos)
+    << "the Warning names the VM's addresses: " << node_warning("w1", "ProvidedNodeIPNotFound");
+  EXPECT_NE(text("w1").find("uninitialized"), std::string::npos) << text("w1");
+  EXPECT_EQ(text("w1").find("providerID"), std::string::npos) << text("w1");
+  // The VM gets the kubelet's IP: w1 is initialized at the next read.
+  ASSERT_EQ(vcd_control("PATCH", "/_sim/vms/w1",
+                        R"({"nics":[{"network":"net1","ip":"10.0.0.99","connected":true}]})"),
+            200u);
+  ASSERT_TRUE(eventually([&] {
+    return text("w1").find("uninitialized") == std::string::npos
+           && text("w1").find("10.0.0.99") != std::string::npos;
+  }))
+    << text("w1");
 
   // w2's VM is powered off and its kubelet stops reporting.
   ASSERT_EQ(vcd_control("PATCH", "/_sim/vms/w2", R"({"status":"POWERED_OFF"})"), 200u);
@@ -708,6 +767,111 @@ TEST_F(controller_test, node_duties_against_both_simulators) {
   EXPECT_EQ(kube_->core().get_object("v1", "Node", "", "up1")->at("metadata").at("resourceVersion"),
             up_rv)
     << "the upstream-initialized Node was written: " << text("up1");
+  c.stop();
+  EXPECT_EQ(c.wait(), 0);
+}
+
+// Zones across two VDCs (upstream's multi-zone vApp names `<vAppName>_<vdc uuid>`), and the bad
+// input a Node can meet there: two VMs of its name (one per zone), a VM without a NIC on the
+// cluster network. Real controller, both simulators.
+TEST_F(controller_test, node_duties_zones_across_two_vdcs_and_bad_input_against_both_simulators) {
+  start_sims([](vcd::sim::scenario& s) {
+    auto& org = s.orgs.front();
+    vcd::sim::vdc vdc2;
+    vdc2.name = "vdc2";
+    vdc2.id = vcd::sim::derived_urn("vdc", org.name + "/vdc2");
+    org.vdcs.push_back(std::move(vdc2));
+    for (auto& v : org.vdcs) {
+      auto net = v.name == "vdc1" ? std::string{"10.0.1."} : std::string{"10.0.2."};
+      vcd::sim::vapp_spec vapp;
+      vapp.name = "it_" + v.id.substr(v.id.rfind(':') + 1);
+      vapp.vms.push_back({"z-" + v.name, "", 4, 0, {{"net1", net + "1", "", "", true}}});
+      vapp.vms.push_back({"twin", "", 4, 0, {{"net1", net + "2", "", "", true}}});
+      if (v.name == "vdc2")
+        vapp.vms.push_back({"nonic", "", 4, 0, {{"storage", "172.16.0.9", "", "", true}}});
+      v.vapps.push_back(std::move(vapp));
+    }
+  });
+  auto zones = dir_ / "vcloud-cse-zones.yaml";
+  {
+    std::ofstream out{zones};
+    out << "zoneType: dcgroup\nzones:\n- name: zone-a\n  ovdcName: vdc1\n- name: zone-b\n"
+           "  ovdcName: vdc2\n";
+  }
+  auto o = options(false);
+  o.run_service = false;
+  o.loaded.config.vcd.is_zone_enabled_cluster = true;
+  o.zones_file = zones.string();
+  o.vm_read_period = 300ms;
+  o.vm_read_min_interval = 100ms;
+  auto ctl = controller::start(std::move(o));
+  ASSERT_TRUE(ctl) << describe(ctl.error());
+  auto& c = **ctl;
+  auto text = [&](const std::string& name) {
+    auto n = kube_->core().get_object("v1", "Node", "", name);
+    return n ? json::serialize(*n) : std::string{"<gone>"};
+  };
+  for (const char* name : {"z-vdc1", "z-vdc2", "twin", "nonic"})
+    put(std::string{R"({"apiVersion":"v1","kind":"Node","metadata":{"name":")"} + name + R"("},
+      "spec":{"taints":[{"key":"node.cloudprovider.kubernetes.io/uninitialized","value":"true","effect":"NoSchedule"}]},
+      "status":{"conditions":[{"type":"Ready","status":"True"}]}})");
+  for (auto [name, zone, ip] :
+       {std::tuple{"z-vdc1", "zone-a", "10.0.1.1"}, std::tuple{"z-vdc2", "zone-b", "10.0.2.1"}}) {
+    SCOPED_TRACE(name);
+    EXPECT_TRUE(eventually([&] {
+      auto t = text(name);
+      return t.find(R"("topology.kubernetes.io/zone":")" + std::string{zone} + "\"")
+               != std::string::npos
+             && t.find(R"("failure-domain.beta.kubernetes.io/zone":")" + std::string{zone} + "\"")
+                  != std::string::npos
+             && t.find(ip) != std::string::npos && t.find("uninitialized") == std::string::npos
+             && t.find("vmware-cloud-director://urn:vcloud:vm:") != std::string::npos;
+    }))
+      << text(name);
+  }
+  ASSERT_TRUE(eventually([&] { return !node_warning("twin", "DuplicateVM").empty(); }))
+    << text("twin");
+  EXPECT_NE(node_warning("twin", "DuplicateVM").find("2 VMs are named twin"), std::string::npos)
+    << node_warning("twin", "DuplicateVM");
+  ASSERT_TRUE(eventually([&] { return !node_warning("nonic", "NoClusterNetworkNIC").empty(); }))
+    << text("nonic");
+  EXPECT_NE(node_warning("nonic", "NoClusterNetworkNIC").find("network net1"), std::string::npos)
+    << node_warning("nonic", "NoClusterNetworkNIC");
+  for (const char* name : {"twin", "nonic"}) {
+    EXPECT_NE(text(name).find("uninitialized"), std::string::npos) << "left as it is: " << name;
+    EXPECT_EQ(text(name).find("providerID"), std::string::npos) << name;
+  }
+  c.stop();
+  EXPECT_EQ(c.wait(), 0);
+}
+
+// A zones file that does not parse, in a zone-enabled cluster: the controller still starts,
+// and each Node it would initialize gets a ZonesFileInvalid Warning and keeps its taint.
+TEST_F(controller_test,
+       a_zones_file_that_does_not_parse_leaves_nodes_uninitialized_with_a_warning) {
+  start_sims();
+  auto zones = dir_ / "vcloud-cse-zones.yaml";
+  {
+    std::ofstream out{zones};
+    out << "zoneType: dcgroup\nzones: [ {name: zone-a, ovdcName: \n";
+  }
+  auto o = options(false);
+  o.run_service = false;
+  o.loaded.config.vcd.is_zone_enabled_cluster = true;
+  o.zones_file = zones.string();
+  o.vm_read_period = 300ms;
+  o.vm_read_min_interval = 100ms;
+  auto ctl = controller::start(std::move(o));
+  ASSERT_TRUE(ctl) << describe(ctl.error());
+  auto& c = **ctl;
+  put(R"({"apiVersion":"v1","kind":"Node","metadata":{"name":"w2"},
+    "spec":{"taints":[{"key":"node.cloudprovider.kubernetes.io/uninitialized","value":"true","effect":"NoSchedule"}]},
+    "status":{"conditions":[{"type":"Ready","status":"True"}]}})");
+  ASSERT_TRUE(eventually([&] { return !node_warning("w2", "ZonesFileInvalid").empty(); }));
+  EXPECT_NE(node_warning("w2", "ZonesFileInvalid").find("zones"), std::string::npos);
+  auto w2 = json::serialize(*kube_->core().get_object("v1", "Node", "", "w2"));
+  EXPECT_NE(w2.find("uninitialized"), std::string::npos) << w2;
+  EXPECT_EQ(w2.find("providerID"), std::string::npos) << w2;
   c.stop();
   EXPECT_EQ(c.wait(), 0);
 }

@@ -4,9 +4,10 @@ provider that keeps the load balancers), driven with a real kubectl (argv: vcdlb
 
 Checks: Nodes registered as an external-cloud-provider kubelet does (uninitialized taint) get
 upstream's provider ID, the VM's addresses and no taint; a Node without a VM gets a Warning
-VMNotFound Event and is left as it is; a NotReady Node whose VM is powered off gets the shutdown
-taint, which goes when the VM is back; a Node whose VM is deleted is deleted, and while VCD
-answers 503 nothing is.
+VMNotFound Event and is left as it is, and so does one whose kubelet's --node-ip is not its VM's
+(ProvidedNodeIPNotFound); the node duties' metrics count what happened; a NotReady Node whose VM is
+powered off gets the shutdown taint, which goes when the VM is back; a Node whose VM is deleted is
+deleted, and while VCD answers 503 nothing is.
 
 Exits 77 (skipped) when kubectl is not installed.
 """
@@ -34,12 +35,14 @@ VAPP = {"name": "e2e", "vms": [
     {"name": "worker-1", "nics": [{"network": "net1", "ip": "10.0.0.11"}]},
     {"name": "worker-2", "nics": [{"network": "net1", "ip": "10.0.0.12"},
                                   {"network": "storage", "ip": "172.16.0.12"}]},
-    {"name": "worker-3", "nics": [{"network": "net1", "ip": "10.0.0.13"}]}]}
+    {"name": "worker-3", "nics": [{"network": "net1", "ip": "10.0.0.13"}]},
+    {"name": "worker-4", "nics": [{"network": "net1", "ip": "10.0.0.14"}]}]}
 
 NODE = """apiVersion: v1
 kind: Node
 metadata:
   name: {name}
+  annotations: {annotations}
 spec:
   taints:
   - {{key: node.cloudprovider.kubernetes.io/uninitialized, value: "true", effect: NoSchedule}}
@@ -83,8 +86,13 @@ def run(vcdlb, kubectl, work, procs, _):
               json.dumps({"status": {"conditions": [{"type": "Ready", "status": status}]}}))
 
         for name in ("worker-1", "worker-2", "worker-3", "ghost"):
-            k("create", "--validate=false", "-f", "-", stdin=NODE.format(name=name))
+            k("create", "--validate=false", "-f", "-",
+              stdin=NODE.format(name=name, annotations="{}"))
             set_ready(name, "True")
+        # worker-4's kubelet was started with --node-ip=10.0.0.99, which its VM does not have.
+        k("create", "--validate=false", "-f", "-", stdin=NODE.format(
+            name="worker-4", annotations='{"alpha.kubernetes.io/provided-node-ip": "10.0.0.99"}'))
+        set_ready("worker-4", "True")
         cfg, auth = write_deployment_files(work, vcd_url)
         ctl = Process("controller", [vcdlb, "controller", "--cloud-config", cfg,
                                      "--secrets-dir", auth, "--kubeconfig", sim.kubeconfig,
@@ -117,6 +125,29 @@ def run(vcdlb, kubectl, work, procs, _):
               "ghost is left as it is")
         synced = [e for e in events() if e["reason"] == "Synced"]
         check(len(synced) >= 3, "Synced Events for the initialized Nodes")
+        bad_ip = wait_for("a ProvidedNodeIPNotFound Event on worker-4",
+                          lambda: [e for e in events() if e["involvedObject"]["name"] == "worker-4"
+                                   and e["reason"] == "ProvidedNodeIPNotFound"], 30)
+        check(bad_ip[0]["type"] == "Warning" and "10.0.0.99" in bad_ip[0]["message"]
+              and "10.0.0.14" in bad_ip[0]["message"],
+              "worker-4: Warning naming the kubelet's IP and the VM's (%s)" % bad_ip[0]["message"])
+        check(UNINITIALIZED in taints("worker-4")
+              and not node("worker-4")["spec"].get("providerID"), "worker-4 is left as it is")
+        metrics_url = ctl.match(r"serving /healthz, /readyz and /metrics on (\S+)")
+        samples = {}
+        for line in urllib.request.urlopen(metrics_url + "/metrics", timeout=10).read().decode() \
+                .splitlines():
+            if line and not line.startswith("#"):
+                key, value = line.rsplit(" ", 1)
+                samples[key] = float(value)
+        check(samples.get('vcdlb_node_initializations_total{result="success"}') == 3
+              and samples.get('vcdlb_nodes_tainted{taint="uninitialized"}') == 2
+              and samples.get('vcdlb_node_problems_total{reason="VMNotFound"}') == 1
+              and samples.get('vcdlb_node_problems_total{reason="ProvidedNodeIPNotFound"}') == 1
+              and samples.get("vcdlb_vm_inventory_vms") == 4,
+              "/metrics: 3 initialized, 2 waiting (ghost, worker-4), one problem each, 4 VMs (%s)"
+              % {k: v for k, v in samples.items()
+                 if k.startswith(("vcdlb_node", "vcdlb_vm_inventory"))})
 
         # -- powered off, then back ---------------------------------------------------------
         check(control(vcd_url, "PATCH", "/_sim/vms/worker-1", {"status": "POWERED_OFF"}) == 200,
@@ -139,6 +170,11 @@ def run(vcdlb, kubectl, work, procs, _):
         check(True, "worker-3 is deleted once VCD says its VM is gone")
         check(node("worker-2") is not None and node("ghost") is not None,
               "the other Nodes stay (ghost is Ready)")
+        exposition = urllib.request.urlopen(metrics_url + "/metrics", timeout=10).read().decode()
+        deletions = [line for line in exposition.splitlines()
+                     if line.startswith("vcdlb_node_deletions_total")]
+        check(deletions == ["vcdlb_node_deletions_total 1"],
+              "/metrics: one deletion (%s)" % deletions)
         ctl.kill(signal.SIGTERM)
         check(ctl.proc.wait(20) == 0, "SIGTERM exits 0")
     vcd.kill(signal.SIGTERM)

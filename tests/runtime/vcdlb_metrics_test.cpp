@@ -83,7 +83,7 @@ TEST(vcdlb_metrics, every_family_is_documented) {
   std::string error;
   auto parsed = test::check_exposition(reg.expose(), error);
   ASSERT_TRUE(parsed) << error;
-  EXPECT_EQ(parsed->types.size(), 38u);
+  EXPECT_EQ(parsed->types.size(), 46u);
   for (const auto& [name, type] : parsed->types) {
     auto row = "| `" + name + "` | " + type + " |";
     EXPECT_NE(doc.str().find(row), std::string::npos) << "not documented: " << row;

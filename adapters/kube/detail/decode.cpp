@@ -363,6 +363,9 @@ error_code read(sj::value& v, node_snapshot& n) {
       n.resource_version = std::move(m.resource_version);
       n.deleting = !m.deletion_timestamp.empty();
       n.labels = std::move(m.labels);
+      if (auto a = m.annotations.find(std::string{provided_node_ip_annotation});
+          a != m.annotations.end())
+        n.provided_node_ip = std::move(a->second);
       return simdjson::SUCCESS;
     }
     if (k == "spec")

@@ -95,6 +95,14 @@ TEST(kube_decode, node) {
   EXPECT_EQ(n->addresses[0].type, "ExternalIP");
   EXPECT_EQ(n->first_address("InternalIP"), "10.0.0.5");
   EXPECT_EQ(n->ready, "True");
+  EXPECT_EQ(n->provided_node_ip, "") << "no annotation";
+}
+
+TEST(kube_decode, node_provided_ip_annotation) {
+  auto n = decode_node(R"({"kind":"Node","metadata":{"name":"n1","annotations":{
+    "alpha.kubernetes.io/provided-node-ip":"10.0.0.6","node.alpha.kubernetes.io/ttl":"0"}}})");
+  ASSERT_TRUE(n) << describe(n.error());
+  EXPECT_EQ(n->provided_node_ip, "10.0.0.6");
 }
 
 TEST(kube_decode, endpoint_slice) {

@@ -120,7 +120,8 @@ TEST_F(informer_test, watch_events_update_cache_and_rv_bookmarks_advance_it) {
   EXPECT_EQ(inf->get("default/a")->load_balancer_ip, "192.0.2.1");
   EXPECT_FALSE(inf->get("default/b"));
   EXPECT_EQ(inf->last_resource_version(), fake_->resource_version());
-  fake_->put_node(node_snapshot{"n1", "", "", false, {}, {}, false, {}, "True", ""}); // other kind
+  fake_->put_node(
+    node_snapshot{"n1", "", "", false, {}, {}, false, {}, "True", "", ""}); // other kind
   fake_->bookmark();
   settle();
   EXPECT_EQ(inf->last_resource_version(), fake_->resource_version());
@@ -149,7 +150,7 @@ TEST_F(informer_test, bookmark_rv_is_where_the_next_watch_starts) {
   inf->start();
   settle();
   timers_.advance(5s);
-  fake_->put_node(node_snapshot{"n1", "", "", false, {}, {}, false, {}, "", ""});
+  fake_->put_node(node_snapshot{"n1", "", "", false, {}, {}, false, {}, "", "", ""});
   fake_->bookmark();
   settle();
   fake_->clear_calls();
@@ -395,7 +396,7 @@ TEST_F(informer_test, stop_silences_everything) {
 }
 
 TEST_F(informer_test, node_and_endpoint_slice_informers) {
-  fake_->put_node(node_snapshot{"n1", "", "", false, {}, {}, false, {}, "True", "p1"});
+  fake_->put_node(node_snapshot{"n1", "", "", false, {}, {}, false, {}, "True", "p1", ""});
   std::vector<std::string> nodes;
   auto ni = node_informer::make(fake_, timers_, {}, [&](const delta<node_snapshot>& d) {
     if (d.type != delta_type::synced)
