@@ -88,6 +88,10 @@ bool known_capvcd_version(std::string_view v) noexcept {
 }
 
 caf::error check_entity_type(std::string_view entity_type) {
+  return check_entity_type(entity_type, cluster_id_kind::capvcd);
+}
+
+caf::error check_entity_type(std::string_view entity_type, cluster_id_kind kind) {
   std::vector<std::string_view> parts;
   std::string_view rest = entity_type;
   while (true) {
@@ -103,6 +107,15 @@ caf::error check_entity_type(std::string_view entity_type) {
   };
   if (parts.size() != 6 || parts[0] != "urn" || parts[1] != "vcloud" || parts[2] != "type")
     return fail("not an entity type URN (urn:vcloud:type:<vendor>:<nss>:<version>)");
+  if (kind == cluster_id_kind::native) {
+    if (parts[3] != "cse" || parts[4] != "nativeCluster")
+      return fail("not a CSE 3 native cluster (cse:nativeCluster), as the clusterid says");
+    if (parts[5].empty())
+      return fail("the entity type has no version");
+    return {};
+  }
+  if (kind != cluster_id_kind::capvcd)
+    return fail("vcdlb keeps no entity for this clusterid");
   if (parts[3] != "vmware" || parts[4] != "capvcdCluster")
     return fail("not a CAPVCD cluster (vmware:capvcdCluster); vcdlb keeps status.cpi only in "
                 "CAPVCD/CSE 4 cluster entities");

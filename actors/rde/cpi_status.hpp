@@ -53,6 +53,11 @@ enum class cluster_id_kind : uint8_t {
 /// `capvcdCluster`, a known version. The error (config_errc::invalid_value) says what is wrong.
 [[nodiscard]] caf::error check_entity_type(std::string_view entity_type);
 
+/// The same check for the entity of a cluster id of `kind`: `capvcd` as above; `native`: vendor
+/// `cse`, nss `nativeCluster`, any version (as upstream's IsNativeClusterEntityType). Any other
+/// kind has no entity vcdlb keeps (config_errc::invalid_value).
+[[nodiscard]] caf::error check_entity_type(std::string_view entity_type, cluster_id_kind kind);
+
 /// One `vcdResourceSet` item of this cluster.
 struct resource {
   std::string type; ///< virtual-service, lb-pool, dnat-rule, app-port-profile

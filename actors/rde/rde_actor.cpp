@@ -1,10 +1,12 @@
 #include "actors/rde/rde_actor.hpp"
 
 #include <algorithm>
+#include <set>
 #include <utility>
 
 #include <spdlog/spdlog.h>
 
+#include "actors/rde/native_status.hpp"
 #include "adapters/asio/bridge.hpp"
 #include "caf/send.hpp"
 #include "caf/typed_event_based_actor.hpp"
@@ -15,6 +17,18 @@ namespace vcdlb {
 namespace {
 
 using self_ptr = rde_actor::stateful_pointer<rde_state>;
+
+// A change to the entity body: the new body, nullopt when nothing changes, or an error.
+using body_edit = std::function<caf::expected<std::optional<std::string>>(std::string_view)>;
+
+bool native(const rde_state& st) {
+  return st.kind == rde::cluster_id_kind::native;
+}
+
+// The part of the entity this writer keeps, for logs.
+const char* section(const rde_state& st) {
+  return native(st) ? "status.virtual_IPs" : "status.cpi";
+}
 
 // Notes kept while writes fail: the window upstream keeps, per kind, is all that would survive
 // the write anyway; a few more cover the resolutions.
@@ -86,6 +100,8 @@ void failed_round(self_ptr self, std::vector<rde_note> notes, bool had_change,
                 notes.begin() + static_cast<std::ptrdiff_t>(notes.size() - max_notes));
   st.notes = std::move(notes);
   st.dirty = st.dirty || had_change;
+  // The round's VIPs may have been written (a lost answer): they stay vcdlb's to drop.
+  st.known_vips.insert(st.round_vips.begin(), st.round_vips.end());
   st.writing = false;
   schedule(self, backoff(st));
 }
@@ -99,8 +115,12 @@ void finished_round(self_ptr self, bool wrote) {
     ++st.counters->skipped;
   }
   st.failures = 0;
+  if (native(st)) {
+    st.known_vips = std::move(st.round_vips);
+    st.round_vips.clear();
+  }
   if (!st.last_problem.empty()) {
-    spdlog::info("rde {}: status.cpi is written again", st.args.cluster_id);
+    spdlog::info("rde {}: {} is written again", st.args.cluster_id, section(st));
     st.last_problem.clear();
   }
   st.writing = false;
@@ -126,8 +146,8 @@ rde::change make_change(const rde_state& st, std::optional<std::vector<rde::reso
 }
 
 // One GET + apply + PUT cycle; a 412 starts the next cycle with a fresh read.
-void put_cycle(self_ptr self, std::shared_ptr<const rde::change> change,
-               std::vector<rde_note> notes, bool had_change, uint32_t attempt) {
+void put_cycle(self_ptr self, std::shared_ptr<const body_edit> change, std::vector<rde_note> notes,
+               bool had_change, uint32_t attempt) {
   auto& st = self->state;
   auto id = st.args.cluster_id;
   call<vcd::defined_entity>(
@@ -138,10 +158,10 @@ void put_cycle(self_ptr self, std::shared_ptr<const rde::change> change,
       if (!e)
         return failed_round(self, std::move(notes), had_change, "reading the cluster's entity",
                             e.error());
-      auto body = rde::apply(e->body, *change, st.args.cluster_id);
+      auto body = (*change)(e->body);
       if (!body)
-        return failed_round(self, std::move(notes), had_change, "updating status.cpi",
-                            body.error());
+        return failed_round(self, std::move(notes), had_change,
+                            std::string{"updating "} + section(st), body.error());
       if (!*body)
         return finished_round(self, false);
       vcd::defined_entity next = std::move(*e);
@@ -161,9 +181,30 @@ void put_cycle(self_ptr self, std::shared_ptr<const rde::change> change,
             if (attempt + 1 < st.args.settings.max_conflict_retries)
               return put_cycle(self, std::move(change), std::move(notes), had_change, attempt + 1);
           }
-          failed_round(self, std::move(notes), had_change, "writing status.cpi", stored.error());
+          failed_round(self, std::move(notes), had_change, std::string{"writing "} + section(st),
+                       stored.error());
         });
     });
+}
+
+std::shared_ptr<const body_edit> cpi_edit(const rde_state& st, rde::change c) {
+  return std::make_shared<const body_edit>(
+    [c = std::move(c), id = st.args.cluster_id](std::string_view body) {
+      return rde::apply(body, c, id);
+    });
+}
+
+// nativeCluster: status.virtual_IPs = this cluster's VIPs now; the ones seen before and gone
+// are dropped, entries vcdlb never saw as its own stay (native_status.hpp).
+std::shared_ptr<const body_edit> vip_edit(rde_state& st, const lb_objects& objects) {
+  rde::vip_change c;
+  c.owned = rde::virtual_ips_of(objects);
+  for (const auto& ip : st.known_vips)
+    if (!c.owned.contains(ip))
+      c.retired.insert(ip);
+  st.round_vips = c.owned;
+  return std::make_shared<const body_edit>(
+    [c = std::move(c)](std::string_view body) { return rde::apply_virtual_ips(body, c); });
 }
 
 void write_round(self_ptr self) {
@@ -173,21 +214,28 @@ void write_round(self_ptr self) {
   st.notes.clear();
   bool had_change = st.dirty;
   st.dirty = false;
+  st.round_vips.clear();
   if (!st.gateway) {
-    // The gateway is not known yet: events and the upgrade only, the items stay as they are.
-    auto change = std::make_shared<const rde::change>(make_change(st, std::nullopt, notes));
-    return put_cycle(self, std::move(change), std::move(notes), had_change, 0);
+    // The gateway is not known yet: nothing to say about the VIPs (native) / events and the
+    // upgrade only, the items stay as they are (capvcd). rde_source marks the writer dirty.
+    if (native(st)) {
+      st.writing = false;
+      return;
+    }
+    return put_cycle(self, cpi_edit(st, make_change(st, std::nullopt, notes)), std::move(notes),
+                     had_change, 0);
   }
   self->request(st.gateway, st.args.settings.gateway_timeout, list_atom::value)
     .then(
       [self, notes, had_change](lb_objects& objects) mutable {
-        auto change = std::make_shared<const rde::change>(
-          make_change(self->state, rde::resources_of(objects), notes));
-        put_cycle(self, std::move(change), std::move(notes), had_change, 0);
+        auto& st = self->state;
+        auto edit = native(st) ? vip_edit(st, objects)
+                               : cpi_edit(st, make_change(st, rde::resources_of(objects), notes));
+        put_cycle(self, std::move(edit), std::move(notes), had_change, 0);
       },
       [self, notes, had_change](caf::error& err) mutable {
         failed_round(self, std::move(notes), had_change,
-                     "listing the gateway's objects for status.cpi", err);
+                     std::string{"listing the gateway's objects for "} + section(self->state), err);
       });
 }
 
@@ -204,22 +252,30 @@ void start_up(self_ptr self) {
         if (has_code(err, vcd_errc::not_found))
           what += " (no such entity: is clusterid the cluster's RDE id?)";
         else if (has_code(err, vcd_errc::forbidden))
-          what += " (the user may not see it: it needs view and edit rights on the "
-                  "vmware:capvcdCluster entity)";
+          what += native(st) ? " (the user may not see it: it needs view and edit rights on the "
+                               "cse:nativeCluster entity)"
+                             : " (the user may not see it: it needs view and edit rights on the "
+                               "vmware:capvcdCluster entity)";
       } else {
-        err = rde::check_entity_type(e->entity_type);
+        err = rde::check_entity_type(e->entity_type, st.kind);
       }
       if (err) {
         ++st.failures;
-        report(self, what + "; status.cpi is not kept until it is readable", err);
+        report(self, what + "; " + section(st) + " is not kept until it is readable", err);
         self->delayed_send(self, backoff(st), tick_atom::value);
         return;
       }
       st.failures = 0;
       st.last_problem.clear();
       st.ready = true;
-      spdlog::info("rde {}: keeping status.cpi of '{}' ({})", st.args.cluster_id, e->name,
+      spdlog::info("rde {}: keeping {} of '{}' ({})", st.args.cluster_id, section(st), e->name,
                    e->entity_type);
+      if (native(st)) {
+        // Upstream keeps no status.cpi (no upgrade, events or errors) in a native entity.
+        st.dirty = true;
+        arm(self);
+        return;
+      }
       rde_note upgraded;
       upgraded.item = {"CPIStatusRDEUpgraded", st.args.now_rfc3339(), st.args.cluster_id, "",
                        "status.cpi upgraded by vcdlb " + st.args.version};
@@ -268,6 +324,7 @@ rde_actor::behavior_type rde_behavior(self_ptr self, rde_args args,
                                       std::shared_ptr<rde_counters> counters) {
   auto& st = self->state;
   st.args = std::move(args);
+  st.kind = rde::classify_cluster_id(st.args.cluster_id);
   if (!st.args.now_rfc3339)
     st.args.now_rfc3339 = [] { return std::string{"1970-01-01T00:00:00Z"}; };
   if (counters)
@@ -287,6 +344,8 @@ rde_actor::behavior_type rde_behavior(self_ptr self, rde_args args,
     },
     [self](rde_note& n) {
       auto& st = self->state;
+      if (native(st))
+        return; // no events or errors in a native entity, as upstream
       st.notes.push_back(std::move(n));
       if (st.notes.size() > max_notes)
         st.notes.erase(st.notes.begin());

@@ -3,7 +3,13 @@
 /// @file actors/rde/rde_actor.hpp
 /// @brief The RDE writer: keeps `status.cpi` of a CAPVCD cluster's runtime defined entity in
 /// line with the gateway (reference ip-spaces-rde-traffic.md §2; cpi_status.hpp says what is
-/// written). One per engine, spawned only when the cluster id is a capvcdCluster URN.
+/// written), or, for a CSE 3 nativeCluster id, the entity's `status.virtual_IPs` (as upstream;
+/// native_status.hpp). One per engine, spawned only when the cluster id is one of these URNs.
+///
+/// nativeCluster: the start-up read checks the type (cse:nativeCluster, any version) with the
+/// same error handling; then each round makes `status.virtual_IPs` hold this cluster's virtual
+/// IPs with the same batching, ETag read-modify-write and 412 retries. No `status.cpi`, no
+/// events or errors (`rde_note`s are dropped), as upstream.
 ///
 /// - Start-up: reads the entity and checks its type (capvcdCluster, a known version). A missing
 ///   entity, no rights to it, or another type is logged as an error saying what to fix, and the
@@ -27,6 +33,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -86,7 +93,7 @@ struct rde_signal {
 
 struct rde_args {
   std::shared_ptr<vcd::client> client;
-  std::string cluster_id; ///< urn:vcloud:entity:vmware:capvcdCluster:<uuid>
+  std::string cluster_id; ///< a capvcdCluster or nativeCluster entity URN
   std::string version;    ///< written as status.cpi.version
   rde_settings settings;
   /// RFC 3339 wall-clock time for events (tests pin it).
@@ -114,6 +121,11 @@ struct rde_state {
   std::optional<caf::actor_clock::time_point> last_write; ///< of the last successful PUT
   std::vector<rde_note> notes;                            ///< waiting for the next round (bounded)
   std::string last_problem; ///< the last error logged (each distinct one is logged once)
+  rde::cluster_id_kind kind = rde::cluster_id_kind::capvcd; ///< from args.cluster_id
+  /// nativeCluster: the VIPs the last successful round left as this cluster's (a VIP among them
+  /// that leaves the gateway is dropped from the entity), and those of the round under way.
+  std::set<std::string> known_vips;
+  std::set<std::string> round_vips;
   std::shared_ptr<rde_counters> counters = std::make_shared<rde_counters>();
   static constexpr const char* name = "rde";
 };

@@ -367,22 +367,21 @@ void upsert(self_ptr self, service_spec& spec) {
   self->send(st.manager, std::move(spec));
 }
 
-// CAPVCD clusters: the RDE writer, and the Service Events fed to it through the sink.
+// CAPVCD clusters: the RDE writer, and the Service Events fed to it through the sink. CSE 3
+// native clusters: the RDE writer only (their entity records VIPs, no events).
 void start_rde(self_ptr self) {
   auto& st = self->state;
   const auto& id = st.opts.config.cluster_id;
-  switch (rde::classify_cluster_id(id)) {
+  auto kind = rde::classify_cluster_id(id);
+  switch (kind) {
   case rde::cluster_id_kind::none:
   case rde::cluster_id_kind::no_rde:
     return; // no RDE work at all, as upstream
   case rde::cluster_id_kind::native:
-    spdlog::warn("clusterid {} is a CSE 3 native cluster: vcdlb does not keep its RDE (only "
-                 "CAPVCD/CSE 4 capvcdCluster entities); load balancers work as usual",
-                 id);
-    return;
+    break;
   case rde::cluster_id_kind::unknown:
-    spdlog::warn("clusterid '{}' is neither a capvcdCluster URN nor NO_RDE_...: no RDE is "
-                 "kept; the id is used in object names only",
+    spdlog::warn("clusterid '{}' is neither a capvcdCluster or nativeCluster URN nor "
+                 "NO_RDE_...: no RDE is kept; the id is used in object names only",
                  id);
     return;
   case rde::cluster_id_kind::capvcd:
@@ -397,7 +396,8 @@ void start_rde(self_ptr self) {
   args.signal = st.rde_flag;
   st.rde = track(self, caf::actor_cast<rde_actor>(self->spawn<caf::linked>(
                          rde_behavior, std::move(args), st.opts.rde_stats)));
-  st.opts.sink = std::make_shared<rde_event_sink>(st.opts.sink, st.rde);
+  if (kind == rde::cluster_id_kind::capvcd)
+    st.opts.sink = std::make_shared<rde_event_sink>(st.opts.sink, st.rde);
 }
 
 } // namespace

@@ -202,8 +202,8 @@ std::vector<std::string> check_gateway(const json::value& dump,
   auto bad = [&](std::string text) { problems.push_back(std::move(text)); };
   name_fn names = opts.names;
   if (!names)
-    names = [](const service_key& key, const std::string& port) {
-      return naming::namespaced_names(cluster_id, key, port);
+    names = [&opts](const service_key& key, const std::string& port) {
+      return naming::namespaced_names(opts.cluster_id, key, port);
     };
   const bool one_arm = opts.mode != config::lb_mode::c;
   auto vss = by_name(dump, "virtual_services", problems);
@@ -403,9 +403,9 @@ std::vector<std::string> check_gateway(const json::value& dump,
   // Nothing else, and everything settled.
   std::set<std::string> lenient_hashes;
   for (const auto& key : opts.lenient)
-    lenient_hashes.insert(naming::service_hash(cluster_id, key));
+    lenient_hashes.insert(naming::service_hash(opts.cluster_id, key));
   auto lenient_name = [&](const std::string& name) {
-    auto p = naming::parse(name, cluster_id);
+    auto p = naming::parse(name, opts.cluster_id);
     return p && lenient_hashes.contains(p->service_hash);
   };
   auto extra = [&](const std::map<std::string, const json::value*>& have,
@@ -464,7 +464,9 @@ harness::harness(harness_options opts) : opts_(std::move(opts)), io_("it-io", 2)
         gw.supported_feature_set = opts_.feature_set;
   if (opts_.rde_entity) {
     vcd::sim::defined_entity rde;
-    rde.id = cluster_id;
+    rde.id = opts_.cluster_id;
+    if (opts_.cluster_id.starts_with("urn:vcloud:entity:cse:nativeCluster:"))
+      rde.entity_type = "urn:vcloud:type:cse:nativeCluster:2.0.0";
     rde.name = "it-cluster";
     rde.second_writer_every = opts_.second_writer_every;
     so.core.seed_state.orgs.at(0).defined_entities.push_back(rde);
@@ -509,6 +511,7 @@ void harness::start_engine() {
   stop_engine();
   engine_options o;
   o.config = make_config(opts_.mode);
+  o.config.cluster_id = opts_.cluster_id;
   o.vcd = make_client();
   o.sink = api_;
   gateway_settings g;
@@ -572,6 +575,7 @@ bool harness::quiesce(std::chrono::milliseconds quiet, std::chrono::milliseconds
 std::vector<std::string> harness::problems(name_fn names) {
   check_options o;
   o.mode = opts_.mode;
+  o.cluster_id = opts_.cluster_id;
   o.names = std::move(names);
   o.tolerate_realization_failed =
     opts_.tolerate_known_engine_bugs && known_engine_bugs::keeps_realization_failed_objects;

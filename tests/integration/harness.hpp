@@ -67,6 +67,7 @@ using name_fn =
 
 struct check_options {
   config::lb_mode mode = config::lb_mode::c;
+  std::string cluster_id = integration::cluster_id; ///< in the names checked
   /// Default: vcdlb's namespaced names.
   name_fn names;
   /// Accept objects left REALIZATION_FAILED (known_engine_bugs::keeps_realization_failed_objects).
@@ -109,8 +110,11 @@ struct harness_options {
   bool tolerate_known_engine_bugs = false;
   /// With tolerate_known_engine_bugs: the Services whose checks the open bugs make lenient.
   std::set<service_key> lenient_services{};
-  /// Seed the cluster's RDE (`cluster_id`, capvcdCluster 1.2.0) so the engine keeps its
-  /// status.cpi; `second_writer_every` > 0 adds the simulator's concurrent second writer.
+  /// The engine's clusterid (e.g. a CSE 3 nativeCluster URN instead of the capvcdCluster one).
+  std::string cluster_id = integration::cluster_id;
+  /// Seed the cluster's RDE (`cluster_id`: capvcdCluster 1.2.0, or nativeCluster 2.0.0 for a
+  /// nativeCluster id) so the engine keeps its status.cpi (status.virtual_IPs);
+  /// `second_writer_every` > 0 adds the simulator's concurrent second writer.
   bool rde_entity = false;
   int second_writer_every = 0;
   /// Changes the simulator's scenario before it starts (e.g. an IP Space gateway).

@@ -2,8 +2,10 @@
 // per mode, after create, edit and delete, status.cpi lists exactly this cluster's objects on
 // the gateway (virtual IPs included); a 100-Service wave with the simulator's second writer
 // changing status.capvcd keeps both writers' changes; restarts in the middle of a wave
-// converge to the gateway's truth; a wave costs a handful of RDE writes.
+// converge to the gateway's truth; a wave costs a handful of RDE writes. With a CSE 3
+// nativeCluster id, status.virtual_IPs follows the Services' external IPs the same way.
 
+#include <algorithm>
 #include <iostream>
 #include <string>
 
@@ -11,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "actors/rde/cpi_status.hpp"
+#include "actors/rde/native_status.hpp"
 #include "tests/integration/harness.hpp"
 
 namespace {
@@ -238,5 +241,100 @@ TEST_P(rde_wave, restarts_in_the_middle_of_a_wave_converge_to_the_gateways_truth
 }
 
 INSTANTIATE_TEST_SUITE_P(integration, rde_wave, ::testing::Values(config::lb_mode::c), mode_name);
+
+// -- CSE 3 nativeCluster: status.virtual_IPs ------------------------------------------------
+
+constexpr const char* native_cluster_id =
+  "urn:vcloud:entity:cse:nativeCluster:5d2e7f3a-9c41-4b8e-a0f2-1c3d5e7f9a0b";
+
+class native_rde_it : public ::testing::TestWithParam<config::lb_mode> {
+protected:
+  native_rde_it() : h{options()} {}
+
+  harness_options options() {
+    harness_options o{GetParam()};
+    o.cluster_id = native_cluster_id;
+    o.rde_entity = true;
+    o.second_writer_every = 2; // the CSE server writes status.nodes after every second read
+    return o;
+  }
+
+  harness h;
+
+  void SetUp() override {
+    h.api().apply_node(worker("w1", "10.0.0.11"));
+    h.api().apply_node(worker("w2", "10.0.0.12"));
+  }
+
+  const json::value* entity(const json::value& dump) {
+    for (const auto& e : dump.at("defined_entities").as_array())
+      if (text(e, "id") == native_cluster_id)
+        return &e;
+    return nullptr;
+  }
+
+  std::vector<std::string> recorded_vips() {
+    auto dump = h.vcd().dump();
+    const auto* e = entity(dump);
+    if (e == nullptr)
+      return {};
+    auto vips = rde::read_virtual_ips(json::serialize(*e));
+    if (!vips)
+      return {};
+    std::sort(vips->begin(), vips->end());
+    return *vips;
+  }
+
+  // Converges the gateway, then waits until status.virtual_IPs holds the Services' IPs.
+  void expect_vips(const std::string& step, const std::vector<service_key>& live) {
+    auto p = h.converge({}, 20s);
+    ASSERT_TRUE(p.empty()) << step << ": " << join(p);
+    std::vector<std::string> want, got;
+    for (const auto& k : live)
+      want.push_back(h.api().ip_of(k));
+    std::sort(want.begin(), want.end());
+    want.erase(std::unique(want.begin(), want.end()), want.end());
+    h.eventually(
+      [&] {
+        got = recorded_vips();
+        return got == want;
+      },
+      20s);
+    EXPECT_EQ(got, want) << step;
+  }
+};
+
+TEST_P(native_rde_it, status_virtual_ips_follow_the_services_and_the_other_writer_keeps_its_part) {
+  h.start_engine();
+  auto web = lb_service("shop", "web", {tcp("http", 80, 30080), tcp("https", 443, 30443)});
+  auto db = lb_service("shop", "db", {tcp("pg", 5432, 30432)});
+  h.api().apply(web);
+  h.api().apply(db);
+  expect_vips("create", {web.key, db.key});
+  EXPECT_FALSE(h.api().ip_of(web.key).empty());
+  web.ports.push_back(tcp("alt", 8443, 30843));
+  h.api().apply(web);
+  expect_vips("port added", {web.key, db.key});
+  h.api().request_delete(db.key);
+  expect_vips("db deleted", {web.key});
+  h.api().request_delete(web.key);
+  expect_vips("all deleted", {});
+  auto dump = h.vcd().dump();
+  const auto* e = entity(dump);
+  ASSERT_NE(e, nullptr);
+  const auto& status = e->at("entity").at("status").as_object();
+  EXPECT_FALSE(status.contains("cpi")) << "no status.cpi in a native entity, as upstream";
+  EXPECT_EQ(status.at("phase"), "CREATE:SUCCEEDED");
+  auto theirs = e->at("second_writer_writes").to_number<int64_t>();
+  EXPECT_GT(theirs, 0) << "the second writer wrote while vcdlb did";
+  EXPECT_EQ(status.at("nodes").at("simSecondWriter").to_number<int64_t>(), theirs)
+    << "every change of the second writer is still there";
+  EXPECT_GT(h.rde_stats().writes, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(integration, native_rde_it,
+                         ::testing::Values(config::lb_mode::a, config::lb_mode::b,
+                                           config::lb_mode::c),
+                         mode_name);
 
 } // namespace

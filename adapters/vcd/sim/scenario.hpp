@@ -151,15 +151,18 @@ struct certificate {
 /// A runtime defined entity, e.g. the cluster RDE the upstream provider keeps its status in
 /// (`GET/PUT /cloudapi/1.0.0/entities/{id}` with ETag / If-Match).
 struct defined_entity {
-  std::string id; ///< urn:vcloud:entity:vmware:capvcdCluster:<uuid>
+  std::string id; ///< urn:vcloud:entity:vmware:capvcdCluster:<uuid> (or cse:nativeCluster)
   std::string name;
+  /// capvcdCluster 1.1.0-1.3.0, or a CSE 3 `urn:vcloud:type:cse:nativeCluster:<1.0.0|2.0.0>`
+  /// (the entity then starts as CSE 3 leaves it: `status: {phase, nodes}`).
   std::string entity_type = "urn:vcloud:type:vmware:capvcdCluster:1.2.0";
   /// What the org's users may do with it: "full" (read and write), "read" (a PUT is 403), or
   /// "none" (it is invisible: 403 as for an unknown id).
   std::string access = "full";
   /// `entityState`: RESOLVED, or IN_DELETION for a cluster being deleted.
   std::string state = "RESOLVED";
-  /// A second writer (CAPVCD, the CSI driver) that changes `status.capvcd` of this entity
+  /// A second writer (CAPVCD, the CSI driver; the CSE server for a nativeCluster entity) that
+  /// changes `status.capvcd` (nativeCluster: `status.nodes`) of this entity
   /// right after every Nth read of it by a client, so the client's next write based on that
   /// read hits a stale ETag (412). 0: none.
   int second_writer_every = 0;

@@ -305,16 +305,17 @@ entity_rec* visible_entity(ctx& c, http::response& refusal) {
   return &i->second;
 }
 
-// Another writer (CAPVCD updating its own status section): changes `status.capvcd` only.
+// Another writer updating its own status section: CAPVCD changes `status.capvcd` only, the CSE
+// 3 server (native clusters) `status.nodes` only.
 void second_write(entity_rec& d) {
   auto& entity = d.entity.as_object();
   auto& status = entity["status"];
   if (!status.is_object())
     status = json::object{};
-  auto& capvcd = status.as_object()["capvcd"];
-  if (!capvcd.is_object())
-    capvcd = json::object{};
-  capvcd.as_object()["simSecondWriter"] = ++d.second_writer_writes;
+  auto& own = status.as_object()[native_entity_type(d.type) ? "nodes" : "capvcd"];
+  if (!own.is_object())
+    own = json::object{};
+  own.as_object()["simSecondWriter"] = ++d.second_writer_writes;
   ++d.etag;
 }
 

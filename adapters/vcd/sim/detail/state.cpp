@@ -89,19 +89,37 @@ state::state(core_options opts)
                                     {"readonly", false},
                                     {"schema", json::object{{"type", "object"}}}};
   }
+  // The nativeCluster entity types CSE 3.x registers (reference ip-spaces-rde-traffic.md
+  // §2.1, §2.5): the upstream provider keeps the VIPs in status.virtual_IPs.
+  for (const char* v : {"1.0.0", "2.0.0"}) {
+    std::string id = std::string{"urn:vcloud:type:cse:nativeCluster:"} + v;
+    entity_types[id] = json::object{{"id", id},
+                                    {"name", "nativeCluster"},
+                                    {"vendor", "cse"},
+                                    {"nss", "nativeCluster"},
+                                    {"version", v},
+                                    {"readonly", false},
+                                    {"schema", json::object{{"type", "object"}}}};
+  }
   // Seed the stored objects from the scenario.
   for (const auto& o : sc.orgs) {
     for (const auto& d : o.defined_entities) {
-      entity_rec rec{d.id,
-                     d.name,
-                     d.entity_type,
-                     o.id,
-                     json::object{{"kind", "CAPVCDCluster"},
-                                  {"apiVersion", "capvcd.vmware.com/v1.1"},
-                                  {"metadata", json::object{{"name", d.name}, {"orgName", o.name}}},
-                                  {"spec", json::object{}},
-                                  {"status", json::object{{"capvcd", json::object{}}}}},
-                     1};
+      // A CSE 3 native cluster's entity as the CSE server leaves it after creation (the parts
+      // a load-balancer provider meets); a CAPVCD one before CAPVCD filled in its status.
+      json::object body =
+        native_entity_type(d.entity_type)
+          ? json::object{{"kind", "native"},
+                         {"apiVersion", "cse.vmware.com/v2.0"},
+                         {"metadata", json::object{{"name", d.name}, {"org_name", o.name}}},
+                         {"spec", json::object{}},
+                         {"status",
+                          json::object{{"phase", "CREATE:SUCCEEDED"}, {"nodes", json::object{}}}}}
+          : json::object{{"kind", "CAPVCDCluster"},
+                         {"apiVersion", "capvcd.vmware.com/v1.1"},
+                         {"metadata", json::object{{"name", d.name}, {"orgName", o.name}}},
+                         {"spec", json::object{}},
+                         {"status", json::object{{"capvcd", json::object{}}}}};
+      entity_rec rec{d.id, d.name, d.entity_type, o.id, std::move(body), 1};
       rec.access = d.access;
       rec.state = d.state;
       rec.second_writer_every = d.second_writer_every;

@@ -159,6 +159,12 @@ struct entity_rec {
   uint64_t second_writer_writes = 0; ///< changes the second writer made
 };
 
+/// Whether an entity type URN is a CSE 3 nativeCluster type
+/// (`urn:vcloud:type:cse:nativeCluster:<v>`).
+[[nodiscard]] inline bool native_entity_type(std::string_view type) {
+  return type.starts_with("urn:vcloud:type:cse:nativeCluster:");
+}
+
 struct state {
   std::mutex mu;
   scenario sc;
@@ -180,7 +186,8 @@ struct state {
   std::map<std::string, gateway_rec> gateways; ///< by URN
   std::map<std::string, task_rec> tasks;       ///< by uuid
   std::map<std::string, entity_rec> entities;  ///< RDEs by URN
-  /// Defined entity types (`/entityTypes/{id}`): the capvcdCluster versions CSE registers.
+  /// Defined entity types (`/entityTypes/{id}`): the capvcdCluster versions CSE 4 registers
+  /// and CSE 3's nativeCluster ones.
   std::map<std::string, json::object> entity_types;
   std::map<std::string, ip_space_rec> ip_spaces; ///< by URN
   uint64_t next_allocation_seq = 1;

@@ -103,6 +103,45 @@ TEST_F(vcd_sim_entities, the_second_writer_changes_capvcd_after_every_nth_read) 
   EXPECT_EQ(str(body_of(fourth), "entity.status.cpi.version"), "c");
 }
 
+TEST_F(vcd_sim_entities, a_native_cluster_entity_has_cse_status_and_its_own_second_writer) {
+  for (const char* v : {"1.0.0", "2.0.0"}) {
+    auto r = call(
+      "GET", std::string{"/cloudapi/1.0.0/entityTypes/urn:vcloud:type:cse:nativeCluster:"} + v);
+    ASSERT_EQ(r.status, 200u) << v;
+    EXPECT_EQ(str(body_of(r), "vendor"), "cse");
+    EXPECT_EQ(str(body_of(r), "nss"), "nativeCluster");
+  }
+  auto s = default_scenario();
+  auto native = s.orgs[0].defined_entities[0];
+  native.id = "urn:vcloud:entity:cse:nativeCluster:5d2e0000-0000-4000-8000-000000000001";
+  native.name = "native1";
+  native.entity_type = "urn:vcloud:type:cse:nativeCluster:2.0.0";
+  native.second_writer_every = 2;
+  s.orgs[0].defined_entities.push_back(native);
+  start(s);
+  auto path = "/cloudapi/1.0.0/entities/" + native.id;
+  auto first = call("GET", path);
+  ASSERT_EQ(first.status, 200u);
+  EXPECT_EQ(str(body_of(first), "entityType"), native.entity_type);
+  EXPECT_EQ(str(body_of(first), "entity.kind"), "native");
+  EXPECT_EQ(str(body_of(first), "entity.status.phase"), "CREATE:SUCCEEDED");
+  EXPECT_FALSE(body_of(first).at("entity").at("status").as_object().contains("capvcd"));
+  // A client rewrites status.virtual_IPs with the ETag it read; the CSE server's write of
+  // status.nodes after the 2nd read makes the next such write stale.
+  auto write_vips = [&](const http::response& read, json::array vips) {
+    auto body = body_of(read).as_object();
+    body["entity"].as_object()["status"].as_object()["virtual_IPs"] = std::move(vips);
+    return call("PUT", path, json::serialize(body), {{"If-Match", header(read, "ETag")}});
+  };
+  EXPECT_EQ(write_vips(first, {"203.0.113.10"}).status, 200u);
+  auto second = call("GET", path);
+  EXPECT_EQ(write_vips(second, {}).status, 412u);
+  auto third = call("GET", path);
+  EXPECT_EQ(str(body_of(third), "entity.status.nodes.simSecondWriter"), "1");
+  EXPECT_EQ(body_of(third).at("entity").at("status").at("virtual_IPs"),
+            (json::array{"203.0.113.10"}));
+}
+
 TEST_F(vcd_sim_entities, scenario_options_round_trip_and_are_checked) {
   auto s = default_scenario();
   s.orgs[0].defined_entities[0].access = "read";
