@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "adapters/vcd/sim/detail/ipv4.hpp"
+#include "adapters/vcd/sim/detail/scenario_yaml.hpp"
 #include "adapters/vcd/sim/detail/state.hpp"
 #include "protocol/errors.hpp"
 
@@ -13,21 +14,18 @@ namespace vcdlb::vcd::sim::detail {
 
 namespace {
 
-caf::error bad(config_errc code, const std::string& where, const std::string& what) {
-  return caf::make_error(code, "scenario: " + where + ": " + what);
-}
-
 // yaml-cpp throws on type mismatches: each access is checked here first.
 caf::error read_string(const YAML::Node& n, const char* key, const std::string& w, std::string& out,
                        bool required) {
   auto v = n[key];
   if (!v || v.IsNull())
-    return required ? bad(config_errc::missing_key, w + "." + key, "required") : caf::error{};
+    return required ? yaml_error(config_errc::missing_key, w + "." + key, "required")
+                    : caf::error{};
   if (!v.IsScalar())
-    return bad(config_errc::wrong_type, w + "." + key, "expected a string");
+    return yaml_error(config_errc::wrong_type, w + "." + key, "expected a string");
   out = v.as<std::string>();
   if (required && out.empty())
-    return bad(config_errc::missing_key, w + "." + key, "must not be empty");
+    return yaml_error(config_errc::missing_key, w + "." + key, "must not be empty");
   return {};
 }
 
@@ -37,9 +35,9 @@ caf::error read_port(const YAML::Node& n, const char* key, const std::string& w,
     return {};
   int x = 0;
   if (!v.IsScalar() || !YAML::convert<int>::decode(v, x))
-    return bad(config_errc::wrong_type, w + "." + key, "expected a number");
+    return yaml_error(config_errc::wrong_type, w + "." + key, "expected a number");
   if (x < 1 || x > 65535)
-    return bad(config_errc::invalid_value, w + "." + key, "must be 1-65535");
+    return yaml_error(config_errc::invalid_value, w + "." + key, "must be 1-65535");
   out = x;
   return {};
 }
@@ -49,13 +47,14 @@ caf::error read_ip(const YAML::Node& n, const char* key, const std::string& w, s
   if (auto err = read_string(n, key, w, out, required))
     return err;
   if (!out.empty() && !parse_ipv4(out))
-    return bad(config_errc::invalid_value, w + "." + key, "not an IPv4 address: '" + out + "'");
+    return yaml_error(config_errc::invalid_value, w + "." + key,
+                      "not an IPv4 address: '" + out + "'");
   return {};
 }
 
 caf::error parse_one(const YAML::Node& n, const std::string& w, seeded_load_balancer& x) {
   if (!n.IsMap())
-    return bad(config_errc::wrong_type, w, "expected a mapping");
+    return yaml_error(config_errc::wrong_type, w, "expected a mapping");
   static constexpr std::array<std::string_view, 11> keys{
     "virtual_service", "pool",        "dnat_rule",  "app_port_profile",
     "virtual_ip",      "internal_ip", "port",       "protocol",
@@ -66,7 +65,7 @@ caf::error parse_one(const YAML::Node& n, const std::string& w, seeded_load_bala
     for (auto k : keys)
       known = known || k == key;
     if (!known)
-      return bad(config_errc::unknown_key, w + "." + key, "unknown key");
+      return yaml_error(config_errc::unknown_key, w + "." + key, "unknown key");
   }
   for (auto [key, field, required] : {std::tuple{"virtual_service", &x.virtual_service, true},
                                       {"pool", &x.pool, true},
@@ -81,13 +80,13 @@ caf::error parse_one(const YAML::Node& n, const std::string& w, seeded_load_bala
   if (auto err = read_ip(n, "internal_ip", w, x.internal_ip, !x.dnat_rule.empty()))
     return err;
   if (x.dnat_rule.empty() != x.app_port_profile.empty())
-    return bad(config_errc::invalid_value, w,
-               "dnat_rule and app_port_profile go together (the one-arm layout)");
+    return yaml_error(config_errc::invalid_value, w,
+                      "dnat_rule and app_port_profile go together (the one-arm layout)");
   if (x.dnat_rule.empty() && !x.internal_ip.empty())
-    return bad(config_errc::invalid_value, w + ".internal_ip",
-               "only with dnat_rule (the one-arm layout)");
+    return yaml_error(config_errc::invalid_value, w + ".internal_ip",
+                      "only with dnat_rule (the one-arm layout)");
   if (x.protocol != "TCP" && x.protocol != "UDP")
-    return bad(config_errc::invalid_value, w + ".protocol", "must be TCP or UDP");
+    return yaml_error(config_errc::invalid_value, w + ".protocol", "must be TCP or UDP");
   if (auto err = read_port(n, "port", w, x.port))
     return err;
   if (auto err = read_port(n, "member_port", w, x.member_port))
@@ -95,14 +94,14 @@ caf::error parse_one(const YAML::Node& n, const std::string& w, seeded_load_bala
   auto members = n["members"];
   if (members && !members.IsNull()) {
     if (!members.IsSequence())
-      return bad(config_errc::wrong_type, w + ".members", "expected a list");
+      return yaml_error(config_errc::wrong_type, w + ".members", "expected a list");
     for (size_t i = 0; i < members.size(); ++i) {
       auto mw = w + ".members[" + std::to_string(i) + "]";
       if (!members[i].IsScalar())
-        return bad(config_errc::wrong_type, mw, "expected an IPv4 address");
+        return yaml_error(config_errc::wrong_type, mw, "expected an IPv4 address");
       auto ip = members[i].as<std::string>();
       if (!parse_ipv4(ip))
-        return bad(config_errc::invalid_value, mw, "not an IPv4 address: '" + ip + "'");
+        return yaml_error(config_errc::invalid_value, mw, "not an IPv4 address: '" + ip + "'");
       x.members.push_back(std::move(ip));
     }
   }
@@ -121,7 +120,7 @@ caf::error parse_load_balancers(const YAML::Node& node, const std::string& where
   if (!node || node.IsNull())
     return {};
   if (!node.IsSequence())
-    return bad(config_errc::wrong_type, where + ".load_balancers", "expected a list");
+    return yaml_error(config_errc::wrong_type, where + ".load_balancers", "expected a list");
   for (size_t i = 0; i < node.size(); ++i) {
     seeded_load_balancer x;
     if (auto err = parse_one(node[i], where + ".load_balancers[" + std::to_string(i) + "]", x))
@@ -136,8 +135,8 @@ caf::error check_load_balancers(const edge_gateway& g, const std::string& where)
     return {};
   auto w = where + ".load_balancers";
   if (g.seg_assignments.empty())
-    return bad(config_errc::invalid_value, w,
-               "the gateway has no service engine group assignment to run them on");
+    return yaml_error(config_errc::invalid_value, w,
+                      "the gateway has no service engine group assignment to run them on");
   std::set<std::string> vss, pools, rules, profiles;
   for (const auto& x : g.load_balancers) {
     for (auto [seen, name] : {std::pair{&vss, &x.virtual_service},
@@ -145,7 +144,7 @@ caf::error check_load_balancers(const edge_gateway& g, const std::string& where)
                               {&rules, &x.dnat_rule},
                               {&profiles, &x.app_port_profile}})
       if (!name->empty() && !seen->insert(*name).second)
-        return bad(config_errc::invalid_value, w, "duplicate name '" + *name + "'");
+        return yaml_error(config_errc::invalid_value, w, "duplicate name '" + *name + "'");
   }
   return {};
 }
