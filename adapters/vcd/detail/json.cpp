@@ -125,6 +125,13 @@ error_code for_each_field(od::value& v, F&& f) {
   return SUCCESS;
 }
 
+// VCD's optimistic-concurrency token, `"version": {"version": N}` (ObjectVersion).
+error_code read_object_version(od::value& v, int64_t& out) {
+  return for_each_field(v, [&](std::string_view k, od::value& y) -> error_code {
+    return k == "version" ? read(y, out) : SUCCESS;
+  });
+}
+
 // Calls `f(element)` for each element of an array (null: none).
 template <class F>
 error_code for_each_element(od::value& v, F&& f) {
@@ -574,9 +581,7 @@ error_code read(od::value& v, nat_rule& out) {
     if (key == "logging")
       return read(x, out.logging);
     if (key == "version")
-      return for_each_field(x, [&](std::string_view k, od::value& y) -> error_code {
-        return k == "version" ? read(y, out.version) : SUCCESS;
-      });
+      return read_object_version(x, out.version);
     return SUCCESS;
   });
   // 36.0+ reports `type` (and may drop the deprecated `ruleType`).
@@ -641,9 +646,7 @@ error_code read(od::value& v, firewall_rule& out) {
     if (key == "logging")
       return read(x, out.logging);
     if (key == "version")
-      return for_each_field(x, [&](std::string_view k, od::value& y) -> error_code {
-        return k == "version" ? read(y, out.version) : SUCCESS;
-      });
+      return read_object_version(x, out.version);
     // Kept verbatim for the whole-list write (firewall_rule::unmodelled).
     std::string_view text;
     if (auto e = raw_text(x, text))
@@ -967,6 +970,15 @@ bj::object ref_json(const entity_ref& r) {
   return o;
 }
 
+// `"version": {"version": N}` when the object was read with a version (N >= 0).
+void put_object_version(bj::object& o, int64_t version) {
+  if (version < 0)
+    return;
+  bj::object v;
+  v["version"] = version;
+  o["version"] = std::move(v);
+}
+
 } // namespace
 
 caf::expected<page<org_vdc_network>> decode_org_vdc_network_page(std::string_view body) {
@@ -1194,11 +1206,7 @@ std::string encode_nat_rule(const nat_rule& r) {
     o["firewallMatch"] = r.firewall_match;
   if (r.priority >= 0)
     o["priority"] = r.priority;
-  if (r.version >= 0) {
-    bj::object v;
-    v["version"] = r.version;
-    o["version"] = std::move(v);
-  }
+  put_object_version(o, r.version);
   return bj::serialize(o);
 }
 
@@ -1253,11 +1261,7 @@ std::string encode_firewall_rules(const std::vector<firewall_rule>& rules) {
     if (!r.application_port_profiles.empty())
       o["applicationPortProfiles"] = refs(r.application_port_profiles);
     o["logging"] = r.logging;
-    if (r.version >= 0) {
-      bj::object v;
-      v["version"] = r.version;
-      o["version"] = std::move(v);
-    }
+    put_object_version(o, r.version);
     // What the rule held beyond the modelled fields goes back as read.
     boost::system::error_code ec;
     if (!r.unmodelled.empty())
