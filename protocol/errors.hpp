@@ -104,10 +104,11 @@ std::string to_string(vcd_errc x);
 std::string to_string(kube_errc x);
 std::string to_string(lb_errc x);
 
-/// True when `err` carries exactly this code of this category (the context is ignored).
+/// True when `err` carries exactly this code of this category (the context is ignored); false
+/// for no error (CAF 0.17's `category()` must not be called on an empty error).
 template <class Enum>
 [[nodiscard]] bool has_code(const caf::error& err, Enum code) {
-  return err.category() == caf::detail::error_factory<Enum>::category
+  return static_cast<bool>(err) && err.category() == caf::detail::error_factory<Enum>::category
          && err.code() == static_cast<uint8_t>(code);
 }
 

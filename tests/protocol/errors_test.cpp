@@ -12,6 +12,7 @@ TEST(errors, has_code_matches_category_and_code_not_context) {
   EXPECT_FALSE(has_code(err, vcd_errc::rate_limited));
   // Same numeric code, other category.
   EXPECT_FALSE(has_code(err, kube_errc::not_found));
+  EXPECT_FALSE(has_code(caf::error{}, vcd_errc::busy_entity)) << "no error has no code";
 }
 
 TEST(errors, describe_names_category_code_and_detail) {
