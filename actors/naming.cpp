@@ -1,6 +1,7 @@
 #include "actors/naming.hpp"
 
 #include <array>
+#include <utility>
 
 #include "config/cluster_id.hpp"
 
@@ -193,6 +194,26 @@ port_names names_for(config::naming_scheme scheme, std::string_view cluster_id,
   return namespaced_names(cluster_id, key, port_name);
 }
 
+namespace {
+
+// `<cluster tag>-<service hash>-<rest>` after an object's prefix: the hash and the rest, when
+// the tag is this cluster's and the rest has at least `min_rest` characters; nullopt for another
+// cluster's object or a malformed name.
+std::optional<std::pair<std::string_view, std::string_view>>
+split_owned_body(std::string_view body, std::string_view cluster_id, size_t min_rest) {
+  if (body.size() < tag_len + hash_len + 2 + min_rest || body[tag_len] != '-'
+      || body[tag_len + 1 + hash_len] != '-')
+    return std::nullopt;
+  if (body.substr(0, tag_len) != cluster_tag(cluster_id))
+    return std::nullopt; // another cluster's object
+  auto hash = body.substr(tag_len + 1, hash_len);
+  if (!is_hex(hash))
+    return std::nullopt;
+  return std::pair{hash, body.substr(tag_len + hash_len + 2)};
+}
+
+} // namespace
+
 std::optional<parsed_name> parse(std::string_view name, std::string_view cluster_id) {
   // Upstream: DNAT rule and app port profile names wrap the VS name.
   if (starts_with(name, upstream_profile_prefix) || starts_with(name, upstream_dnat_prefix)) {
@@ -216,16 +237,10 @@ std::optional<parsed_name> parse(std::string_view name, std::string_view cluster
   for (const auto& [prefix, kind] : own) {
     if (!starts_with(name, prefix))
       continue;
-    auto body = name.substr(prefix.size());
-    if (body.size() < tag_len + hash_len + 3 || body[tag_len] != '-'
-        || body[tag_len + 1 + hash_len] != '-')
+    auto parts = split_owned_body(name.substr(prefix.size()), cluster_id, 1);
+    if (!parts)
       return std::nullopt;
-    if (body.substr(0, tag_len) != cluster_tag(cluster_id))
-      return std::nullopt; // another cluster's object
-    auto hash = body.substr(tag_len + 1, hash_len);
-    if (!is_hex(hash))
-      return std::nullopt;
-    auto readable = body.substr(tag_len + hash_len + 2);
+    auto [hash, readable] = *parts;
     auto last_dot = readable.rfind('.');
     if (last_dot == std::string_view::npos)
       return std::nullopt;
@@ -313,16 +328,10 @@ std::optional<std::string> firewall_owner(std::string_view name, std::string_vie
   for (auto prefix : firewall_prefixes) {
     if (!starts_with(name, prefix))
       continue;
-    auto body = name.substr(prefix.size());
-    if (body.size() < tag_len + hash_len + 2 || body[tag_len] != '-'
-        || body[tag_len + 1 + hash_len] != '-')
+    auto parts = split_owned_body(name.substr(prefix.size()), cluster_id, 0);
+    if (!parts)
       return std::nullopt;
-    if (body.substr(0, tag_len) != cluster_tag(cluster_id))
-      return std::nullopt; // another cluster's object
-    auto hash = body.substr(tag_len + 1, hash_len);
-    if (!is_hex(hash))
-      return std::nullopt;
-    return std::string{hash};
+    return std::string{parts->first};
   }
   return std::nullopt;
 }

@@ -10,6 +10,7 @@
 #include <boost/json/value.hpp>
 
 #include "actors/naming.hpp"
+#include "actors/rde/detail/entity_json.hpp"
 #include "protocol/errors.hpp"
 
 namespace vcdlb::rde {
@@ -63,10 +64,6 @@ void append_window(json::array& set, const std::vector<record>& items, bool erro
     set.push_back(to_json(r, error));
   if (set.size() > rolling_window)
     set.erase(set.begin(), set.begin() + static_cast<std::ptrdiff_t>(set.size() - rolling_window));
-}
-
-caf::error bad(std::string what) {
-  return caf::make_error(vcd_errc::bad_response, std::move(what));
 }
 
 } // namespace
@@ -168,24 +165,17 @@ std::vector<resource> resources_of(const lb_objects& objects) {
 
 caf::expected<std::optional<std::string>> apply(std::string_view entity_body, const change& c,
                                                 std::string_view cluster_id) {
-  json::error_code ec;
-  auto doc = json::parse(entity_body, ec);
-  if (ec || !doc.is_object())
-    return bad("the cluster's entity is not a JSON object");
-  auto* entity = doc.as_object().if_contains("entity");
-  if (entity == nullptr || !entity->is_object())
-    return bad("the cluster's entity has no 'entity' object");
-  auto* status = entity->as_object().if_contains("status");
-  if (status == nullptr || !status->is_object())
-    return bad("the cluster's entity has no 'entity.status' object (CAPVCD has not "
-               "initialised it)");
-  auto& st = status->as_object();
+  auto parsed = detail::parse_entity_body(entity_body, "CAPVCD");
+  if (!parsed)
+    return parsed.error();
+  auto& doc = *parsed;
+  auto& st = detail::status_of(doc);
   // Parentheses: braces would make a one-element array of it.
   json::value before = nullptr;
   if (const auto* cur = st.if_contains("cpi"))
     before = *cur;
   if (!before.is_null() && !before.is_object())
-    return bad("the cluster's entity has a 'status.cpi' that is not an object");
+    return detail::bad_entity("the cluster's entity has a 'status.cpi' that is not an object");
   auto& cpi_value = st["cpi"];
   if (!cpi_value.is_object())
     cpi_value = json::object{};
@@ -238,7 +228,7 @@ caf::expected<std::vector<resource>> read_resources(std::string_view entity_body
   json::error_code ec;
   auto doc = json::parse(entity_body, ec);
   if (ec || !doc.is_object())
-    return bad("the cluster's entity is not a JSON object");
+    return detail::bad_entity("the cluster's entity is not a JSON object");
   std::vector<resource> out;
   const auto* set = doc.find_pointer("/entity/status/cpi/vcdResourceSet", ec);
   if (set == nullptr || !set->is_array())

@@ -7,19 +7,12 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "actors/rde/detail/entity_json.hpp"
 #include "protocol/errors.hpp"
 
 namespace vcdlb::rde {
 
 namespace json = boost::json;
-
-namespace {
-
-caf::error bad(std::string what) {
-  return caf::make_error(vcd_errc::bad_response, std::move(what));
-}
-
-} // namespace
 
 std::set<std::string> virtual_ips_of(const lb_objects& objects) {
   // One-arm modes: clients use the DNAT rule's external address, which leads to the VIP.
@@ -38,21 +31,16 @@ std::set<std::string> virtual_ips_of(const lb_objects& objects) {
 
 caf::expected<std::optional<std::string>> apply_virtual_ips(std::string_view entity_body,
                                                             const vip_change& c) {
-  json::error_code ec;
-  auto doc = json::parse(entity_body, ec);
-  if (ec || !doc.is_object())
-    return bad("the cluster's entity is not a JSON object");
-  auto* entity = doc.as_object().if_contains("entity");
-  if (entity == nullptr || !entity->is_object())
-    return bad("the cluster's entity has no 'entity' object");
-  auto* status = entity->as_object().if_contains("status");
-  if (status == nullptr || !status->is_object())
-    return bad("the cluster's entity has no 'entity.status' object (CSE has not initialised it)");
-  auto& st = status->as_object();
+  auto parsed = detail::parse_entity_body(entity_body, "CSE");
+  if (!parsed)
+    return parsed.error();
+  auto& doc = *parsed;
+  auto& st = detail::status_of(doc);
   json::array before;
   if (const auto* cur = st.if_contains(virtual_ips_key)) {
     if (!cur->is_array())
-      return bad("the cluster's entity has a 'status.virtual_IPs' that is not an array");
+      return detail::bad_entity(
+        "the cluster's entity has a 'status.virtual_IPs' that is not an array");
     before = cur->as_array();
   }
   json::array next;
@@ -84,7 +72,7 @@ caf::expected<std::vector<std::string>> read_virtual_ips(std::string_view entity
   json::error_code ec;
   auto doc = json::parse(entity_body, ec);
   if (ec || !doc.is_object())
-    return bad("the cluster's entity is not a JSON object");
+    return detail::bad_entity("the cluster's entity is not a JSON object");
   std::vector<std::string> out;
   const auto* set = doc.find_pointer("/entity/status/virtual_IPs", ec);
   if (set == nullptr || !set->is_array())
