@@ -78,9 +78,10 @@ void run(self_ptr self, caf::actor_addr who, pending_ptr p) {
          [self, who, p](caf::expected<op_result> r) { finish_op(self, who, p, std::move(r)); });
 }
 
-void release_slot(self_ptr self, const lb_op& op) {
+// Frees slot `index`; the last op out of a draining gateway answers the drain waiters.
+void free_slot(self_ptr self, gateway_state::slot_id index) {
   auto& st = self->state;
-  auto& slot = st.slots[slot_of(op)];
+  auto& slot = st.slots[index];
   slot.busy = false;
   slot.serving = caf::actor_addr{};
   if (st.draining && !any_op_in_flight(st)) {
@@ -88,6 +89,10 @@ void release_slot(self_ptr self, const lb_op& op) {
       rp.deliver(caf::ok_atom::value);
     st.drain_waiters.clear();
   }
+}
+
+void release_slot(self_ptr self, const lb_op& op) {
+  free_slot(self, slot_of(op));
 }
 
 void finish_op(self_ptr self, caf::actor_addr who, pending_ptr p, caf::expected<op_result> r) {
@@ -183,15 +188,7 @@ caf::actor_addr sender(self_ptr self) {
 } // namespace
 
 void firewall_wave_finished(self_ptr self) {
-  auto& st = self->state;
-  auto& slot = st.slots[gateway_state::gateway_slot];
-  slot.busy = false;
-  slot.serving = caf::actor_addr{};
-  if (st.draining && !any_op_in_flight(st)) {
-    for (auto& rp : st.drain_waiters)
-      rp.deliver(caf::ok_atom::value);
-    st.drain_waiters.clear();
-  }
+  free_slot(self, gateway_state::gateway_slot);
   start_next_op(self);
   report_queue(self);
 }

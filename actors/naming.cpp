@@ -146,18 +146,30 @@ port_names upstream_names(std::string_view cluster_id, std::string_view svc_name
   return result;
 }
 
-port_names namespaced_names(std::string_view cluster_id, const service_key& key,
-                            std::string_view port_name) {
-  std::string body;
-  body.reserve(max_name_length);
-  body += cluster_tag(cluster_id);
-  body += '-';
-  body += service_hash(cluster_id, key);
-  body += '-';
+namespace {
+
+// What every name vcdlb gives a Service's objects starts with after its prefix: the head
+// `<cluster tag>-<service hash>-` and the readable `<ns>.<name>` (sanitized, not yet cut).
+std::pair<std::string, std::string> owned_name_parts(std::string_view cluster_id,
+                                                     const service_key& key) {
+  std::string head;
+  head.reserve(max_name_length);
+  head += cluster_tag(cluster_id);
+  head += '-';
+  head += service_hash(cluster_id, key);
+  head += '-';
   std::string readable;
   append_sanitized(readable, key.ns);
   readable += '.';
   append_sanitized(readable, key.name);
+  return {std::move(head), std::move(readable)};
+}
+
+} // namespace
+
+port_names namespaced_names(std::string_view cluster_id, const service_key& key,
+                            std::string_view port_name) {
+  auto [body, readable] = owned_name_parts(cluster_id, key);
   std::string port;
   append_sanitized(port, port_name);
   // Port names are at most 15 characters in Kubernetes; cut pathological ones too.
@@ -301,16 +313,7 @@ constexpr size_t firewall_prefix_len = 10; // every prefix above
 } // namespace
 
 firewall_names firewall_names_for(std::string_view cluster_id, const service_key& key) {
-  std::string body;
-  body.reserve(max_name_length);
-  body += cluster_tag(cluster_id);
-  body += '-';
-  body += service_hash(cluster_id, key);
-  body += '-';
-  std::string readable;
-  append_sanitized(readable, key.ns);
-  readable += '.';
-  append_sanitized(readable, key.name);
+  auto [body, readable] = owned_name_parts(cluster_id, key);
   const size_t room = max_name_length - firewall_prefix_len - body.size();
   if (readable.size() > room)
     readable.resize(room);
