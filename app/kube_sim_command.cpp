@@ -35,6 +35,7 @@ struct kube_sim_args {
   size_t history_events = 1000;
   unsigned history_age_s = 300;
   unsigned bookmark_interval_s = 60;
+  unsigned event_ttl_s = 3600;
   std::string log_level = "warn";
   std::string node_port_range = "30000-32767";
 };
@@ -54,6 +55,7 @@ int run_kube_sim(const kube_sim_args& a) {
   opts.core.store.history_capacity = a.history_events;
   opts.core.store.history_age = std::chrono::seconds{a.history_age_s};
   opts.core.store.bookmark_interval = std::chrono::seconds{a.bookmark_interval_s};
+  opts.core.store.event_ttl = std::chrono::seconds{a.event_ttl_s};
   if (int major = 0, minor = 0;
       std::sscanf(a.server_version.c_str(), "%d.%d", &major, &minor) == 2) {
     opts.core.version = {major, minor};
@@ -161,6 +163,11 @@ command add_kube_sim_command(CLI::App& root) {
   cli
     ->add_option("--bookmark-interval-s", args->bookmark_interval_s,
                  "BOOKMARK period for watches that allow them")
+    ->capture_default_str();
+  cli
+    ->add_option("--event-ttl-s", args->event_ttl_s,
+                 "Events are deleted this long after their last write, as kube-apiserver's "
+                 "--event-ttl (0: kept)")
     ->capture_default_str();
   cli->add_option("--log-level", args->log_level, "trace, debug, info, warn, error, off")
     ->capture_default_str();

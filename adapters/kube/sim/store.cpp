@@ -23,6 +23,11 @@ std::string key_of(const json::object& obj) {
   return object_key(detail::meta_str(obj, "namespace"), detail::meta_str(obj, "name"));
 }
 
+// Events of core/v1, the kind kube-apiserver stores with a TTL.
+bool is_core_event(const resource_info& r) {
+  return r.group.empty() && r.name == "events";
+}
+
 void set_rv(json::object& obj, uint64_t rv) {
   detail::child_mut(obj, "metadata")["resourceVersion"] = std::to_string(rv);
 }
@@ -106,6 +111,12 @@ json::object store::put(const resource_info& r, json::object obj, sim_clock::tim
     ev.type = event_type::added;
     slot.emplace(key, obj);
   }
+  if (is_core_event(r) && opts_.event_ttl.count() > 0) {
+    auto expires = now + opts_.event_ttl;
+    event_expires_[key] = expires;
+    event_expiry_order_.emplace(expires, std::pair{std::string{detail::meta_str(obj, "namespace")},
+                                                   std::string{detail::meta_str(obj, "name")}});
+  }
   ev.object = obj;
   record(std::move(ev), now);
   return obj;
@@ -120,6 +131,8 @@ std::optional<json::object> store::erase(const resource_info& r, std::string_vie
   auto it = res->second.find(object_key(ns, name));
   if (it == res->second.end())
     return std::nullopt;
+  if (is_core_event(r))
+    event_expires_.erase(it->first);
   history_event ev;
   ev.rv = ++rv_;
   ev.resource = r.id();
@@ -256,8 +269,21 @@ void store::tick(sim_clock::time_point now) {
       w.next_bookmark = now + opts_.bookmark_interval;
     }
   }
+  expire_events(now);
   reap();
   compact(now);
+}
+
+void store::expire_events(sim_clock::time_point now) {
+  const auto* events = find_resource("", "v1", "events");
+  while (!event_expiry_order_.empty() && event_expiry_order_.begin()->first <= now) {
+    auto node = event_expiry_order_.extract(event_expiry_order_.begin());
+    const auto& [ns, name] = node.mapped();
+    auto i = event_expires_.find(object_key(ns, name));
+    if (i == event_expires_.end() || i->second != node.key())
+      continue; // written again since (a later entry holds its expiry) or already deleted
+    erase(*events, ns, name, now);
+  }
 }
 
 void store::drop_watches() {

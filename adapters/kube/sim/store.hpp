@@ -47,6 +47,9 @@ struct store_options {
   size_t history_capacity = 1000;             ///< events kept for watch resumption
   std::chrono::seconds history_age{300};      ///< events older than this are compacted
   std::chrono::seconds bookmark_interval{60}; ///< periodic BOOKMARKs for watches that allow them
+  /// Events (core/v1) are deleted this long after their last write, as kube-apiserver's
+  /// `--event-ttl` (default 1 h) does; zero keeps them.
+  std::chrono::seconds event_ttl{3600};
 };
 
 /// The state of the double. NOT thread-safe: its owner (`api_core`) serializes every call with
@@ -93,7 +96,8 @@ public:
              sim_clock::time_point now);
 
   /// Ends watches past their deadline (after a last BOOKMARK if allowed), sends periodic
-  /// BOOKMARKs, forgets closed connections and compacts history by age.
+  /// BOOKMARKs, forgets closed connections, deletes Events past their TTL (watches see
+  /// DELETED) and compacts history by age.
   void tick(sim_clock::time_point now);
 
   /// Drops every open watch connection without a clean end (fault injection).
@@ -129,6 +133,7 @@ private:
   void send_bookmark(watcher& w, bool initial_events_end = false);
   void compact(sim_clock::time_point now);
   void reap();
+  void expire_events(sim_clock::time_point now);
 
   store_options opts_;
   uint64_t rv_ = 0;
@@ -137,6 +142,10 @@ private:
   std::map<std::string, std::map<std::string, boost::json::object>> objects_;
   std::deque<history_event> history_;
   std::vector<watcher> watchers_;
+  /// Events' expiry: "namespace/name" -> when its TTL ends (moved by every write), and the
+  /// same times in order (stale entries, of Events written again or deleted, are skipped).
+  std::map<std::string, sim_clock::time_point> event_expires_;
+  std::multimap<sim_clock::time_point, std::pair<std::string, std::string>> event_expiry_order_;
   sim_clock::time_point now_{}; ///< the latest time seen (Table ages in watch events)
 };
 

@@ -723,3 +723,42 @@ TEST_F(fixture, concurrent_writers_give_an_ordered_gap_free_stream) {
   }
   EXPECT_EQ(node_ports.size(), size_t{threads * per_thread});
 }
+
+TEST_F(fixture, events_expire_an_event_ttl_after_their_last_write) {
+  core_options opts;
+  opts.store.event_ttl = std::chrono::seconds{3600};
+  core = make_core(opts);
+  auto event = [](std::string_view name, std::string_view message) {
+    return R"({"apiVersion":"v1","kind":"Event","metadata":{"name":")" + std::string{name}
+           + R"("},"involvedObject":{"kind":"Service","namespace":"default","name":"web"},)"
+           + R"("reason":"Test","message":")" + std::string{message} + R"(","type":"Normal"})";
+  };
+  const std::string base = "/api/v1/namespaces/default/events";
+  ASSERT_EQ(call(*core, "POST", base, event("old", "a"))->status(), 201u);
+  ASSERT_EQ(call(*core, "POST", base, event("kept", "a"))->status(), 201u);
+  auto watch = call(*core, "GET",
+                    base + "?watch=true&timeoutSeconds=86400&resourceVersion="
+                      + std::to_string(core->resource_version()));
+  advance(std::chrono::seconds{1800});
+  auto kept = call(*core, "GET", base + "/kept")->body();
+  kept["message"] = "b";
+  ASSERT_EQ(call(*core, "PUT", base + "/kept", json::serialize(kept))->status(), 200u);
+  auto status = [&](std::string_view name) {
+    return call(*core, "GET", base + "/" + std::string{name})->status();
+  };
+  advance(std::chrono::seconds{1799});
+  EXPECT_EQ(status("old"), 200u) << "not yet: an hour after its write";
+  advance(std::chrono::seconds{2});
+  EXPECT_EQ(status("old"), 404u);
+  EXPECT_EQ(status("kept"), 200u) << "written again 30 min later";
+  advance(std::chrono::seconds{1800});
+  EXPECT_EQ(status("kept"), 404u);
+  std::vector<std::string> seen;
+  for (const auto& ev : watch->events())
+    seen.push_back(type_of(ev) + " " + name_of(ev));
+  EXPECT_EQ(seen, (std::vector<std::string>{"MODIFIED kept", "DELETED old", "DELETED kept"}));
+  // Other kinds never expire.
+  create_svc("web");
+  advance(std::chrono::seconds{7200});
+  EXPECT_EQ(call(*core, "GET", "/api/v1/namespaces/default/services/web")->status(), 200u);
+}
