@@ -147,6 +147,17 @@ TEST_P(rde_it, status_cpi_matches_the_gateway_after_create_edit_and_delete) {
   h.api().apply(svc);
   expect_recorded("create");
   {
+    // The start-up event, checked now: later events (retries on a loaded machine) may push it
+    // out of the rolling window of 10 by the end.
+    auto dump = h.vcd().dump();
+    const auto* e = find_entity(dump);
+    ASSERT_NE(e, nullptr);
+    bool upgraded = false;
+    for (const auto& ev : e->at("entity").at("status").at("cpi").at("eventSet").as_array())
+      upgraded = upgraded || text(ev, "name") == "CPIStatusRDEUpgraded";
+    EXPECT_TRUE(upgraded);
+  }
+  {
     auto got = recorded(h.vcd().dump());
     EXPECT_EQ(got.size(), GetParam() == config::lb_mode::c ? 4u : 8u);
     auto ip = h.api().ip_of({"shop", "web"});
@@ -171,10 +182,6 @@ TEST_P(rde_it, status_cpi_matches_the_gateway_after_create_edit_and_delete) {
   ASSERT_NE(e, nullptr);
   const auto& cpi = e->at("entity").at("status").at("cpi");
   EXPECT_EQ(text(cpi, "name"), "cloud-controller-manager");
-  bool upgraded = false;
-  for (const auto& ev : cpi.at("eventSet").as_array())
-    upgraded = upgraded || text(ev, "name") == "CPIStatusRDEUpgraded";
-  EXPECT_TRUE(upgraded);
   EXPECT_LE(cpi.at("eventSet").as_array().size(), rde::rolling_window);
 }
 
